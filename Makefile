@@ -1,0 +1,33 @@
+# speednet: the two commands a new machine needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-all bench plan-demo clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "speednet needs $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+## Start the web app on http://127.0.0.1:5000 (PORT overrides) with the demo event.
+run: $(STAMP)
+	$(BIN)/python -m web.devserver
+
+## Fast suites; browser and PostgreSQL suites run when their tools are present (CI installs them).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Plan the demo event on the terminal.
+plan-demo: $(STAMP)
+	$(BIN)/python -m scheduler plan data/events/demo.csv --rounds 8 --out out/demo-schedule.csv --report out/demo-report.json
+
+## Benchmarks: print tables of figures (not part of the test suite).
+bench: $(STAMP)
+	$(BIN)/python bench/bench_scheduler.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache out
