@@ -1,0 +1,182 @@
+"""Name badges: one design that adapts to the badge's shape, placed on sheets by a layout.
+
+The name is what people read across a table, so it gets the most room: it shrinks when long,
+then wraps to two balanced lines, and only as a last resort is cut with an ellipsis; it never
+leaves the badge. The QR code carries the opaque check-in token the caller gives and nothing
+personal, so a lost badge reveals no e-mail address or id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from badges.layouts import BadgeLayout, get_layout
+from badges.pdf import Target, open_canvas
+from badges.qr import draw_qr
+from badges.text import LEADING, draw_line, fit_text, truncate, wrap_limited
+from scheduler.domain import Attendee, EventInfo
+
+#: Accent colour of the top band per region, so partners spot each other's region at a glance.
+REGION_COLOURS: dict[str, tuple[float, float, float]] = {
+    "APAC": (0.80, 0.25, 0.15),
+    "EMEA": (0.10, 0.35, 0.65),
+    "LATAM": (0.15, 0.55, 0.30),
+    "NA": (0.45, 0.25, 0.60),
+}
+DEFAULT_COLOUR = (0.25, 0.25, 0.25)
+
+
+@dataclass(frozen=True)
+class BadgeItem:
+    """One badge to print: the person, the QR payload (an opaque token) and an optional number."""
+
+    attendee: Attendee
+    qr_payload: str
+    number: int | None = None
+
+
+def region_colour(region: str) -> tuple[float, float, float]:
+    return REGION_COLOURS.get(region.strip().upper(), DEFAULT_COLOUR)
+
+
+def format_number(number: int) -> str:
+    return f"#{number:04d}"
+
+
+@dataclass(frozen=True)
+class _Box:
+    x: float
+    y: float        # top edge: text flows downwards
+    width: float
+
+
+def _draw_stack(canvas: Canvas, box: _Box, bottom: float, item: BadgeItem, scale: float,
+                align: str) -> None:
+    """Name, company, region and partner type, then competencies, from the top of ``box``."""
+    attendee = item.attendee
+    anchor = {"left": box.x, "centre": box.x + box.width / 2}[align]
+    available = box.y - bottom
+    name = fit_text(attendee.name, box.width, available * 0.5, max_size=30 * scale,
+                    min_size=17 * scale, bold=True, floor=9 * scale)
+    y = box.y
+    for line in name.lines:
+        y -= name.size
+        draw_line(canvas, anchor, y, line, name.size, bold=True, align=align)  # type: ignore[arg-type]
+        y -= name.size * (LEADING - 1)
+    y -= 3 * scale
+    company_size = min(14 * scale, max(name.size * 0.7, 10 * scale))
+    company = fit_text(attendee.company, box.width, company_size * LEADING, max_size=company_size,
+                       min_size=company_size * 0.6, max_lines=1)
+    if company.lines and y - company.size > bottom:
+        y -= company.size
+        canvas.setFillColorRGB(0.15, 0.15, 0.15)
+        draw_line(canvas, anchor, y, company.lines[0], company.size, align=align)  # type: ignore[arg-type]
+        y -= company.size * (LEADING - 1) + 2 * scale
+    detail_size = 9.5 * scale
+    detail = " \u00b7 ".join(part for part in (attendee.region, attendee.partner_type) if part)
+    if detail and y - detail_size > bottom:
+        y -= detail_size
+        canvas.setFillColorRGB(*region_colour(attendee.region))
+        draw_line(canvas, anchor, y, truncate(detail, box.width, detail_size, True), detail_size,
+                  bold=True, align=align)  # type: ignore[arg-type]
+        y -= detail_size * (LEADING - 1) + 3 * scale
+    offers = ", ".join(attendee.offers[:3])
+    offer_size = 8 * scale
+    if offers and y - offer_size > bottom:
+        canvas.setFillColorRGB(0.3, 0.3, 0.3)
+        lines = wrap_limited("Offers: " + offers, box.width, offer_size, 2)
+        for line in lines:
+            if y - offer_size < bottom:
+                break
+            y -= offer_size
+            draw_line(canvas, anchor, y, line, offer_size, align=align)  # type: ignore[arg-type]
+            y -= offer_size * (LEADING - 1)
+    canvas.setFillColorRGB(0, 0, 0)
+
+
+def draw_badge(canvas: Canvas, item: BadgeItem, x: float, y: float, width: float, height: float,
+               event: EventInfo | None = None) -> None:
+    """Draw one badge with lower-left corner (x, y). Tall badges put the QR code under the
+    text; wide ones put it on the right."""
+    pad = max(4 * mm, 0.05 * min(width, height))
+    scale = min(width, height) / (3 * 72)          # 1.0 on a 4 x 3 in badge
+    scale = max(0.75, min(scale, 1.4))
+    band = 16 * scale
+    canvas.saveState()
+    canvas.setFillColorRGB(*region_colour(item.attendee.region))
+    canvas.rect(x, y + height - band, width, band, stroke=0, fill=1)
+    canvas.setFillColorRGB(1, 1, 1)
+    band_text = 8.5 * scale
+    baseline = y + height - band / 2 - band_text * 0.35
+    number = format_number(item.number) if item.number is not None else ""
+    number_width = draw_line(canvas, x + width - pad, baseline, number, band_text, bold=True,
+                             align="right") if number else 0.0
+    if event is not None:
+        title = truncate(event.name, width - 2 * pad - number_width - 4 * mm, band_text, True)
+        draw_line(canvas, x + pad, baseline, title, band_text, bold=True)
+    canvas.setFillColorRGB(0, 0, 0)
+    top = y + height - band - pad * 0.8
+    if height > width * 1.15:
+        qr = min(width - 2 * pad, (height - band) * 0.42)
+        draw_qr(canvas, item.qr_payload, x + (width - qr) / 2, y + pad * 0.5, qr)
+        _draw_stack(canvas, _Box(x + pad, top, width - 2 * pad), y + pad * 0.5 + qr, item, scale, "centre")
+    else:
+        qr = min(height - band - pad, width * 0.36)
+        draw_qr(canvas, item.qr_payload, x + width - qr - pad * 0.5, y + pad * 0.5, qr)
+        _draw_stack(canvas, _Box(x + pad, top, width - qr - 2 * pad), y + pad * 0.5, item, scale, "left")
+    canvas.restoreState()
+
+
+def _crop_marks(canvas: Canvas, layout: BadgeLayout) -> None:
+    """Short cut lines in the sheet margins in line with every badge edge. Layouts whose badge
+    fills the page (a6) get none: the page edge is the cut."""
+    page_w, page_h = layout.page_size
+    xs = sorted({round(layout.slot(c)[0] + dx, 3) for c in range(layout.columns)
+                 for dx in (0.0, layout.badge_width)})
+    ys = sorted({round(layout.slot(r * layout.columns)[1] + dy, 3) for r in range(layout.rows)
+                 for dy in (0.0, layout.badge_height)})
+    gap = 1.5 * mm
+    canvas.saveState()
+    canvas.setLineWidth(0.3)
+    canvas.setStrokeColorRGB(0, 0, 0)
+    top_room, bottom_room = page_h - ys[-1] - gap, ys[0] - gap
+    left_room, right_room = xs[0] - gap, page_w - xs[-1] - gap
+    for x_ in xs:
+        if top_room >= 2 * mm:
+            canvas.line(x_, ys[-1] + gap, x_, ys[-1] + gap + min(6 * mm, top_room))
+        if bottom_room >= 2 * mm:
+            canvas.line(x_, ys[0] - gap, x_, ys[0] - gap - min(6 * mm, bottom_room))
+    for y_ in ys:
+        if left_room >= 2 * mm:
+            canvas.line(xs[0] - gap, y_, xs[0] - gap - min(6 * mm, left_room), y_)
+        if right_room >= 2 * mm:
+            canvas.line(xs[-1] + gap, y_, xs[-1] + gap + min(6 * mm, right_room), y_)
+    canvas.restoreState()
+
+
+def render_badges(items: Sequence[BadgeItem], target: Target, layout: str | BadgeLayout = "a6",
+                  crop_marks: bool = False, event: EventInfo | None = None) -> int:
+    """Print ``items`` in the given order on sheets of ``layout``; returns the page count.
+
+    ``target`` is a path or a binary file object (``io.BytesIO`` for web downloads). An empty
+    list prints one blank sheet so the caller still gets a valid PDF.
+    """
+    sheet = get_layout(layout)
+    title = f"Badges \u2013 {event.name}" if event else "Badges"
+    canvas = open_canvas(target, sheet.page_size, title)
+    for index, item in enumerate(items):
+        if index and index % sheet.per_page == 0:
+            canvas.showPage()
+        if index % sheet.per_page == 0 and crop_marks:
+            _crop_marks(canvas, sheet)
+        x, y = sheet.slot(index % sheet.per_page)
+        draw_badge(canvas, item, x, y, sheet.badge_width, sheet.badge_height, event)
+    if not items and crop_marks:
+        _crop_marks(canvas, sheet)
+    canvas.showPage()
+    canvas.save()
+    return sheet.pages_for(len(items))
