@@ -1,0 +1,377 @@
+"""Attendee files (CSV or XLSX) to :class:`~scheduler.domain.Attendee` values, and back.
+
+An organiser fixes a rejected file in a spreadsheet, so the importer reports every problem of a
+file at once, each with the row number the spreadsheet shows (header = line 1) and the column,
+and returns nothing half-parsed. Names that merely differ from the taxonomy are accepted with a
+warning (a typo should not block an event) unless the import is strict.
+
+Format of the file: see ``data/events/README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Iterable, Sequence
+
+from scheduler.domain import Attendee, Taxonomy
+from scheduler.spreadsheet import (
+    SpreadsheetError,
+    Table,
+    column_key,
+    column_letter,
+    detect_format,
+    read_table,
+    write_table,
+)
+from scheduler.taxonomy import TaxonomyMatcher, load_taxonomy
+
+REQUIRED_COLUMNS = ("id", "name", "company", "region", "partner_type", "offers", "seeks")
+OPTIONAL_COLUMNS = ("email", "title", "country", "available_rounds", "must_meet", "avoid")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Columns that must hold a value on every row (``seeks`` must exist but may be empty).
+_NON_EMPTY = ("id", "name", "company", "region", "partner_type", "offers")
+
+_LIST_SPLIT = re.compile(r"\s*;\s*")
+_ROUND_SPLIT = re.compile(r"[;,]")
+_ROUND_RANGE = re.compile(r"^(\d+)\s*(?:-|–|—|\.\.|to)\s*(\d+)$", re.IGNORECASE)
+_LOOKS_LIKE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: ``line`` as a spreadsheet shows it (header = 1, first data row = 2; ``None``
+    for the file as a whole), ``field`` the column concerned (``None`` when no single one is)."""
+
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.line and self.field:
+            return f"line {self.line}, {self.field}: {self.message}"
+        if self.line:
+            return f"line {self.line}: {self.message}"
+        return self.message
+
+
+class AttendeeFileError(ValueError):
+    """Every problem found in one attendee file; nothing of the file was imported."""
+
+    def __init__(self, filename: str, errors: Sequence[RowError]) -> None:
+        self.filename = filename
+        self.errors = sorted(errors, key=lambda e: e.line or 0)
+        count = len(self.errors)
+        lines = [f"Cannot import {filename}: {count} problem{'s' if count != 1 else ''}, nothing was imported."]
+        lines += [f"  {e}" for e in self.errors]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Attendees in file order, and what the organiser should look at without it blocking."""
+
+    attendees: list[Attendee]
+    warnings: list[RowError] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_attendee_file(
+    source: str | Path | bytes | BinaryIO,
+    *,
+    filename: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    strict: bool = False,
+    rounds: int | None = None,
+) -> ImportResult:
+    """Read an attendee file from a path, bytes or a binary file object.
+
+    The format follows ``filename`` (or the path's / file object's name): ``.csv`` or ``.xlsx``;
+    bytes without a name are recognised by content. ``strict`` turns unknown taxonomy names
+    into errors. With ``rounds``, availability must lie within 1..rounds, and an availability
+    covering every round is stored as ``None`` (present throughout).
+
+    Raises :class:`AttendeeFileError` listing every problem of the file.
+    """
+    data, name = _read_source(source, filename)
+    display = Path(name).name if name else "the attendee file"
+    try:
+        table = read_table(data, detect_format(name, data), expected_columns=COLUMNS)
+    except SpreadsheetError as exc:
+        raise AttendeeFileError(display, [RowError(exc.line, None, str(exc))]) from None
+    parser = _Parser(table, TaxonomyMatcher(taxonomy or load_taxonomy()), strict, rounds)
+    attendees = parser.parse()
+    if parser.errors:
+        raise AttendeeFileError(display, parser.errors)
+    return ImportResult(attendees, parser.warnings)
+
+
+def _read_source(source: str | Path | bytes | BinaryIO, filename: str | None) -> tuple[bytes, str | None]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), filename
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            return path.read_bytes(), filename or str(path)
+        except OSError as exc:
+            raise AttendeeFileError(filename or path.name, [RowError(None, None, f"cannot open the file ({exc.strerror})")]) from None
+    data = source.read()
+    if isinstance(data, str):
+        raise TypeError("read_attendee_file needs a binary file object (open the file with 'rb')")
+    return data, filename or getattr(source, "name", None) or getattr(source, "filename", None)
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, str]
+
+
+class _Parser:
+    """Checks one table; collects errors and warnings instead of stopping at the first."""
+
+    def __init__(self, table: Table, matcher: TaxonomyMatcher, strict: bool, rounds: int | None) -> None:
+        self.table = table
+        self.matcher = matcher
+        self.strict = strict
+        self.rounds = rounds
+        self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
+        self.columns: dict[str, int] = {}
+
+    def error(self, line: int | None, column: str | None, message: str) -> None:
+        self.errors.append(RowError(line, column, message))
+
+    def warn(self, line: int | None, column: str | None, message: str) -> None:
+        self.warnings.append(RowError(line, column, message))
+
+    # ---- header
+
+    def read_header(self) -> None:
+        line = self.table.header_line
+        seen: dict[str, int] = {}
+        for index, heading in enumerate(self.table.header):
+            key = column_key(heading)
+            if not key:
+                if any(index < len(cells) and cells[index] for _, cells in self.table.rows):
+                    self.warn(line, None, f"column {column_letter(index)} has values but no heading; ignored")
+                continue
+            if key in seen:
+                self.error(
+                    line,
+                    key,
+                    f"column '{key}' appears twice (columns {column_letter(seen[key])} and {column_letter(index)})",
+                )
+                continue
+            seen[key] = index
+            if key not in COLUMNS:
+                self.warn(line, heading, f"unknown column '{heading}' ignored")
+        self.columns = {k: i for k, i in seen.items() if k in COLUMNS}
+        for column in REQUIRED_COLUMNS:
+            if column not in self.columns:
+                self.error(None, column, f"missing required column '{column}'")
+
+    # ---- rows
+
+    def parse(self) -> list[Attendee]:
+        self.read_header()
+        rows = [_Row(line, self._row_values(cells)) for line, cells in self.table.rows]
+        if not rows:
+            self.error(None, None, "the file has a header but no attendee rows")
+            return []
+        first_line: dict[str, int] = {}
+        drafts: list[tuple[_Row, dict[str, object]]] = []
+        for row in rows:
+            attendee_id = row.values.get("id", "")
+            if attendee_id:
+                if attendee_id in first_line:
+                    self.error(
+                        row.line, "id", f"duplicate id '{attendee_id}' (also on line {first_line[attendee_id]})"
+                    )
+                else:
+                    first_line[attendee_id] = row.line
+            drafts.append((row, self.parse_row(row)))
+        self.check_references(drafts, first_line)
+        if self.errors:
+            return []
+        return [Attendee(**draft) for _, draft in drafts]  # type: ignore[arg-type]
+
+    def _row_values(self, cells: tuple[str, ...]) -> dict[str, str]:
+        return {column: (cells[i] if i < len(cells) else "") for column, i in self.columns.items()}
+
+    def parse_row(self, row: _Row) -> dict[str, object]:
+        v = row.values
+        for column in _NON_EMPTY:
+            if column in self.columns and not v[column]:
+                self.error(row.line, column, "required, but empty")
+        if ";" in v.get("id", ""):
+            self.error(row.line, "id", f"an id cannot contain ';' ('{v['id']}')")
+        email = v.get("email", "")
+        if email and not _EMAIL.match(email):
+            self.warn(row.line, "email", f"'{email}' does not look like an email address")
+        return {
+            "id": v.get("id", ""),
+            "name": v.get("name", ""),
+            "company": " ".join(v.get("company", "").split()),
+            "region": self.taxonomy_name(row.line, "region", "regions", v.get("region", "")),
+            "partner_type": self.taxonomy_name(row.line, "partner_type", "partner_types", v.get("partner_type", "")),
+            "offers": self.competencies(row.line, "offers", v.get("offers", "")),
+            "seeks": self.competencies(row.line, "seeks", v.get("seeks", "")),
+            "email": email,
+            "title": v.get("title", ""),
+            "country": v.get("country", ""),
+            "available_rounds": self.availability(row.line, v.get("available_rounds", "")),
+            "must_meet": _split_list(v.get("must_meet", "")),
+            "avoid": _split_list(v.get("avoid", "")),
+        }
+
+    def taxonomy_name(self, line: int, column: str, kind: str, text: str) -> str:
+        if not text:
+            return ""
+        match = self.matcher.match(kind, text)
+        if not match.known:
+            hint = f" (did you mean '{match.suggestion}'?)" if match.suggestion else ""
+            message = f"unknown {self.matcher.label(kind)} '{match.name}'{hint}"
+            (self.error if self.strict else self.warn)(line, column, message)
+        return match.name
+
+    def competencies(self, line: int, column: str, text: str) -> tuple[str, ...]:
+        names: dict[str, None] = {}
+        for item in _split_list(text):
+            names.setdefault(self.taxonomy_name(line, column, "competencies", item), None)
+        return tuple(names)
+
+    def availability(self, line: int, text: str) -> frozenset[int] | None:
+        if not text:
+            return None
+        rounds: set[int] = set()
+        for part in (p.strip() for p in _ROUND_SPLIT.split(text)):
+            if not part:
+                continue
+            if part.isdigit():
+                low = high = int(part)
+            elif found := _ROUND_RANGE.match(part):
+                low, high = int(found.group(1)), int(found.group(2))
+            else:
+                self.error(line, "available_rounds", _unreadable_rounds(text))
+                return None
+            if low > high:
+                self.error(line, "available_rounds", f"the range '{part}' runs backwards; write {high}-{low}")
+                return None
+            if low < 1:
+                self.error(line, "available_rounds", f"rounds are numbered from 1, but '{part}' includes {low}")
+                return None
+            if self.rounds is not None and high > self.rounds:
+                self.error(
+                    line, "available_rounds", f"round {high} in '{part}' is outside the event's rounds 1-{self.rounds}"
+                )
+                return None
+            rounds.update(range(low, high + 1))
+        if not rounds:
+            return None
+        if self.rounds is not None and rounds >= set(range(1, self.rounds + 1)):
+            return None
+        return frozenset(rounds)
+
+    def check_references(self, drafts: list[tuple[_Row, dict[str, object]]], first_line: dict[str, int]) -> None:
+        by_folded = {i.casefold(): i for i in first_line}
+        requests: dict[str, tuple[str, ...]] = {}
+        avoids: dict[str, tuple[str, ...]] = {}
+        for row, draft in drafts:
+            own = str(draft["id"])
+            for column in ("must_meet", "avoid"):
+                refs: tuple[str, ...] = draft[column]  # type: ignore[assignment]
+                for ref in refs:
+                    if ref == own:
+                        self.error(row.line, column, f"lists the attendee's own id '{ref}'")
+                    elif ref not in first_line:
+                        close = by_folded.get(ref.casefold())
+                        hint = f" (did you mean '{close}'?)" if close else ""
+                        self.error(row.line, column, f"unknown id '{ref}'{hint}")
+            both = sorted(set(draft["must_meet"]) & set(draft["avoid"]))  # type: ignore[arg-type]
+            for ref in both:
+                self.error(row.line, "avoid", f"'{ref}' is also listed in must_meet")
+            if own and first_line.get(own) == row.line:
+                requests[own] = draft["must_meet"]  # type: ignore[assignment]
+                avoids[own] = draft["avoid"]  # type: ignore[assignment]
+        for own, wanted in requests.items():
+            for ref in wanted:
+                if own in avoids.get(ref, ()):
+                    self.warn(
+                        first_line[own],
+                        "must_meet",
+                        f"'{ref}' (line {first_line[ref]}) asked to avoid this attendee; the meeting will not happen",
+                    )
+
+
+def _split_list(text: str) -> tuple[str, ...]:
+    """``a; b;;c`` -> ``('a', 'b', 'c')``, first occurrence kept."""
+    return tuple(dict.fromkeys(p for p in _LIST_SPLIT.split(text.strip()) if p))
+
+
+def _unreadable_rounds(text: str) -> str:
+    if _LOOKS_LIKE_DATE.match(text):
+        return (
+            f"'{text}' is a date: the spreadsheet converted the rounds; format the column as Text "
+            "and type the rounds again (e.g. 1-4;7-10)"
+        )
+    return f"cannot read '{text}'; write round numbers and ranges like 1-4;7-10"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def format_rounds(rounds: Iterable[int] | None) -> str:
+    """``{1, 2, 3, 4, 7}`` -> ``'1-4;7'``; ``None`` (every round) -> ``''``."""
+    if rounds is None:
+        return ""
+    parts: list[str] = []
+    ordered = sorted(set(rounds))
+    start = prev = None
+    for r in ordered + [None]:
+        if start is not None and (r is None or r != prev + 1):  # type: ignore[operator]
+            parts.append(str(start) if start == prev else f"{start}-{prev}")
+            start = None
+        if r is not None and start is None:
+            start = r
+        prev = r
+    return ";".join(parts)
+
+
+def attendee_row(attendee: Attendee) -> list[str]:
+    """One attendee as the cells of :data:`COLUMNS`, unescaped (the writer escapes)."""
+    return [
+        attendee.id,
+        attendee.name,
+        attendee.company,
+        attendee.region,
+        attendee.partner_type,
+        "; ".join(attendee.offers),
+        "; ".join(attendee.seeks),
+        attendee.email,
+        attendee.title,
+        attendee.country,
+        format_rounds(attendee.available_rounds),
+        "; ".join(attendee.must_meet),
+        "; ".join(attendee.avoid),
+    ]
+
+
+def write_attendee_file(
+    attendees: Iterable[Attendee],
+    target: str | Path | BinaryIO,
+    fmt: str | None = None,
+) -> None:
+    """Write attendees in the importer's format; :func:`read_attendee_file` reads it back equal.
+
+    ``fmt`` is ``"csv"`` or ``"xlsx"``; left out, it follows the target's file extension
+    (CSV when there is none). Text cells are protected against formula injection.
+    """
+    if fmt is None:
+        suffix = Path(target).suffix.casefold() if isinstance(target, (str, Path)) else ""
+        fmt = "xlsx" if suffix == ".xlsx" else "csv"
+    write_table(COLUMNS, (attendee_row(a) for a in attendees), target, fmt)
