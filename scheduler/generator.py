@@ -1,0 +1,343 @@
+"""Seeded synthetic events for benchmarks, tests and the demo data.
+
+The solver's behaviour depends on the shape of the room, so the generator reproduces what real
+partner events look like rather than uniform noise: companies of one to three people, a few
+very popular competencies and a long tail (Zipf-like), more ISVs and integrators than
+distributors, about 15% of people arriving late or leaving early, and a handful of must-meet
+and avoid requests. Everything comes from one ``random.Random(seed)``, so a seed is a
+reproducible event.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass
+from typing import Mapping, TypeVar
+
+from scheduler.domain import Attendee, Taxonomy
+from scheduler.taxonomy import load_taxonomy
+
+K = TypeVar("K")
+
+LATE_OR_EARLY_SHARE = 0.15
+MUST_MEET_SHARE = 0.05
+AVOID_SHARE = 0.02
+COMPANY_SIZE_WEIGHTS = {1: 0.5, 2: 0.32, 3: 0.18}
+ZIPF_EXPONENT = 1.0
+
+# Relative frequency of partner types at a vendor's partner conference.
+PARTNER_TYPE_WEIGHTS = {
+    "ISV": 0.27,
+    "Systems Integrator": 0.2,
+    "Managed Services Provider": 0.14,
+    "Reseller": 0.13,
+    "Hosting Provider": 0.1,
+    "Consultancy": 0.1,
+    "Distributor": 0.06,
+}
+REGION_WEIGHTS = {"EMEA": 0.36, "NA": 0.3, "APAC": 0.22, "LATAM": 0.12}
+
+
+@dataclass(frozen=True)
+class _Culture:
+    given: tuple[str, ...]
+    family: tuple[str, ...]
+    countries: tuple[str, ...]
+    family_first: bool = False  # e.g. Chinese, Japanese, Korean names written in their script
+    joiner: str = " "
+
+
+_CULTURES: dict[str, tuple[tuple[_Culture, float], ...]] = {
+    "EMEA": (
+        (_Culture(("Anna", "Lukas", "Jürgen", "Sophie", "Maximilian", "Lena", "Björn", "Katrin"),
+                  ("Müller", "Schäfer", "Becker", "Hoffmann", "Wagner", "Krüger", "Weiß"),
+                  ("Germany", "Austria", "Switzerland")), 0.2),
+        (_Culture(("Camille", "Étienne", "Hélène", "François", "Chloé", "Loïc", "Amélie"),
+                  ("Dubois", "Lefèvre", "Moreau", "Girard", "Rousseau", "Bérard"),
+                  ("France", "Belgium")), 0.14),
+        (_Culture(("Oliver", "Amelia", "Harry", "Isla", "George", "Siobhán", "Niamh"),
+                  ("Smith", "O'Brien", "Taylor", "Evans", "Walsh", "Hughes"),
+                  ("United Kingdom", "Ireland")), 0.16),
+        (_Culture(("Agnieszka", "Łukasz", "Zofia", "Paweł", "Małgorzata"),
+                  ("Kowalski", "Wiśniewska", "Nowak", "Zieliński", "Wójcik"),
+                  ("Poland",)), 0.08),
+        (_Culture(("Ελένη", "Γιώργος", "Δημήτρης", "Μαρία", "Νίκος"),
+                  ("Παπαδοπούλου", "Κωνσταντίνου", "Γεωργίου", "Νικολάου"),
+                  ("Greece", "Cyprus")), 0.06),
+        (_Culture(("Алексей", "Мария", "Дмитрий", "Ольга", "Иван"),
+                  ("Смирнов", "Иванова", "Кузнецов", "Попова"),
+                  ("Serbia", "Kazakhstan", "Bulgaria")), 0.05),
+        (_Culture(("محمد", "فاطمة", "أحمد", "ليلى", "عمر"),
+                  ("العلي", "الحسن", "منصور", "الخطيب"),
+                  ("United Arab Emirates", "Saudi Arabia", "Egypt")), 0.05),
+        (_Culture(("Ahmed", "Yasmin", "Omar", "Layla", "Karim", "Nour"),
+                  ("Haddad", "Al-Farsi", "Mansour", "El-Amin", "Nasser"),
+                  ("United Arab Emirates", "Jordan", "Qatar")), 0.06),
+        (_Culture(("Mehmet", "Ayşe", "Emre", "Zeynep", "Çağla"),
+                  ("Yılmaz", "Demir", "Şahin", "Öztürk"),
+                  ("Türkiye",)), 0.05),
+        (_Culture(("Sanna", "Mikko", "Åsa", "Søren", "Ingrid", "Jönne"),
+                  ("Lindqvist", "Virtanen", "Jørgensen", "Ångström", "Nieminen"),
+                  ("Sweden", "Finland", "Denmark", "Norway")), 0.08),
+        (_Culture(("Thabo", "Naledi", "Sipho", "Zanele", "Chidi", "Amara"),
+                  ("Dlamini", "Nkosi", "Okafor", "Mensah", "Mokoena"),
+                  ("South Africa", "Nigeria", "Kenya")), 0.07),
+    ),
+    "NA": (
+        (_Culture(("James", "Emily", "Michael", "Olivia", "Daniel", "Ava", "Ethan", "Madison", "Tyler"),
+                  ("Johnson", "Williams", "Brown", "Miller", "Davis", "Anderson", "Clark"),
+                  ("United States",)), 0.6),
+        (_Culture(("Jean-Philippe", "Geneviève", "Mathieu", "Émilie", "Rémi"),
+                  ("Tremblay", "Gagnon", "Côté", "Bouchard", "Gauthier"),
+                  ("Canada",)), 0.15),
+        (_Culture(("Priya", "Wei", "Carlos", "Mei", "Arjun", "Sofía"),
+                  ("Patel", "Chen", "Rodríguez", "Nguyen", "Kim", "García"),
+                  ("United States", "Canada")), 0.25),
+    ),
+    "LATAM": (
+        (_Culture(("José", "María", "Alejandro", "Lucía", "Andrés", "Valentina", "Sebastián"),
+                  ("González", "Rodríguez", "Hernández", "Pérez", "Martínez", "Muñoz"),
+                  ("Mexico", "Colombia", "Chile", "Argentina", "Peru")), 0.6),
+        (_Culture(("João", "Ana", "Gabriel", "Letícia", "Thiago", "Conceição"),
+                  ("Silva", "Santos", "Oliveira", "Conceição", "Araújo", "Gonçalves"),
+                  ("Brazil",)), 0.4),
+    ),
+    "APAC": (
+        (_Culture(("伟", "芳", "娜", "强", "静"), ("王", "李", "张", "刘", "陈"),
+                  ("China", "Singapore"), family_first=True, joiner=""), 0.14),
+        (_Culture(("健", "陽子", "翔", "美咲", "大輔"), ("佐藤", "鈴木", "高橋", "田中", "渡辺"),
+                  ("Japan",), family_first=True, joiner=" "), 0.12),
+        (_Culture(("민준", "서연", "지훈", "하은"), ("김", "이", "박", "최"),
+                  ("South Korea",), family_first=True, joiner=""), 0.1),
+        (_Culture(("Rahul", "Ananya", "Vikram", "Deepika", "Sanjay", "Kavya"),
+                  ("Sharma", "Iyer", "Reddy", "Gupta", "Nair", "Banerjee"),
+                  ("India",)), 0.22),
+        (_Culture(("Jack", "Charlotte", "Liam", "Mia", "Noah", "Aroha"),
+                  ("Wilson", "Thompson", "Ngata", "Kelly", "Harris"),
+                  ("Australia", "New Zealand")), 0.2),
+        (_Culture(("Minh", "Linh", "Siti", "Budi", "Maria", "Paolo"),
+                  ("Nguyễn", "Trần", "Santoso", "Reyes", "Lim", "Tan"),
+                  ("Vietnam", "Indonesia", "Philippines", "Malaysia")), 0.22),
+    ),
+}
+
+_COMPANY_FIRST = (
+    "Nordwind", "Blue Harbour", "Cedar", "Quantum Leaf", "Sierra", "Aurora", "Ironbark", "Lumen",
+    "Atlas", "Northstar", "Kestrel", "Meridian", "Cobalt", "Sakura", "Andes", "Fjord", "Zenith",
+    "Baobab", "Coral", "Helix", "Tundra", "Saffron", "Orbital", "Granite", "Maple", "Pacífico",
+    "Løvenskiold", "Škoda Data", "Bäckström", "Élan", "Ōtsuka", "Tiger Lily", "Crescent",
+    "Riverside", "Polaris", "Vértice", "Obsidian", "Monsoon", "Kite", "Silverline",
+)
+_COMPANY_SECOND = (
+    "Systems", "Cloud", "Data", "Digital", "Networks", "Labs", "Software", "Solutions", "IT",
+    "Consulting", "Technologies", "Partners", "Analytics", "Hosting", "Works", "Logic",
+)
+_LEGAL_FORMS = {
+    "EMEA": ("GmbH", "Ltd", "SAS", "B.V.", "AG", "S.p.A.", "AB", "Sp. z o.o.", "FZ-LLC", ""),
+    "NA": ("Inc.", "LLC", "Corp.", "Ltd.", ""),
+    "LATAM": ("S.A.", "Ltda.", "S.A. de C.V.", "SpA", ""),
+    "APAC": ("Pty Ltd", "Pte. Ltd.", "K.K.", "Co., Ltd.", "Pvt. Ltd.", ""),
+}
+_TITLES = (
+    "Partner Manager", "Alliances Director", "CEO", "CTO", "Head of Channel", "Solutions Architect",
+    "Business Development Manager", "Managing Director", "VP Sales", "Practice Lead",
+    "Founder", "Chief Revenue Officer", "Cloud Architect", "Head of Partnerships",
+)
+
+
+def generate_event(n: int, *, rounds: int, seed: int, taxonomy: Taxonomy | None = None) -> list[Attendee]:
+    """``n`` plausible attendees for an event of ``rounds`` rounds; same arguments, same event."""
+    if n < 0:
+        raise ValueError("n must be at least 0")
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    tax = taxonomy or load_taxonomy()
+    rng = random.Random(seed)
+    popular = list(tax.competencies)
+    rng.shuffle(popular)
+    comp_weights = [1.0 / (rank ** ZIPF_EXPONENT) for rank in range(1, len(popular) + 1)]
+    width = max(4, len(str(n)))
+
+    people: list[dict[str, object]] = []
+    company_of: list[int] = []
+    used_company_names: set[str] = set()
+    company_index = 0
+    while len(people) < n:
+        size = min(_weighted(rng, COMPANY_SIZE_WEIGHTS), n - len(people))
+        region = _pick_known(rng, REGION_WEIGHTS, tax.regions)
+        partner_type = _pick_known(rng, PARTNER_TYPE_WEIGHTS, tax.partner_types)
+        culture = _weighted(rng, dict(_CULTURES.get(region, _CULTURES["EMEA"])))
+        company, base = _company_name(rng, region, used_company_names)
+        country = rng.choice(culture.countries)
+        domain = _slug(base) + ".example"
+        core = _sample_weighted(rng, popular, comp_weights, rng.randint(1, 3))
+        names_here: set[str] = set()
+        for _ in range(size):
+            person = _person(rng, len(people) + 1, width, company, region, partner_type, culture,
+                             country, domain, core, popular, comp_weights, names_here)
+            names_here.add(str(person["name"]))
+            people.append(person)
+            company_of.append(company_index)
+        company_index += 1
+
+    _assign_availability(rng, people, rounds)
+    _assign_requests(rng, people, company_of)
+    return [Attendee(**p) for p in people]  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- people
+
+
+def _person(
+    rng: random.Random, number: int, width: int, company: str, region: str, partner_type: str,
+    culture: _Culture, country: str, domain: str, core: list[str], popular: list[str], weights: list[float],
+    colleague_names: set[str],
+) -> dict[str, object]:
+    for _ in range(20):  # two colleagues with the same name would confuse everyone on the day
+        given, family = rng.choice(culture.given), rng.choice(culture.family)
+        name = f"{family}{culture.joiner}{given}" if culture.family_first else f"{given} {family}"
+        if name not in colleague_names:
+            break
+    offers = list(core)
+    while len(offers) < 4 and rng.random() < 0.4:
+        extra = _sample_weighted(rng, popular, weights, 1, exclude=set(offers))
+        offers += extra
+    offers = offers[: rng.randint(1, 4)] if len(offers) > 1 else offers
+    overlap_allowed = rng.random() < 0.1
+    seeks = _sample_weighted(rng, popular, weights, rng.randint(1, 4),
+                             exclude=set() if overlap_allowed else set(offers))
+    local = _slug(f"{given}.{family}", sep=".") or f"contact{number}"
+    return {
+        "id": f"P{number:0{width}d}",
+        "name": name,
+        "company": company,
+        "region": region,
+        "partner_type": partner_type,
+        "offers": tuple(offers),
+        "seeks": tuple(seeks),
+        "email": f"{local}.{number}@{domain}",
+        "title": rng.choice(_TITLES),
+        "country": country,
+        "available_rounds": None,
+        "must_meet": (),
+        "avoid": (),
+    }
+
+
+def _company_name(rng: random.Random, region: str, used: set[str]) -> tuple[str, str]:
+    """A company name unique in the event, and its base without the legal form (for the domain)."""
+    for _ in range(50):
+        legal = rng.choice(_LEGAL_FORMS.get(region, ("",)))
+        base = f"{rng.choice(_COMPANY_FIRST)} {rng.choice(_COMPANY_SECOND)}"
+        name = f"{base} {legal}".strip()
+        if name not in used:
+            break
+    else:  # a very large event has used every combination: number the rest
+        base = f"{base} {len(used) + 1}"
+        name = base
+    used.add(name)
+    return name, base
+
+
+def _slug(text: str, sep: str = "-") -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
+    return sep.join(words)
+
+
+# --------------------------------------------------------------------------- availability and requests
+
+
+def _assign_availability(rng: random.Random, people: list[dict[str, object]], rounds: int) -> None:
+    """Give a share of people a contiguous sub-range: late arrivals and early leavers, each
+    still present for at least half of the rounds, as organisers see in practice."""
+    if rounds < 2 or not people:
+        return
+    count = round(len(people) * LATE_OR_EARLY_SHARE)
+    shortest = max(1, rounds // 2)
+    for index in rng.sample(range(len(people)), count):
+        length = rng.randint(shortest, rounds - 1)
+        if rng.random() < 0.5:
+            first = rounds - length + 1  # arrives late, stays to the end
+        else:
+            first = 1  # leaves early
+        people[index]["available_rounds"] = frozenset(range(first, first + length))
+
+
+def _present(person: dict[str, object]) -> frozenset[int] | None:
+    return person["available_rounds"]  # type: ignore[return-value]
+
+
+def _overlap(a: dict[str, object], b: dict[str, object]) -> bool:
+    ra, rb = _present(a), _present(b)
+    return ra is None or rb is None or bool(ra & rb)
+
+
+def _assign_requests(rng: random.Random, people: list[dict[str, object]], company_of: list[int]) -> None:
+    """A few must-meet requests (to someone from another company, present at the same time,
+    preferably offering what the requester seeks) and a few avoids that never contradict them."""
+    n = len(people)
+    if n < 2 or len(set(company_of)) < 2:
+        return
+    requesters = rng.sample(range(n), min(n, round(n * MUST_MEET_SHARE)))
+    pairs: set[frozenset[int]] = set()
+    for i in requesters:
+        target = _pick_partner(rng, people, company_of, i, pairs, prefer_match=True)
+        if target is not None:
+            people[i]["must_meet"] = (people[target]["id"],)
+            pairs.add(frozenset((i, target)))
+    avoiders = [i for i in rng.sample(range(n), n) if not people[i]["must_meet"]][: round(n * AVOID_SHARE)]
+    for i in avoiders:
+        target = _pick_partner(rng, people, company_of, i, pairs, prefer_match=False)
+        if target is not None:
+            people[i]["avoid"] = (people[target]["id"],)
+            pairs.add(frozenset((i, target)))
+
+
+def _pick_partner(
+    rng: random.Random, people: list[dict[str, object]], company_of: list[int], i: int,
+    taken: set[frozenset[int]], *, prefer_match: bool,
+) -> int | None:
+    me = people[i]
+    allowed = [j for j in range(len(people))
+               if company_of[j] != company_of[i] and frozenset((i, j)) not in taken and _overlap(me, people[j])]
+    if not allowed:
+        return None
+    if prefer_match:
+        wanted = set(me["seeks"])  # type: ignore[arg-type]
+        matching = [j for j in allowed if wanted & set(people[j]["offers"])]  # type: ignore[arg-type]
+        allowed = matching or allowed
+    return rng.choice(allowed)
+
+
+# --------------------------------------------------------------------------- sampling helpers
+
+
+def _weighted(rng: random.Random, weights: Mapping[K, float]) -> K:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def _pick_known(rng: random.Random, weights: dict[str, float], names: tuple[str, ...]) -> str:
+    """Use the realistic weights for names the taxonomy has; any other name gets the average."""
+    mean = sum(weights.values()) / len(weights)
+    return rng.choices(names, weights=[weights.get(name, mean) for name in names])[0]
+
+
+def _sample_weighted(
+    rng: random.Random, items: list[str], weights: list[float], k: int, exclude: set[str] | None = None,
+) -> list[str]:
+    """``k`` distinct items drawn by weight (fewer when not enough remain)."""
+    pool = [(item, w) for item, w in zip(items, weights) if not exclude or item not in exclude]
+    chosen: list[str] = []
+    for _ in range(min(k, len(pool))):
+        total = sum(w for _, w in pool)
+        pick = rng.random() * total
+        for index, (item, w) in enumerate(pool):
+            pick -= w
+            if pick <= 0 or index == len(pool) - 1:
+                chosen.append(item)
+                del pool[index]
+                break
+    return chosen
