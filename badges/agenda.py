@@ -1,0 +1,253 @@
+"""Personal agendas: where each attendee sits in every round, whom they meet and why.
+
+An agenda is what an attendee holds during the session, so it lists every round, including the
+ones where they sit out, with the same times the room display and calendar files show (all
+come from ``EventInfo.timetable``). Reasons are input data from the viewer's point of view:
+either a mapping ``(viewer_id, partner_id) -> text`` or a callable ``(viewer, partner) -> text``
+(e.g. a closure over ``scheduler.scoring.explain_for`` and the event's weights), so this
+module needs no scoring weights of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Union
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from badges.badge import region_colour
+from badges.pdf import Target, open_canvas
+from badges.qr import draw_qr
+from badges.text import LEADING, draw_line, fit_text, truncate, wrap_limited
+from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, index_attendees, sorted_by_name
+
+ReasonSource = Union[Mapping[tuple[str, str], str], Callable[[Attendee, Attendee], str], None]
+
+BREAK_TEXT = "break \u2014 no meeting this round"
+AWAY_TEXT = "not attending this round"
+MARGIN = 16 * mm
+
+
+def reason_for(reasons: ReasonSource, viewer: Attendee, partner: Attendee, meeting: Meeting) -> str:
+    """The reason shown to ``viewer``; falls back to the meeting's stored (pair) reason."""
+    if reasons is None:
+        return meeting.reason
+    if callable(reasons):
+        return reasons(viewer, partner)
+    return reasons.get((viewer.id, partner.id), meeting.reason)
+
+
+def format_time(moment: dt.datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def format_span(start: dt.datetime, end: dt.datetime) -> str:
+    return f"{format_time(start)}\u2013{format_time(end)}"
+
+
+def event_line(event: EventInfo) -> str:
+    """Venue, date and session times in one line, as agendas and table sheets print them."""
+    timetable = event.timetable
+    date = timetable.start.strftime("%A %d %B %Y")
+    session = f"{format_span(timetable.start, timetable.end)}"
+    if timetable.timezone and timetable.timezone != "UTC":
+        session += f" ({timetable.timezone})"
+    return " \u00b7 ".join(part for part in (event.venue, date, session) if part)
+
+
+def round_times(event: EventInfo, round_number: int) -> str:
+    if 1 <= round_number <= event.timetable.rounds:
+        return format_span(event.timetable.round_start(round_number), event.timetable.round_end(round_number))
+    return ""
+
+
+@dataclass
+class _Columns:
+    round: float
+    time: float
+    table: float
+    partner: float
+    reason: float
+
+    @classmethod
+    def for_width(cls, left: float, width: float) -> "_Columns":
+        round_, time_, table = left, left + 15 * mm, left + 40 * mm
+        partner = left + 58 * mm
+        reason = partner + (width - 58 * mm) * 0.48
+        return cls(round_, time_, table, partner, reason)
+
+
+class _AgendaWriter:
+    """Draws one attendee's pages on a shared canvas (so a batch is one PDF)."""
+
+    def __init__(self, canvas: Canvas, page_size: tuple[float, float], event: EventInfo,
+                 people: Mapping[str, Attendee], schedule: Schedule, reasons: ReasonSource) -> None:
+        self.canvas, self.event, self.people, self.reasons = canvas, event, people, reasons
+        self.schedule = schedule
+        self.by_attendee = schedule.by_attendee()
+        self.width, self.height = page_size
+        self.cols = _Columns.for_width(MARGIN, self.width - 2 * MARGIN)
+        self.pages = 0
+
+    # -- page furniture -------------------------------------------------------------------
+    def _footer(self, attendee: Attendee, page: int) -> None:
+        c = self.canvas
+        c.setFillColorRGB(0.4, 0.4, 0.4)
+        text = truncate(f"{self.event.name} \u00b7 {attendee.name}", self.width - 2 * MARGIN - 30 * mm, 7.5)
+        draw_line(c, MARGIN, MARGIN * 0.6, text, 7.5)
+        draw_line(c, self.width - MARGIN, MARGIN * 0.6, f"page {page}", 7.5, align="right")
+        c.setFillColorRGB(0, 0, 0)
+
+    def _header(self, attendee: Attendee, qr_payload: str | None, first: bool) -> float:
+        """Event and attendee block; returns the y where the rounds table starts."""
+        c = self.canvas
+        top = self.height - MARGIN
+        qr_size = 34 * mm if first and qr_payload else 0.0
+        text_width = self.width - 2 * MARGIN - (qr_size + 6 * mm if qr_size else 0)
+        if qr_size and qr_payload:
+            draw_qr(c, qr_payload, self.width - MARGIN - qr_size, top - qr_size, qr_size)
+            c.setFillColorRGB(0.4, 0.4, 0.4)
+            draw_line(c, self.width - MARGIN - qr_size / 2, top - qr_size - 9, "check-in code", 7, align="centre")
+            c.setFillColorRGB(0, 0, 0)
+        title = fit_text(self.event.name, text_width, 24, max_size=17, min_size=11, bold=True, max_lines=1)
+        y = top - title.size
+        draw_line(c, MARGIN, y, title.lines[0] if title.lines else "", title.size, bold=True)
+        y -= 14
+        c.setFillColorRGB(0.3, 0.3, 0.3)
+        draw_line(c, MARGIN, y, truncate(event_line(self.event), text_width, 9.5), 9.5)
+        c.setFillColorRGB(0, 0, 0)
+        y -= 12 * mm if first else 9 * mm
+        name = fit_text(attendee.name + ("" if first else " (continued)"), text_width, 44,
+                        max_size=22, min_size=14, bold=True)
+        for line in name.lines:
+            draw_line(c, MARGIN, y, line, name.size, bold=True)
+            y -= name.size * LEADING
+        if first:
+            company = truncate(attendee.company, text_width, 11.5)
+            draw_line(c, MARGIN, y, company, 11.5)
+            y -= 14
+            c.setFillColorRGB(*region_colour(attendee.region))
+            detail = " \u00b7 ".join(p for p in (attendee.region, attendee.partner_type) if p)
+            draw_line(c, MARGIN, y, truncate(detail, text_width, 10, True), 10, bold=True)
+            c.setFillColorRGB(0, 0, 0)
+            y -= 6
+        y = min(y, top - qr_size - 14)
+        return y - 8 * mm
+
+    def _table_header(self, y: float) -> float:
+        c, cols = self.canvas, self.cols
+        c.setFillColorRGB(0.35, 0.35, 0.35)
+        for x, label in ((cols.round, "Round"), (cols.time, "Time"), (cols.table, "Table"),
+                         (cols.partner, "You meet"), (cols.reason, "Why you meet")):
+            draw_line(c, x, y, label, 8.5, bold=True)
+        c.setFillColorRGB(0, 0, 0)
+        c.setLineWidth(0.6)
+        c.line(MARGIN, y - 4, self.width - MARGIN, y - 4)
+        return y - 16
+
+    # -- rows -----------------------------------------------------------------------------
+    def _row_lines(self, attendee: Attendee, round_number: int, meeting: Meeting | None
+                   ) -> tuple[list[tuple[str, float, bool]], list[str], str]:
+        """Partner cell lines (text, size, bold), reason lines, and the table label."""
+        partner_w = self.cols.reason - self.cols.partner - 4 * mm
+        reason_w = self.width - MARGIN - self.cols.reason
+        if meeting is None:
+            text = BREAK_TEXT if attendee.is_available(round_number) else AWAY_TEXT
+            return [(text, 10, False)], [], "\u2014"
+        partner = self.people.get(meeting.partner_of(attendee.id))
+        label = self.event.table_label(meeting.table)
+        if partner is None:
+            return [(f"attendee {meeting.partner_of(attendee.id)}", 10, True)], [], label
+        cell = [(line, 10.5, True) for line in wrap_limited(partner.name, partner_w, 10.5, 2, True)]
+        cell += [(line, 9, False) for line in wrap_limited(partner.company, partner_w, 9, 2)]
+        detail = " \u00b7 ".join(p for p in (partner.region, partner.partner_type) if p)
+        if detail:
+            cell.append((truncate(detail, partner_w, 8.5), 8.5, False))
+        reason = reason_for(self.reasons, attendee, partner, meeting)
+        return cell, wrap_limited(reason, reason_w, 8.5, 6), label
+
+    def draw(self, attendee: Attendee, qr_payload: str | None) -> None:
+        c = self.canvas
+        page = 1
+        y = self._table_header(self._header(attendee, qr_payload, first=True))
+        meetings = {m.round: m for m in self.by_attendee.get(attendee.id, [])}
+        breaks = {b.after_round: b.minutes for b in self.event.timetable.breaks}
+        for round_number in range(1, self.schedule.rounds + 1):
+            meeting = meetings.get(round_number)
+            cell, reason, label = self._row_lines(attendee, round_number, meeting)
+            height = max(sum(size * LEADING for _, size, _ in cell), len(reason) * 8.5 * LEADING) + 8
+            if y - height < MARGIN + 10:
+                self._footer(attendee, page)
+                c.showPage()
+                page += 1
+                y = self._table_header(self._header(attendee, qr_payload, first=False))
+            if meeting is None:
+                c.setFillColorRGB(0.94, 0.94, 0.94)
+                c.rect(MARGIN, y - height + 9, self.width - 2 * MARGIN, height, stroke=0, fill=1)
+                c.setFillColorRGB(0, 0, 0)
+            draw_line(c, self.cols.round, y, str(round_number), 10.5, bold=True)
+            draw_line(c, self.cols.time, y, round_times(self.event, round_number), 10)
+            draw_line(c, self.cols.table, y, truncate(label, self.cols.partner - self.cols.table - 2 * mm, 12, True),
+                      12, bold=True)
+            line_y = y
+            for text, size, bold in cell:
+                if meeting is None:
+                    c.setFillColorRGB(0.35, 0.35, 0.35)
+                draw_line(c, self.cols.partner, line_y, text, size, bold=bold)
+                c.setFillColorRGB(0, 0, 0)
+                line_y -= size * LEADING
+            line_y = y
+            c.setFillColorRGB(0.2, 0.2, 0.2)
+            for line in reason:
+                draw_line(c, self.cols.reason, line_y, line, 8.5)
+                line_y -= 8.5 * LEADING
+            c.setFillColorRGB(0, 0, 0)
+            y -= height
+            c.setLineWidth(0.25)
+            c.setStrokeColorRGB(0.75, 0.75, 0.75)
+            c.line(MARGIN, y + 8, self.width - MARGIN, y + 8)
+            c.setStrokeColorRGB(0, 0, 0)
+            if round_number in breaks and round_number < self.schedule.rounds:
+                c.setFillColorRGB(0.35, 0.35, 0.35)
+                draw_line(c, self.cols.time, y, f"pause \u2014 {breaks[round_number]} minutes", 9)
+                c.setFillColorRGB(0, 0, 0)
+                y -= 16
+        self._footer(attendee, page)
+        c.showPage()
+        self.pages += page
+
+
+def _payload(qr_payloads: Mapping[str, str] | None, attendee: Attendee) -> str | None:
+    return qr_payloads.get(attendee.id) if qr_payloads is not None else None
+
+
+def render_agendas(attendees: Iterable[Attendee], schedule: Schedule, event: EventInfo, target: Target, *,
+                   qr_payloads: Mapping[str, str] | None = None, reasons: ReasonSource = None,
+                   page_size: tuple[float, float] = A4) -> int:
+    """One PDF with every attendee's agenda (each starting on a new page) in name order;
+    ``qr_payloads`` maps attendee id to the check-in token. Returns the page count."""
+    people = sorted_by_name(list(attendees))
+    canvas = open_canvas(target, page_size, f"Agendas \u2013 {event.name}")
+    writer = _AgendaWriter(canvas, page_size, event, index_attendees(people), schedule, reasons)
+    for attendee in people:
+        writer.draw(attendee, _payload(qr_payloads, attendee))
+    if not people:
+        canvas.showPage()
+    canvas.save()
+    return max(writer.pages, 1)
+
+
+def render_agenda(attendee: Attendee, attendees: Iterable[Attendee], schedule: Schedule, event: EventInfo,
+                  target: Target, *, qr_payload: str | None = None, reasons: ReasonSource = None,
+                  page_size: tuple[float, float] = A4) -> int:
+    """The agenda of one attendee (``attendees`` supplies partner names). Returns the page count."""
+    canvas = open_canvas(target, page_size, f"Agenda \u2013 {attendee.name}")
+    people = index_attendees(attendees)
+    people.setdefault(attendee.id, attendee)
+    writer = _AgendaWriter(canvas, page_size, event, people, schedule, reasons)
+    writer.draw(attendee, qr_payload)
+    canvas.save()
+    return writer.pages
