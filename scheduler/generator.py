@@ -207,7 +207,7 @@ def _person(
     overlap_allowed = rng.random() < 0.1
     seeks = _sample_weighted(rng, popular, weights, rng.randint(1, 4),
                              exclude=set() if overlap_allowed else set(offers))
-    local = _slug(f"{given}.{family}", sep=".") or f"contact{number}"
+    local = _slug(f"{given}.{family}", sep=".") or "attendee"
     return {
         "id": f"P{number:0{width}d}",
         "name": name,
@@ -240,8 +240,15 @@ def _company_name(rng: random.Random, region: str, used: set[str]) -> tuple[str,
     return name, base
 
 
+# Letters that Unicode does not decompose into a base letter plus accent.
+_TRANSLITERATE = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE",
+                                "đ": "d", "Đ": "D", "ı": "i", "œ": "oe"})
+
+
 def _slug(text: str, sep: str = "-") -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """ASCII words of ``text`` for e-mail addresses; scripts without Latin letters give ''."""
+    plain = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
+    ascii_text = plain.encode("ascii", "ignore").decode()
     words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
     return sep.join(words)
 

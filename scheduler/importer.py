@@ -10,6 +10,7 @@ Format of the file: see ``data/events/README.md``.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,9 +172,12 @@ class _Parser:
             if key not in COLUMNS:
                 self.warn(line, heading, f"unknown column '{heading}' ignored")
         self.columns = {k: i for k, i in seen.items() if k in COLUMNS}
+        unknown = {k: self.table.header[i] for k, i in seen.items() if k not in COLUMNS}
         for column in REQUIRED_COLUMNS:
             if column not in self.columns:
-                self.error(None, column, f"missing required column '{column}'")
+                close = difflib.get_close_matches(column, list(unknown), n=1, cutoff=0.5)
+                hint = f" (rename the column '{unknown[close[0]]}'?)" if close else ""
+                self.error(None, column, f"missing required column '{column}'{hint}")
 
     # ---- rows
 

@@ -119,7 +119,7 @@ def _decode_text(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SpreadsheetError(
-            f"the file is not UTF-8 text (first unreadable byte on line {line}); in Excel choose "
+            "the file is not UTF-8 text (this line is the first with an unreadable character); in Excel choose "
             "File > Save As > 'CSV UTF-8 (Comma delimited)', or re-save it as UTF-8 in your editor",
             line,
         ) from None
@@ -154,7 +154,7 @@ def _csv_rows(data: bytes, expected_columns: Sequence[str]) -> list[list[object]
         if found:
             expected, line, saw = (int(g) for g in found.groups())
             raise SpreadsheetError(
-                f"line {line} has {saw} cells but the header has {expected}; "
+                f"this row has {saw} cells but the first row has {expected}; "
                 "a value containing the separator must be in double quotes",
                 line,
             ) from None
