@@ -99,7 +99,7 @@ def _draw_stack(canvas: Canvas, box: _Box, bottom: float, item: BadgeItem, scale
 
 
 def draw_badge(canvas: Canvas, item: BadgeItem, x: float, y: float, width: float, height: float,
-               event: EventInfo | None = None) -> None:
+               event: EventInfo | str | None = None) -> None:
     """Draw one badge with lower-left corner (x, y). Tall badges put the QR code under the
     text; wide ones put it on the right."""
     pad = max(4 * mm, 0.05 * min(width, height))
@@ -115,8 +115,8 @@ def draw_badge(canvas: Canvas, item: BadgeItem, x: float, y: float, width: float
     number = format_number(item.number) if item.number is not None else ""
     number_width = draw_line(canvas, x + width - pad, baseline, number, band_text, bold=True,
                              align="right") if number else 0.0
-    if event is not None:
-        title = truncate(event.name, width - 2 * pad - number_width - 4 * mm, band_text, True)
+    if event:
+        title = truncate(event if isinstance(event, str) else event.name, width - 2 * pad - number_width - 4 * mm, band_text, True)
         draw_line(canvas, x + pad, baseline, title, band_text, bold=True)
     canvas.setFillColorRGB(0, 0, 0)
     top = y + height - band - pad * 0.8
@@ -159,14 +159,16 @@ def _crop_marks(canvas: Canvas, layout: BadgeLayout) -> None:
 
 
 def render_badges(items: Sequence[BadgeItem], target: Target, layout: str | BadgeLayout = "a6",
-                  crop_marks: bool = False, event: EventInfo | None = None) -> int:
+                  crop_marks: bool = False, event: EventInfo | str | None = None) -> int:
     """Print ``items`` in the given order on sheets of ``layout``; returns the page count.
 
+    ``event`` (an EventInfo or just its name) puts the event name in each badge's top band.
     ``target`` is a path or a binary file object (``io.BytesIO`` for web downloads). An empty
     list prints one blank sheet so the caller still gets a valid PDF.
     """
     sheet = get_layout(layout)
-    title = f"Badges \u2013 {event.name}" if event else "Badges"
+    event_name = event if isinstance(event, str) else event.name if event else ""
+    title = f"Badges \u2013 {event_name}" if event_name else "Badges"
     canvas = open_canvas(target, sheet.page_size, title)
     for index, item in enumerate(items):
         if index and index % sheet.per_page == 0:

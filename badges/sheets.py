@@ -154,15 +154,18 @@ def render_table_sheets(schedule: Schedule, attendees: Iterable[Attendee], event
 
 
 def render_checkin_list(attendees: Iterable[Attendee], target: Target, *,
-                        numbers: Mapping[str, int] | None = None, event: EventInfo | None = None) -> int:
+                        numbers: Mapping[str, int] | None = None, event: EventInfo | str | None = None) -> int:
     """Alphabetical list with an empty checkbox, badge number, name, company, region and
-    partner type per attendee, for ticking off arrivals by hand. Returns the page count."""
+    partner type per attendee, for ticking off arrivals by hand. ``event`` is an EventInfo (name,
+    venue and times in the header) or just the event name. Returns the page count."""
     people = sorted_by_name(list(attendees))
     size = A4
     width, height = size
-    canvas = open_canvas(target, size, f"Check-in list \u2013 {event.name}" if event else "Check-in list")
-    title = f"{event.name} \u2014 check-in list" if event else "Check-in list"
-    subtitle = (event_line(event) + " \u00b7 " if event else "") + f"{len(people)} attendees"
+    name = event if isinstance(event, str) else event.name if event else ""
+    canvas = open_canvas(target, size, f"Check-in list \u2013 {name}" if name else "Check-in list")
+    title = f"{name} \u2014 check-in list" if name else "Check-in list"
+    details = event_line(event) + " \u00b7 " if isinstance(event, EventInfo) else ""
+    subtitle = details + f"{len(people)} attendees"
     x_box, x_no, x_name = MARGIN, MARGIN + 9 * mm, MARGIN + 25 * mm
     x_company = x_name + 62 * mm
     x_region = x_company + 50 * mm
