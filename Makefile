@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-all bench plan-demo clean
+.PHONY: run test test-all bench plan-demo clean migrations
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "speednet needs $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
@@ -28,6 +28,10 @@ plan-demo: $(STAMP)
 ## Benchmarks: print tables of figures (not part of the test suite).
 bench: $(STAMP)
 	$(BIN)/python bench/bench_scheduler.py
+
+## Rebuild web/migrations/versions/0001_initial.py from the models (see docs/architecture.md).
+migrations: $(STAMP)
+	$(BIN)/python -m web.manage_migrations
 
 clean:
 	rm -rf $(VENV) .pytest_cache out

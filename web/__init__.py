@@ -1,0 +1,142 @@
+"""speednet web application (Flask application factory).
+
+``create_app()`` is the only way to get an app: gunicorn (``gunicorn 'web:create_app()'``),
+the dev server (``python -m web.devserver``), the CLI (``flask --app web ...``) and the tests
+all go through it. See the web section of docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from apiflask import APIFlask
+from flask import Flask, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from web.config import config_from_env, load_or_create_secret_key
+from web.database import MIGRATIONS_DIR, engine_options, install_sqlite_pragmas, upgrade_database
+from web.extensions import csrf, db, limiter, login_manager, migrate
+
+API_PREFIX = "/api/"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a configured app: environment first, then ``config`` (tests pass overrides here).
+
+    Unless ``SPEEDNET_AUTO_MIGRATE`` is false the database schema is upgraded to the newest
+    revision before the app is returned (under a cross-process lock).
+    """
+    app = APIFlask(
+        __name__,
+        title="speednet API",
+        version="1.0",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        # HTML pages keep HTML error pages; _register_error_pages() answers JSON under /api/.
+        json_errors=False,
+        instance_relative_config=True,
+    )
+    app.config.update(config_from_env(app.instance_path))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_security_headers(app)
+    _register_cli(app)
+
+    if app.config.get("SPEEDNET_AUTO_MIGRATE", True):
+        upgrade_database(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web.attendees import bp as attendees_bp
+    from web.auth import bp as auth_bp
+    from web.events import bp as events_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(attendees_bp)
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        return redirect(url_for("events.list_events"))
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        """Liveness probe for the reverse proxy / orchestrator; touches no database."""
+        return {"status": "ok"}
+
+
+def _register_error_pages(app: Flask) -> None:
+    """HTML error pages for people, JSON for API clients (paths under /api/)."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> ResponseReturnValue:
+        if request.path.startswith(API_PREFIX):
+            from apiflask import HTTPError
+
+            headers = dict(error.get_headers())
+            headers.pop("Content-Type", None)
+            return app.error_callback(
+                HTTPError(error.code or 500, message=error.name, headers=headers)
+            )
+        response = error.get_response()
+        response.set_data(
+            render_template("errors.html", code=error.code, name=error.name,
+                            description=error.description)
+        )
+        response.content_type = "text/html; charset=utf-8"
+        return response
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_security_headers(response):  # type: ignore[no-untyped-def]
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def _register_cli(app: Flask) -> None:
+    from web.auth.cli import register_auth_cli
+
+    register_auth_cli(app)

@@ -1,0 +1,107 @@
+"""The one place where attendee rows and :class:`scheduler.domain.Attendee` meet.
+
+The database keeps availability and id lists as the short text an organiser types
+(``1-4;7-10``, ``A12;B7``), the domain type as sets and tuples.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from scheduler.domain import Attendee as DomainAttendee
+from scheduler.importer import format_rounds as importer_format_rounds
+
+LIST_SEPARATOR = ";"
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+    """``"a; b;;c"`` -> ``("a", "b", "c")``; commas are accepted too."""
+    if not text:
+        return ()
+    parts = text.replace(",", LIST_SEPARATOR).split(LIST_SEPARATOR)
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+def join_list(items: Iterable[str]) -> str:
+    return LIST_SEPARATOR.join(items)
+
+
+def parse_rounds(text: str | None) -> frozenset[int] | None:
+    """``"1-4;7"`` -> ``{1, 2, 3, 4, 7}``; empty -> ``None`` (present all session).
+
+    Rows are validated by the importer before they are stored, so malformed text here is a
+    programming error and raises ``ValueError``.
+    """
+    if text is None or not text.strip():
+        return None
+    rounds: set[int] = set()
+    for part in split_list(text):
+        if "-" in part:
+            low, high = (int(x) for x in part.split("-", 1))
+            if low > high:
+                raise ValueError(f"bad round range {part!r}")
+            rounds.update(range(low, high + 1))
+        else:
+            rounds.add(int(part))
+    return frozenset(rounds)
+
+
+def format_rounds(rounds: Iterable[int] | None) -> str | None:
+    """``{1, 2, 3, 4, 7}`` -> ``"1-4;7"`` (the importer's spelling); ``None`` stays ``None``."""
+    if rounds is None:
+        return None
+    return importer_format_rounds(rounds)
+
+
+def row_to_domain(row: object) -> DomainAttendee:
+    """Attendee row (or anything with the same attributes) -> domain attendee."""
+    return DomainAttendee(
+        id=row.ext_id,
+        name=row.name,
+        company=row.company or "",
+        region=row.region or "",
+        partner_type=row.partner_type or "",
+        offers=tuple(row.offers or ()),
+        seeks=tuple(row.seeks or ()),
+        email=row.email or "",
+        title=row.title or "",
+        country=row.country or "",
+        available_rounds=parse_rounds(row.available_rounds),
+        must_meet=split_list(row.must_meet),
+        avoid=split_list(row.avoid),
+    )
+
+
+# Fields copied from a domain attendee onto a row (everything the attendee file carries).
+DOMAIN_FIELDS = (
+    "name", "email", "company", "title", "region", "country", "partner_type",
+    "offers", "seeks", "available_rounds", "must_meet", "avoid",
+)
+
+
+def domain_values(attendee: DomainAttendee) -> dict[str, object]:
+    """Column values for a row, from a domain attendee (ext_id excluded)."""
+    return {
+        "name": attendee.name,
+        "email": attendee.email,
+        "company": attendee.company,
+        "title": attendee.title,
+        "region": attendee.region,
+        "country": attendee.country,
+        "partner_type": attendee.partner_type,
+        "offers": list(attendee.offers),
+        "seeks": list(attendee.seeks),
+        "available_rounds": format_rounds(attendee.available_rounds),
+        "must_meet": join_list(attendee.must_meet),
+        "avoid": join_list(attendee.avoid),
+    }
+
+
+def apply_domain(row: object, attendee: DomainAttendee) -> list[str]:
+    """Copy a domain attendee's values onto a row; return the names of fields that changed."""
+    changed = []
+    for field, value in domain_values(attendee).items():
+        if getattr(row, field) != value:
+            setattr(row, field, value)
+            changed.append(field)
+    return changed

@@ -1,0 +1,78 @@
+"""Attendees of an event, as stored by the web app.
+
+A row keeps the attendee file's fields plus what only the web app knows: the personal-page
+token, the check-in code printed in the badge QR, the badge number and where the row came
+from. Re-importing a file updates rows by ``ext_id`` and never touches those four.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.domain import Attendee as DomainAttendee
+from web.extensions import db
+from web.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from web.events.models import Event
+
+SOURCES = ("import", "registration", "walk-in")
+
+
+def new_token() -> str:
+    """Personal page token (256 bits): the attendee's only credential, in their /me/ link."""
+    return secrets.token_urlsafe(32)
+
+
+def new_checkin_code() -> str:
+    """Check-in code printed in the badge QR (192 bits). Separate from ``token`` so a photo of
+    a badge does not open the attendee's personal page (and vice versa)."""
+    return secrets.token_urlsafe(24)
+
+
+class Attendee(db.Model):
+    """One person registered for one event."""
+
+    __tablename__ = "attendees"
+    __table_args__ = (
+        UniqueConstraint("event_id", "ext_id"),
+        UniqueConstraint("event_id", "badge_number"),
+        CheckConstraint("source IN ('import', 'registration', 'walk-in')", name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    ext_id: Mapped[str] = mapped_column(String(64))  # the attendee file's `id` column
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    company: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    region: Mapped[str] = mapped_column(String(64), default="")
+    country: Mapped[str] = mapped_column(String(100), default="")
+    partner_type: Mapped[str] = mapped_column(String(100), default="")
+    offers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    seeks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    available_rounds: Mapped[str | None] = mapped_column(String(200))  # "1-4;7-10"; null = all
+    must_meet: Mapped[str] = mapped_column(Text, default="")  # ext ids separated by ";"
+    avoid: Mapped[str] = mapped_column(Text, default="")
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_checkin_code)
+    badge_number: Mapped[int]
+    source: Mapped[str] = mapped_column(String(16), default="import")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped["Event"] = relationship()
+
+    def to_domain(self) -> DomainAttendee:
+        from web.attendees.convert import row_to_domain
+
+        return row_to_domain(self)
+
+    def __repr__(self) -> str:
+        return f"<Attendee {self.ext_id} {self.name!r}>"

@@ -1,0 +1,367 @@
+"""Attendee operations: importing files, validating single rows, listing and removing.
+
+All validation goes through :func:`scheduler.importer.read_attendee_file`, so a row typed into
+the form is held to exactly the rules of a row in an uploaded file (taxonomy matching, round
+ranges, must-meet/avoid references).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from flask import current_app
+from sqlalchemy import exists, func, or_, select
+
+from scheduler.domain import Attendee as DomainAttendee
+from scheduler.importer import (
+    COLUMNS,
+    AttendeeFileError,
+    RowError,
+    attendee_row,
+    read_attendee_file,
+)
+from scheduler.spreadsheet import write_table
+from web.attendees.convert import apply_domain, domain_values
+from web.attendees.models import Attendee
+from web.events.models import Event
+from web.extensions import db
+
+PENDING_MAX_AGE_S = 24 * 3600
+_PENDING_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def search_attendees(event: Event, query: str = "") -> Any:
+    """Select statement for the event's attendees matching ``query`` (name, company, email, id)."""
+    stmt = select(Attendee).where(Attendee.event_id == event.id)
+    query = query.strip()
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(
+            Attendee.name.ilike(pattern, escape="\\"),
+            Attendee.company.ilike(pattern, escape="\\"),
+            Attendee.email.ilike(pattern, escape="\\"),
+            Attendee.ext_id.ilike(pattern, escape="\\"),
+        ))
+    return stmt.order_by(func.lower(Attendee.name), Attendee.ext_id)
+
+
+def event_attendees(event: Event) -> list[Attendee]:
+    return list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)
+    ))
+
+
+def get_attendee_or_404(event: Event, attendee_id: int) -> Attendee:
+    return db.first_or_404(
+        select(Attendee).where(Attendee.event_id == event.id, Attendee.id == attendee_id)
+    )
+
+
+def next_badge_number(event: Event) -> int:
+    current = db.session.scalar(
+        select(func.max(Attendee.badge_number)).where(Attendee.event_id == event.id)
+    )
+    return (current or 0) + 1
+
+
+def removal_blockers(attendee: Attendee) -> list[str]:
+    """Why an attendee must be kept: removing them would rewrite history (a check-in, a
+    meeting in a stored schedule). Empty list = may be removed."""
+    from web.checkin.models import CheckIn
+    from web.schedules.models import ScheduleMeeting
+
+    reasons = []
+    if db.session.scalar(select(exists().where(
+        CheckIn.attendee_id == attendee.id, CheckIn.annulled_at.is_(None)
+    ))):
+        reasons.append("checked in")
+    if db.session.scalar(select(exists().where(
+        or_(ScheduleMeeting.a_id == attendee.id, ScheduleMeeting.b_id == attendee.id)
+    ))):
+        reasons.append("in a stored schedule")
+    return reasons
+
+
+class AttendeeInUse(Exception):
+    def __init__(self, attendee: Attendee, reasons: Sequence[str]) -> None:
+        super().__init__(f"{attendee.name} is {' and '.join(reasons)} and cannot be removed.")
+        self.reasons = list(reasons)
+
+
+def remove_attendee(attendee: Attendee) -> None:
+    """Delete one attendee (and commit), unless :func:`removal_blockers` forbids it."""
+    reasons = removal_blockers(attendee)
+    if reasons:
+        raise AttendeeInUse(attendee, reasons)
+    db.session.delete(attendee)
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------- single rows
+
+
+class AttendeeRowInvalid(Exception):
+    """The form row failed the importer's checks. ``field_errors`` maps importer columns to
+    messages; ``other_errors`` are problems elsewhere the change would cause (e.g. another
+    attendee's must-meet naming an id that was renamed)."""
+
+    def __init__(self, field_errors: dict[str, list[str]], other_errors: list[str]) -> None:
+        super().__init__("; ".join([m for ms in field_errors.values() for m in ms] + other_errors))
+        self.field_errors = field_errors
+        self.other_errors = other_errors
+
+
+def validate_row(event: Event, cells: dict[str, str], editing: Attendee | None = None
+                 ) -> tuple[DomainAttendee, list[RowError]]:
+    """Check one attendee typed into a form against the importer's rules.
+
+    The event's other attendees are written into an in-memory CSV together with the new row,
+    so references to them (must_meet, avoid) and id clashes are checked as in a real file.
+    Returns the parsed attendee and the warnings on its row; raises :class:`AttendeeRowInvalid`.
+    """
+    others = [a for a in event_attendees(event) if editing is None or a.id != editing.id]
+    line_of_ext = {a.ext_id: i + 2 for i, a in enumerate(others)}
+    name_at_line = {i + 2: a.name for i, a in enumerate(others)}
+    own_line = len(others) + 2
+    rows = [attendee_row(a.to_domain()) for a in others]
+    rows.append([cells.get(column, "") or "" for column in COLUMNS])
+    buffer = io.BytesIO()
+    write_table(COLUMNS, rows, buffer, "csv")
+    try:
+        result = read_attendee_file(buffer.getvalue(), filename="attendee.csv",
+                                    taxonomy=event.taxonomy_obj(), rounds=event.rounds)
+    except AttendeeFileError as exc:
+        field_errors: dict[str, list[str]] = {}
+        other_errors: list[str] = []
+        for error in exc.errors:
+            message = _without_line_refs(error.message, name_at_line, own_line)
+            if error.line == own_line and error.field == "id" and cells.get("id") in line_of_ext:
+                holder = name_at_line[line_of_ext[cells["id"]]]
+                message = f"another attendee ({holder}) already has the id '{cells['id']}'"
+            if error.line == own_line and error.field:
+                field_errors.setdefault(error.field, []).append(message)
+            elif error.line == own_line or error.line is None:
+                other_errors.append(message)
+            else:
+                who = name_at_line.get(error.line, "another attendee")
+                other_errors.append(f"{who}, {error.field or 'row'}: {message}")
+        raise AttendeeRowInvalid(field_errors, other_errors) from None
+    warnings = [w for w in result.warnings if w.line == own_line]
+    return result.attendees[-1], warnings
+
+
+def _without_line_refs(message: str, name_at_line: dict[int, str], own_line: int) -> str:
+    """Line numbers of the in-memory file mean nothing to the user; name the attendee instead."""
+    def replace(match: re.Match[str]) -> str:
+        line = int(match.group(1))
+        return "this form" if line == own_line else name_at_line.get(line, "another attendee")
+
+    return re.sub(r"line (\d+)", replace, message)
+
+
+def save_attendee(event: Event, attendee: DomainAttendee, row: Attendee | None = None,
+                  source: str = "import") -> Attendee:
+    """Insert or update one attendee row from a validated domain attendee and commit."""
+    if row is None:
+        row = Attendee(event_id=event.id, ext_id=attendee.id, badge_number=next_badge_number(event),
+                       source=source, **domain_values(attendee))
+        db.session.add(row)
+    else:
+        row.ext_id = attendee.id
+        apply_domain(row, attendee)
+    db.session.commit()
+    return row
+
+
+def form_cells(row: Attendee) -> dict[str, str]:
+    """The importer's cells for an existing attendee (to fill the edit form)."""
+    return dict(zip(COLUMNS, attendee_row(row.to_domain())))
+
+
+# --------------------------------------------------------------------------- file import
+
+
+@dataclass
+class ImportPlan:
+    """What committing a parsed file would do, shown on the preview page."""
+
+    filename: str
+    attendees: list[DomainAttendee]
+    warnings: list[RowError]
+    remove_missing: bool
+    added: list[DomainAttendee] = field(default_factory=list)
+    updated: list[tuple[DomainAttendee, list[str]]] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[Attendee] = field(default_factory=list)
+    kept: list[tuple[Attendee, list[str]]] = field(default_factory=list)  # missing but kept
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+    kept: int
+
+
+def parse_upload(event: Event, data: bytes, filename: str) -> tuple[list[DomainAttendee], list[RowError]]:
+    """Parse an uploaded file for ``event``; raises ``AttendeeFileError`` with every problem."""
+    result = read_attendee_file(data, filename=filename, taxonomy=event.taxonomy_obj(),
+                                rounds=event.rounds)
+    return result.attendees, list(result.warnings)
+
+
+def plan_import(event: Event, filename: str, attendees: list[DomainAttendee],
+                warnings: list[RowError], remove_missing: bool) -> ImportPlan:
+    """Compare parsed attendees with the stored ones (matched by ext_id). Writes nothing."""
+    plan = ImportPlan(filename, attendees, warnings, remove_missing)
+    existing = {a.ext_id: a for a in event_attendees(event)}
+    in_file = set()
+    for attendee in attendees:
+        in_file.add(attendee.id)
+        row = existing.get(attendee.id)
+        if row is None:
+            plan.added.append(attendee)
+            continue
+        values = domain_values(attendee)
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        if changed:
+            plan.updated.append((attendee, changed))
+        else:
+            plan.unchanged += 1
+    if remove_missing:
+        for ext_id, row in existing.items():
+            if ext_id in in_file:
+                continue
+            reasons = removal_blockers(row)
+            if reasons:
+                plan.kept.append((row, reasons))
+            else:
+                plan.removed.append(row)
+    return plan
+
+
+def commit_import(event: Event, attendees: list[DomainAttendee], remove_missing: bool) -> ImportSummary:
+    """Apply a parsed file in one transaction: add new ids, update known ones in place (token,
+    check-in code, badge number and check-ins stay), optionally remove missing ones.
+
+    Either every change is committed or, on any error, none is.
+    """
+    plan = plan_import(event, "", attendees, [], remove_missing)
+    try:
+        existing = {a.ext_id: a for a in event_attendees(event)}
+        badge = next_badge_number(event)
+        for attendee in attendees:
+            row = existing.get(attendee.id)
+            if row is None:
+                db.session.add(Attendee(event_id=event.id, ext_id=attendee.id, badge_number=badge,
+                                        source="import", **domain_values(attendee)))
+                badge += 1
+            else:
+                apply_domain(row, attendee)
+        for row in plan.removed:
+            db.session.delete(row)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return ImportSummary(len(plan.added), len(plan.updated), plan.unchanged,
+                         len(plan.removed), len(plan.kept))
+
+
+# ---- pending imports: the parsed file waits server-side between preview and commit
+
+
+def _pending_dir() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def _attendee_to_json(a: DomainAttendee) -> dict[str, Any]:
+    data = asdict(a)
+    data["available_rounds"] = None if a.available_rounds is None else sorted(a.available_rounds)
+    return data
+
+
+def _attendee_from_json(data: dict[str, Any]) -> DomainAttendee:
+    rounds = data.get("available_rounds")
+    return DomainAttendee(
+        **{**data,
+           "offers": tuple(data.get("offers", ())), "seeks": tuple(data.get("seeks", ())),
+           "must_meet": tuple(data.get("must_meet", ())), "avoid": tuple(data.get("avoid", ())),
+           "available_rounds": None if rounds is None else frozenset(rounds)}
+    )
+
+
+@dataclass
+class PendingImport:
+    event_id: int
+    filename: str
+    attendees: list[DomainAttendee]
+    warnings: list[RowError]
+    remove_missing: bool
+
+
+def store_pending(event: Event, filename: str, attendees: list[DomainAttendee],
+                  warnings: list[RowError], remove_missing: bool) -> str:
+    """Write a parsed file to ``instance/imports/<key>.json`` and return the random key (which
+    goes into the signed session; the data itself is too big and too personal for a cookie)."""
+    _purge_old_pending()
+    key = secrets.token_urlsafe(24)
+    payload = {
+        "event_id": event.id, "filename": filename, "remove_missing": remove_missing,
+        "attendees": [_attendee_to_json(a) for a in attendees],
+        "warnings": [asdict(w) for w in warnings],
+    }
+    path = _pending_dir() / f"{key}.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle)
+    return key
+
+
+def load_pending(key: str | None, event: Event) -> PendingImport | None:
+    """The pending import stored under ``key`` for this event, or ``None`` (expired, unknown)."""
+    if not key or not _PENDING_KEY.match(key):
+        return None
+    path = _pending_dir() / f"{key}.json"
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if payload.get("event_id") != event.id:
+        return None
+    return PendingImport(
+        event_id=payload["event_id"], filename=payload["filename"],
+        attendees=[_attendee_from_json(a) for a in payload["attendees"]],
+        warnings=[RowError(**w) for w in payload["warnings"]],
+        remove_missing=bool(payload["remove_missing"]),
+    )
+
+
+def discard_pending(key: str | None) -> None:
+    if key and _PENDING_KEY.match(key):
+        (_pending_dir() / f"{key}.json").unlink(missing_ok=True)
+
+
+def _purge_old_pending() -> None:
+    cutoff = time.time() - PENDING_MAX_AGE_S
+    for path in _pending_dir().glob("*.json"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,33 @@
+"""``flask --app web create-user`` and ``flask --app web api-token``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from web.auth.models import ROLES
+from web.auth.services import AccountError, create_api_token, create_user, find_user
+
+
+def register_auth_cli(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(ROLES), default="organiser", show_default=True)
+    @click.password_option("--password", help="Prompted for (twice) when not given.")
+    def create_user_command(email: str, role: str, password: str) -> None:
+        """Create an organiser or check-in staff account."""
+        try:
+            user = create_user(email, password, role)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Created {user.role} account {user.email}.")
+
+    @app.cli.command("api-token")
+    @click.argument("email")
+    @click.option("--name", default="", help="What the token is for (shown in lists).")
+    def api_token_command(email: str, name: str) -> None:
+        """Print a new API token for an account. It is stored hashed: copy it now."""
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"no account for {email}")
+        click.echo(create_api_token(user, name))

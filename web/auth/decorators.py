@@ -1,0 +1,42 @@
+"""Access control for views."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from web.auth.models import ROLES
+from web.extensions import login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Let only signed-in users with one of ``roles`` through.
+
+    Anonymous visitors are sent to the sign-in page (they may simply have been logged out);
+    signed-in users without the role get 403, because signing in again would not help.
+    Organisers pass every check: they can do anything staff can.
+    """
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles and not current_user.is_organiser:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+organiser_required = role_required("organiser")

@@ -1,0 +1,79 @@
+"""Accounts of the people who run an event (organisers and check-in staff) and their API tokens.
+
+Attendees never log in: they reach their page through an unguessable personal link
+(:attr:`web.attendees.models.Attendee.token`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from web.extensions import db
+from web.types import UTCDateTime, utcnow
+
+ROLE_ORGANISER = "organiser"
+ROLE_STAFF = "staff"
+ROLES = (ROLE_ORGANISER, ROLE_STAFF)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in. ``organiser`` runs events; ``staff`` may only check people in."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('organiser', 'staff')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=ROLE_ORGANISER)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    api_tokens: Mapped[list["ApiToken"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == ROLE_ORGANISER
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+def hash_token(plain: str) -> str:
+    """SHA-256 of an API token. Tokens are long random strings, so a fast hash is enough and
+    lets us look a token up by its hash (unlike passwords, which need a slow salted hash)."""
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only the hash is stored; the plain token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")

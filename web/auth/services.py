@@ -1,0 +1,116 @@
+"""Account and token operations, usable without a request (CLI, dev server, tests)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+
+from functools import lru_cache
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from web.auth.models import ROLE_ORGANISER, ROLES, ApiToken, User, hash_token
+from web.extensions import db
+from web.types import utcnow
+
+DEFAULT_ADMIN_EMAIL = "admin@speednet.local"
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "sn_"
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+class AccountError(ValueError):
+    """A user-facing problem with account data (shown by the CLI)."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the e-mail and password match an active account, else ``None``."""
+    user = find_user(email)
+    if user is None:
+        # Spend the same time as a real check so response times do not reveal which
+        # e-mail addresses have accounts.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def create_user(email: str, password: str, role: str = ROLE_ORGANISER) -> User:
+    """Create and commit an account. Raises :class:`AccountError` on bad input."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError(f"{email!r} is not an e-mail address")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if find_user(email) is not None:
+        raise AccountError(f"an account for {email} already exists")
+    user = User(email=email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class AdminAccount:
+    email: str
+    password: str | None  # the generated password when just created, else None
+    created: bool
+
+
+def ensure_admin() -> AdminAccount:
+    """Make sure an organiser account exists, for a first start with an empty database.
+
+    ``ADMIN_EMAIL``/``ADMIN_PASSWORD`` from the environment create (or keep) that account;
+    otherwise ``admin@speednet.local`` gets a random password, returned so it can be printed
+    once. An existing organiser is left alone (its password is never reset).
+    """
+    email = normalise_email(os.environ.get("ADMIN_EMAIL", "") or DEFAULT_ADMIN_EMAIL)
+    existing = find_user(email)
+    if existing is not None:
+        return AdminAccount(email=existing.email, password=None, created=False)
+    env_password = os.environ.get("ADMIN_PASSWORD", "")
+    if not os.environ.get("ADMIN_EMAIL"):
+        any_organiser = db.session.scalar(select(User).where(User.role == ROLE_ORGANISER))
+        if any_organiser is not None:
+            return AdminAccount(email=any_organiser.email, password=None, created=False)
+    password = env_password or secrets.token_urlsafe(12)
+    create_user(email, password, ROLE_ORGANISER)
+    return AdminAccount(email=email, password=None if env_password else password, created=True)
+
+
+def create_api_token(user: User, name: str = "") -> str:
+    """Store a new token for ``user`` and return the plain token (shown once, never stored)."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, name=name[:100], token_hash=hash_token(plain)))
+    db.session.commit()
+    return plain
+
+
+def user_for_api_token(plain: str) -> User | None:
+    """The active user owning ``plain``, recording the use; ``None`` for unknown tokens."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    if token is None or not token.user.active:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.user

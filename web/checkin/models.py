@@ -1,0 +1,48 @@
+"""Check-ins recorded at the door.
+
+Kiosks may retry a request after a network hiccup, so each check-in carries the client's
+``nonce`` (unique per event): a retry finds the existing row instead of making a second one.
+A mistaken check-in is annulled, not deleted, to keep the audit trail; a partial unique index
+allows at most one non-annulled check-in per attendee.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from web.extensions import db
+from web.types import UTCDateTime, utcnow
+
+
+class CheckIn(db.Model):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("event_id", "nonce"),
+        Index(
+            "uq_checkins_one_active",
+            "event_id",
+            "attendee_id",
+            unique=True,
+            sqlite_where=text("annulled_at IS NULL"),
+            postgresql_where=text("annulled_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    attendee_id: Mapped[int] = mapped_column(
+        ForeignKey("attendees.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    device: Mapped[str] = mapped_column(String(100), default="")
+    nonce: Mapped[str] = mapped_column(String(64))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    annulled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    attendee: Mapped["Attendee"] = relationship()  # noqa: F821
+    staff_user: Mapped["User | None"] = relationship(foreign_keys=[staff_user_id])  # noqa: F821
+    annulled_by: Mapped["User | None"] = relationship(foreign_keys=[annulled_by_id])  # noqa: F821

@@ -1,0 +1,84 @@
+"""Configuration read from the environment.
+
+Every secret and every deployment-specific value comes from the environment (12-factor), so
+the same code runs on a laptop (``make run``), in the tests and behind gunicorn. Nothing here
+needs a request or an app context; :func:`web.create_app` merges its ``config`` argument on top.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024  # attendee files are small; anything bigger is a mistake
+
+
+def normalise_database_url(url: str) -> str:
+    """Turn the URLs that hosting platforms hand out into ones SQLAlchemy 2 + psycopg 3 accept.
+
+    ``postgres://`` was removed from SQLAlchemy long ago and ``postgresql://`` alone would pick
+    psycopg2, which is not installed.
+    """
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load_or_create_secret_key(instance_path: str | os.PathLike[str]) -> str:
+    """Return the secret key kept in ``instance/secret_key``, creating it once (mode 0600).
+
+    Sessions must survive restarts and be shared by every gunicorn worker, so a key generated
+    per process would log people out at random. Several workers may start at once: the file is
+    written under a temporary name and hard-linked into place, which fails for all but one.
+    """
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "secret_key"
+    if not target.exists():
+        tmp = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    for _ in range(50):
+        key = target.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)  # another process linked it a moment ago; content is already complete
+    raise RuntimeError(f"{target} is empty; delete it or set SECRET_KEY")
+
+
+def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config from environment variables (documented in docs/architecture.md)."""
+    env = os.environ if env is None else env
+    secure = env.get("SPEEDNET_SECURE_COOKIES", "") in {"1", "true", "yes"}
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'speednet.db'}"
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or None,  # filled from instance/secret_key if unset
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", DEFAULT_MAX_UPLOAD)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session; kiosks stay open all day
+        # Apply pending migrations in create_app(); set SPEEDNET_AUTO_MIGRATE=0 to run
+        # `flask --app web db upgrade` as a separate deploy step instead.
+        "SPEEDNET_AUTO_MIGRATE": env.get("SPEEDNET_AUTO_MIGRATE", "1") not in {"0", "false", "no"},
+        "ATTENDEES_PER_PAGE": 50,
+    }

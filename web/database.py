@@ -1,0 +1,90 @@
+"""Engine set-up and schema upgrades at start-up.
+
+Kept apart from :mod:`web.extensions` because it needs an application (config, instance
+folder) while the extension objects must not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import zlib
+from pathlib import Path
+from typing import Any, Iterator
+
+from flask import Flask
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+
+from web.extensions import db
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+# Any constant 64-bit number works; derive it from the product name so it is recognisable.
+ADVISORY_LOCK_KEY = zlib.crc32(b"speednet-migrations")
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def engine_options(database_uri: str) -> dict[str, Any]:
+    """Per-dialect engine options. SQLite needs a generous lock timeout for concurrent kiosks."""
+    url = make_url(database_uri)
+    if url.get_backend_name() == "sqlite":
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers work while one kiosk writes; foreign keys are off by default in SQLite."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def install_sqlite_pragmas(engine: Engine) -> None:
+    """Register the connect hook once per engine (no-op for other databases)."""
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_on_connect):
+        event.listen(engine, "connect", _sqlite_on_connect)
+
+
+@contextlib.contextmanager
+def migration_lock(app: Flask) -> Iterator[None]:
+    """Serialise schema upgrades between processes starting at the same moment.
+
+    gunicorn starts its workers together and each runs ``create_app()``; without a lock two of
+    them would try to create the same tables. SQLite gets an ``flock`` on a file next to the
+    instance folder, PostgreSQL a session-level advisory lock held on a dedicated connection.
+    """
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                conn.commit()
+        return
+    os.makedirs(app.instance_path, exist_ok=True)
+    database = engine.url.database or "memory"
+    lock_name = "migrate-" + format(zlib.crc32(database.encode()), "08x") + ".lock"
+    with open(os.path.join(app.instance_path, lock_name), "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def upgrade_database(app: Flask) -> None:
+    """Bring the schema to the newest Alembic revision (idempotent, safe to call concurrently)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        with migration_lock(app):
+            upgrade(directory=MIGRATIONS_DIR)

@@ -1,0 +1,82 @@
+"""The demo event that ``make run`` shows on a fresh machine.
+
+``seed_demo(app)`` is the one place that builds it: today, 14:00 local, 8 rounds of 8 minutes
+with 2 minutes to change tables, attendees from ``data/events/demo.csv``. Planning and
+publishing the demo schedule belongs to the schedules feature, which extends this function;
+no schedule is invented here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from scheduler.importer import AttendeeFileError, read_attendee_file
+from web.attendees.models import Attendee
+from web.attendees.services import commit_import
+from web.events.models import Event
+from web.extensions import db
+
+DEMO_SLUG = "demo"
+DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "events" / "demo.csv"
+DEMO_TIMEZONE = os.environ.get("SPEEDNET_DEMO_TZ", "Europe/Amsterdam")
+
+
+@dataclass
+class DemoResult:
+    event_slug: str
+    created: bool
+    attendees: int
+    notes: list[str] = field(default_factory=list)
+
+
+def seed_demo(app: Flask, csv_path: Path = DEMO_FILE) -> DemoResult:
+    """Create the demo event with its attendees if it does not exist yet (idempotent)."""
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+        notes: list[str] = []
+        created = event is None
+        if event is None:
+            today = dt.datetime.now(zoneinfo.ZoneInfo(DEMO_TIMEZONE)).date()
+            event = Event(
+                slug=DEMO_SLUG, name="Partner Speed Networking (demo)", venue="Hall B",
+                date=today, timezone=DEMO_TIMEZONE, start=dt.datetime.combine(today, dt.time(14, 0)),
+                round_minutes=8, changeover_minutes=2, rounds=8, tables=0, breaks=[], weights={},
+                registration_open=True,
+            )
+            db.session.add(event)
+            db.session.commit()
+        count = db.session.query(Attendee).filter_by(event_id=event.id).count()
+        if count == 0:
+            if not csv_path.exists():
+                notes.append(f"{csv_path} is missing: the demo event has no attendees yet "
+                             "(import a file from the event's Attendees page).")
+            else:
+                try:
+                    result = read_attendee_file(csv_path, taxonomy=event.taxonomy_obj(),
+                                                rounds=event.rounds)
+                except AttendeeFileError as exc:
+                    notes.append(f"{csv_path} could not be imported:\n{exc}")
+                else:
+                    commit_import(event, result.attendees, remove_missing=False)
+                    count = len(result.attendees)
+        return DemoResult(DEMO_SLUG, created, count, notes)
+
+
+def sample_attendee_tokens(app: Flask, limit: int = 2) -> list[tuple[str, str]]:
+    """(name, personal token) of the first demo attendees, for the start-up message."""
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+        if event is None:
+            return []
+        rows = db.session.scalars(
+            select(Attendee).where(Attendee.event_id == event.id)
+            .order_by(Attendee.badge_number).limit(limit)
+        )
+        return [(a.name, a.token) for a in rows]

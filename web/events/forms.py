@@ -1,0 +1,95 @@
+"""Event form. Field-level checks live here; cross-field and database checks in services."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+RESERVED_SLUGS = {"new", "static", "api", "console", "login", "logout", "me"}
+
+# Scoring weights an organiser may override, with their labels. partner_type_fit (a table) and
+# prefer_same_region (its own checkbox) are handled separately.
+WEIGHT_FIELDS: dict[str, str] = {
+    "offer_match": "Per competency offered and sought",
+    "mutual_bonus": "Bonus when both sides help each other",
+    "max_matches_counted": "Competency matches counted per direction (at most)",
+    "region_bonus": "Region bonus",
+    "competitor_penalty": "Penalty for likely competitors",
+    "partner_type_default": "Partner-type fit not listed in the table",
+    "must_meet_bonus": "Must-meet bonus",
+}
+INT_WEIGHTS = {"max_matches_counted"}
+
+
+def validate_slug(_form: Any, field: Any) -> None:
+    value = (field.data or "").strip()
+    if not SLUG_RE.match(value):
+        raise ValidationError(
+            "Use 1 to 64 lower-case letters, digits and hyphens, not starting or ending with a hyphen."
+        )
+    if value in RESERVED_SLUGS:
+        raise ValidationError(f"'{value}' is reserved; choose another short name.")
+
+
+def validate_timezone(_form: Any, field: Any) -> None:
+    value = (field.data or "").strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"'{value}' is not a known time zone; use an IANA name such as Europe/Amsterdam."
+        ) from None
+
+
+class EventForm(FlaskForm):
+    slug = StringField("Short name (used in links)", validators=[DataRequired(), validate_slug],
+                       description="For example partner-summit-2025. Lower-case letters, digits, hyphens.")
+    name = StringField("Event name", validators=[DataRequired(), Length(max=200)])
+    venue = StringField("Venue", validators=[Optional(), Length(max=200)])
+    date = DateField("Date", validators=[DataRequired(message="Enter the date as YYYY-MM-DD.")])
+    start_time = TimeField("Start of round 1 (local time)",
+                           validators=[DataRequired(message="Enter a time as HH:MM.")])
+    timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone],
+                           description="IANA name of the venue's zone, e.g. Europe/Amsterdam or Asia/Singapore.")
+    rounds = IntegerField("Rounds", validators=[InputRequired(), NumberRange(min=1, max=100)])
+    round_minutes = IntegerField("Minutes per round", validators=[InputRequired(), NumberRange(min=1, max=240)])
+    changeover_minutes = IntegerField("Minutes between rounds",
+                                      validators=[InputRequired(), NumberRange(min=0, max=120)])
+    tables = IntegerField("Tables", validators=[InputRequired(), NumberRange(min=0, max=2000)],
+                          description="0 = as many as needed (one per two attendees present).")
+    table_labels = TextAreaField("Table labels", validators=[Optional(), Length(max=20000)],
+                                 description="Optional: one label per line, table 1 first (e.g. A1, A2 …).")
+    breaks = TextAreaField("Breaks", validators=[Optional(), Length(max=2000)],
+                           description="One per line as 'after round: minutes', e.g. '4: 15'.")
+    prefer_same_region = BooleanField("Prefer meetings within the same region",
+                                      description="Off: the region bonus goes to pairs from different regions.")
+    registration_open = BooleanField("Registration is open")
+    competencies = TextAreaField("Competencies", validators=[Optional(), Length(max=20000)],
+                                 description="One per line. Leave all three lists empty to use the default vocabulary.")
+    regions = TextAreaField("Regions", validators=[Optional(), Length(max=5000)],
+                            description="One per line.")
+    partner_types = TextAreaField("Partner types", validators=[Optional(), Length(max=5000)],
+                                  description="One per line.")
+    submit = SubmitField("Save event")
+
+
+# One number field per overridable weight, added to the class so templates can loop over them.
+for _name, _label in WEIGHT_FIELDS.items():
+    _field_cls = IntegerField if _name in INT_WEIGHTS else FloatField
+    setattr(EventForm, f"weight_{_name}",
+            _field_cls(_label, validators=[InputRequired(), NumberRange(min=-1000, max=1000)]))

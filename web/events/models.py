@@ -1,0 +1,135 @@
+"""The event: its timetable, room (tables), scoring preferences and event-day clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.domain import Break, EventInfo, ScoringWeights, Taxonomy, Timetable
+from web.extensions import db
+from web.types import UTCDateTime, utcnow
+
+
+class Event(db.Model):
+    """One speed-networking session.
+
+    Times: ``start`` is the *local* wall-clock start of round 1 in ``timezone`` (naive on
+    purpose: an organiser thinks "14:00 at the venue", and the zone's rules are applied when
+    a calendar file or a countdown needs an instant). Clock fields are instants (UTC).
+
+    ``tables == 0`` means "as many tables as needed" (half the attendees present).
+    ``weights`` holds only the scoring weights the organiser changed; the rest come from
+    ``data/scoring.yaml`` via :func:`scheduler.taxonomy.load_weights`. ``taxonomy`` is null
+    for the default vocabulary (``data/taxonomy.yaml``) or a dict with the three lists.
+    The event-day delay shifts every round after ``delay_after_round`` (0 = from round 1)
+    by ``delay_minutes``.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("rounds >= 1", name="rounds_positive"),
+        CheckConstraint("tables >= 0", name="tables_not_negative"),
+        CheckConstraint("round_minutes >= 1", name="round_minutes_positive"),
+        CheckConstraint("changeover_minutes >= 0", name="changeover_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    date: Mapped[dt.date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
+    round_minutes: Mapped[int] = mapped_column(default=8)
+    changeover_minutes: Mapped[int] = mapped_column(default=2)
+    rounds: Mapped[int] = mapped_column(default=8)
+    tables: Mapped[int] = mapped_column(default=0)
+    table_labels: Mapped[str] = mapped_column(Text, default="")
+    breaks: Mapped[list[dict[str, int]]] = mapped_column(JSON, default=list)
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prefer_same_region: Mapped[bool] = mapped_column(default=False)
+    taxonomy: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
+    registration_open: Mapped[bool] = mapped_column(default=False)
+    clock_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    clock_paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    delay_minutes: Mapped[int] = mapped_column(default=0)
+    delay_after_round: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # -- conversions to domain types ------------------------------------------------------
+    def break_list(self) -> tuple[Break, ...]:
+        return tuple(
+            Break(after_round=int(b["after_round"]), minutes=int(b["minutes"]))
+            for b in sorted(self.breaks or [], key=lambda b: int(b["after_round"]))
+        )
+
+    def timetable(self) -> Timetable:
+        """The timetable every page, calendar file and printout uses, delay included.
+
+        A delay after round k behaves exactly like an extra break after round k, and a delay
+        before round 1 moves the start, so the domain ``Timetable`` needs no extra field.
+        """
+        start = self.start
+        breaks = list(self.break_list())
+        if self.delay_minutes:
+            if self.delay_after_round <= 0:
+                start = start + dt.timedelta(minutes=self.delay_minutes)
+            else:
+                breaks.append(Break(after_round=self.delay_after_round, minutes=self.delay_minutes))
+        return Timetable(
+            start=start,
+            round_minutes=self.round_minutes,
+            changeover_minutes=self.changeover_minutes,
+            rounds=self.rounds,
+            breaks=tuple(breaks),
+            timezone=self.timezone,
+        )
+
+    def table_label_list(self) -> tuple[str, ...]:
+        """Labels from ``table_labels``: a JSON list, or one label per line."""
+        text = (self.table_labels or "").strip()
+        if not text:
+            return ()
+        if text.startswith("["):
+            try:
+                return tuple(str(x).strip() for x in json.loads(text))
+            except ValueError:
+                pass
+        return tuple(line.strip() for line in text.splitlines())
+
+    def event_info(self) -> EventInfo:
+        return EventInfo(
+            name=self.name,
+            timetable=self.timetable(),
+            venue=self.venue or "",
+            slug=self.slug,
+            table_labels=self.table_label_list(),
+        )
+
+    def taxonomy_obj(self) -> Taxonomy:
+        """The event's vocabulary: its own, or the default ``data/taxonomy.yaml``."""
+        if self.taxonomy:
+            return Taxonomy(
+                competencies=tuple(self.taxonomy.get("competencies", ())),
+                regions=tuple(self.taxonomy.get("regions", ())),
+                partner_types=tuple(self.taxonomy.get("partner_types", ())),
+            )
+        from scheduler.taxonomy import load_taxonomy
+
+        return load_taxonomy()
+
+    def scoring_weights(self) -> ScoringWeights:
+        """Default weights with this event's overrides and region preference applied."""
+        from scheduler.taxonomy import load_weights
+
+        overrides = dict(self.weights or {})
+        overrides["prefer_same_region"] = bool(self.prefer_same_region)
+        return load_weights(overrides=overrides)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"

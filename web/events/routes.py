@@ -1,0 +1,83 @@
+"""Organiser console views for events."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from scheduler.taxonomy import TAXONOMY_KEYS
+from web.auth.decorators import organiser_required
+from web.events import bp
+from web.events.forms import WEIGHT_FIELDS, EventForm
+from web.events.services import (
+    EventDataError,
+    EventInput,
+    event_counts,
+    form_data_for,
+    get_event_or_404,
+    list_events as all_events,
+    save_event,
+)
+
+# Pages of an event shown on its overview, in order. A feature adds its own entry here; an
+# entry whose endpoint is not registered (feature not built yet) is simply not shown.
+FEATURE_LINKS: list[tuple[str, str]] = [
+    ("attendees.list_attendees", "Attendees"),
+    ("attendees.import_upload", "Import attendees"),
+    ("schedules.overview", "Schedule"),
+    ("checkin.kiosk", "Check-in"),
+    ("badges.index", "Badges and printouts"),
+    ("events.edit_event", "Event settings"),
+]
+
+
+@bp.get("/")
+@organiser_required
+def list_events() -> ResponseReturnValue:
+    return render_template("events/list.html", events=all_events())
+
+
+def _render_form(form: EventForm, event=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    status = 422 if form.errors else 200
+    return render_template("events/form.html", form=form, event=event,
+                           weight_fields=list(WEIGHT_FIELDS), taxonomy_keys=TAXONOMY_KEYS), status
+
+
+def _save(form: EventForm, event=None) -> ResponseReturnValue | None:  # type: ignore[no-untyped-def]
+    if not form.validate_on_submit():
+        return None
+    try:
+        saved = save_event(EventInput.from_form(form), event)
+    except EventDataError as exc:
+        getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, str(exc)]
+        return None
+    flash(f"Saved {saved.name}.", "success")
+    return redirect(url_for("events.overview", slug=saved.slug))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@organiser_required
+def create_event() -> ResponseReturnValue:
+    form = EventForm(data=form_data_for(None))
+    return _save(form) or _render_form(form)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit_event(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    form = EventForm(data=form_data_for(event))
+    return _save(form, event) or _render_form(form, event)
+
+
+@bp.get("/<slug>/")
+@organiser_required
+def overview(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    links = [
+        (url_for(endpoint, slug=event.slug), label)
+        for endpoint, label in FEATURE_LINKS
+        if endpoint in current_app.view_functions
+    ]
+    return render_template("events/overview.html", event=event, counts=event_counts(event),
+                           timetable=event.timetable(), links=links)

@@ -1,0 +1,237 @@
+"""Event operations, free of request handling so they can be tested and reused (API, CLI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
+from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
+from web.events.models import Event
+from web.extensions import db
+
+
+class EventDataError(ValueError):
+    """Input that passed the field checks but not the cross-field ones; ``field`` names the form
+    field to show the message on."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def default_weights() -> dict[str, float | int]:
+    """The overridable weights as configured in data/scoring.yaml."""
+    weights = load_weights()
+    return {name: getattr(weights, name) for name in WEIGHT_FIELDS}
+
+
+def parse_breaks(text: str, rounds: int) -> list[dict[str, int]]:
+    """``"4: 15"`` lines -> ``[{"after_round": 4, "minutes": 15}]``, checked against ``rounds``."""
+    result: dict[int, int] = {}
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        after, sep, minutes = line.partition(":")
+        try:
+            after_round, length = int(after.strip()), int(minutes.strip())
+        except ValueError:
+            raise EventDataError("breaks", f"Line {number}: write 'after round: minutes', e.g. '4: 15'.") from None
+        if not sep:
+            raise EventDataError("breaks", f"Line {number}: write 'after round: minutes', e.g. '4: 15'.")
+        if not 1 <= after_round < rounds:
+            raise EventDataError("breaks", f"Line {number}: a break must come after round 1 to {rounds - 1}.")
+        if not 1 <= length <= 480:
+            raise EventDataError("breaks", f"Line {number}: a break lasts 1 to 480 minutes.")
+        if after_round in result:
+            raise EventDataError("breaks", f"Line {number}: there is already a break after round {after_round}.")
+        result[after_round] = length
+    return [{"after_round": r, "minutes": m} for r, m in sorted(result.items())]
+
+
+def format_breaks(breaks: list[dict[str, int]] | None) -> str:
+    return "\n".join(f"{b['after_round']}: {b['minutes']}" for b in breaks or [])
+
+
+def _lines(text: str | None) -> list[str]:
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+
+
+def parse_taxonomy(lists: dict[str, str]) -> dict[str, list[str]] | None:
+    """Three one-per-line lists -> taxonomy dict, or ``None`` (default vocabulary) if all empty."""
+    parsed = {key: _lines(lists.get(key)) for key in TAXONOMY_KEYS}
+    if not any(parsed.values()):
+        return None
+    for key, names in parsed.items():
+        if not names:
+            raise EventDataError(key, "List at least one name, or leave all three lists empty.")
+        seen: set[str] = set()
+        for name in names:
+            if name.casefold() in seen:
+                raise EventDataError(key, f"'{name}' is listed twice.")
+            seen.add(name.casefold())
+    return parsed
+
+
+@dataclass
+class EventInput:
+    """Everything the event form edits, already typed."""
+
+    slug: str
+    name: str
+    venue: str
+    date: dt.date
+    start_time: dt.time
+    timezone: str
+    rounds: int
+    round_minutes: int
+    changeover_minutes: int
+    tables: int
+    table_labels: str = ""
+    breaks_text: str = ""
+    prefer_same_region: bool = False
+    registration_open: bool = False
+    weights: dict[str, float | int] = field(default_factory=dict)
+    taxonomy_lists: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, form: EventForm) -> "EventInput":
+        return cls(
+            slug=form.slug.data.strip(),
+            name=form.name.data.strip(),
+            venue=(form.venue.data or "").strip(),
+            date=form.date.data,
+            start_time=form.start_time.data,
+            timezone=form.timezone.data.strip(),
+            rounds=form.rounds.data,
+            round_minutes=form.round_minutes.data,
+            changeover_minutes=form.changeover_minutes.data,
+            tables=form.tables.data,
+            table_labels=(form.table_labels.data or "").strip(),
+            breaks_text=form.breaks.data or "",
+            prefer_same_region=bool(form.prefer_same_region.data),
+            registration_open=bool(form.registration_open.data),
+            weights={name: getattr(form, f"weight_{name}").data for name in WEIGHT_FIELDS},
+            taxonomy_lists={key: getattr(form, key).data or "" for key in TAXONOMY_KEYS},
+        )
+
+
+def weight_overrides(values: dict[str, float | int]) -> dict[str, float | int]:
+    """Only the weights that differ from the defaults, so later edits of data/scoring.yaml still
+    reach events that never changed a weight."""
+    defaults = default_weights()
+    overrides: dict[str, float | int] = {}
+    for name, value in values.items():
+        if name not in WEIGHT_FIELDS or value is None:
+            continue
+        value = int(value) if name in INT_WEIGHTS else float(value)
+        if value != defaults[name]:
+            overrides[name] = value
+    return overrides
+
+
+def save_event(data: EventInput, event: Event | None = None) -> Event:
+    """Create (``event is None``) or update an event and commit.
+
+    Raises :class:`EventDataError` for a taken slug or bad breaks/taxonomy; nothing is written
+    in that case.
+    """
+    clash = db.session.scalar(select(Event).where(Event.slug == data.slug))
+    if clash is not None and clash is not event:
+        raise EventDataError("slug", f"Another event already uses '{data.slug}'.")
+    breaks = parse_breaks(data.breaks_text, data.rounds)
+    taxonomy = parse_taxonomy(data.taxonomy_lists)
+    overrides = weight_overrides(data.weights)
+    if event is None:
+        event = Event()
+        db.session.add(event)
+    event.slug = data.slug
+    event.name = data.name
+    event.venue = data.venue
+    event.date = data.date
+    event.start = dt.datetime.combine(data.date, data.start_time)
+    event.timezone = data.timezone
+    event.rounds = data.rounds
+    event.round_minutes = data.round_minutes
+    event.changeover_minutes = data.changeover_minutes
+    event.tables = data.tables
+    event.table_labels = data.table_labels
+    event.breaks = breaks
+    event.prefer_same_region = data.prefer_same_region
+    event.registration_open = data.registration_open
+    event.weights = overrides
+    event.taxonomy = taxonomy
+    db.session.commit()
+    return event
+
+
+def form_data_for(event: Event | None) -> dict[str, Any]:
+    """Initial form values: the event's, or sensible defaults for a new one."""
+    weights = default_weights()
+    if event is None:
+        data: dict[str, Any] = {
+            "date": dt.date.today(), "start_time": dt.time(14, 0), "timezone": "UTC",
+            "rounds": 8, "round_minutes": 8, "changeover_minutes": 2, "tables": 0,
+        }
+    else:
+        weights.update(event.weights or {})
+        data = {
+            "slug": event.slug, "name": event.name, "venue": event.venue, "date": event.date,
+            "start_time": event.start.time(), "timezone": event.timezone, "rounds": event.rounds,
+            "round_minutes": event.round_minutes, "changeover_minutes": event.changeover_minutes,
+            "tables": event.tables, "table_labels": event.table_labels,
+            "breaks": format_breaks(event.breaks),
+            "prefer_same_region": event.prefer_same_region,
+            "registration_open": event.registration_open,
+        }
+        for key in TAXONOMY_KEYS:
+            data[key] = "\n".join((event.taxonomy or {}).get(key, []))
+    for name, value in weights.items():
+        data[f"weight_{name}"] = value
+    return data
+
+
+def get_event_or_404(slug: str) -> Event:
+    return db.first_or_404(select(Event).where(Event.slug == slug))
+
+
+def list_events() -> list[Event]:
+    return list(db.session.scalars(select(Event).order_by(Event.date.desc(), Event.name)))
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    attendees: int
+    checked_in: int
+    schedule_status: str          # "none", "draft" or "published"
+    published_version: int | None
+    draft_versions: int
+
+
+def event_counts(event: Event) -> EventCounts:
+    """Figures for the overview page."""
+    from web.attendees.models import Attendee
+    from web.checkin.models import CheckIn
+    from web.schedules.models import ScheduleVersion
+
+    attendees = db.session.scalar(
+        select(func.count()).select_from(Attendee).where(Attendee.event_id == event.id)
+    ) or 0
+    checked_in = db.session.scalar(
+        select(func.count()).select_from(CheckIn)
+        .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
+    ) or 0
+    published = db.session.scalar(
+        select(ScheduleVersion.number)
+        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published")
+    )
+    drafts = db.session.scalar(
+        select(func.count()).select_from(ScheduleVersion)
+        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "draft")
+    ) or 0
+    status = "published" if published is not None else ("draft" if drafts else "none")
+    return EventCounts(attendees, checked_in, status, published, drafts)

@@ -1,0 +1,10 @@
+"""Import point for every model, so the metadata is complete for Alembic and for tests.
+
+A new feature with models adds its ``models`` module here.
+"""
+
+from web.attendees.models import Attendee  # noqa: F401
+from web.auth.models import ApiToken, User  # noqa: F401
+from web.checkin.models import CheckIn  # noqa: F401
+from web.events.models import Event  # noqa: F401
+from web.schedules.models import Job, ScheduleMeeting, ScheduleVersion  # noqa: F401

@@ -1,0 +1,129 @@
+"""Stored schedules and the background jobs that compute them.
+
+Every plan or re-plan creates a new :class:`ScheduleVersion`; publishing one supersedes the
+previous published version, so what attendees saw at any moment can be reconstructed. At most
+one version per event is ``published`` (enforced by a partial unique index).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.domain import Meeting, Schedule
+from web.extensions import db
+from web.types import UTCDateTime, utcnow
+
+VERSION_STATUSES = ("draft", "published", "superseded")
+VERSION_KINDS = ("plan", "replan")
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+
+
+class ScheduleVersion(db.Model):
+    """One complete schedule for an event. ``from_round`` is the first round a re-plan changed."""
+
+    __tablename__ = "schedule_versions"
+    __table_args__ = (
+        UniqueConstraint("event_id", "number"),
+        CheckConstraint("status IN ('draft', 'published', 'superseded')", name="status"),
+        CheckConstraint("kind IN ('plan', 'replan')", name="kind"),
+        Index(
+            "uq_schedule_versions_one_published",
+            "event_id",
+            unique=True,
+            sqlite_where=text("status = 'published'"),
+            postgresql_where=text("status = 'published'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    kind: Mapped[str] = mapped_column(String(16), default="plan")
+    from_round: Mapped[int | None]
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    meetings: Mapped[list["ScheduleMeeting"]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(ScheduleMeeting.round, ScheduleMeeting.table)",
+    )
+
+    def to_domain(self, rounds: int, tables: int) -> Schedule:
+        """Domain schedule; meetings refer to attendees by their external ids."""
+        return Schedule(
+            rounds=rounds,
+            tables=tables,
+            meetings=tuple(
+                Meeting(round=m.round, table=m.table, a_id=m.a.ext_id, b_id=m.b.ext_id,
+                        score=m.score, reason=m.reason)
+                for m in self.meetings
+            ),
+        )
+
+
+class ScheduleMeeting(db.Model):
+    """Two attendees at one table in one round of one schedule version."""
+
+    __tablename__ = "schedule_meetings"
+    __table_args__ = (
+        UniqueConstraint("version_id", "round", "table"),
+        CheckConstraint("a_id <> b_id", name="distinct_attendees"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("schedule_versions.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[int]
+    table: Mapped[int]
+    a_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"), index=True)
+    b_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"), index=True)
+    score: Mapped[float] = mapped_column(default=0.0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    version: Mapped[ScheduleVersion] = relationship(back_populates="meetings")
+    a: Mapped["Attendee"] = relationship(foreign_keys=[a_id])  # noqa: F821
+    b: Mapped["Attendee"] = relationship(foreign_keys=[b_id])  # noqa: F821
+
+
+def new_job_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Job(db.Model):
+    """A background computation (plan, re-plan) an organiser can watch and cancel.
+
+    Workers poll ``cancel_requested`` and write ``progress`` (the solver's latest figures) so
+    the page can show them without a second channel.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="status"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_job_id)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedule_versions.id", ondelete="SET NULL")
+    )
+    error: Mapped[str] = mapped_column(Text, default="")
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    result_version: Mapped[ScheduleVersion | None] = relationship()
