@@ -33,6 +33,8 @@ OPTIONAL_COLUMNS = ("email", "title", "country", "available_rounds", "must_meet"
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Columns that must hold a value on every row (``seeks`` must exist but may be empty).
 _NON_EMPTY = ("id", "name", "company", "region", "partner_type", "offers")
+# Headings people commonly use for our columns (after column_key normalisation).
+_COLUMN_ALIASES = {"e_mail": "email", "email_address": "email", "job_title": "title"}
 
 _LIST_SPLIT = re.compile(r"\s*;\s*")
 _ROUND_SPLIT = re.compile(r"[;,]")
@@ -157,6 +159,7 @@ class _Parser:
         seen: dict[str, int] = {}
         for index, heading in enumerate(self.table.header):
             key = column_key(heading)
+            key = _COLUMN_ALIASES.get(key, key)
             if not key:
                 if any(index < len(cells) and cells[index] for _, cells in self.table.rows):
                     self.warn(line, None, f"column {column_letter(index)} has values but no heading; ignored")
@@ -210,7 +213,10 @@ class _Parser:
     def parse_row(self, row: _Row) -> dict[str, object]:
         v = row.values
         for column in _NON_EMPTY:
-            if column in self.columns and not v[column]:
+            if column not in self.columns:
+                continue  # reported once as a missing column
+            # offers counts as empty when it holds only separators
+            if not (_split_list(v[column]) if column == "offers" else v[column]):
                 self.error(row.line, column, "required, but empty")
         if ";" in v.get("id", ""):
             self.error(row.line, "id", f"an id cannot contain ';' ('{v['id']}')")
