@@ -37,11 +37,16 @@ SECURITY_HEADERS = {
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured app: environment first, then ``config`` (tests pass overrides here).
 
+    ``INSTANCE_PATH`` (config) or ``SPEEDNET_INSTANCE_PATH`` (environment) moves the instance
+    folder (secret key, SQLite file, pending imports) away from ``./instance``.
+
     Unless ``SPEEDNET_AUTO_MIGRATE`` is false the database schema is upgraded to the newest
     revision before the app is returned (under a cross-process lock).
     """
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("SPEEDNET_INSTANCE_PATH")
     app = APIFlask(
         __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
         title="speednet API",
         version="1.0",
         spec_path="/api/v1/openapi.json",
