@@ -116,7 +116,8 @@ def draw_badge(canvas: Canvas, item: BadgeItem, x: float, y: float, width: float
     number_width = draw_line(canvas, x + width - pad, baseline, number, band_text, bold=True,
                              align="right") if number else 0.0
     if event:
-        title = truncate(event if isinstance(event, str) else event.name, width - 2 * pad - number_width - 4 * mm, band_text, True)
+        name = event if isinstance(event, str) else event.name
+        title = truncate(name, width - 2 * pad - number_width - 4 * mm, band_text, True)
         draw_line(canvas, x + pad, baseline, title, band_text, bold=True)
     canvas.setFillColorRGB(0, 0, 0)
     top = y + height - band - pad * 0.8
