@@ -28,6 +28,7 @@ plan-demo: $(STAMP)
 ## Benchmarks: print tables of figures (not part of the test suite).
 bench: $(STAMP)
 	$(BIN)/python bench/bench_scheduler.py
+	$(BIN)/python bench/bench_badges.py
 
 ## Rebuild web/migrations/versions/0001_initial.py from the models (see docs/architecture.md).
 migrations: $(STAMP)
