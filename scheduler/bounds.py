@@ -1,0 +1,180 @@
+"""Fairness target and the LP over which pairs meet (HiGHS), with an honest upper bound.
+
+The LP (OR-Tools GLOP) is the relaxation of a max-weight b-matching: one variable per pair in [0, 1]; each
+attendee meets between ``capacity - K`` and ``capacity`` partners (``K`` = avoidable sit-outs
+allowed to the worst-off attendee); the number of meetings is at most the seats of the free
+rounds. It ignores which round a meeting goes to, so its optimum bounds every schedule with
+the same fairness from above.
+
+Two million pairs are too many columns for a 1-2 s solve, so the LP starts from each attendee's
+best candidates and adds pairs whose reduced cost is positive (column generation). Whatever the
+duals are, weak duality gives a valid bound over *all* pairs::
+
+    bound = sum_i pi_i+ * hi_i - pi_i- * lo_i + mu * seats + sum_e max(0, w_e - pi_u - pi_v - mu)
+
+so the bound never depends on the candidate list being complete.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+from scheduler.instance import Instance
+
+
+@dataclass(frozen=True)
+class LpOutcome:
+    """Values of the LP over ``candidates`` (indices into the full edge arrays)."""
+
+    candidates: np.ndarray
+    values: np.ndarray
+    objective: float
+    bound: float
+    feasible: bool
+    iterations: int
+
+
+def fairness_target(inst: Instance) -> int:
+    """Fewest avoidable sit-outs the worst-off attendee must accept, by counting seats.
+
+    Present attendee-rounds minus two per seat must be absorbed as sit-outs; attendee ``i`` can
+    absorb at most ``forced_i + K`` of them (forced = free rounds beyond possible partners).
+    """
+    degree = inst.free_degree
+    capacity = inst.capacity
+    forced = degree - capacity
+    seats = sum(inst.seats(r) for r in inst.free_rounds)
+    must_absorb = int(degree.sum()) - 2 * seats
+    for k in range(0, inst.rounds + 1):
+        if int(np.minimum(degree, forced + k).sum()) >= must_absorb:
+            return k
+    return inst.rounds
+
+
+def degree_limits(inst: Instance, k: int) -> tuple[np.ndarray, np.ndarray]:
+    capacity = inst.capacity.astype(np.float64)
+    return np.maximum(0.0, capacity - k), capacity
+
+
+def lagrangian_bound(weights: np.ndarray, u: np.ndarray, v: np.ndarray, lo: np.ndarray,
+                     hi: np.ndarray, seats: float, duals: np.ndarray, mu: float) -> float:
+    """Weak-duality bound of the LP over all edges for any duals (see module docstring)."""
+    mu = max(0.0, mu)
+    vertex = np.maximum(duals, 0.0) @ hi - np.maximum(-duals, 0.0) @ lo
+    slack = np.maximum(0.0, weights - duals[u] - duals[v] - mu)
+    return float(vertex + mu * seats + slack.sum())
+
+
+def top_candidates(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.ndarray,
+                   per_attendee: int) -> np.ndarray:
+    """Edge indices of each attendee's ``per_attendee`` best partners, must-meet and previous pairs."""
+    n = inst.n
+    if len(u) == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.concatenate([u, v])
+    edge_ids = np.concatenate([np.arange(len(u)), np.arange(len(u))])
+    order = np.lexsort((edge_ids, -np.concatenate([weights, weights]), ends))
+    ends_sorted = ends[order]
+    first = np.searchsorted(ends_sorted, np.arange(n))
+    rank = np.arange(len(order)) - first[ends_sorted]
+    chosen = edge_ids[order[rank < per_attendee]]
+    return np.unique(chosen)
+
+
+class _SelectionLp:
+    """One OR-Tools LP grown column by column, so each re-solve starts from the last basis.
+
+    Every attendee row also has an elastic column (meetings short of the lower degree bound, at
+    a large penalty), so the LP over a partial candidate list is always feasible; column
+    generation then brings in the pairs that close the gap. (OR-Tools' own LP wrapper is used
+    rather than highspy: both bundle HiGHS and cannot be loaded into one process.)
+    """
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, seats: float, penalty: float, backend: str = "GLOP") -> None:
+        n = len(lo)
+        self.n = n
+        self.solver = pywraplp.Solver.CreateSolver(backend)
+        self.solver.SetNumThreads(1)
+        if backend == "GLOP":
+            self.solver.SetSolverSpecificParametersAsString("use_dual_simplex: true")
+        objective = self.solver.Objective()
+        objective.SetMaximization()
+        self.rows = [self.solver.Constraint(float(lo[i]), float(hi[i]), f"degree_{i}") for i in range(n)]
+        self.seat_row = self.solver.Constraint(0.0, float(seats), "seats")
+        self.short = []
+        for i in range(n):
+            x = self.solver.NumVar(0.0, float(lo[i]), f"short_{i}")
+            self.rows[i].SetCoefficient(x, 1.0)
+            objective.SetCoefficient(x, -penalty)
+            self.short.append(x)
+        self.pairs: list[pywraplp.Variable] = []
+
+    def add_pairs(self, u: np.ndarray, v: np.ndarray, weights: np.ndarray) -> None:
+        objective = self.solver.Objective()
+        for a, b, w in zip(u.tolist(), v.tolist(), weights.tolist()):
+            x = self.solver.NumVar(0.0, 1.0, "")
+            self.rows[a].SetCoefficient(x, 1.0)
+            self.rows[b].SetCoefficient(x, 1.0)
+            self.seat_row.SetCoefficient(x, 1.0)
+            objective.SetCoefficient(x, w)
+            self.pairs.append(x)
+
+    def solve(self, time_limit: float) -> tuple[str, np.ndarray, np.ndarray, float, float]:
+        self.solver.SetTimeLimit(int(1000 * max(0.1, time_limit)))
+        status = self.solver.Solve()
+        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return "Failed", np.zeros(0), np.zeros(self.n), 0.0, 0.0
+        values = np.array([x.solution_value() for x in self.short] + [x.solution_value() for x in self.pairs])
+        duals = np.array([row.dual_value() for row in self.rows])
+        name = "Optimal" if status == pywraplp.Solver.OPTIMAL else "Feasible"
+        return name, values, duals, float(self.seat_row.dual_value()), float(self.solver.Objective().Value())
+
+
+def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.ndarray, k: int,
+                    time_limit: float, per_attendee: int = 0, max_iterations: int = 12) -> LpOutcome:
+    """LP over the best candidates, grown by column generation until no pair would improve it.
+
+    ``values`` are the pair variables of ``candidates``; ``feasible`` is False when even all
+    pairs cannot give every attendee ``capacity - k`` meetings (the elastic columns stay used).
+    """
+    lo, hi = degree_limits(inst, k)
+    seats = float(sum(inst.seats(r) for r in inst.free_rounds))
+    deadline = time.monotonic() + time_limit
+    per_attendee = per_attendee or int(2 * max(1, inst.free_degree.max(initial=1)) + 10)
+    candidates = top_candidates(inst, u, v, weights, per_attendee)
+    penalty = 10.0 * (float(weights.max(initial=0.0)) + 1.0)
+    model = _SelectionLp(lo, hi, seats, penalty)
+    model.add_pairs(u[candidates], v[candidates], weights[candidates])
+    in_lp = np.zeros(len(u), dtype=bool)
+    in_lp[candidates] = True
+    best_bound = float("inf")
+    values = np.zeros(len(candidates))
+    objective = 0.0
+    shortfall = 0.0
+    iterations = 0
+    for iterations in range(1, max_iterations + 1):
+        status, all_values, duals, mu, objective = model.solve(deadline - time.monotonic())
+        if len(all_values) != inst.n + len(candidates):
+            break
+        shortfall = float(all_values[: inst.n].sum())
+        values = all_values[inst.n:]
+        objective += penalty * shortfall
+        # HiGHS reports row duals of a maximisation positive where the upper bound binds.
+        best_bound = min(best_bound, lagrangian_bound(weights, u, v, lo, hi, seats, duals, mu))
+        reduced = weights - duals[u] - duals[v] - max(0.0, mu)
+        improving = np.nonzero((reduced > 1e-6) & ~in_lp)[0]
+        if len(improving) == 0 or time.monotonic() > deadline or status != "Optimal":
+            break
+        limit = max(2000, 4 * inst.n)
+        if len(improving) > limit:
+            improving = np.sort(improving[np.argsort(-reduced[improving], kind="stable")[:limit]])
+        model.add_pairs(u[improving], v[improving], weights[improving])
+        in_lp[improving] = True
+        candidates = np.concatenate([candidates, improving])
+    feasible = shortfall < 1e-6
+    return LpOutcome(candidates, values, objective, max(best_bound, objective) if feasible else best_bound,
+                     feasible, iterations)

@@ -1,0 +1,140 @@
+"""The planning problem in array form, shared by the exact model, the LP and the placement.
+
+Everything the algorithms need is computed once here: who can be seated in which free round,
+which pairs may still meet (allowed by scoring, not met in a fixed round, sharing a free round),
+their scores, the must-meet requests and the previous plan used for stability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
+from scheduler.scoring import score_matrix, why_not_allowed
+
+# Extra objective weight per kept must-meet pair in the LP and the placement, as a multiple of
+# the largest pair score: enough to outweigh the two ordinary meetings it can displace.
+MUST_MEET_FACTOR = 4
+
+
+@dataclass
+class Instance:
+    """Array view of a :class:`~scheduler.solver.PlanRequest` (indices follow ``people``)."""
+
+    people: tuple[Attendee, ...]
+    rounds: int
+    tables: int
+    free_rounds: list[int]
+    fixed: tuple[Meeting, ...]
+    avail: np.ndarray            # bool (n, rounds + 1): can be seated in free round r
+    allowed: np.ndarray          # bool (n, n): may still meet in a free round
+    scores: np.ndarray           # int32 (n, n)
+    must: set[tuple[int, int]]   # must-meet pairs that can still be planned (i < j)
+    must_requested: list[tuple[str, str]]
+    must_kept_fixed: set[tuple[str, str]]
+    must_static_unkept: list[tuple[str, str, str]]
+    previous: dict[tuple[int, int], tuple[int, int]]  # pair -> (round, table) in the old plan
+    stability_bonus: int
+    index: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.people)
+
+    @property
+    def free_degree(self) -> np.ndarray:
+        """Free rounds each attendee can be seated in."""
+        return self.avail.sum(axis=1).astype(np.int64)
+
+    @property
+    def capacity(self) -> np.ndarray:
+        """Most meetings each attendee can have: free rounds, or allowed partners if fewer."""
+        return np.minimum(self.free_degree, self.allowed.sum(axis=1))
+
+    def seats(self, round_number: int) -> int:
+        """Meetings round ``round_number`` can hold: tables, or half of those who can meet."""
+        present = int((self.avail[:, round_number] & (self.capacity > 0)).sum())
+        return min(self.tables, present // 2)
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """All pairs that may still meet, ``(u, v)`` with ``u < v``."""
+        return np.nonzero(np.triu(self.allowed, k=1))
+
+    def objective_weights(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Score plus the must-meet and stability preferences, for LP selection."""
+        weights = self.scores[u, v].astype(np.float64)
+        if self.must:
+            bonus = MUST_MEET_FACTOR * max(1, int(self.scores.max(initial=0))) + 1
+            must = np.array([(i, j) in self.must for i, j in zip(u.tolist(), v.tolist())]) \
+                if len(self.must) > 0 else np.zeros(len(u), dtype=bool)
+            weights += bonus * must
+        if self.previous and self.stability_bonus:
+            kept = np.array([(i, j) in self.previous for i, j in zip(u.tolist(), v.tolist())])
+            weights += self.stability_bonus * kept
+        return weights
+
+
+def build_instance(attendees: Sequence[Attendee], rounds: int, tables: int, weights: ScoringWeights,
+                   fixed: Sequence[Meeting], fixed_rounds: frozenset[int],
+                   previous: Schedule | None, stability_bonus: int) -> Instance:
+    people = tuple(attendees)
+    index = {a.id: k for k, a in enumerate(people)}
+    n = len(people)
+    all_fixed_rounds = set(fixed_rounds) | {m.round for m in fixed}
+    free_rounds = [r for r in range(1, rounds + 1) if r not in all_fixed_rounds]
+
+    avail = np.zeros((n, rounds + 1), dtype=bool)
+    for k, person in enumerate(people):
+        for r in free_rounds:
+            avail[k, r] = person.is_available(r)
+
+    matrix = score_matrix(people, weights)
+    allowed = matrix.allowed.copy()
+    met: set[frozenset[str]] = set()
+    for m in fixed:
+        met.add(m.pair)
+        if m.a_id in index and m.b_id in index:
+            allowed[index[m.a_id], index[m.b_id]] = allowed[index[m.b_id], index[m.a_id]] = False
+    seats = avail.astype(np.float32)
+    allowed &= (seats @ seats.T) > 0
+
+    must: set[tuple[int, int]] = set()
+    requested: set[tuple[str, str]] = set()
+    for person in people:
+        for other in person.must_meet:
+            if other != person.id:
+                requested.add(tuple(sorted((person.id, other))))  # type: ignore[arg-type]
+    kept_fixed: set[tuple[str, str]] = set()
+    static_unkept: list[tuple[str, str, str]] = []
+    for a_id, b_id in sorted(requested):
+        if frozenset((a_id, b_id)) in met:
+            kept_fixed.add((a_id, b_id))
+            continue
+        if a_id not in index or b_id not in index:
+            missing = a_id if a_id not in index else b_id
+            static_unkept.append((a_id, b_id, f"{missing} is not attending"))
+            continue
+        i, j = sorted((index[a_id], index[b_id]))
+        reason = why_not_allowed(people[i], people[j])
+        if reason is None and not allowed[i, j]:
+            reason = "no common round"
+        if reason is not None:
+            static_unkept.append((a_id, b_id, reason))
+        else:
+            must.add((i, j))
+
+    prev: dict[tuple[int, int], tuple[int, int]] = {}
+    if previous is not None:
+        for m in previous.meetings:
+            if m.a_id in index and m.b_id in index and m.round in free_rounds:
+                i, j = sorted((index[m.a_id], index[m.b_id]))
+                if allowed[i, j]:
+                    prev[(i, j)] = (m.round, m.table)
+    return Instance(people=people, rounds=rounds, tables=tables, free_rounds=free_rounds,
+                    fixed=tuple(fixed), avail=avail, allowed=allowed, scores=matrix.scores,
+                    must=must, must_requested=sorted(requested), must_kept_fixed=kept_fixed,
+                    must_static_unkept=static_unkept, previous=prev,
+                    stability_bonus=stability_bonus, index=index)

@@ -1,0 +1,195 @@
+"""Placing the chosen pairs into rounds: one small CP-SAT matching per round.
+
+The LP decided *which* pairs meet; here each free round, in order, gets a maximum-weight
+matching over the chosen pairs not yet placed whose two attendees are both present, at most
+``tables`` meetings. Weights are tiered so the round first holds as many meetings as possible,
+then serves attendees who cannot afford to sit out ("tight": as many chosen pairs left as rounds
+left) and pairs whose last common round this is, then must-meet pairs, then score.
+
+A second matching per round seats whoever is still free with any allowed pair not met yet
+(best score first), so a round never leaves a table empty that two free attendees could use.
+When the time is up or the caller cancels, the remaining rounds are filled greedily, so the
+schedule stays complete.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.instance import Instance
+
+MEETING = 1_000_000      # one more meeting in this round beats everything below
+TIGHT = 20_000           # per attendee who loses a planned meeting if they sit out now
+LAST_CHANCE = 20_000     # the pair has no later common round
+MUST_MEET = 10_000
+CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
+SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
+
+FILL_CANDIDATES = 40     # partners per free attendee considered in the fill-in matching
+
+
+@dataclass
+class Placement:
+    """Pairs (``u < v``) per free round, and how the placement ended."""
+
+    rounds: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    greedy_rounds: list[int] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def greedy_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int) -> np.ndarray:
+    """Heaviest edges first; used as the CP-SAT hint and when there is no time left."""
+    chosen = np.zeros(len(u), dtype=bool)
+    busy: set[int] = set()
+    count = 0
+    for e in np.argsort(-weights, kind="stable").tolist():
+        if count >= limit:
+            break
+        a, b = int(u[e]), int(v[e])
+        if a in busy or b in busy:
+            continue
+        busy.update((a, b))
+        chosen[e] = True
+        count += 1
+    return chosen
+
+
+def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int, time_limit: float,
+                  seed: int, cancel: threading.Event | None) -> np.ndarray:
+    """Maximum-weight matching of at most ``limit`` edges (CP-SAT, single deterministic worker)."""
+    hint = greedy_matching(u, v, weights, limit)
+    if len(u) == 0 or limit <= 0 or time_limit <= 0.05 or (cancel is not None and cancel.is_set()):
+        return hint
+    model = cp_model.CpModel()
+    meets = [model.new_bool_var(f"meet_{e}") for e in range(len(u))]
+    at_table: dict[int, list[cp_model.IntVar]] = {}
+    for e, (a, b) in enumerate(zip(u.tolist(), v.tolist())):
+        at_table.setdefault(a, []).append(meets[e])
+        at_table.setdefault(b, []).append(meets[e])
+    for edges in at_table.values():
+        if len(edges) > 1:
+            model.add_at_most_one(edges)
+    if limit < len(at_table) // 2:
+        model.add(sum(meets) <= limit)
+    model.maximize(sum(int(w) * x for w, x in zip(weights.tolist(), meets)))
+    for x, value in zip(meets, hint.tolist()):
+        model.add_hint(x, value)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = time_limit
+    solver.parameters.max_time_in_seconds = 2 * time_limit
+    stop = threading.Event()
+    watcher = None
+    if cancel is not None:
+        def watch() -> None:
+            while not stop.is_set():
+                if cancel.wait(0.05):
+                    solver.stop_search()
+                    return
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+    status = solver.solve(model)
+    stop.set()
+    if watcher is not None:
+        watcher.join()
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return hint
+    chosen = np.array([solver.boolean_value(x) for x in meets], dtype=bool)
+    if weights[chosen].sum() < weights[hint].sum():
+        return hint
+    return chosen
+
+
+def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float, seed: int,
+                 cancel: threading.Event | None = None,
+                 on_round: Callable[[int, list[tuple[int, int]]], None] | None = None) -> Placement:
+    """Place ``chosen`` pairs round by round, then seat whoever is still free."""
+    result = Placement()
+    n = inst.n
+    scores = inst.scores
+    met = np.zeros((n, n), dtype=bool)
+    pending_u = np.array([p[0] for p in chosen], dtype=np.int64)
+    pending_v = np.array([p[1] for p in chosen], dtype=np.int64)
+    pending = np.ones(len(chosen), dtype=bool)
+    must = np.array([p in inst.must for p in chosen], dtype=bool)
+    prev_round = np.array([inst.previous.get(p, (0, 0))[0] for p in chosen], dtype=np.int64)
+    can_meet = inst.capacity > 0
+    free_rounds = inst.free_rounds
+
+    for position, r in enumerate(free_rounds):
+        later = free_rounds[position:]
+        left = inst.avail[:, later].sum(axis=1)
+        rounds_left = len(free_rounds) - position
+        stopped = cancel is not None and cancel.is_set()
+        per_round = (deadline - time.monotonic()) / rounds_left
+        use_greedy = stopped or per_round <= 0.05
+        if use_greedy:
+            result.greedy_rounds.append(r)
+        result.cancelled = result.cancelled or stopped
+
+        present = inst.avail[:, r]
+        open_pairs = np.nonzero(pending & present[pending_u] & present[pending_v])[0]
+        remaining = np.bincount(pending_u[pending], minlength=n) + np.bincount(pending_v[pending], minlength=n)
+        tight = (left - remaining) <= 0
+        a, b = pending_u[open_pairs], pending_v[open_pairs]
+        common_later = (inst.avail[a][:, later] & inst.avail[b][:, later]).sum(axis=1)
+        weights = (MEETING + CHOSEN + scores[a, b].astype(np.int64)
+                   + TIGHT * (tight[a].astype(np.int64) + tight[b])
+                   + LAST_CHANCE * (common_later <= 1) + MUST_MEET * must[open_pairs]
+                   + SAME_ROUND_AS_BEFORE * (prev_round[open_pairs] == r))
+        budget = max(0.0, per_round * 0.7)
+        picked = (greedy_matching(a, b, weights, inst.tables) if use_greedy
+                  else best_matching(a, b, weights, inst.tables, budget, seed, cancel))
+        pairs = [(int(x), int(y)) for x, y in zip(a[picked], b[picked])]
+        pending[open_pairs[picked]] = False
+
+        seated = np.zeros(n, dtype=bool)
+        for x, y in pairs:
+            seated[x] = seated[y] = True
+        tables_left = inst.tables - len(pairs)
+        free = np.nonzero(present & ~seated & can_meet)[0]
+        if tables_left > 0 and len(free) > 1:
+            fu, fv, fw = _fill_edges(inst, free, met, r, prev_round_of=inst.previous)
+            if len(fu):
+                budget = max(0.0, (deadline - time.monotonic()) / rounds_left * 0.5)
+                extra = (greedy_matching(fu, fv, fw, tables_left) if use_greedy
+                         else best_matching(fu, fv, fw, tables_left, budget, seed, cancel))
+                pairs += [(int(x), int(y)) for x, y in zip(fu[extra], fv[extra])]
+                for x, y in zip(fu[extra].tolist(), fv[extra].tolist()):
+                    for k in np.nonzero(pending & (((pending_u == x) & (pending_v == y))))[0]:
+                        pending[k] = False
+        for x, y in pairs:
+            met[x, y] = met[y, x] = True
+        result.rounds[r] = sorted(pairs)
+        if on_round is not None:
+            on_round(r, result.rounds[r])
+    return result
+
+
+def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int,
+                prev_round_of: dict[tuple[int, int], tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Allowed, not yet met pairs among the still-free attendees, best partners first."""
+    sub_allowed = inst.allowed[np.ix_(free, free)] & ~met[np.ix_(free, free)]
+    sub_scores = inst.scores[np.ix_(free, free)].astype(np.int64)
+    if len(free) > FILL_CANDIDATES:
+        masked = np.where(sub_allowed, sub_scores, -1)
+        cutoff = -np.partition(-masked, FILL_CANDIDATES - 1, axis=1)[:, FILL_CANDIDATES - 1]
+        keep = masked >= cutoff[:, None]
+        sub_allowed &= keep | keep.T
+    iu, iv = np.nonzero(np.triu(sub_allowed, k=1))
+    fu, fv = free[iu], free[iv]
+    weights = MEETING + sub_scores[iu, iv]
+    if inst.must:
+        weights = weights + MUST_MEET * np.array([(x, y) in inst.must for x, y in zip(fu.tolist(), fv.tolist())],
+                                                 dtype=np.int64)
+    if prev_round_of:
+        weights = weights + SAME_ROUND_AS_BEFORE * np.array(
+            [prev_round_of.get((x, y), (0, 0))[0] == r for x, y in zip(fu.tolist(), fv.tolist())], dtype=np.int64)
+    return fu, fv, weights

@@ -1,0 +1,346 @@
+"""Planning a schedule: who meets whom, in which round, at which table.
+
+Hard rules: one meeting per attendee per round, at most ``tables`` meetings per round (numbered
+1..tables), no pair twice, no colleagues, no avoided pairs, availability respected, fixed rounds
+kept exactly. Objective, in lexicographic order:
+
+1. as many meetings as possible, with unavoidable sit-outs spread evenly (the worst-off
+   attendee sits out as few avoidable rounds as possible; "forced" sit-outs, rounds beyond the
+   number of people someone may meet at all, are not held against the plan);
+2. must-meet requests kept (the others are reported with the reason);
+3. total pair score.
+
+How (measured on 2 cores): one CP-SAT boolean per pair per round does not scale past a few
+dozen attendees, so the plan is found in two steps. An LP (HiGHS) over each attendee's best
+candidates chooses *which* pairs meet, a relaxed b-matching whose degree limits encode the
+fairness target; one small CP-SAT matching per round then places them (``scheduler.placement``).
+The same LP gives the upper bound reported as ``upper_bound``. Events small enough for the
+full pair-by-round model (``EXACT_LIMIT`` booleans) are then solved exactly by
+``scheduler.exact``, starting from the decomposition's schedule.
+
+Determinism: the same request and seed give the same schedule. HiGHS runs single-threaded;
+per-round CP-SAT uses one worker with a deterministic-time budget; the exact model uses two
+workers with interleaved search. Only a solve cut short by the wall-clock limit (status
+TIME_LIMIT) or a cancellation can differ between runs.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from scheduler.bounds import fairness_target, solve_selection
+from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
+from scheduler.exact import lexicographic_key, model_size, solve_exact
+from scheduler.instance import Instance, build_instance
+from scheduler.placement import place_rounds
+from scheduler.scoring import reason_for
+
+EXACT_LIMIT = 6_000          # booleans; about 35 attendees x 10 rounds
+DEFAULT_STABILITY_BONUS = 30
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to plan. ``tables`` defaults to half the attendees (rounded down).
+
+    ``fixed`` meetings (rounds already held or announced) are kept exactly; their rounds, plus
+    ``fixed_rounds``, get nothing else. ``previous`` is the plan being revised: its meetings
+    between attendees still present earn ``stability_bonus`` so a re-plan changes little.
+    """
+
+    attendees: Sequence[Attendee]
+    rounds: int
+    tables: int | None = None
+    weights: ScoringWeights = field(default_factory=ScoringWeights)
+    fixed: Sequence[Meeting] = ()
+    fixed_rounds: frozenset[int] = frozenset()
+    time_limit: float = 30.0
+    seed: int = 0
+    previous: Schedule | None = None
+    stability_bonus: int = DEFAULT_STABILITY_BONUS
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the progress callback receives."""
+
+    phase: str
+    rounds_placed: int
+    rounds_total: int
+    score: float
+    bound: float
+    elapsed: float
+
+
+@dataclass
+class PlanReport:
+    """How good the schedule is, honestly: ``ratio`` is score / upper bound."""
+
+    status: str
+    message: str
+    total_score: float = 0.0
+    upper_bound: float = 0.0
+    meetings: int = 0
+    sit_outs_total: int = 0
+    sit_outs_worst: int = 0
+    sit_outs_worst_attendee: str | None = None
+    must_meet_requested: int = 0
+    must_meet_kept: int = 0
+    must_meet_unkept: list[tuple[str, str, str]] = field(default_factory=list)
+    solve_seconds: float = 0.0
+    fairness_target: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        if self.upper_bound <= 0:
+            return 1.0
+        return self.total_score / self.upper_bound
+
+    def to_dict(self) -> dict[str, object]:
+        """The REPORT.json content."""
+        return {
+            "status": self.status,
+            "message": self.message,
+            "total_score": self.total_score,
+            "upper_bound": self.upper_bound,
+            "ratio": round(self.ratio, 6),
+            "meetings": self.meetings,
+            "sit_outs": {"total": self.sit_outs_total, "worst": self.sit_outs_worst,
+                         "worst_attendee": self.sit_outs_worst_attendee},
+            "must_meet": {"requested": self.must_meet_requested, "kept": self.must_meet_kept,
+                          "unkept": [{"a_id": a, "b_id": b, "reason": why}
+                                     for a, b, why in self.must_meet_unkept]},
+            "fairness_target": self.fairness_target,
+            "solve_seconds": round(self.solve_seconds, 3),
+            "messages": list(self.messages),
+        }
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    schedule: Schedule
+    report: PlanReport
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def plan(request: PlanRequest, progress: ProgressCallback | None = None,
+         cancel: threading.Event | None = None) -> PlanResult:
+    """Plan the free rounds of ``request``; never raises on degenerate input (see the report)."""
+    started = time.monotonic()
+    deadline = started + max(0.0, request.time_limit)
+    attendees = list(request.attendees)
+    rounds = max(0, int(request.rounds))
+    tables = len(attendees) // 2 if request.tables is None else max(0, int(request.tables))
+    fixed = tuple(request.fixed)
+
+    def elapsed() -> float:
+        return time.monotonic() - started
+
+    def tell(phase: str, placed: int, total: int, score: float = 0.0, bound: float = 0.0) -> None:
+        if progress is not None:
+            progress(Progress(phase, placed, total, score, bound, elapsed()))
+
+    duplicates = sorted({a.id for a in attendees if sum(1 for b in attendees if b.id == a.id) > 1}) \
+        if len({a.id for a in attendees}) != len(attendees) else []
+    if duplicates:
+        return _empty(rounds, tables, fixed, attendees, "INVALID",
+                      f"attendee ids must be unique; repeated: {', '.join(duplicates)}", elapsed())
+    if rounds == 0:
+        return _empty(rounds, tables, fixed, attendees, "EMPTY", "the event has no rounds", elapsed())
+
+    tell("scoring", 0, rounds)
+    inst = build_instance(attendees, rounds, tables, request.weights, fixed, request.fixed_rounds,
+                          request.previous, request.stability_bonus)
+    messages: list[str] = []
+    unknown = sorted({i for m in fixed for i in (m.a_id, m.b_id) if i not in inst.index})
+    if unknown:
+        messages.append(f"fixed meetings kept as held with attendees not in this plan: {', '.join(unknown)}")
+    u, v = inst.edges()
+    if tables == 0 or len(u) == 0 or not inst.free_rounds:
+        why = ("there are no tables" if tables == 0 else
+               "every round is fixed" if not inst.free_rounds else
+               "fewer than two attendees" if len(attendees) < 2 else
+               "no two attendees may meet (colleagues, avoided or never present together)")
+        status = "EMPTY" if not fixed else "FEASIBLE"
+        result = _finish(inst, request, {}, status, f"nothing to plan: {why}", messages, 0.0,
+                         fairness_target(inst) if len(u) else 0, started)
+        tell("done", len(inst.free_rounds), len(inst.free_rounds), result.report.total_score, result.report.upper_bound)
+        return result
+
+    tell("selecting", 0, len(inst.free_rounds))
+    target = fairness_target(inst)
+    weights = inst.objective_weights(u, v)
+    lp_budget = max(0.5, 0.35 * (deadline - time.monotonic()))
+    selection = solve_selection(inst, u, v, weights, target, lp_budget)
+    while not selection.feasible and target < rounds and time.monotonic() < deadline:
+        target += 1
+        messages.append(f"fairness target relaxed to {target} avoidable sit-outs per attendee")
+        selection = solve_selection(inst, u, v, weights, target, max(0.5, 0.3 * (deadline - time.monotonic())))
+    picked = selection.candidates[selection.values > 0.5]
+    chosen = sorted((int(u[e]), int(v[e])) for e in picked)
+    selection_bound = selection.bound if selection.feasible else math.inf
+
+    placed = 0
+    total_rounds = len(inst.free_rounds)
+
+    def on_round(r: int, pairs: list[tuple[int, int]]) -> None:
+        nonlocal placed
+        placed += 1
+        tell("placing", placed, total_rounds, float(sum(int(inst.scores[p]) for p in pairs)), selection_bound)
+
+    exact = model_size(inst) <= EXACT_LIMIT
+    place_deadline = started + (deadline - started) * (0.4 if exact else 0.9)
+    placement = place_rounds(inst, chosen, max(place_deadline, time.monotonic()), request.seed, cancel, on_round)
+    rounds_plan = placement.rounds
+    status = "CANCELLED" if placement.cancelled else "TIME_LIMIT" if placement.greedy_rounds else "FEASIBLE"
+    proven = False
+    if exact and status == "FEASIBLE" and time.monotonic() < deadline:
+        tell("exact", total_rounds, total_rounds, 0.0, selection_bound)
+        outcome = solve_exact(inst, rounds_plan, 0.95 * (deadline - time.monotonic()), request.seed, cancel,
+                              lambda objective: tell("exact", total_rounds, total_rounds, objective, selection_bound))
+        if lexicographic_key(inst, outcome.rounds) >= lexicographic_key(inst, rounds_plan):
+            rounds_plan = outcome.rounds
+            proven = outcome.proven
+        if cancel is not None and cancel.is_set():
+            status = "CANCELLED"
+    if status == "TIME_LIMIT":
+        messages.append(f"time limit reached: rounds {', '.join(map(str, placement.greedy_rounds))} "
+                        "were placed greedily")
+    if status == "CANCELLED":
+        messages.append("cancelled: the best schedule found so far is returned")
+    tell("bounding", total_rounds, total_rounds)
+    result = _finish(inst, request, rounds_plan, status, "", messages, selection_bound, target, started,
+                     proven=proven, selection=(u, v))
+    tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound)
+    return result
+
+
+def _assign_tables(inst: Instance, r: int, pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Numbered tables: a pair keeps its previous table in the same round when possible."""
+    taken: set[int] = set()
+    placed: list[tuple[int, int, int]] = []
+    rest: list[tuple[int, int]] = []
+    for pair in pairs:
+        before = inst.previous.get(pair)
+        if before is not None and before[0] == r and 1 <= before[1] <= inst.tables and before[1] not in taken:
+            taken.add(before[1])
+            placed.append((before[1], *pair))
+        else:
+            rest.append(pair)
+    rest.sort(key=lambda p: (-int(inst.scores[p]), inst.people[p[0]].id, inst.people[p[1]].id))
+    free_tables = (t for t in range(1, inst.tables + 1) if t not in taken)
+    for pair, table in zip(rest, free_tables):
+        placed.append((table, *pair))
+    return placed
+
+
+def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tuple[int, int]]], status: str,
+            message: str, messages: list[str], selection_bound: float, target: int, started: float,
+            proven: bool = False, selection: tuple[np.ndarray, np.ndarray] | None = None) -> PlanResult:
+    meetings: list[Meeting] = list(inst.fixed)
+    people = inst.people
+    for r in sorted(rounds_plan):
+        for table, a, b in _assign_tables(inst, r, rounds_plan[r]):
+            first, second = sorted((people[a], people[b]), key=lambda p: p.id)
+            meetings.append(Meeting(r, table, first.id, second.id, float(inst.scores[a, b]),
+                                    reason_for(first, second, request.weights)))
+    schedule = Schedule(inst.rounds, inst.tables, tuple(sorted(meetings, key=lambda m: (m.round, m.table))))
+    report = PlanReport(status=status, message=message, messages=messages, fairness_target=target)
+    report.meetings = len(meetings)
+    report.total_score = float(sum(m.score for m in meetings))
+
+    met_count: dict[str, int] = {a.id: 0 for a in people}
+    pairs_met: set[frozenset[str]] = set()
+    for m in meetings:
+        pairs_met.add(m.pair)
+        for ident in (m.a_id, m.b_id):
+            if ident in met_count:
+                met_count[ident] += 1
+    sit_outs = {a.id: len(a.rounds_present(inst.rounds)) - met_count[a.id] for a in people}
+    report.sit_outs_total = sum(max(0, s) for s in sit_outs.values())
+    if sit_outs:
+        worst_id = min(sit_outs, key=lambda ident: (-sit_outs[ident], ident))
+        report.sit_outs_worst = max(0, sit_outs[worst_id])
+        report.sit_outs_worst_attendee = worst_id if report.sit_outs_worst > 0 else None
+
+    report.must_meet_requested = len(inst.must_requested)
+    unkept = list(inst.must_static_unkept)
+    for i, j in sorted(inst.must):
+        if frozenset((people[i].id, people[j].id)) not in pairs_met:
+            unkept.append((people[i].id, people[j].id, "not enough room"))
+    unkept.sort()
+    report.must_meet_unkept = unkept
+    report.must_meet_kept = report.must_meet_requested - len(unkept)
+
+    fixed_score = float(sum(m.score for m in inst.fixed))
+    planned_score = report.total_score - fixed_score
+    bound = _score_bound(inst, rounds_plan, selection_bound, target, selection,
+                         max(1.0, request.time_limit * 0.3))
+    report.upper_bound = float(math.floor(fixed_score + bound + 1e-6)) if math.isfinite(bound) else report.total_score
+    report.upper_bound = max(report.upper_bound, report.total_score)
+    if proven and not inst.must and not (inst.previous and inst.stability_bonus):
+        report.upper_bound = report.total_score
+    planned_meetings = sum(len(pairs) for pairs in rounds_plan.values())
+    all_seats_used = planned_meetings == sum(inst.seats(r) for r in inst.free_rounds)
+    if status == "FEASIBLE" and (proven or (all_seats_used and planned_score >= bound - 1e-6)):
+        status = "OPTIMAL"
+    report.status = status
+    if not report.message:
+        report.message = _explain(report, inst)
+    report.solve_seconds = time.monotonic() - started
+    return PlanResult(schedule, report)
+
+
+def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
+                 target: int, selection: tuple[np.ndarray, np.ndarray] | None, time_limit: float) -> float:
+    """Upper bound on the free rounds' score for schedules as fair as this one.
+
+    The selection LP's bound is reused when it used plain scores and the same fairness;
+    otherwise the LP is solved again with the schedule's own worst avoidable sit-outs.
+    """
+    if selection is None:
+        return 0.0 if not rounds_plan else math.inf
+    met = np.zeros(inst.n, dtype=np.int64)
+    for pairs in rounds_plan.values():
+        for a, b in pairs:
+            met[a] += 1
+            met[b] += 1
+    present = inst.free_degree > 0
+    achieved = int((inst.capacity - met)[present].max(initial=0))
+    plain = not inst.must and not (inst.previous and inst.stability_bonus)
+    if plain and achieved == target and math.isfinite(selection_bound):
+        return selection_bound
+    u, v = selection
+    outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit)
+    return outcome.bound
+
+
+def _explain(report: PlanReport, inst: Instance) -> str:
+    words = {"OPTIMAL": "optimal", "FEASIBLE": "feasible", "TIME_LIMIT": "stopped at the time limit",
+             "CANCELLED": "cancelled", "EMPTY": "empty", "INVALID": "invalid input"}
+    text = (f"{words.get(report.status, report.status)}: {report.meetings} meetings in {inst.rounds} rounds "
+            f"at up to {inst.tables} tables, score {report.total_score:g} of at most {report.upper_bound:g} "
+            f"({100 * report.ratio:.1f}%)")
+    if report.sit_outs_worst:
+        text += f"; worst sit-outs {report.sit_outs_worst} ({report.sit_outs_worst_attendee})"
+    if report.must_meet_requested:
+        text += f"; must-meet kept {report.must_meet_kept} of {report.must_meet_requested}"
+    return text
+
+
+def _empty(rounds: int, tables: int, fixed: tuple[Meeting, ...], attendees: list[Attendee], status: str,
+           message: str, seconds: float) -> PlanResult:
+    schedule = Schedule(rounds, tables, tuple(fixed))
+    report = PlanReport(status=status, message=message, meetings=len(fixed),
+                        total_score=float(sum(m.score for m in fixed)), solve_seconds=seconds)
+    report.upper_bound = report.total_score
+    return PlanResult(schedule, report)
