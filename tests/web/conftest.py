@@ -170,7 +170,7 @@ def make_attendee(app: Flask) -> Callable[..., Attendee]:
 def person(ext_id: str, name: str | None = None, **cells: str) -> dict[str, str]:
     """One valid attendee-file row; override any column with keyword arguments."""
     row = {
-        "id": ext_id, "name": name or f"Person {ext_id}", "company": f"Company {ext_id}",
+        "id": ext_id, "name": f"Person {ext_id}" if name is None else name, "company": f"Company {ext_id}",
         "region": "EMEA", "partner_type": "ISV", "offers": "Hosting; DevOps",
         "seeks": "Data Platform", "email": f"{ext_id.lower()}@example.com",
     }

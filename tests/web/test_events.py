@@ -1,0 +1,136 @@
+"""Organiser console: event list, create, edit, validation, overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from scheduler.domain import Break
+from tests.web.conftest import submit
+from web.checkin.models import CheckIn
+from web.events.models import Event
+from web.events.services import default_weights
+from web.extensions import db
+
+
+def event_form(**overrides):
+    data = {
+        "slug": "summit-2025", "name": "Partner Summit", "venue": "Hall B",
+        "date": "2025-06-12", "start_time": "14:00", "timezone": "Europe/Amsterdam",
+        "rounds": "8", "round_minutes": "8", "changeover_minutes": "2", "tables": "0",
+        "table_labels": "", "breaks": "", "competencies": "", "regions": "", "partner_types": "",
+    }
+    for name, value in default_weights().items():
+        data[f"weight_{name}"] = str(value)
+    data.update(overrides)
+    return data
+
+
+def count_events() -> int:
+    return db.session.scalar(select(func.count()).select_from(Event))
+
+
+def test_create_event_and_see_it_listed(organiser):
+    response = submit(organiser, "/console/new", event_form(breaks="4: 15", table_labels="A1\nA2"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/console/summit-2025/")
+    event = db.session.scalar(select(Event).where(Event.slug == "summit-2025"))
+    assert event.start == dt.datetime(2025, 6, 12, 14, 0)
+    assert event.breaks == [{"after_round": 4, "minutes": 15}]
+    assert event.weights == {}  # nothing changed from the defaults
+    assert event.taxonomy is None
+    assert event.table_label_list() == ("A1", "A2")
+    listing = organiser.get("/console/").get_data(as_text=True)
+    assert "Partner Summit" in listing
+
+
+def test_validation_errors_are_shown_and_nothing_is_saved(organiser):
+    response = submit(organiser, "/console/new", event_form(
+        slug="Bad Slug!", timezone="Mars/Olympus", rounds="0", tables="-1", breaks="after four",
+    ))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "lower-case letters, digits and hyphens" in page
+    assert "is not a known time zone" in page
+    assert "Number must be between 1 and 100" in page  # rounds
+    assert "Number must be between 0 and 2000" in page  # tables
+    assert count_events() == 0
+
+
+def test_breaks_are_checked_against_the_rounds(organiser):
+    response = submit(organiser, "/console/new", event_form(breaks="8: 10"))
+    assert response.status_code == 422
+    assert "a break must come after round 1 to 7" in response.get_data(as_text=True)
+    assert count_events() == 0
+
+
+def test_slug_must_be_unique(organiser, make_event):
+    make_event(slug="taken")
+    response = submit(organiser, "/console/new", event_form(slug="taken"))
+    assert response.status_code == 422
+    assert "Another event already uses" in response.get_data(as_text=True)
+
+
+def test_user_text_is_escaped(organiser):
+    submit(organiser, "/console/new", event_form(name="<script>alert(1)</script>"))
+    page = organiser.get("/console/summit-2025/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_edit_event_changes_weights_region_preference_and_taxonomy(organiser, make_event):
+    event = make_event(slug="edit-me")
+    form = event_form(slug="edit-me", name="Renamed", weight_offer_match="12.5",
+                      prefer_same_region="y", competencies="Hosting\nDevOps",
+                      regions="EMEA\nAPAC", partner_types="ISV\nReseller")
+    response = submit(organiser, "/console/edit-me/edit", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert event.name == "Renamed"
+    assert event.weights == {"offer_match": 12.5}
+    weights = event.scoring_weights()
+    assert weights.offer_match == 12.5 and weights.prefer_same_region is True
+    assert event.taxonomy_obj().regions == ("EMEA", "APAC")
+    # the edit form shows the stored values again
+    page = organiser.get("/console/edit-me/edit").get_data(as_text=True)
+    assert 'value="12.5"' in page and "Renamed" in page
+
+
+def test_taxonomy_needs_all_three_lists(organiser):
+    response = submit(organiser, "/console/new", event_form(competencies="Hosting"))
+    assert response.status_code == 422
+    assert "List at least one name" in response.get_data(as_text=True)
+
+
+def test_overview_shows_counts_and_links(organiser, make_event, make_attendee):
+    event = make_event()
+    a = make_attendee(event)
+    make_attendee(event)
+    db.session.add(CheckIn(event_id=event.id, attendee_id=a.id, nonce="n1", device="door"))
+    db.session.commit()
+    page = organiser.get(f"/console/{event.slug}/").get_data(as_text=True)
+    assert "<dt>Attendees</dt><dd>2</dd>" in page
+    assert "<dt>Checked in</dt><dd>1</dd>" in page
+    assert "not planned yet" in page
+    assert f"/console/{event.slug}/attendees/" in page
+
+
+def test_unknown_event_is_404(organiser):
+    assert organiser.get("/console/nope/").status_code == 404
+
+
+def test_timetable_applies_breaks_and_delay(make_event):
+    event = make_event(breaks=[{"after_round": 2, "minutes": 15}], rounds=4)
+    tt = event.timetable()
+    assert tt.breaks == (Break(2, 15),)
+    assert tt.round_start(3) == dt.datetime(2025, 6, 12, 14, 35)
+    event.delay_minutes, event.delay_after_round = 5, 0
+    assert event.timetable().round_start(1) == dt.datetime(2025, 6, 12, 14, 5)
+    event.delay_after_round = 3  # rounds 1-3 already held: only round 4 moves
+    tt = event.timetable()
+    assert tt.round_start(3) == dt.datetime(2025, 6, 12, 14, 35)
+    assert tt.round_start(4) == dt.datetime(2025, 6, 12, 14, 50)
+    info = event.event_info()
+    assert info.slug == event.slug and info.timetable.timezone == "Europe/Amsterdam"
