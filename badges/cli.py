@@ -42,7 +42,10 @@ def _read_attendees(path: str) -> list[Attendee]:
 
 
 def _read_schedule(path: str, attendees: Sequence[Attendee]) -> Schedule:
-    from scheduler.schedule_io import read_schedule_csv
+    try:
+        from scheduler.schedule_io import read_schedule_csv
+    except ImportError:
+        raise UsageError("this installation cannot read schedule files (scheduler.schedule_io is missing)") from None
     if not Path(path).is_file():
         raise UsageError(f"cannot read {path}: no such file")
     try:
