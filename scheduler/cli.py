@@ -1,0 +1,159 @@
+"""Command line: plan a schedule, list pair scores, generate a test event.
+
+    python -m scheduler plan ATTENDEES --rounds R [--tables T] [--time-limit S] [--seed N]
+                             --out SCHEDULE.csv [--report REPORT.json]
+    python -m scheduler scores ATTENDEES --out PAIRS.csv
+    python -m scheduler generate N --rounds R --seed S --out FILE
+
+Common options: ``--taxonomy FILE``, ``--weights FILE``, ``--strict``. Bad input exits with
+status 2 and every problem on stderr (line and column for attendee files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from scheduler.domain import Attendee
+from scheduler.importer import AttendeeFileError, read_attendee_file, write_attendee_file
+from scheduler.schedule_io import write_schedule_csv
+from scheduler.scoring import score_pairs
+from scheduler.solver import PlanRequest, Progress, plan
+from scheduler.spreadsheet import safe_cell
+from scheduler.taxonomy import ConfigError, load_taxonomy, load_weights
+
+EXIT_BAD_INPUT = 2
+
+
+class _Bar:
+    """tqdm progress bar on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._bar = None
+        self._enabled = enabled
+
+    def __call__(self, progress: Progress) -> None:
+        if not self._enabled:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+            self._bar = tqdm(total=progress.rounds_total, unit="round", file=sys.stderr, leave=False)
+        self._bar.set_description(progress.phase)
+        self._bar.n = progress.rounds_placed
+        if progress.bound > 0 and progress.bound != float("inf"):
+            self._bar.set_postfix(bound=f"{progress.bound:g}", refresh=False)
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m scheduler", description="speednet scheduler")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--taxonomy", type=Path, help="taxonomy YAML (default data/taxonomy.yaml)")
+        sub.add_argument("--weights", type=Path, help="scoring weights YAML (default data/scoring.yaml)")
+        sub.add_argument("--strict", action="store_true", help="unknown taxonomy names are errors")
+
+    planning = commands.add_parser("plan", help="compute a schedule")
+    planning.add_argument("attendees", type=Path)
+    planning.add_argument("--rounds", type=int, required=True)
+    planning.add_argument("--tables", type=int, help="default: half the attendees, rounded down")
+    planning.add_argument("--time-limit", type=float, default=30.0, help="seconds (default 30)")
+    planning.add_argument("--seed", type=int, default=0)
+    planning.add_argument("--out", type=Path, required=True)
+    planning.add_argument("--report", type=Path)
+    common(planning)
+
+    scores = commands.add_parser("scores", help="score every pair allowed to meet")
+    scores.add_argument("attendees", type=Path)
+    scores.add_argument("--out", type=Path, required=True)
+    scores.add_argument("--rounds", type=int, help="check availability against this many rounds")
+    common(scores)
+
+    generate = commands.add_parser("generate", help="write a seeded random attendee file")
+    generate.add_argument("n", type=int)
+    generate.add_argument("--rounds", type=int, required=True)
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--taxonomy", type=Path)
+    return parser
+
+
+def _load(args: argparse.Namespace, rounds: int | None) -> list[Attendee]:
+    taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
+    return read_attendee_file(args.attendees, taxonomy=taxonomy, strict=args.strict, rounds=rounds).attendees
+
+
+def _plan(args: argparse.Namespace) -> int:
+    if args.rounds < 1:
+        print("--rounds must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.tables is not None and args.tables < 0:
+        print("--tables must not be negative", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    attendees = _load(args, args.rounds)
+    weights = load_weights(args.weights)
+    bar = _Bar(sys.stderr.isatty())
+    try:
+        result = plan(PlanRequest(attendees, args.rounds, args.tables, weights,
+                                  time_limit=args.time_limit, seed=args.seed), progress=bar)
+    finally:
+        bar.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_schedule_csv(result.schedule, attendees, args.out)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                               encoding="utf-8")
+    print(result.report.message)
+    for line in result.report.messages:
+        print(f"  {line}")
+    for a, b, why in result.report.must_meet_unkept:
+        print(f"  must-meet not kept: {a} + {b}: {why}")
+    return EXIT_BAD_INPUT if result.report.status == "INVALID" else 0
+
+
+def _scores(args: argparse.Namespace) -> int:
+    attendees = _load(args, args.rounds)
+    pairs = score_pairs(attendees, load_weights(args.weights))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(["a_id", "b_id", "score"])
+        for a_id, b_id, score in pairs.scores_only():
+            writer.writerow([safe_cell(a_id), safe_cell(b_id), score])
+    print(f"{len(pairs)} pairs allowed to meet among {len(attendees)} attendees")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from scheduler.generator import generate_event
+
+    taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
+    attendees = generate_event(args.n, rounds=args.rounds, seed=args.seed, taxonomy=taxonomy)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_attendee_file(attendees, args.out)
+    print(f"{len(attendees)} attendees written to {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"plan": _plan, "scores": _scores, "generate": _generate}
+    try:
+        return handlers[args.command](args)
+    except AttendeeFileError as exc:
+        print(str(exc), file=sys.stderr)
+    except (ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+    return EXIT_BAD_INPUT
