@@ -1,0 +1,50 @@
+"""Bearer-token authentication for the JSON API (``Authorization: Bearer sn_...``).
+
+Tokens are created with ``flask --app web api-token EMAIL`` or on the console's API token
+page; only their SHA-256 is stored (:class:`web.auth.models.ApiToken`). The API never looks at
+the sign-in cookie: a browser session without a token gets 401 like anyone else, which is why
+the API blueprints can be exempt from CSRF.
+
+Usage in a view::
+
+    @bp.post("/thing")
+    @bp.auth_required(token_auth, roles=API_ORGANISER_ROLES)  # organisers only
+    def view(): user = token_auth.current_user
+
+    @bp.auth_required(token_auth, roles=API_STAFF_ROLES)      # check-in staff and organisers
+
+Always pass ``roles``: without it any valid token (staff included) is accepted.
+"""
+
+from __future__ import annotations
+
+from apiflask import HTTPTokenAuth
+
+from web.auth.models import ROLE_ORGANISER, ROLE_STAFF, User
+from web.auth.services import user_for_api_token
+
+token_auth = HTTPTokenAuth(
+    scheme="Bearer",
+    description="An API token (sn_...) from `flask --app web api-token EMAIL` or the console's "
+                "API tokens page, sent as `Authorization: Bearer <token>`.",
+)
+
+# Roles a route passes to ``auth_required(token_auth, roles=...)``.
+API_ORGANISER_ROLES = [ROLE_ORGANISER]
+API_STAFF_ROLES = [ROLE_STAFF]  # organisers hold the staff role too (see user_roles)
+
+
+@token_auth.verify_token
+def verify_token(token: str) -> User | None:
+    """The active account owning ``token`` (its ``last_used_at`` is updated), else ``None``."""
+    if not token:
+        return None
+    return user_for_api_token(token.strip())
+
+
+@token_auth.get_user_roles
+def user_roles(user: User) -> list[str]:
+    """Organisers may do everything staff may do, as in the console."""
+    if user.role == ROLE_ORGANISER:
+        return [ROLE_ORGANISER, ROLE_STAFF]
+    return [user.role]
