@@ -94,10 +94,12 @@ def _register_blueprints(app: Flask) -> None:
     from web.attendees import bp as attendees_bp
     from web.auth import bp as auth_bp
     from web.events import bp as events_bp
+    from web.printing import bp as printing_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(attendees_bp)
+    app.register_blueprint(printing_bp)
 
     @app.get("/")
     def index() -> ResponseReturnValue:
@@ -143,5 +145,7 @@ def _register_security_headers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from web.auth.cli import register_auth_cli
+    from web.printing.cli import print_cli
 
     register_auth_cli(app)
+    app.cli.add_command(print_cli)

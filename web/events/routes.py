@@ -26,7 +26,7 @@ FEATURE_LINKS: list[tuple[str, str]] = [
     ("attendees.import_upload", "Import attendees"),
     ("schedules.overview", "Schedule"),
     ("checkin.kiosk", "Check-in"),
-    ("badges.index", "Badges and printouts"),
+    ("printing.index", "Badges and printouts"),
     ("events.edit_event", "Event settings"),
 ]
 

@@ -1,0 +1,144 @@
+"""Print page and PDF downloads (thin; see services).
+
+Downloads are generated on the fly while the request waits; a large batch (2,000 agendas,
+about 18 s) holds one worker for that long.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request, send_file
+from flask.typing import ResponseReturnValue
+
+from badges.layouts import LAYOUTS
+from web.auth.decorators import organiser_required
+from web.events.models import Event
+from web.events.services import get_event_or_404
+from web.printing import bp
+from web.printing.forms import AgendaForm, BadgeForm
+from web.printing.services import (
+    NoPublishedSchedule,
+    PrintedDocument,
+    PrintError,
+    UnknownAttendee,
+    attendee_rows,
+    badge_rows,
+    find_by_token,
+    has_published_schedule,
+    print_agendas,
+    print_badges,
+    print_checkin_list,
+    print_master_grid,
+    print_personal_agenda,
+    print_table_sheets,
+)
+
+
+def _download(document: PrintedDocument) -> ResponseReturnValue:
+    response = send_file(document.data, mimetype="application/pdf", as_attachment=True,
+                         download_name=document.filename, max_age=0)
+    # Printouts carry names and check-in codes: keep them out of shared caches.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _page(event: Event, *, badge_form: BadgeForm | None = None, agenda_form: AgendaForm | None = None,
+          error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "printing/index.html", event=event,
+        badge_form=badge_form or BadgeForm(formdata=None),
+        agenda_form=agenda_form or AgendaForm(formdata=None),
+        attendees=attendee_rows(event), layouts=LAYOUTS.values(),
+        published=has_published_schedule(event), error=error,
+        schedules_url_endpoint="schedules.overview" if "schedules.overview" in current_app.view_functions else None,
+    ), status
+
+
+@bp.get("/console/<slug>/print")
+@organiser_required
+def index(slug: str) -> ResponseReturnValue:
+    return _page(get_event_or_404(slug))
+
+
+@bp.get("/console/<slug>/print/badges")
+@organiser_required
+def badges(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    form = BadgeForm(formdata=request.args)
+    if not form.validate():
+        return _page(event, badge_form=form, status=422)
+    try:
+        rows = badge_rows(event, form.scope.data, form.attendee.data)
+        document = print_badges(event, rows, layout=form.layout.data, crop_marks=bool(form.crop_marks.data),
+                                scope=form.scope.data)
+    except UnknownAttendee as exc:
+        form.attendee.errors = [*form.attendee.errors, str(exc)]
+        return _page(event, badge_form=form, status=404)
+    except PrintError as exc:
+        return _page(event, badge_form=form, error=str(exc), status=422)
+    return _download(document)
+
+
+@bp.get("/console/<slug>/print/agendas")
+@organiser_required
+def agendas(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    form = AgendaForm(formdata=request.args)
+    if not form.validate():
+        return _page(event, agenda_form=form, status=422)
+    try:
+        document = print_agendas(event, form.attendee.data.strip() if form.scope.data == "one" else None)
+    except UnknownAttendee as exc:
+        form.attendee.errors = [*form.attendee.errors, str(exc)]
+        return _page(event, agenda_form=form, status=404)
+    except NoPublishedSchedule as exc:
+        return _page(event, agenda_form=form, error=str(exc), status=409)
+    return _download(document)
+
+
+def _schedule_sheet(slug: str, render) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    event = get_event_or_404(slug)
+    try:
+        document = render(event)
+    except NoPublishedSchedule as exc:
+        return _page(event, error=str(exc), status=409)
+    return _download(document)
+
+
+@bp.get("/console/<slug>/print/tables")
+@organiser_required
+def tables(slug: str) -> ResponseReturnValue:
+    return _schedule_sheet(slug, print_table_sheets)
+
+
+@bp.get("/console/<slug>/print/grid")
+@organiser_required
+def grid(slug: str) -> ResponseReturnValue:
+    return _schedule_sheet(slug, print_master_grid)
+
+
+@bp.get("/console/<slug>/print/checkin-list")
+@organiser_required
+def checkin_list(slug: str) -> ResponseReturnValue:
+    return _download(print_checkin_list(get_event_or_404(slug)))
+
+
+@bp.get("/me/<token>/agenda.pdf")
+def personal_agenda(token: str) -> ResponseReturnValue:
+    """The attendee's own agenda; the token in the link is the only credential."""
+    attendee = find_by_token(token)
+    if attendee is None:
+        abort(404)
+    try:
+        document = print_personal_agenda(attendee)
+    except NoPublishedSchedule:
+        abort(404, description="Your agenda is not ready yet: the organisers have not published "
+                               "the schedule. Please check again later.")
+    return _download(document)
+
+
+@bp.after_request
+def _no_index_personal_pages(response):  # type: ignore[no-untyped-def]
+    """Personal links (agenda or 404) never end up in search engines."""
+    if request.path.startswith("/me/"):
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -1,0 +1,259 @@
+"""Printing operations, free of request handling so the console, the personal page and the CLI
+share them.
+
+Every function returns a :class:`PrintedDocument`: the PDF in an ``io.BytesIO`` positioned at
+the start (the route streams it with ``send_file``), its download name and its page count.
+The badge QR code always carries ``Attendee.checkin_code`` (never the personal-page token and
+never personal data); badge numbers are ``Attendee.badge_number``. Agendas, table sheets and
+the master grid print the event's *published* schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zoneinfo
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from sqlalchemy import func, select
+
+from badges import BadgeItem, render_agenda, render_agendas, render_badges, render_checkin_list
+from badges import render_master_grid, render_table_sheets
+from badges.layouts import LAYOUTS
+from scheduler.domain import Attendee as DomainAttendee
+from scheduler.domain import Schedule, sorted_by_name
+from web.attendees.models import Attendee
+from web.events.models import Event
+from web.extensions import db
+
+DEFAULT_LAYOUT = "a6"
+BADGE_SCOPES = ("all", "one", "walk-ins")
+NO_PUBLISHED_SCHEDULE = "No schedule is published for this event yet: publish a schedule first."
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class PrintError(Exception):
+    """A request the data cannot satisfy; the message is shown to the organiser as is."""
+
+
+class NoPublishedSchedule(PrintError):
+    def __init__(self) -> None:
+        super().__init__(NO_PUBLISHED_SCHEDULE)
+
+
+class UnknownAttendee(PrintError):
+    def __init__(self, ext_id: str) -> None:
+        super().__init__(f"No attendee with id '{ext_id}' in this event.")
+        self.ext_id = ext_id
+
+
+@dataclass
+class PrintedDocument:
+    data: io.BytesIO
+    filename: str
+    pages: int
+    count: int  # badges, agendas, attendees or tables in the document
+
+    def getvalue(self) -> bytes:
+        return self.data.getvalue()
+
+
+def download_name(event: Event, *parts: str) -> str:
+    """``demo-badges-a6.pdf``: the event slug and ``parts`` with anything unusual replaced."""
+    cleaned = [_UNSAFE.sub("-", p).strip("-.") for p in (event.slug, *parts)]
+    return "-".join(p for p in cleaned if p) + ".pdf"
+
+
+# --------------------------------------------------------------------------- attendees
+
+
+def attendee_rows(event: Event) -> list[Attendee]:
+    return list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id)
+        .order_by(func.lower(Attendee.name), Attendee.ext_id)
+    ))
+
+
+def find_attendee(event: Event, ext_id: str) -> Attendee:
+    row = db.session.scalar(
+        select(Attendee).where(Attendee.event_id == event.id, Attendee.ext_id == ext_id.strip())
+    )
+    if row is None:
+        raise UnknownAttendee(ext_id.strip())
+    return row
+
+
+def local_midnight_utc(event: Event, now: dt.datetime | None = None) -> dt.datetime:
+    """Start of today in the event's time zone, as an aware UTC instant."""
+    try:
+        zone: dt.tzinfo = zoneinfo.ZoneInfo(event.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.timezone.utc
+    local_now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone)
+    midnight = dt.datetime.combine(local_now.date(), dt.time(0, 0), tzinfo=zone)
+    return midnight.astimezone(dt.timezone.utc)
+
+
+def walk_ins_today(event: Event, now: dt.datetime | None = None) -> list[Attendee]:
+    """Attendees added at the desk (source ``walk-in``) since midnight, event time zone."""
+    since = local_midnight_utc(event, now)
+    return list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id, Attendee.source == "walk-in",
+                               Attendee.created_at >= since)
+        .order_by(func.lower(Attendee.name), Attendee.ext_id)
+    ))
+
+
+def badge_rows(event: Event, scope: str = "all", ext_id: str | None = None) -> list[Attendee]:
+    """The attendees whose badges to print: everyone, one (by ext id) or today's walk-ins."""
+    if scope == "one":
+        if not ext_id or not ext_id.strip():
+            raise PrintError("Give the id of the attendee whose badge to print.")
+        return [find_attendee(event, ext_id)]
+    if scope == "walk-ins":
+        return walk_ins_today(event)
+    if scope == "all":
+        return attendee_rows(event)
+    raise PrintError(f"Unknown choice '{scope}': print all badges, one badge or today's walk-ins.")
+
+
+def _in_name_order(rows: Sequence[Attendee]) -> list[tuple[DomainAttendee, Attendee]]:
+    pairs = {row.ext_id: (row.to_domain(), row) for row in rows}
+    return [pairs[a.id] for a in sorted_by_name([d for d, _ in pairs.values()])]
+
+
+# --------------------------------------------------------------------------- no schedule needed
+
+
+def print_badges(event: Event, rows: Sequence[Attendee], *, layout: str = DEFAULT_LAYOUT,
+                 crop_marks: bool = False, scope: str = "all") -> PrintedDocument:
+    """Badges for ``rows`` in name order on sheets of ``layout``."""
+    if layout not in LAYOUTS:
+        raise PrintError(f"Unknown layout '{layout}'; choose one of {', '.join(sorted(LAYOUTS))}.")
+    items = [BadgeItem(attendee=domain, qr_payload=row.checkin_code, number=row.badge_number)
+             for domain, row in _in_name_order(rows)]
+    buffer = io.BytesIO()
+    pages = render_badges(items, buffer, layout=layout, crop_marks=crop_marks, event=event.event_info())
+    buffer.seek(0)
+    if scope == "one" and len(rows) == 1:
+        name = download_name(event, "badge", rows[0].ext_id, layout)
+    elif scope == "walk-ins":
+        name = download_name(event, "badges-walk-ins", layout)
+    else:
+        name = download_name(event, "badges", layout)
+    return PrintedDocument(buffer, name, pages, len(items))
+
+
+def print_checkin_list(event: Event) -> PrintedDocument:
+    """Alphabetical check-in list with badge numbers."""
+    rows = attendee_rows(event)
+    numbers = {row.ext_id: row.badge_number for row in rows}
+    buffer = io.BytesIO()
+    pages = render_checkin_list([row.to_domain() for row in rows], buffer, numbers=numbers,
+                                event=event.event_info())
+    buffer.seek(0)
+    return PrintedDocument(buffer, download_name(event, "checkin-list"), pages, len(rows))
+
+
+# --------------------------------------------------------------------------- published schedule
+
+
+@dataclass
+class PublishedSchedule:
+    schedule: Schedule
+    attendees: list[DomainAttendee]     # everyone the schedule or the event knows, by ext id
+    rows: dict[str, Attendee]           # current attendee rows by ext id
+
+
+def has_published_schedule(event: Event) -> bool:
+    from web.schedules.models import ScheduleVersion
+
+    return db.session.scalar(
+        select(func.count()).select_from(ScheduleVersion)
+        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published")
+    ) > 0
+
+
+def published_schedule(event: Event) -> PublishedSchedule:
+    """The published schedule with the attendees it needs; raises :class:`NoPublishedSchedule`."""
+    from web.schedules.services import published_version, version_schedule
+
+    version = published_version(event)
+    if version is None:
+        raise NoPublishedSchedule()
+    schedule, version_attendees = version_schedule(version)
+    rows = {row.ext_id: row for row in attendee_rows(event)}
+    people = {a.id: a for a in version_attendees}
+    for ext_id, row in rows.items():   # current details win; later walk-ins get an agenda too
+        people[ext_id] = row.to_domain()
+    return PublishedSchedule(schedule, list(people.values()), rows)
+
+
+def reasons_for(event: Event) -> Callable[[DomainAttendee, DomainAttendee], str]:
+    """Meeting reasons from the viewer's side, with the event's scoring weights."""
+    from scheduler.scoring import explain_for
+
+    weights = event.scoring_weights()
+    return lambda viewer, partner: explain_for(viewer, partner, weights)
+
+
+def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
+    """Every current attendee's agenda in name order, or one attendee's (``ext_id``)."""
+    published = published_schedule(event)
+    info = event.event_info()
+    buffer = io.BytesIO()
+    if ext_id:
+        row = find_attendee(event, ext_id)
+        pages = render_agenda(row.to_domain(), published.attendees, published.schedule, info, buffer,
+                              qr_payload=row.checkin_code, reasons=reasons_for(event))
+        name, count = download_name(event, "agenda", row.ext_id), 1
+    else:
+        people = [published.rows[ext].to_domain() for ext in published.rows]
+        # render_agendas prints everyone it is given; partners who are no longer registered
+        # cannot occur (stored schedules block removal), so the current rows are enough.
+        payloads = {ext: row.checkin_code for ext, row in published.rows.items()}
+        pages = render_agendas(people, published.schedule, info, buffer, qr_payloads=payloads,
+                               reasons=reasons_for(event))
+        name, count = download_name(event, "agendas"), len(people)
+    buffer.seek(0)
+    return PrintedDocument(buffer, name, pages, count)
+
+
+def print_personal_agenda(attendee: Attendee) -> PrintedDocument:
+    """One attendee's agenda for their personal page (QR = their check-in code)."""
+    event = attendee.event
+    published = published_schedule(event)
+    buffer = io.BytesIO()
+    pages = render_agenda(attendee.to_domain(), published.attendees, published.schedule,
+                          event.event_info(), buffer, qr_payload=attendee.checkin_code,
+                          reasons=reasons_for(event))
+    buffer.seek(0)
+    return PrintedDocument(buffer, download_name(event, "agenda"), pages, 1)
+
+
+def print_table_sheets(event: Event) -> PrintedDocument:
+    """One page per table: who sits there in which round."""
+    published = published_schedule(event)
+    buffer = io.BytesIO()
+    pages = render_table_sheets(published.schedule, published.attendees, event.event_info(), buffer)
+    buffer.seek(0)
+    return PrintedDocument(buffer, download_name(event, "table-sheets"), pages, published.schedule.tables)
+
+
+def print_master_grid(event: Event) -> PrintedDocument:
+    """Tables down, rounds across (landscape)."""
+    published = published_schedule(event)
+    buffer = io.BytesIO()
+    pages = render_master_grid(published.schedule, published.attendees, event.event_info(), buffer)
+    buffer.seek(0)
+    return PrintedDocument(buffer, download_name(event, "master-grid"), pages, published.schedule.tables)
+
+
+def find_by_token(token: str) -> Attendee | None:
+    """The attendee whose personal-page token this is (exact match), or ``None``."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Attendee).where(Attendee.token == token))
