@@ -1,0 +1,168 @@
+"""Fixtures for the security tests: the web fixtures plus a seeded "world".
+
+``world`` is one event with attendees whose names and companies carry XSS and spreadsheet
+formula payloads, a published schedule in which they meet, a check-in, a running job, API
+tokens for an organiser and a staff account, and signed-in clients. ``url_for_rule(rule,
+world)`` fills a URL rule's arguments from it, so tests can walk ``app.url_map`` and reach
+routes nobody listed by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from tests.web.conftest import *  # noqa: F401,F403  (app, client, organiser, staff, make_event, ...)
+from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, login
+from web.auth.services import create_api_token, create_user, find_user
+from web.extensions import db
+
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_IMG = '"><img src=x onerror=alert(1)>'
+MARKUP = "<b>Smith & Sons</b>"
+PAYLOADS = (XSS_SCRIPT, XSS_IMG, MARKUP)
+FORMULAS = ("=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)")
+
+# Paths anyone may open without signing in. Everything else must be protected: a new route is
+# refused to anonymous visitors unless it is added here on purpose.
+PUBLIC_PREFIXES = ("/static/", "/me/", "/display/", "/e/")
+PUBLIC_PATHS = {"/", "/login", "/logout", "/healthz", "/api/v1/openapi.json", "/api/v1/docs",
+                "/docs/oauth2-redirect"}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def is_public(rule: Rule) -> bool:
+    path = rule.rule
+    if path in PUBLIC_PATHS:
+        return True
+    if path.startswith("/e/") and "register" in path:
+        return True
+    return path.startswith(PUBLIC_PREFIXES) and not path.startswith("/e/")
+
+
+@dataclass
+class World:
+    app: Flask
+    slug: str
+    event_id: int
+    attendees: list[Any]
+    organiser: FlaskClient
+    staff: FlaskClient
+    anonymous: FlaskClient
+    organiser_token: str
+    staff_token: str
+    checkin_id: int | None = None
+    version_id: int | None = None
+    version_number: int | None = None
+    job_id: str | None = None
+    meeting_ids: list[int] = field(default_factory=list)
+
+    @property
+    def xss(self) -> Any:
+        return self.attendees[0]
+
+
+def url_for_rule(rule: Rule, world: World, **overrides: Any) -> str:
+    """A concrete URL for ``rule`` with arguments taken from the seeded world."""
+    attendee = world.xss
+    values: dict[str, Any] = {
+        "slug": world.slug, "event_slug": world.slug,
+        "attendee_id": attendee.id, "id": attendee.id, "person_id": attendee.id,
+        "token": attendee.token, "code": attendee.checkin_code, "checkin_code": attendee.checkin_code,
+        "ext_id": attendee.ext_id, "badge_number": attendee.badge_number, "number": attendee.badge_number,
+        "checkin_id": world.checkin_id or 1, "version_id": world.version_id or 1,
+        "version": world.version_number or 1, "job_id": world.job_id or str(uuid.uuid4()),
+        "round": 1, "round_number": 1, "from_round": 1, "table": 1,
+        "filename": "speednet.css", "fmt": "csv", "format": "csv",
+    }
+    values.update(overrides)
+    arguments: dict[str, Any] = {}
+    for name in rule.arguments:
+        if name in values:
+            arguments[name] = values[name]
+        else:
+            converter = rule._converters.get(name)  # noqa: SLF001 (werkzeug keeps them here)
+            arguments[name] = 1 if converter is not None and "Integer" in type(converter).__name__ else "x"
+    with world.app.test_request_context():
+        adapter = world.app.url_map.bind("localhost")
+        return adapter.build(rule.endpoint, arguments, method=next(iter(rule.methods - {"HEAD", "OPTIONS"}), None))
+
+
+def api_headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _seed_schedule(world: World) -> None:
+    try:
+        from web.schedules.models import Job, ScheduleMeeting, ScheduleVersion
+    except ImportError:  # pragma: no cover - schedules feature not there
+        return
+    a = world.attendees
+    version = ScheduleVersion(event_id=world.event_id, number=1, status="published", kind="plan",
+                              report={"status": "OPTIMAL", "message": "seeded"})
+    db.session.add(version)
+    db.session.flush()
+    pairs = [(a[0], a[1]), (a[2], a[3]), (a[0], a[2]), (a[1], a[3])]
+    for i, (x, y) in enumerate(pairs):
+        rnd, table = i // 2 + 1, i % 2 + 1
+        db.session.add(ScheduleMeeting(version_id=version.id, round=rnd, table=table, a_id=x.id,
+                                       b_id=y.id, score=10.0, reason=f"{MARKUP} offers {XSS_SCRIPT}"))
+    job = Job(event_id=world.event_id, kind="plan", status="done", params={})
+    db.session.add(job)
+    db.session.commit()
+    world.version_id, world.version_number, world.job_id = version.id, version.number, job.id
+
+
+def _seed_checkin(world: World) -> None:
+    from web.checkin.models import CheckIn
+
+    row = CheckIn(event_id=world.event_id, attendee_id=world.attendees[1].id, device="door-1",
+                  nonce=uuid.uuid4().hex)
+    db.session.add(row)
+    db.session.commit()
+    world.checkin_id = row.id
+
+
+@pytest.fixture
+def world(app: Flask, make_event, make_attendee) -> World:
+    event = make_event(slug="summit", name=f"Summit {MARKUP}", venue=XSS_IMG)
+    people = [
+        make_attendee(event, ext_id="X1", name=XSS_SCRIPT, company=MARKUP, title=XSS_IMG),
+        make_attendee(event, ext_id="X2", name=XSS_IMG, company=XSS_SCRIPT),
+        make_attendee(event, ext_id="X3", name=MARKUP, company=XSS_IMG),
+        make_attendee(event, ext_id="F1", name=FORMULAS[0], company=FORMULAS[1], title=FORMULAS[2],
+                      country=FORMULAS[3], email="f1@example.com"),
+        make_attendee(event, ext_id="N1", name="Ada Lovelace", company="Analytical Engines"),
+    ]
+    organiser_user = create_user(ORGANISER_EMAIL, PASSWORD, "organiser")
+    staff_user = create_user(STAFF_EMAIL, PASSWORD, "staff")
+    clients = []
+    for email in (ORGANISER_EMAIL, STAFF_EMAIL):
+        signed_in = app.test_client()
+        assert login(signed_in, email).status_code == 302
+        clients.append(signed_in)
+    w = World(app=app, slug=event.slug, event_id=event.id, attendees=people,
+              organiser=clients[0], staff=clients[1], anonymous=app.test_client(),
+              organiser_token=create_api_token(organiser_user, "tests"),
+              staff_token=create_api_token(staff_user, "kiosk"))
+    _seed_checkin(w)
+    _seed_schedule(w)
+    return w
+
+
+def routes(app: Flask) -> list[Rule]:
+    """Every rule of the app except HEAD/OPTIONS-only ones, in a stable order."""
+    return sorted((r for r in app.url_map.iter_rules() if r.methods - {"HEAD", "OPTIONS"}),
+                  key=lambda r: (r.rule, r.endpoint))
+
+
+def rule_id(rule: Rule) -> str:
+    return f"{','.join(sorted(rule.methods - {'HEAD', 'OPTIONS'}))} {rule.rule}"
+
+
