@@ -72,9 +72,15 @@ class Event(db.Model):
         """The timetable every page, calendar file and printout uses, delay included.
 
         A delay after round k behaves exactly like an extra break after round k, and a delay
-        before round 1 moves the start, so the domain ``Timetable`` needs no extra field.
+        before round 1 moves the start, so the domain ``Timetable`` needs no extra field. Once
+        the organiser starts the event clock, round 1 starts at ``clock_started_at`` (local).
         """
         start = self.start
+        if self.clock_started_at is not None:
+            # The live clock was started: round 1 began then (pauses move it, see web.liveday.clock).
+            from zoneinfo import ZoneInfo
+
+            start = self.clock_started_at.astimezone(ZoneInfo(self.timezone or "UTC")).replace(tzinfo=None)
         breaks = list(self.break_list())
         if self.delay_minutes:
             if self.delay_after_round <= 0:

@@ -1,0 +1,1 @@
+"""Event day: the event clock, live re-planning and the room display."""
