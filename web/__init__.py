@@ -93,16 +93,28 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from web.attendees import bp as attendees_bp
     from web.auth import bp as auth_bp
+    from web.checkin import bp as checkin_bp
+    from web.checkin.api import api_bp as checkin_api_bp
     from web.events import bp as events_bp
     from web.printing import bp as printing_bp
+    from web.public import bp as public_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(attendees_bp)
+    app.register_blueprint(checkin_bp)
+    app.register_blueprint(checkin_api_bp)
     app.register_blueprint(printing_bp)
+    app.register_blueprint(public_bp)
 
     @app.get("/")
     def index() -> ResponseReturnValue:
+        from flask_login import current_user
+
+        from web.auth.routes import home_for
+
+        if current_user.is_authenticated:
+            return redirect(home_for(current_user))
         return redirect(url_for("events.list_events"))
 
     @app.get("/healthz")

@@ -1,0 +1,72 @@
+"""The registration form, built per event from its taxonomy and timetable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from scheduler.domain import Taxonomy, Timetable
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of labelled checkboxes (no JavaScript needed)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class RegistrationForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            if unbound_field.field_class in (StringField, EmailField):
+                options["filters"] = (*options.get("filters", ()), _strip)
+            return unbound_field.bind(form=form, **options)
+
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField("Email", validators=[DataRequired(), Email(message="Enter an email address such as ana@example.com."),
+                                            Length(max=254)],
+                       render_kw={"autocomplete": "email"},
+                       description="Only the organisers see it.")
+    company = StringField("Company", validators=[DataRequired(), Length(max=200)],
+                          render_kw={"autocomplete": "organization"})
+    title = StringField("Job title", validators=[Optional(), Length(max=200)],
+                        render_kw={"autocomplete": "organization-title"})
+    region = SelectField("Region", validators=[DataRequired(message="Choose your region.")])
+    country = StringField("Country", validators=[Optional(), Length(max=100)],
+                          render_kw={"autocomplete": "country-name"})
+    partner_type = SelectField("Partner type", validators=[DataRequired(message="Choose your partner type.")])
+    offers = CheckboxListField("What your company offers")
+    seeks = CheckboxListField("What you are looking for")
+    all_rounds = BooleanField("I can attend every round", default=True)
+    rounds = CheckboxListField("Otherwise, the rounds I can attend", coerce=int)
+    submit = SubmitField("Register")
+
+    def validate_offers(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError("Tick at least one thing your company offers.")
+
+    def validate_rounds(self, field: Any) -> None:
+        if not self.all_rounds.data and not field.data:
+            raise ValidationError("Tick the rounds you can attend, or tick 'I can attend every round'.")
+
+
+def registration_form(taxonomy: Taxonomy, timetable: Timetable, **kwargs: Any) -> RegistrationForm:
+    """A form whose choices are the event's vocabulary and rounds (with their local start)."""
+    form = RegistrationForm(**kwargs)
+    form.region.choices = [("", "Choose…")] + [(r, r) for r in taxonomy.regions]
+    form.partner_type.choices = [("", "Choose…")] + [(p, p) for p in taxonomy.partner_types]
+    form.offers.choices = [(c, c) for c in taxonomy.competencies]
+    form.seeks.choices = [(c, c) for c in taxonomy.competencies]
+    form.rounds.choices = [
+        (number, f"Round {number}, {start:%H:%M}–{end:%H:%M}") for number, start, end in timetable.slots()
+    ]
+    return form

@@ -1,0 +1,97 @@
+"""Public views (thin; see services and calendar)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from web.attendees.services import AttendeeRowInvalid
+from web.events.services import get_event_or_404
+from web.extensions import limiter
+from web.public import bp
+from web.public.calendar import calendar_for
+from web.public.forms import registration_form
+from web.public.services import (
+    agenda_for,
+    get_attendee_for_token_or_404,
+    qr_png,
+    qr_svg,
+    register,
+    registration_from_form,
+)
+
+# Columns the importer reports -> registration form fields.
+_COLUMN_FIELDS = {"name": "name", "email": "email", "company": "company", "title": "title",
+                  "region": "region", "country": "country", "partner_type": "partner_type",
+                  "offers": "offers", "seeks": "seeks", "available_rounds": "rounds"}
+
+NOINDEX = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "private, no-store",
+           "Referrer-Policy": "no-referrer"}
+
+
+@bp.route("/e/<slug>/register", methods=["GET", "POST"])
+@limiter.limit("10/minute;60/hour", methods=["POST"],
+               error_message="Too many registrations from your network. Wait a minute and try again.")
+def register_page(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    if not event.registration_open:
+        return render_template("public/closed.html", event=event)
+    form = registration_form(event.taxonomy_obj(), event.timetable())
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            result = register(event, registration_from_form(form))
+        except AttendeeRowInvalid as exc:
+            general = list(exc.other_errors)
+            for column, messages in exc.field_errors.items():
+                field = getattr(form, _COLUMN_FIELDS.get(column, ""), None)
+                if field is None:
+                    general.extend(messages)
+                else:
+                    field.errors = [*field.errors, *messages]
+        else:
+            if result.already_registered:
+                return render_template("public/already_registered.html", event=event)
+            return Response(status=303, headers={
+                "Location": url_for("public.registered", token=result.attendee.token)})
+    status = 422 if (form.errors or general) else 200
+    return render_template("public/register.html", event=event, form=form,
+                           general_errors=general), status
+
+
+def _private(response: Response) -> Response:
+    response.headers.update(NOINDEX)
+    return response
+
+
+@bp.get("/me/<token>/registered")
+def registered(token: str) -> ResponseReturnValue:
+    attendee = get_attendee_for_token_or_404(token)
+    return _private(Response(render_template("public/registered.html", attendee=attendee,
+                                             event=attendee.event)))
+
+
+@bp.get("/me/<token>")
+def me(token: str) -> ResponseReturnValue:
+    attendee = get_attendee_for_token_or_404(token)
+    return _private(Response(render_template("public/me.html", attendee=attendee,
+                                             event=attendee.event, agenda=agenda_for(attendee))))
+
+
+@bp.get("/me/<token>/qr.<fmt>")
+def qr_code(token: str, fmt: str) -> ResponseReturnValue:
+    """The badge QR: it carries only the opaque check-in code, never the page token."""
+    attendee = get_attendee_for_token_or_404(token)
+    if fmt == "png":
+        return _private(Response(qr_png(attendee.checkin_code), mimetype="image/png"))
+    if fmt == "svg":
+        return _private(Response(qr_svg(attendee.checkin_code), mimetype="image/svg+xml"))
+    abort(404)
+
+
+@bp.get("/me/<token>/agenda.ics")
+def calendar(token: str) -> ResponseReturnValue:
+    attendee = get_attendee_for_token_or_404(token)
+    response = Response(calendar_for(attendee), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{attendee.event.slug}.ics"'
+    return _private(response)

@@ -1,0 +1,208 @@
+"""Registration, personal pages and QR codes, testable without a request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from scheduler.domain import Attendee as DomainAttendee
+from scheduler.scoring import explain_for
+from web.attendees.convert import format_rounds
+from web.attendees.models import Attendee
+from web.attendees.services import AttendeeRowInvalid, next_badge_number, save_attendee, validate_row
+from web.events.models import Event
+from web.extensions import db
+
+REGISTRATION_ID_PREFIX = "R"
+
+
+# --------------------------------------------------------------------------- registration
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a person typed into the registration form (already field-checked)."""
+
+    name: str
+    email: str
+    company: str
+    region: str
+    partner_type: str
+    offers: tuple[str, ...]
+    seeks: tuple[str, ...] = ()
+    title: str = ""
+    country: str = ""
+    rounds: frozenset[int] | None = None  # None = every round
+
+    def cells(self, ext_id: str) -> dict[str, str]:
+        """The importer's row cells, so the row is checked exactly like a file row."""
+        return {
+            "id": ext_id, "name": self.name.strip(), "email": self.email.strip(),
+            "company": self.company.strip(), "title": self.title.strip(),
+            "region": self.region, "country": self.country.strip(),
+            "partner_type": self.partner_type, "offers": "; ".join(self.offers),
+            "seeks": "; ".join(self.seeks),
+            "available_rounds": (format_rounds(self.rounds) or "") if self.rounds else "",
+            "must_meet": "", "avoid": "",
+        }
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    attendee: Attendee | None      # the new row; None when the email was already registered
+    already_registered: bool = False
+
+
+def find_by_email(event: Event, email: str) -> Attendee | None:
+    email = email.strip().lower()
+    if not email:
+        return None
+    return db.session.scalar(
+        select(Attendee).where(Attendee.event_id == event.id, func.lower(Attendee.email) == email)
+    )
+
+
+def next_registration_id(event: Event) -> str:
+    """``R0001``, ``R0002``, ...: the first free id of that form in this event."""
+    taken = set(db.session.scalars(
+        select(Attendee.ext_id).where(Attendee.event_id == event.id,
+                                      Attendee.ext_id.like(f"{REGISTRATION_ID_PREFIX}%"))
+    ))
+    number = len(taken) + 1
+    while f"{REGISTRATION_ID_PREFIX}{number:04d}" in taken:
+        number += 1
+    return f"{REGISTRATION_ID_PREFIX}{number:04d}"
+
+
+def register(event: Event, data: Registration) -> RegistrationResult:
+    """Add a self-registered attendee after the importer's checks.
+
+    An email already registered for this event creates nothing (the caller shows a friendly
+    message without revealing anything about the existing registration). Raises
+    :class:`~web.attendees.services.AttendeeRowInvalid` when the importer rejects the row.
+    """
+    if find_by_email(event, data.email) is not None:
+        return RegistrationResult(None, already_registered=True)
+    for _attempt in range(3):
+        attendee, _warnings = validate_row(event, data.cells(next_registration_id(event)))
+        try:
+            row = save_attendee(event, attendee, None, source="registration")
+        except IntegrityError:  # a concurrent registration took the id or badge number
+            db.session.rollback()
+            if find_by_email(event, data.email) is not None:
+                return RegistrationResult(None, already_registered=True)
+            continue
+        return RegistrationResult(row)
+    raise RuntimeError("could not store the registration; try again")
+
+
+def registration_from_form(form: Any) -> Registration:
+    return Registration(
+        name=form.name.data or "", email=form.email.data or "", company=form.company.data or "",
+        region=form.region.data or "", partner_type=form.partner_type.data or "",
+        offers=tuple(form.offers.data or ()), seeks=tuple(form.seeks.data or ()),
+        title=form.title.data or "", country=form.country.data or "",
+        rounds=None if form.all_rounds.data else frozenset(form.rounds.data or ()),
+    )
+
+
+# --------------------------------------------------------------------------- personal page
+
+
+def attendee_for_token(token: str) -> Attendee | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Attendee).where(Attendee.token == token))
+
+
+def get_attendee_for_token_or_404(token: str) -> Attendee:
+    from flask import abort
+
+    attendee = attendee_for_token(token)
+    if attendee is None:
+        abort(404)
+    return attendee
+
+
+@dataclass(frozen=True)
+class AgendaRow:
+    round: int
+    start: dt.datetime            # local wall-clock time in the event's time zone
+    end: dt.datetime
+    available: bool               # inside the attendee's availability
+    table: str | None = None      # table label; None = no meeting this round
+    partner: DomainAttendee | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Agenda:
+    version_number: int | None    # published version shown; None = nothing published yet
+    rows: tuple[AgendaRow, ...] = ()
+
+    @property
+    def published(self) -> bool:
+        return self.version_number is not None
+
+    @property
+    def meetings(self) -> int:
+        return sum(1 for r in self.rows if r.partner is not None)
+
+
+def agenda_for(attendee: Attendee) -> Agenda:
+    """The attendee's rounds in the published schedule, with partner and reason from their
+    point of view. Nothing published yet -> an empty agenda."""
+    from web.schedules.services import published_version, version_schedule
+
+    event = attendee.event
+    version = published_version(event)
+    if version is None:
+        return Agenda(None)
+    schedule, attendees = version_schedule(version)
+    people = {a.id: a for a in attendees}
+    viewer = attendee.to_domain()
+    weights = event.scoring_weights()
+    info = event.event_info()
+    mine = {m.round: m for m in schedule.for_attendee(viewer.id)}
+    rows = []
+    for number, start, end in info.timetable.slots():
+        meeting = mine.get(number)
+        partner = people.get(meeting.partner_of(viewer.id)) if meeting else None
+        if meeting is None or partner is None:
+            rows.append(AgendaRow(number, start, end, viewer.is_available(number)))
+            continue
+        rows.append(AgendaRow(number, start, end, True, info.table_label(meeting.table), partner,
+                              explain_for(viewer, partner, weights)))
+    return Agenda(version.number, tuple(rows))
+
+
+# --------------------------------------------------------------------------- QR codes
+
+
+def _qr(payload: str) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    code.add_data(payload)
+    code.make(fit=True)
+    return code
+
+
+def qr_png(payload: str) -> bytes:
+    """PNG of a QR code holding exactly ``payload`` (the opaque check-in code)."""
+    image = _qr(payload).make_image()
+    out = io.BytesIO()
+    image.save(out)  # PNG
+    return out.getvalue()
+
+
+def qr_svg(payload: str) -> bytes:
+    image = _qr(payload).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    out = io.BytesIO()
+    image.save(out)
+    return out.getvalue()
