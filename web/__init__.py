@@ -73,6 +73,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     if app.config.get("SPEEDNET_AUTO_MIGRATE", True):
         upgrade_database(app)
+    from web.jobs import recover_at_startup
+
+    recover_at_startup(app)
     return app
 
 

@@ -49,7 +49,9 @@ class ScheduleVersion(db.Model):
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    published_by: Mapped["User | None"] = relationship()  # noqa: F821
     meetings: Mapped[list["ScheduleMeeting"]] = relationship(
         back_populates="version", cascade="all, delete-orphan", passive_deletes=True,
         order_by="(ScheduleMeeting.round, ScheduleMeeting.table)",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:11:35.975087
+Create Date: 2026-11-23 09:25:06.397743
 
 """
 from alembic import op
@@ -117,9 +117,11 @@ def upgrade():
     sa.Column('report', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("kind IN ('plan', 'replan')", name=op.f('ck_schedule_versions_kind')),
     sa.CheckConstraint("status IN ('draft', 'published', 'superseded')", name=op.f('ck_schedule_versions_status')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_schedule_versions_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_schedule_versions_published_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule_versions')),
     sa.UniqueConstraint('event_id', 'number', name=op.f('uq_schedule_versions_event_id_number'))
     )

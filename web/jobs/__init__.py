@@ -1,0 +1,17 @@
+"""Generic background jobs (see :mod:`web.jobs.runner`)."""
+
+from web.jobs.runner import (  # noqa: F401
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    INTERRUPTED,
+    JobBusy,
+    JobContext,
+    active_job,
+    job_status_dict,
+    recover_at_startup,
+    recover_interrupted_jobs,
+    request_cancel,
+    start_job,
+    wait_for_job,
+)
+from web.schedules.models import Job  # noqa: F401
