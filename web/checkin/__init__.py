@@ -1,1 +1,8 @@
-"""Event-day check-in (models only for now; kiosk views build on :class:`CheckIn`)."""
+"""Event-day check-in: the kiosk pages for staff (``bp``, under /checkin) and the JSON API for
+scanners and other kiosks (``web.checkin.api.api_bp``, under /api/v1)."""
+
+from flask import Blueprint
+
+bp = Blueprint("checkin", __name__, template_folder="templates", url_prefix="/checkin")
+
+from web.checkin import routes  # noqa: E402,F401  (registers the views on bp)

@@ -1,0 +1,126 @@
+"""Check-in API for scanners and other kiosks: ``/api/v1/events/<slug>/checkins``.
+
+Bearer tokens of organisers and check-in staff (:mod:`web.api.auth`). A kiosk sends a fresh
+``nonce`` per scan and resends the same nonce when a request may have been lost: the answer
+is the same and no second check-in is recorded.
+"""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, Schema, abort
+from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
+from apiflask.validators import Length, Regexp
+from flask.typing import ResponseReturnValue
+
+from web.api.auth import API_STAFF_ROLES, token_auth
+from web.checkin.services import (
+    NONCE_RE,
+    CheckInError,
+    check_in,
+    checkin_payload,
+    list_checkins,
+    live_counts,
+    result_payload,
+)
+from web.events.models import Event
+from web.extensions import csrf, db
+
+api_bp = APIBlueprint("checkin_api", __name__, url_prefix="/api/v1", tag="Check-in")
+# Bearer tokens only, never the sign-in cookie: a forged cross-site request has nothing to use.
+csrf.exempt(api_bp)
+
+STATUS_CODES = {"welcome": 201, "already": 200, "unknown": 404}
+
+
+class CheckInRequest(Schema):
+    code = String(required=True, validate=Length(max=2000),
+                  metadata={"description": "The badge QR code as scanned (surrounding whitespace is ignored)."})
+    nonce = String(required=True, validate=Regexp(NONCE_RE),
+                   metadata={"description": "Unique per scan (e.g. a UUID); resend it unchanged when retrying."})
+    device = String(load_default="", validate=Length(max=100),
+                    metadata={"description": "Name of the kiosk, shown on a later 'already checked in' answer."})
+
+
+class AttendeeBrief(Schema):
+    id = Integer()
+    ext_id = String()
+    name = String()
+    company = String()
+    badge_number = Integer()
+
+
+class CheckInOut(Schema):
+    id = Integer()
+    attendee_id = Integer()
+    attendee_name = String()
+    checked_in_at = DateTime(metadata={"description": "UTC instant of the check-in."})
+    local_time = String(metadata={"description": "HH:MM in the event's time zone."})
+    device = String()
+    staff = String(allow_none=True)
+    annulled_at = DateTime(allow_none=True, metadata={"description": "Set when the check-in was undone."})
+    annulled_by = String(allow_none=True)
+
+
+class FirstMeetingOut(Schema):
+    round = Integer()
+    table = Integer()
+    table_label = String()
+    start = String(metadata={"description": "Local start, ISO 8601 without zone."})
+    time = String()
+    partner = String()
+
+
+class CheckInResultOut(Schema):
+    status = String(metadata={"description": "welcome (201), already (200) or unknown (404)."})
+    message = String()
+    replayed = Boolean(metadata={"description": "True when this nonce had already been answered."})
+    attendee = Nested(AttendeeBrief, allow_none=True)
+    checkin = Nested(CheckInOut, allow_none=True,
+                     metadata={"description": "The new check-in, or the first one for 'already'."})
+    first_meeting = Nested(FirstMeetingOut, allow_none=True)
+
+
+class CheckInListOut(Schema):
+    checked_in = Integer()
+    expected = Integer()
+    checkins = List(Nested(CheckInOut))
+
+
+def _event(slug: str) -> Event:
+    event = db.session.scalar(db.select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404, message="no such event")
+    return event
+
+
+@api_bp.post("/events/<slug>/checkins")
+@api_bp.auth_required(token_auth, roles=API_STAFF_ROLES)
+@api_bp.input(CheckInRequest, location="json")
+@api_bp.output(CheckInResultOut, status_code=201, description="Welcome: checked in now.")
+@api_bp.doc(responses={
+    200: {"description": "Already checked in (the first check-in's time and device).",
+          "content": {"application/json": {"schema": CheckInResultOut}}},
+    404: {"description": "Unknown code (or unknown event).",
+          "content": {"application/json": {"schema": CheckInResultOut}}},
+    409: "The nonce was already used for another attendee.",
+})
+def create_checkin(slug: str, json_data: dict) -> ResponseReturnValue:
+    """Check in the attendee whose badge code was scanned"""
+    event = _event(slug)
+    try:
+        result = check_in(event, json_data["code"], nonce=json_data["nonce"],
+                          device=json_data.get("device", ""), staff_user=token_auth.current_user)
+    except CheckInError as exc:
+        abort(409, message=str(exc))
+    return result_payload(event, result), STATUS_CODES[result.status]
+
+
+@api_bp.get("/events/<slug>/checkins")
+@api_bp.auth_required(token_auth, roles=API_STAFF_ROLES)
+@api_bp.output(CheckInListOut)
+def get_checkins(slug: str) -> ResponseReturnValue:
+    """List every check-in of the event, undone ones marked with annulled_at"""
+    event = _event(slug)
+    counts = live_counts(event)
+    return {"checked_in": counts.checked_in, "expected": counts.expected,
+            "checkins": [checkin_payload(event, c) for c in list_checkins(event)]}

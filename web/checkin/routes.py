@@ -1,0 +1,242 @@
+"""Kiosk views for check-in staff (thin; the rules live in :mod:`web.checkin.services`).
+
+The kiosk works as plain HTML forms; ``static/checkin.js`` adds instant answers (``scan.json``),
+camera scanning and live counts on top.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+
+from web.attendees.services import AttendeeRowInvalid
+from web.auth.decorators import role_required
+from web.checkin import bp
+from web.checkin.forms import CheckInPersonForm, ConfirmForm, DeviceForm, ScanForm, WalkInForm
+from web.checkin.services import (
+    CheckInError,
+    CheckInResult,
+    annul,
+    check_in,
+    check_in_attendee,
+    clean_device,
+    get_attendee,
+    get_checkin,
+    live_counts,
+    local_time,
+    new_nonce,
+    recent_checkins,
+    register_walk_in,
+    result_message,
+    result_payload,
+    search_desk,
+)
+from web.events.models import Event
+from web.events.services import get_event_or_404
+from web.extensions import db
+
+DEVICE_COOKIE = "speednet_kiosk"
+DEVICE_COOKIE_AGE = 365 * 24 * 3600
+
+staff_required = role_required("staff")
+
+
+def _device() -> str:
+    return clean_device(request.cookies.get(DEVICE_COOKIE))[:40]
+
+
+def _print_badge_url(event: Event, attendee_id: int) -> str:
+    """The printing feature's single-badge page (plain path: it may be registered later)."""
+    return f"/console/{event.slug}/print/badges?attendee={attendee_id}"
+
+
+@bp.get("/")
+@staff_required
+def index() -> ResponseReturnValue:
+    """Staff land here after sign-in: straight to the kiosk when there is one event."""
+    events = list(db.session.scalars(select(Event).order_by(Event.date.desc(), Event.name)))
+    if len(events) == 1:
+        return redirect(url_for("checkin.kiosk", slug=events[0].slug))
+    return render_template("checkin/index.html", events=events)
+
+
+def _render_kiosk(event: Event, result: CheckInResult | None = None, *, status: int = 200,
+                  walk_in: bool = False) -> ResponseReturnValue:
+    device = _device()
+    query = request.args.get("q", "")[:200]
+    scan_form = ScanForm(formdata=None, data={"nonce": new_nonce()})
+    context: dict[str, Any] = {
+        "event": event, "device": device, "query": query, "scan_form": scan_form,
+        "matches": search_desk(event, query) if query else [],
+        "recent": recent_checkins(event), "counts": live_counts(event),
+        "person_form": CheckInPersonForm, "new_nonce": new_nonce, "undo_form": ConfirmForm(),
+        "result": result, "walk_in": walk_in, "local_time": local_time,
+        "message": result_message(event, result) if result else "",
+        "print_url": (_print_badge_url(event, result.attendee.id)
+                      if walk_in and result and result.attendee else None),
+        "device_form": None if device else DeviceForm(formdata=None),
+    }
+    return render_template("checkin/kiosk.html", **context), status
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+@staff_required
+def kiosk(slug: str) -> ResponseReturnValue:
+    """GET: the kiosk (and desk search with ?q=). POST: a scanned or typed code."""
+    event = get_event_or_404(slug)
+    if request.method == "GET":
+        return _render_kiosk(event)
+    if not _device():
+        flash("Name this kiosk first.", "error")
+        return redirect(url_for("checkin.kiosk", slug=event.slug))
+    form = ScanForm()
+    if not form.validate_on_submit():
+        flash("That scan could not be read; scan again.", "error")
+        return _render_kiosk(event, status=400)
+    try:
+        result = check_in(event, form.code.data, nonce=form.nonce.data, device=_device(),
+                          staff_user=current_user)
+    except CheckInError as exc:
+        flash(str(exc), "error")
+        return _render_kiosk(event, status=409)
+    return _render_kiosk(event, result)
+
+
+@bp.post("/<slug>/scan.json")
+@staff_required
+def scan_json(slug: str) -> ResponseReturnValue:
+    """The kiosk script's instant check-in: JSON ``{"code"|"attendee_id", "nonce"}`` with the
+    CSRF token in the ``X-CSRFToken`` header. Answers like the API (201/200/404)."""
+    event = get_event_or_404(slug)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(status="error", message="Send a JSON object."), 400
+    device = clean_device(str(data.get("device") or "")) or _device()
+    try:
+        if data.get("attendee_id") is not None:
+            try:
+                attendee = get_attendee(event, int(data["attendee_id"]))
+            except (TypeError, ValueError):
+                attendee = None
+            if attendee is None:
+                abort(404)
+            result = check_in_attendee(event, attendee, nonce=str(data.get("nonce") or ""),
+                                       device=device, staff_user=current_user)
+        else:
+            result = check_in(event, str(data.get("code") or ""), nonce=str(data.get("nonce") or ""),
+                              device=device, staff_user=current_user)
+    except CheckInError as exc:
+        return jsonify(status="error", message=str(exc)), 409
+    payload = result_payload(event, result)
+    if result.checkin is not None and result.checkin.annulled_at is None:
+        payload["annul_url"] = url_for("checkin.annul_checkin", slug=event.slug,
+                                       checkin_id=result.checkin.id)
+    return jsonify(payload), {"welcome": 201, "already": 200, "unknown": 404}[result.status]
+
+
+@bp.post("/<slug>/attendees/<int:attendee_id>")
+@staff_required
+def check_in_person(slug: str, attendee_id: int) -> ResponseReturnValue:
+    """The "Check in" button of a desk search result."""
+    event = get_event_or_404(slug)
+    attendee = get_attendee(event, attendee_id)
+    if attendee is None:
+        abort(404)
+    form = CheckInPersonForm()
+    if not form.validate_on_submit():
+        flash("The form expired; search again.", "error")
+        return redirect(url_for("checkin.kiosk", slug=event.slug))
+    try:
+        result = check_in_attendee(event, attendee, nonce=form.nonce.data, device=_device(),
+                                   staff_user=current_user)
+    except CheckInError as exc:
+        flash(str(exc), "error")
+        return _render_kiosk(event, status=409)
+    return _render_kiosk(event, result)
+
+
+@bp.post("/<slug>/checkins/<int:checkin_id>/annul")
+@staff_required
+def annul_checkin(slug: str, checkin_id: int) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    checkin = get_checkin(event, checkin_id)
+    if checkin is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        annul(checkin, current_user)
+        flash(f"Check-in of {checkin.attendee.name} undone.", "success")
+    return redirect(url_for("checkin.kiosk", slug=event.slug))
+
+
+@bp.route("/<slug>/device", methods=["GET", "POST"])
+@staff_required
+def device(slug: str) -> ResponseReturnValue:
+    """Name this kiosk once; the name lives in a cookie on this device."""
+    event = get_event_or_404(slug)
+    form = DeviceForm(data={"device": _device()})
+    if form.validate_on_submit():
+        name = clean_device(form.device.data)[:40]
+        response = make_response(redirect(url_for("checkin.kiosk", slug=event.slug)))
+        response.set_cookie(DEVICE_COOKIE, name, max_age=DEVICE_COOKIE_AGE, path="/",
+                            httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+        return response
+    return render_template("checkin/device.html", event=event, form=form), 422 if form.errors else 200
+
+
+@bp.route("/<slug>/walk-in", methods=["GET", "POST"])
+@staff_required
+def walk_in(slug: str) -> ResponseReturnValue:
+    """Register somebody who is not on the list, check them in, offer their badge."""
+    event = get_event_or_404(slug)
+    taxonomy = event.taxonomy_obj()
+    form = WalkInForm(data=None if request.method == "POST" else {"nonce": new_nonce()})
+    form.set_choices(taxonomy.regions, taxonomy.partner_types)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            registered = register_walk_in(event, form.cells(), nonce=form.nonce.data,
+                                          device=_device(), staff_user=current_user)
+        except AttendeeRowInvalid as exc:
+            general = list(exc.other_errors)
+            for column, messages in exc.field_errors.items():
+                target = getattr(form, column, None)
+                if target is not None and column != "id":
+                    target.errors = [*target.errors, *messages]
+                else:
+                    general.extend(messages)
+        except CheckInError as exc:
+            general = [str(exc)]
+        else:
+            for warning in registered.warnings:
+                flash(f"{warning.field}: {warning.message}", "warning")
+            return _render_kiosk(event, registered.result, walk_in=True)
+    status = 422 if (form.errors or general) else 200
+    return render_template("checkin/walk_in.html", event=event, form=form,
+                           general_errors=general), status
+
+
+@bp.get("/<slug>/counts.json")
+@staff_required
+def counts(slug: str) -> ResponseReturnValue:
+    """Live counts for the kiosk and the console overview; also hands the page a fresh CSRF
+    token so a kiosk left open all day keeps working."""
+    event = get_event_or_404(slug)
+    response = jsonify({**live_counts(event).as_dict(), "csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
