@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
@@ -35,6 +35,9 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
+    """Where a user lands after sign-in: staff can only check people in."""
+    if not user.is_organiser and "checkin.index" in current_app.view_functions:
+        return url_for("checkin.index")
     return url_for("events.list_events")
 
 
