@@ -61,11 +61,18 @@ def degree_limits(inst: Instance, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def lagrangian_bound(weights: np.ndarray, u: np.ndarray, v: np.ndarray, lo: np.ndarray,
-                     hi: np.ndarray, seats: float, duals: np.ndarray, mu: float) -> float:
-    """Weak-duality bound of the LP over all edges for any duals (see module docstring)."""
+                     hi: np.ndarray, seats: float, duals: np.ndarray, mu: float,
+                     forced: np.ndarray | None = None) -> float:
+    """Weak-duality bound of the LP over all edges for any duals (see module docstring).
+
+    A ``forced`` pair (held at 1) contributes its reduced cost whatever its sign.
+    """
     mu = max(0.0, mu)
     vertex = np.maximum(duals, 0.0) @ hi - np.maximum(-duals, 0.0) @ lo
-    slack = np.maximum(0.0, weights - duals[u] - duals[v] - mu)
+    reduced = weights - duals[u] - duals[v] - mu
+    slack = np.maximum(0.0, reduced)
+    if forced is not None:
+        slack = np.where(forced, reduced, slack)
     return float(vertex + mu * seats + slack.sum())
 
 
@@ -113,10 +120,12 @@ class _SelectionLp:
             self.short.append(x)
         self.pairs: list[pywraplp.Variable] = []
 
-    def add_pairs(self, u: np.ndarray, v: np.ndarray, weights: np.ndarray) -> None:
+    def add_pairs(self, u: np.ndarray, v: np.ndarray, weights: np.ndarray,
+                  lower: np.ndarray | None = None) -> None:
         objective = self.solver.Objective()
-        for a, b, w in zip(u.tolist(), v.tolist(), weights.tolist()):
-            x = self.solver.NumVar(0.0, 1.0, "")
+        lows = lower.tolist() if lower is not None else [0.0] * len(u)
+        for a, b, w, low in zip(u.tolist(), v.tolist(), weights.tolist(), lows):
+            x = self.solver.NumVar(float(low), 1.0, "")
             self.rows[a].SetCoefficient(x, 1.0)
             self.rows[b].SetCoefficient(x, 1.0)
             self.seat_row.SetCoefficient(x, 1.0)
@@ -135,7 +144,8 @@ class _SelectionLp:
 
 
 def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.ndarray, k: int,
-                    time_limit: float, per_attendee: int = 0, max_iterations: int = 12) -> LpOutcome:
+                    time_limit: float, per_attendee: int = 0, max_iterations: int = 12,
+                    forced: np.ndarray | None = None) -> LpOutcome:
     """LP over the best candidates, grown by column generation until no pair would improve it.
 
     ``values`` are the pair variables of ``candidates``; ``feasible`` is False when even all
@@ -146,9 +156,12 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
     deadline = time.monotonic() + time_limit
     per_attendee = per_attendee or int(2 * max(1, inst.free_degree.max(initial=1)) + 10)
     candidates = top_candidates(inst, u, v, weights, per_attendee)
+    if forced is not None:
+        candidates = np.union1d(candidates, np.nonzero(forced)[0])
     penalty = 10.0 * (float(weights.max(initial=0.0)) + 1.0)
     model = _SelectionLp(lo, hi, seats, penalty)
-    model.add_pairs(u[candidates], v[candidates], weights[candidates])
+    model.add_pairs(u[candidates], v[candidates], weights[candidates],
+                    forced[candidates].astype(np.float64) if forced is not None else None)
     in_lp = np.zeros(len(u), dtype=bool)
     in_lp[candidates] = True
     best_bound = float("inf")
@@ -164,7 +177,7 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
         values = all_values[inst.n:]
         objective += penalty * shortfall
         # HiGHS reports row duals of a maximisation positive where the upper bound binds.
-        best_bound = min(best_bound, lagrangian_bound(weights, u, v, lo, hi, seats, duals, mu))
+        best_bound = min(best_bound, lagrangian_bound(weights, u, v, lo, hi, seats, duals, mu, forced))
         reduced = weights - duals[u] - duals[v] - max(0.0, mu)
         improving = np.nonzero((reduced > 1e-6) & ~in_lp)[0]
         if len(improving) == 0 or time.monotonic() > deadline or status != "Optimal":

@@ -8,7 +8,7 @@ their scores, the must-meet requests and the previous plan used for stability.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -68,13 +68,21 @@ class Instance:
         weights = self.scores[u, v].astype(np.float64)
         if self.must:
             bonus = MUST_MEET_FACTOR * max(1, int(self.scores.max(initial=0))) + 1
-            must = np.array([(i, j) in self.must for i, j in zip(u.tolist(), v.tolist())]) \
-                if len(self.must) > 0 else np.zeros(len(u), dtype=bool)
-            weights += bonus * must
+            weights += bonus * pair_mask(self.n, self.must)[u, v]
         if self.previous and self.stability_bonus:
-            kept = np.array([(i, j) in self.previous for i, j in zip(u.tolist(), v.tolist())])
-            weights += self.stability_bonus * kept
+            weights += self.stability_bonus * pair_mask(self.n, self.previous)[u, v]
         return weights
+
+
+def pair_mask(n: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Symmetric boolean matrix marking ``pairs``: a vectorised membership test for edge arrays."""
+    mask = np.zeros((n, n), dtype=bool)
+    listed = list(pairs)
+    if listed:
+        rows, cols = zip(*listed)
+        mask[list(rows), list(cols)] = True
+        mask[list(cols), list(rows)] = True
+    return mask
 
 
 def build_instance(attendees: Sequence[Attendee], rounds: int, tables: int, weights: ScoringWeights,

@@ -27,11 +27,13 @@ from scheduler.instance import Instance
 MEETING = 1_000_000      # one more meeting in this round beats everything below
 TIGHT = 20_000           # per attendee who loses a planned meeting if they sit out now
 LAST_CHANCE = 20_000     # the pair has no later common round
+MUST_SIT_IN = 100_000    # per attendee who has used up the sit-outs the fairness target allows
 MUST_MEET = 10_000
 CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
 SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
 
 FILL_CANDIDATES = 40     # partners per free attendee considered in the fill-in matching
+ALTERNATIVES = 12        # partners outside the chosen pairs offered to an attendee at risk
 
 
 @dataclass
@@ -84,7 +86,7 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = time_limit
-    solver.parameters.max_time_in_seconds = 2 * time_limit
+    solver.parameters.max_time_in_seconds = time_limit
     stop = threading.Event()
     watcher = None
     if cancel is not None:
@@ -107,7 +109,7 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
     return chosen
 
 
-def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float, seed: int,
+def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float, seed: int, fairness: int,
                  cancel: threading.Event | None = None,
                  on_round: Callable[[int, list[tuple[int, int]]], None] | None = None) -> Placement:
     """Place ``chosen`` pairs round by round, then seat whoever is still free."""
@@ -122,6 +124,9 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
     prev_round = np.array([inst.previous.get(p, (0, 0))[0] for p in chosen], dtype=np.int64)
     can_meet = inst.capacity > 0
     free_rounds = inst.free_rounds
+
+    sat_out = np.zeros(n, dtype=np.int64)
+    allowed_sit_outs = (inst.free_degree - inst.capacity) + fairness
 
     for position, r in enumerate(free_rounds):
         later = free_rounds[position:]
@@ -138,17 +143,32 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         open_pairs = np.nonzero(pending & present[pending_u] & present[pending_v])[0]
         remaining = np.bincount(pending_u[pending], minlength=n) + np.bincount(pending_v[pending], minlength=n)
         tight = (left - remaining) <= 0
+        # Sitting out once more would exceed the fairness target: seat them if at all possible.
+        must_sit_in = present & can_meet & (sat_out >= allowed_sit_outs)
         a, b = pending_u[open_pairs], pending_v[open_pairs]
         common_later = (inst.avail[a][:, later] & inst.avail[b][:, later]).sum(axis=1)
         weights = (MEETING + CHOSEN + scores[a, b].astype(np.int64)
                    + TIGHT * (tight[a].astype(np.int64) + tight[b])
+                   + MUST_SIT_IN * (must_sit_in[a].astype(np.int64) + must_sit_in[b])
                    + LAST_CHANCE * (common_later <= 1) + MUST_MEET * must[open_pairs]
                    + SAME_ROUND_AS_BEFORE * (prev_round[open_pairs] == r))
+        # Alternatives for whoever is at risk, in case their chosen partners are taken.
+        at_risk = np.nonzero(present & can_meet & (must_sit_in | tight))[0]
+        if len(at_risk):
+            xu, xv = _alternatives(inst, at_risk, present, met, pending_u[open_pairs], pending_v[open_pairs])
+            if len(xu):
+                xw = (MEETING + scores[xu, xv].astype(np.int64)
+                      + MUST_SIT_IN * (must_sit_in[xu].astype(np.int64) + must_sit_in[xv]))
+                a, b = np.concatenate([a, xu]), np.concatenate([b, xv])
+                weights = np.concatenate([weights, xw])
         budget = max(0.0, per_round * 0.7)
         picked = (greedy_matching(a, b, weights, inst.tables) if use_greedy
                   else best_matching(a, b, weights, inst.tables, budget, seed, cancel))
         pairs = [(int(x), int(y)) for x, y in zip(a[picked], b[picked])]
-        pending[open_pairs[picked]] = False
+        chosen_picked = picked[: len(open_pairs)]
+        pending[open_pairs[chosen_picked]] = False
+        for x, y in pairs[int(chosen_picked.sum()):]:
+            met[x, y] = met[y, x] = True
 
         seated = np.zeros(n, dtype=bool)
         for x, y in pairs:
@@ -167,6 +187,7 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
                         pending[k] = False
         for x, y in pairs:
             met[x, y] = met[y, x] = True
+        sat_out += present & can_meet & ~np.isin(np.arange(n), [i for p in pairs for i in p])
         result.rounds[r] = sorted(pairs)
         if on_round is not None:
             on_round(r, result.rounds[r])
@@ -193,3 +214,81 @@ def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int,
         weights = weights + SAME_ROUND_AS_BEFORE * np.array(
             [prev_round_of.get((x, y), (0, 0))[0] == r for x, y in zip(fu.tolist(), fv.tolist())], dtype=np.int64)
     return fu, fv, weights
+
+
+def _alternatives(inst: Instance, at_risk: np.ndarray, present: np.ndarray, met: np.ndarray,
+                  open_u: np.ndarray, open_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best-scoring present partners not met yet for each attendee at risk (pairs ``u < v``)."""
+    candidates = inst.allowed[at_risk] & present[None, :] & ~met[at_risk]
+    masked = np.where(candidates, inst.scores[at_risk].astype(np.int64), -1)
+    k = min(ALTERNATIVES, masked.shape[1])
+    top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+    rows = np.repeat(at_risk, k)
+    cols = top.ravel()
+    keep = masked[np.repeat(np.arange(len(at_risk)), k), cols] >= 0
+    u, v = np.minimum(rows, cols)[keep], np.maximum(rows, cols)[keep]
+    pairs = set(zip(u.tolist(), v.tolist())) - set(zip(open_u.tolist(), open_v.tolist()))
+    ordered = sorted(pairs)
+    return (np.array([p[0] for p in ordered], dtype=np.int64), np.array([p[1] for p in ordered], dtype=np.int64))
+
+
+def polish_rounds(inst: Instance, rounds: dict[int, list[tuple[int, int]]], fairness: int, deadline: float,
+                  seed: int, cancel: threading.Event | None = None) -> dict[int, list[tuple[int, int]]]:
+    """Re-solve one round at a time with every other round fixed (coordinate ascent).
+
+    The forward pass commits early rounds without knowing which chosen pairs the last rounds
+    will fail to place; re-opening a round lets those pairs in, replacing weaker fill-ins. Each
+    re-solve starts from the round's current meetings, so no step makes the schedule worse:
+    the number of meetings, the fairness target and kept must-meet pairs outrank the score.
+    """
+    n = inst.n
+    result = {r: list(pairs) for r, pairs in rounds.items()}
+    met = np.zeros((n, n), dtype=bool)
+    seated_in = {r: np.zeros(n, dtype=bool) for r in result}
+    for r, pairs in result.items():
+        for x, y in pairs:
+            met[x, y] = met[y, x] = True
+            seated_in[r][x] = seated_in[r][y] = True
+    can_meet = inst.capacity > 0
+    allowed_sit_outs = (inst.free_degree - inst.capacity) + fairness
+    sat_out = sum((inst.avail[:, r] & can_meet & ~seated_in[r]).astype(np.int64) for r in result) \
+        if result else np.zeros(n, dtype=np.int64)
+    order = [r for r in inst.free_rounds if r in result]
+    for sweep in range(1):
+        for position, r in enumerate(order):
+            if time.monotonic() >= deadline or (cancel is not None and cancel.is_set()):
+                return result
+            present = inst.avail[:, r]
+            for x, y in result[r]:
+                met[x, y] = met[y, x] = False
+            sat_elsewhere = sat_out - (present & can_meet & ~seated_in[r])
+            must_sit_in = present & can_meet & (sat_elsewhere >= allowed_sit_outs)
+            everyone = np.nonzero(present & can_meet)[0]
+            cu, cv = _alternatives(inst, everyone, present, met, np.zeros(0, dtype=np.int64),
+                                   np.zeros(0, dtype=np.int64))
+            current = set(result[r])
+            extra = sorted(current - set(zip(cu.tolist(), cv.tolist())))
+            a = np.concatenate([cu, np.array([p[0] for p in extra], dtype=np.int64)])
+            b = np.concatenate([cv, np.array([p[1] for p in extra], dtype=np.int64)])
+            weights = (MEETING + inst.scores[a, b].astype(np.int64)
+                       + MUST_SIT_IN * (must_sit_in[a].astype(np.int64) + must_sit_in[b]))
+            if inst.must:
+                weights += MUST_MEET * np.array([(x, y) in inst.must for x, y in zip(a.tolist(), b.tolist())],
+                                                dtype=np.int64)
+            if inst.previous:
+                weights += SAME_ROUND_AS_BEFORE * np.array(
+                    [inst.previous.get((x, y), (0, 0))[0] == r for x, y in zip(a.tolist(), b.tolist())],
+                    dtype=np.int64)
+            before = np.array([(x, y) in current for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+            remaining = len(order) - position
+            budget = (deadline - time.monotonic()) / max(1, remaining)
+            picked = best_matching(a, b, weights, inst.tables, budget, seed + 1, cancel)
+            if weights[picked].sum() < weights[before].sum():
+                picked = before
+            result[r] = sorted((int(x), int(y)) for x, y in zip(a[picked], b[picked]))
+            seated_in[r][:] = False
+            for x, y in result[r]:
+                met[x, y] = met[y, x] = True
+                seated_in[r][x] = seated_in[r][y] = True
+            sat_out = sat_elsewhere + (present & can_meet & ~seated_in[r])
+    return result

@@ -37,8 +37,8 @@ import numpy as np
 from scheduler.bounds import fairness_target, solve_selection
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.exact import lexicographic_key, model_size, solve_exact
-from scheduler.instance import Instance, build_instance
-from scheduler.placement import place_rounds
+from scheduler.instance import Instance, build_instance, pair_mask
+from scheduler.placement import place_rounds, polish_rounds
 from scheduler.scoring import reason_for
 
 EXACT_LIMIT = 6_000          # booleans; about 35 attendees x 10 rounds
@@ -198,9 +198,12 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         tell("placing", placed, total_rounds, float(sum(int(inst.scores[p]) for p in pairs)), selection_bound)
 
     exact = model_size(inst) <= EXACT_LIMIT
-    place_deadline = started + (deadline - started) * (0.4 if exact else 0.9)
-    placement = place_rounds(inst, chosen, max(place_deadline, time.monotonic()), request.seed, cancel, on_round)
-    rounds_plan = placement.rounds
+    remaining = deadline - time.monotonic()
+    place_deadline = time.monotonic() + remaining * (0.3 if exact else 0.55)
+    placement = place_rounds(inst, chosen, place_deadline, request.seed, target, cancel, on_round)
+    tell("polishing", total_rounds, total_rounds)
+    polish_deadline = time.monotonic() + (deadline - time.monotonic()) * (0.3 if exact else 0.75)
+    rounds_plan = polish_rounds(inst, placement.rounds, target, polish_deadline, request.seed, cancel)
     status = "CANCELLED" if placement.cancelled else "TIME_LIMIT" if placement.greedy_rounds else "FEASIBLE"
     proven = False
     if exact and status == "FEASIBLE" and time.monotonic() < deadline:
@@ -302,7 +305,8 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
 
 def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
                  target: int, selection: tuple[np.ndarray, np.ndarray] | None, time_limit: float) -> float:
-    """Upper bound on the free rounds' score for schedules as fair as this one.
+    """Upper bound on the free rounds' score for schedules as fair as this one that keep the same
+    must-meet pairs (must-meet outranks score, so that is the fair comparison).
 
     The selection LP's bound is reused when it used plain scores and the same fairness;
     otherwise the LP is solved again with the schedule's own worst avoidable sit-outs.
@@ -320,7 +324,10 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
     if plain and achieved == target and math.isfinite(selection_bound):
         return selection_bound
     u, v = selection
-    outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit)
+    kept = {p for pairs in rounds_plan.values() for p in pairs if p in inst.must}
+    forced = pair_mask(inst.n, kept)[u, v] if kept else None
+    outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit,
+                              forced=forced)
     return outcome.bound
 
 
