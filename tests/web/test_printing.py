@@ -210,3 +210,145 @@ def test_check_in_list_has_names_and_badge_numbers(organiser, event, people):
         assert person.name in text
     assert SMITH in text
     assert text.index("Ann Archer") < text.index("Bob Brown") < text.index("Dora Diaz")
+
+
+# --------------------------------------------------------------------------- published schedule
+
+
+@pytest.mark.parametrize("url", ["/console/demo/print/agendas", "/console/demo/print/agendas?attendee=A1",
+                                 "/console/demo/print/tables", "/console/demo/print/grid"])
+def test_schedule_printouts_need_a_published_schedule(organiser, event, people, url):
+    publish(event, people, status="draft")   # a draft is not enough
+    response = organiser.get(url)
+    assert response.status_code == 409
+    assert response.mimetype == "text/html"
+    assert "publish a schedule first" in response.get_data(as_text=True)
+
+
+def test_all_agendas_in_name_order_with_reasons_from_each_side(organiser, event, people):
+    publish(event, people)
+    data = assert_pdf_download(organiser.get("/console/demo/print/agendas"), "demo-agendas.pdf")
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+    assert len(pages) == 4
+    for text, name in zip(pages, ["Ann Archer", "Bob Brown", "Carl Chen", "Dora Diaz"]):
+        assert name in text
+    assert "Bob Brown" in pages[0] and SMITH in pages[0]      # Ann meets Bob (Smith & Sons) in round 1
+    # Reasons come from scheduler.scoring.explain_for, not from the stored pair reason.
+    assert "stored pair reason" not in "".join(pages)
+    by_name = sorted(people, key=lambda p: p.name)
+    assert [qr_codes(data, i) for i in range(4)] == [[p.checkin_code] for p in by_name]
+
+
+def test_one_agenda(organiser, event, people):
+    publish(event, people)
+    data = assert_pdf_download(organiser.get("/console/demo/print/agendas?scope=one&attendee=C3"),
+                               "demo-agenda-C3.pdf")
+    assert pdf_pages(data) == 1
+    text = pdf_text(data)
+    assert "Carl Chen" in text and "Dora Diaz" in text and "Ann Archer" in text
+    assert qr_codes(data) == [people[3].checkin_code]
+
+
+def test_agendas_follow_the_delayed_timetable(organiser, event, people):
+    publish(event, people)
+    event.delay_minutes = 15
+    event.delay_after_round = 0
+    db.session.commit()
+    text = pdf_text(organiser.get("/console/demo/print/agendas?attendee=A1").get_data())
+    assert "14:15" in text and "14:00" not in text
+
+
+def test_table_sheets_one_page_per_table(organiser, event, people):
+    publish(event, people)
+    data = assert_pdf_download(organiser.get("/console/demo/print/tables"), "demo-table-sheets.pdf")
+    assert pdf_pages(data) == 2
+    text = pdf_text(data)
+    for person in people:
+        assert person.name in text
+
+
+def test_master_grid(organiser, event, people):
+    publish(event, people)
+    data = assert_pdf_download(organiser.get("/console/demo/print/grid"), "demo-master-grid.pdf")
+    assert pdf_pages(data) == 1
+    text = pdf_text(data)
+    for person in people:
+        assert person.name in text
+
+
+# --------------------------------------------------------------------------- personal agenda
+
+
+def test_personal_agenda_pdf_needs_only_the_token(client, event, people):
+    publish(event, people)
+    dora = people[0]
+    response = client.get(f"/me/{dora.token}/agenda.pdf")
+    data = assert_pdf_download(response, "demo-agenda.pdf")
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    assert pdf_pages(data) == 1
+    assert "Dora Diaz" in pdf_text(data)
+    assert qr_codes(data) == [dora.checkin_code]
+
+
+def test_personal_agenda_pdf_unknown_token_is_404(client, event, people):
+    publish(event, people)
+    response = client.get("/me/not-a-real-token/agenda.pdf")
+    assert response.status_code == 404
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    # The check-in code printed on the badge does not open the agenda either.
+    assert client.get(f"/me/{people[0].checkin_code}/agenda.pdf").status_code == 404
+
+
+def test_personal_agenda_pdf_before_publishing_says_so(client, event, people):
+    response = client.get(f"/me/{people[0].token}/agenda.pdf")
+    assert response.status_code == 404
+    assert "not published" in response.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_prints_badges_of_a_stored_event(app, event, people, tmp_path):
+    out = tmp_path / "badges.pdf"
+    result = app.test_cli_runner().invoke(args=["print", "badges", "--event", "demo", "--out", str(out),
+                                                "--layout", "avery-5392", "--crop-marks"])
+    assert result.exit_code == 0, result.output
+    assert "4 badge(s)" in result.output
+    data = out.read_bytes()
+    assert pdf_pages(data) == 1     # 2 x 3 per US Letter sheet
+    assert "Ann Archer" in pdf_text(data)
+    assert qr_codes(data) == sorted(p.checkin_code for p in people)
+
+
+def test_cli_prints_checkin_list_and_one_badge(app, event, people, tmp_path):
+    runner = app.test_cli_runner()
+    out = tmp_path / "list.pdf"
+    result = runner.invoke(args=["print", "checkin-list", "--event", "demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Carl Chen" in pdf_text(out.read_bytes())
+    result = runner.invoke(args=["print", "badges", "--event", "demo", "--out", str(out), "--attendee", "B2"])
+    assert result.exit_code == 0, result.output
+    assert pdf_pages(out.read_bytes()) == 1 and SMITH in pdf_text(out.read_bytes())
+
+
+def test_cli_schedule_printouts(app, event, people, tmp_path):
+    publish(event, people)
+    runner = app.test_cli_runner()
+    for command, pages in (("agendas", 4), ("tables", 2), ("grid", 1)):
+        out = tmp_path / f"{command}.pdf"
+        result = runner.invoke(args=["print", command, "--event", "demo", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert pdf_pages(out.read_bytes()) == pages
+        assert "Bob Brown" in pdf_text(out.read_bytes())
+
+
+def test_cli_clear_errors(app, event, people, tmp_path):
+    runner = app.test_cli_runner()
+    out = tmp_path / "x.pdf"
+    result = runner.invoke(args=["print", "badges", "--event", "nope", "--out", str(out)])
+    assert result.exit_code != 0 and "no event with slug 'nope'" in result.output
+    result = runner.invoke(args=["print", "agendas", "--event", "demo", "--out", str(out)])
+    assert result.exit_code != 0 and "publish a schedule first" in result.output
+    result = runner.invoke(args=["print", "badges", "--event", "demo", "--out", str(out), "--attendee", "ZZ"])
+    assert result.exit_code != 0 and "No attendee with id 'ZZ'" in result.output
+    assert not out.exists()

@@ -10,6 +10,7 @@ the master grid print the event's *published* schedule.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -23,7 +24,7 @@ from badges import BadgeItem, render_agenda, render_agendas, render_badges, rend
 from badges import render_master_grid, render_table_sheets
 from badges.layouts import LAYOUTS
 from scheduler.domain import Attendee as DomainAttendee
-from scheduler.domain import Schedule, sorted_by_name
+from scheduler.domain import EventInfo, Schedule, sorted_by_name
 from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
@@ -164,17 +165,15 @@ def print_checkin_list(event: Event) -> PrintedDocument:
 @dataclass
 class PublishedSchedule:
     schedule: Schedule
-    attendees: list[DomainAttendee]     # everyone the schedule or the event knows, by ext id
-    rows: dict[str, Attendee]           # current attendee rows by ext id
+    attendees: list[DomainAttendee]     # the event's attendees (partner names, who gets an agenda)
+    checkin_codes: dict[str, str]       # ext id -> check-in code (the agenda's QR)
+    event_info: EventInfo
 
 
 def has_published_schedule(event: Event) -> bool:
-    from web.schedules.models import ScheduleVersion
+    from web.schedules.services import published_version
 
-    return db.session.scalar(
-        select(func.count()).select_from(ScheduleVersion)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published")
-    ) > 0
+    return published_version(event) is not None
 
 
 def published_schedule(event: Event) -> PublishedSchedule:
@@ -184,12 +183,15 @@ def published_schedule(event: Event) -> PublishedSchedule:
     version = published_version(event)
     if version is None:
         raise NoPublishedSchedule()
-    schedule, version_attendees = version_schedule(version)
-    rows = {row.ext_id: row for row in attendee_rows(event)}
-    people = {a.id: a for a in version_attendees}
-    for ext_id, row in rows.items():   # current details win; later walk-ins get an agenda too
-        people[ext_id] = row.to_domain()
-    return PublishedSchedule(schedule, list(people.values()), rows)
+    schedule, attendees = version_schedule(version)
+    codes = dict(db.session.execute(
+        select(Attendee.ext_id, Attendee.checkin_code).where(Attendee.event_id == event.id)
+    ).all())
+    info = event.event_info()
+    if schedule.rounds > info.timetable.rounds:
+        # The event was shortened after publishing: keep printing every scheduled round.
+        info = dataclasses.replace(info, timetable=dataclasses.replace(info.timetable, rounds=schedule.rounds))
+    return PublishedSchedule(schedule, attendees, codes, info)
 
 
 def reasons_for(event: Event) -> Callable[[DomainAttendee, DomainAttendee], str]:
@@ -201,23 +203,18 @@ def reasons_for(event: Event) -> Callable[[DomainAttendee, DomainAttendee], str]
 
 
 def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
-    """Every current attendee's agenda in name order, or one attendee's (``ext_id``)."""
+    """Every attendee's agenda in name order, or one attendee's (``ext_id``)."""
     published = published_schedule(event)
-    info = event.event_info()
     buffer = io.BytesIO()
     if ext_id:
         row = find_attendee(event, ext_id)
-        pages = render_agenda(row.to_domain(), published.attendees, published.schedule, info, buffer,
-                              qr_payload=row.checkin_code, reasons=reasons_for(event))
+        pages = render_agenda(row.to_domain(), published.attendees, published.schedule, published.event_info,
+                              buffer, qr_payload=row.checkin_code, reasons=reasons_for(event))
         name, count = download_name(event, "agenda", row.ext_id), 1
     else:
-        people = [published.rows[ext].to_domain() for ext in published.rows]
-        # render_agendas prints everyone it is given; partners who are no longer registered
-        # cannot occur (stored schedules block removal), so the current rows are enough.
-        payloads = {ext: row.checkin_code for ext, row in published.rows.items()}
-        pages = render_agendas(people, published.schedule, info, buffer, qr_payloads=payloads,
-                               reasons=reasons_for(event))
-        name, count = download_name(event, "agendas"), len(people)
+        pages = render_agendas(published.attendees, published.schedule, published.event_info, buffer,
+                               qr_payloads=published.checkin_codes, reasons=reasons_for(event))
+        name, count = download_name(event, "agendas"), len(published.attendees)
     buffer.seek(0)
     return PrintedDocument(buffer, name, pages, count)
 
@@ -227,9 +224,8 @@ def print_personal_agenda(attendee: Attendee) -> PrintedDocument:
     event = attendee.event
     published = published_schedule(event)
     buffer = io.BytesIO()
-    pages = render_agenda(attendee.to_domain(), published.attendees, published.schedule,
-                          event.event_info(), buffer, qr_payload=attendee.checkin_code,
-                          reasons=reasons_for(event))
+    pages = render_agenda(attendee.to_domain(), published.attendees, published.schedule, published.event_info,
+                          buffer, qr_payload=attendee.checkin_code, reasons=reasons_for(event))
     buffer.seek(0)
     return PrintedDocument(buffer, download_name(event, "agenda"), pages, 1)
 
@@ -238,7 +234,7 @@ def print_table_sheets(event: Event) -> PrintedDocument:
     """One page per table: who sits there in which round."""
     published = published_schedule(event)
     buffer = io.BytesIO()
-    pages = render_table_sheets(published.schedule, published.attendees, event.event_info(), buffer)
+    pages = render_table_sheets(published.schedule, published.attendees, published.event_info, buffer)
     buffer.seek(0)
     return PrintedDocument(buffer, download_name(event, "table-sheets"), pages, published.schedule.tables)
 
@@ -247,7 +243,7 @@ def print_master_grid(event: Event) -> PrintedDocument:
     """Tables down, rounds across (landscape)."""
     published = published_schedule(event)
     buffer = io.BytesIO()
-    pages = render_master_grid(published.schedule, published.attendees, event.event_info(), buffer)
+    pages = render_master_grid(published.schedule, published.attendees, published.event_info, buffer)
     buffer.seek(0)
     return PrintedDocument(buffer, download_name(event, "master-grid"), pages, published.schedule.tables)
 
