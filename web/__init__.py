@@ -94,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from web.api import bp as api_bp
     from web.attendees import bp as attendees_bp
     from web.auth import bp as auth_bp
     from web.checkin import bp as checkin_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_api_bp)
     app.register_blueprint(printing_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
 
     @app.get("/")
     def index() -> ResponseReturnValue:

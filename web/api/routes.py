@@ -1,0 +1,239 @@
+"""API views (thin; see services). Every view needs an organiser's bearer token."""
+
+from __future__ import annotations
+
+from apiflask import abort
+from apiflask.schemas import FileSchema
+from apiflask.scaffold import _annotate
+from flask import Response, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from scheduler.importer import AttendeeFileError
+from web.api import bp
+from web.api.auth import API_ORGANISER_ROLES, token_auth
+from web.api.schemas import (
+    AttendeeOut,
+    EventCreate,
+    EventOut,
+    EventPatch,
+    ImportErrorOut,
+    ImportQuery,
+    ImportSummaryOut,
+    JobOut,
+    ScheduleRequest,
+    VersionOut,
+)
+from web.api.services import (
+    FILE_TYPES,
+    attendee_dicts,
+    event_dict,
+    file_format,
+    import_attendee_file,
+    save_event_from_api,
+    schedule_csv,
+)
+from web.events.models import Event
+from web.events.services import EventDataError, list_events
+from web.extensions import db
+from web.schedules.models import Job
+
+organiser_only = bp.auth_required(token_auth, roles=API_ORGANISER_ROLES)
+
+
+def _error(status: int, message: str, **extra: object) -> Response:
+    response = jsonify({"message": message, **extra})
+    response.status_code = status
+    return response
+
+
+def _event(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404, f"There is no event with the short name '{slug}'.")
+    return event
+
+
+def _event_json(event: Event) -> dict:
+    return event_dict(event, url_for("public.register_page", slug=event.slug, _external=True))
+
+
+def _save(data: dict, event: Event | None = None) -> Event:
+    try:
+        return save_event_from_api(data, event)
+    except EventDataError as exc:
+        db.session.rollback()
+        abort(422, str(exc), detail={"json": {exc.field: [str(exc)]}})
+
+
+@bp.get("/events")
+@organiser_only
+@bp.output(EventOut(many=True))
+@bp.doc(summary="List events", description="Newest first.")
+def get_events() -> ResponseReturnValue:
+    return [_event_json(e) for e in list_events()]
+
+
+@bp.post("/events")
+@organiser_only
+@bp.input(EventCreate, arg_name="data")
+@bp.output(EventOut, status_code=201, description="The created event; Location is its URL.")
+@bp.doc(summary="Create an event", responses={409: "The short name is taken", 422: "Invalid fields"})
+def create_event(data: dict) -> ResponseReturnValue:
+    if db.session.scalar(select(Event.id).where(Event.slug == data["slug"])) is not None:
+        abort(409, f"Another event already uses '{data['slug']}'.")
+    event = _save(data)
+    return _event_json(event), 201, {"Location": url_for("api.get_event", slug=event.slug)}
+
+
+@bp.get("/events/<slug>")
+@organiser_only
+@bp.output(EventOut)
+@bp.doc(summary="Get an event", responses={404: "Unknown event"})
+def get_event(slug: str) -> ResponseReturnValue:
+    return _event_json(_event(slug))
+
+
+@bp.patch("/events/<slug>")
+@organiser_only
+@bp.input(EventPatch, arg_name="data")
+@bp.output(EventOut)
+@bp.doc(summary="Change an event", description="Only the fields sent change.",
+        responses={404: "Unknown event", 422: "Invalid fields"})
+def patch_event(slug: str, data: dict) -> ResponseReturnValue:
+    event = _event(slug)
+    return _event_json(_save(data, event))
+
+
+@bp.get("/events/<slug>/attendees")
+@organiser_only
+@bp.output(AttendeeOut(many=True))
+@bp.doc(summary="List attendees", description="In badge order, with their check-in state.",
+        responses={404: "Unknown event"})
+def get_attendees(slug: str) -> ResponseReturnValue:
+    return attendee_dicts(_event(slug))
+
+
+def _attendee_file_body(view):  # type: ignore[no-untyped-def]
+    """Document the raw file body (APIFlask's input() only knows structured bodies)."""
+    _annotate(view, body={"type": "string", "format": "binary"}, content_type=list(FILE_TYPES)[:1]
+              + [list(FILE_TYPES)[-1], "multipart/form-data"])
+    return view
+
+
+@bp.put("/events/<slug>/attendees")
+@organiser_only
+@_attendee_file_body
+@bp.input(ImportQuery, location="query", arg_name="query")
+@bp.output(ImportSummaryOut)
+@bp.doc(summary="Import the attendee file",
+        description="Send the file (the importer's columns) as the body with `Content-Type: "
+                    "text/csv` or the XLSX type, or as multipart field `file`. Rows are matched "
+                    "by `id`: known attendees are updated (personal links, check-in codes and "
+                    "badge numbers stay), new ones added. On any error nothing is stored and "
+                    "the 422 answer lists every problem.",
+        responses={404: "Unknown event", 415: "Not a CSV or XLSX file",
+                   422: {"description": "The file has errors; nothing was stored",
+                         "content": {"application/json": {"schema": ImportErrorOut}}}})
+def put_attendees(slug: str, query: dict) -> ResponseReturnValue:
+    event = _event(slug)
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            abort(422, "Send the attendee file in the multipart field 'file'.")
+        fmt = file_format(upload.mimetype, upload.filename)
+        data = upload.read()
+    else:
+        fmt = file_format(request.mimetype)
+        data = request.get_data()
+    if fmt is None:
+        abort(415, "Send a CSV (text/csv) or XLSX "
+                   f"({FILE_TYPES and list(FILE_TYPES)[-1]}) attendee file.")
+    try:
+        summary, warnings = import_attendee_file(event, data, fmt, query["remove_missing"])
+    except AttendeeFileError as exc:
+        errors = [{"line": e.line, "field": e.field, "message": e.message} for e in exc.errors]
+        return _error(422, f"The attendee file has {len(errors)} problem"
+                           f"{'' if len(errors) == 1 else 's'}; nothing was stored.", errors=errors)
+    return {**vars(summary),
+            "warnings": [{"line": w.line, "field": w.field, "message": w.message} for w in warnings]}
+
+
+def _job_json(job: Job) -> dict:
+    from web.jobs import job_status_dict
+
+    data = job_status_dict(job)
+    data["result_version"] = job.result_version.number if job.result_version is not None else None
+    data["url"] = url_for("api.get_job", job_id=job.id)
+    return data
+
+
+@bp.post("/events/<slug>/schedule")
+@organiser_only
+@bp.input(ScheduleRequest, arg_name="data")
+@bp.output(JobOut, status_code=202, description="The job started; poll Location.")
+@bp.doc(summary="Compute a schedule",
+        description="Starts a background job that stores a new draft version.",
+        responses={404: "Unknown event", 409: "A job is already running for this event"})
+def start_schedule(slug: str, data: dict) -> ResponseReturnValue:
+    from web.jobs import JobBusy
+    from web.schedules.services import ScheduleError, start_schedule_job
+
+    event = _event(slug)
+    try:
+        job = start_schedule_job(event, time_limit=data.get("time_limit"), seed=data.get("seed", 0))
+    except JobBusy as exc:
+        abort(409, str(exc), detail={"job": url_for("api.get_job", job_id=exc.job.id)})
+    except ScheduleError as exc:
+        abort(409, str(exc))
+    return _job_json(job), 202, {"Location": url_for("api.get_job", job_id=job.id)}
+
+
+@bp.get("/jobs/<job_id>")
+@organiser_only
+@bp.output(JobOut)
+@bp.doc(summary="Job status and progress", responses={404: "Unknown job"})
+def get_job(job_id: str) -> ResponseReturnValue:
+    job = db.session.get(Job, job_id[:36])
+    if job is None:
+        abort(404, "There is no such job.")
+    return _job_json(job)
+
+
+@bp.post("/events/<slug>/schedule/publish")
+@organiser_only
+@bp.output(VersionOut)
+@bp.doc(summary="Publish the latest draft",
+        description="Attendees see it on their pages and calendars; the previously published "
+                    "version is superseded.",
+        responses={404: "Unknown event", 409: "There is no draft to publish"})
+def publish_schedule(slug: str) -> ResponseReturnValue:
+    from web.schedules.services import ScheduleError, latest_draft, publish_version
+
+    event = _event(slug)
+    draft = latest_draft(event)
+    if draft is None:
+        abort(409, "There is no draft schedule to publish; compute one first.")
+    try:
+        version = publish_version(draft, token_auth.current_user)
+    except ScheduleError as exc:
+        abort(409, str(exc))
+    return {"number": version.number, "status": version.status, "kind": version.kind,
+            "created_at": version.created_at, "published_at": version.published_at,
+            "meetings": len(version.meetings)}
+
+
+@bp.get("/events/<slug>/schedule.csv")
+@organiser_only
+@bp.output(FileSchema(type="string", format="binary"), content_type="text/csv",
+           description="The published schedule: the CLI's SCHEDULE.csv columns plus local start and end.")
+@bp.doc(summary="Download the published schedule",
+        responses={404: "Unknown event, or nothing published yet"})
+def get_schedule_csv(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    data = schedule_csv(event)
+    if data is None:
+        abort(404, "No schedule has been published for this event yet.")
+    response = Response(data, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-schedule.csv"'
+    return response
