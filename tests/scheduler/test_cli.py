@@ -28,7 +28,7 @@ def _attendee_file(tmp_path: Path, n: int = 16) -> Path:
 def test_plan_writes_schedule_and_report(tmp_path: Path) -> None:
     source = _attendee_file(tmp_path)
     out, report = tmp_path / "out" / "schedule.csv", tmp_path / "report.json"
-    done = _run("plan", str(source), "--rounds", "4", "--tables", "6", "--time-limit", "5", "--seed", "1",
+    done = _run("plan", str(source), "--rounds", "4", "--tables", "6", "--time-limit", "2", "--seed", "1",
                 "--out", str(out), "--report", str(report))
     assert done.returncode == 0, done.stderr
     with out.open(encoding="utf-8") as handle:

@@ -10,7 +10,7 @@ from tests.scheduler._events import WEIGHTS, person, random_event
 
 def test_replan_keeps_held_rounds_drops_no_shows_and_admits_late_arrivals() -> None:
     people = random_event(40, seed=31, rounds=6, partial=0.0)
-    first = plan(PlanRequest(people, 6, weights=WEIGHTS, time_limit=4)).schedule
+    first = plan(PlanRequest(people, 6, weights=WEIGHTS, time_limit=2)).schedule
     no_shows = {people[0].id, people[1].id}
     late = person("late", "Latecomer Ltd", rounds=frozenset(range(3, 7)))
     present = [p for p in people if p.id not in no_shows] + [late]
