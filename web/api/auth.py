@@ -18,7 +18,8 @@ Always pass ``roles``: without it any valid token (staff included) is accepted.
 
 from __future__ import annotations
 
-from apiflask import HTTPTokenAuth
+from apiflask import HTTPError, HTTPTokenAuth
+from flask import current_app
 
 from web.auth.models import ROLE_ORGANISER, ROLE_STAFF, User
 from web.auth.services import user_for_api_token
@@ -48,3 +49,17 @@ def user_roles(user: User) -> list[str]:
     if user.role == ROLE_ORGANISER:
         return [ROLE_ORGANISER, ROLE_STAFF]
     return [user.role]
+
+
+AUTH_MESSAGES = {
+    401: "Send a valid API token as 'Authorization: Bearer <token>'.",
+    403: "This API token's account may not do this.",
+}
+
+
+@token_auth.error_processor
+def auth_error(error: HTTPError):  # type: ignore[no-untyped-def]
+    """JSON errors for API clients (the app keeps HTML errors elsewhere)."""
+    return current_app.error_callback(  # type: ignore[attr-defined]
+        HTTPError(error.status_code, message=AUTH_MESSAGES.get(error.status_code, error.message))
+    )
