@@ -1,0 +1,52 @@
+"""The room display: a public, read-only, full-screen page for the projector.
+
+It shows what the room already shows on the tables (names, companies, table numbers) and
+nothing else. ``display.js`` polls ``state.json`` and counts down locally; without JavaScript
+the page renders one page of the table list and refreshes itself to the next.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from web.events.models import Event
+from web.extensions import db
+from web.liveday import display_bp
+from web.liveday.services import DISPLAY_PAGE_SIZE, display_page, display_state, format_seconds
+from web.types import utcnow
+
+REFRESH_SECONDS = 15
+
+
+def _event(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404)
+    return event
+
+
+def _no_index(response: Response) -> Response:
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@display_bp.get("/<slug>")
+def display(slug: str) -> ResponseReturnValue:
+    event = _event(slug)
+    state = display_state(event, utcnow())
+    page = request.args.get("page", default=1, type=int) or 1
+    rows, page, pages = display_page(state["tables"], page)
+    response = Response(render_template(
+        "liveday/display.html", event=event, state=state, rows=rows, page=page, pages=pages,
+        per_page=DISPLAY_PAGE_SIZE, refresh=REFRESH_SECONDS,
+        countdown=format_seconds(state["clock"]["seconds_to_next_bell"]),
+    ))
+    return _no_index(response)
+
+
+@display_bp.get("/<slug>/state.json")
+def state_json(slug: str) -> ResponseReturnValue:
+    return _no_index(jsonify(display_state(_event(slug), utcnow())))

@@ -1,0 +1,161 @@
+"""Organiser console for the event day: clock controls, re-plan, review and publish."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from web.auth.decorators import organiser_required
+from web.events.services import get_event_or_404
+from web.extensions import db
+from web.liveday import bp
+from web.liveday.clock import ClockError, clock_state, delay_clock, pause_clock, resume_clock, start_clock
+from web.liveday.forms import DelayForm, ReplanForm
+from web.liveday.services import (
+    ReplanError,
+    checked_in_attendees,
+    format_seconds,
+    kept_share,
+    replan_preview,
+    start_replan,
+)
+from web.schedules.models import Job, ScheduleVersion
+from web.schedules.services import diff_versions, publish_version, published_version
+from web.jobs import JobBusy, active_job, job_status_dict, request_cancel  # after web.schedules (import order)
+from web.types import utcnow
+
+
+def _console(slug: str, delay_form: DelayForm | None = None,
+             replan_form: ReplanForm | None = None, status: int = 200) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    now = utcnow()
+    preview = replan_preview(event, now)
+    replan_form = replan_form or ReplanForm(data={"from_round": preview.default_from_round})
+    return render_template(
+        "liveday/console.html", event=event, state=clock_state(event, now), preview=preview,
+        delay_form=delay_form or DelayForm(data={"minutes": 5}), replan_form=replan_form,
+        timetable=event.timetable(), job=active_job(event), format_seconds=format_seconds,
+    ), status
+
+
+@bp.get("/<slug>/live/")
+@organiser_required
+def console(slug: str) -> ResponseReturnValue:
+    return _console(slug)
+
+
+@bp.post("/<slug>/live/clock/<action>")
+@organiser_required
+def clock_action(slug: str, action: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    actions = {"start": start_clock, "pause": pause_clock, "resume": resume_clock}
+    if action not in actions:
+        abort(404)
+    try:
+        actions[action](event, utcnow())
+    except ClockError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash({"start": "Clock started: round 1 is on.", "pause": "Clock paused.",
+               "resume": "Clock running again."}[action], "success")
+    return redirect(url_for("liveday.console", slug=slug))
+
+
+@bp.post("/<slug>/live/clock/delay")
+@organiser_required
+def delay(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    form = DelayForm()
+    if not form.validate_on_submit():
+        return _console(slug, delay_form=form, status=422)
+    try:
+        delay_clock(event, form.minutes.data, utcnow())
+    except ClockError as exc:
+        db.session.rollback()
+        form.minutes.errors = [str(exc)]
+        return _console(slug, delay_form=form, status=422)
+    flash(f"Rounds not yet started moved by {form.minutes.data} minutes.", "success")
+    return redirect(url_for("liveday.console", slug=slug))
+
+
+@bp.post("/<slug>/live/replan")
+@organiser_required
+def replan(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    form = ReplanForm()
+    if not form.validate_on_submit():
+        return _console(slug, replan_form=form, status=422)
+    try:
+        job = start_replan(event, form.from_round.data, utcnow())
+    except ReplanError as exc:
+        form.from_round.errors = [str(exc)]
+        return _console(slug, replan_form=form, status=422)
+    except JobBusy as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("liveday.replan_job", slug=slug, job_id=exc.job.id))
+    return redirect(url_for("liveday.replan_job", slug=slug, job_id=job.id))
+
+
+def _job_or_404(event, job_id: str) -> Job:  # type: ignore[no-untyped-def]
+    job = db.session.get(Job, job_id)
+    if job is None or job.event_id != event.id or job.kind != "replan":
+        abort(404)
+    return job
+
+
+@bp.get("/<slug>/live/replan/<job_id>")
+@organiser_required
+def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    job = _job_or_404(event, job_id)
+    version = job.result_version
+    published = published_version(event)
+    diff, kept = None, (0, 0)
+    from_round = (job.params or {}).get("from_round") or 1
+    present = checked_in_attendees(event)
+    if version is not None and published is not None:
+        base = published if published.id != version.id else _previous_published(event, version)
+        if base is not None:
+            diff = diff_versions(base, version, from_round=from_round)
+            kept = kept_share(base, version, from_round, {a.id for a in present})
+    return render_template("liveday/replan_job.html", event=event, job=job,
+                           status=job_status_dict(job), version=version, published=published,
+                           diff=diff, kept=kept, from_round=from_round,
+                           present={a.ext_id for a in present}, event_info=event.event_info())
+
+
+def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | None:  # type: ignore[no-untyped-def]
+    """The version that was published before ``version`` (to show its changes after publishing)."""
+    return db.session.scalar(
+        select(ScheduleVersion)
+        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.id != version.id,
+               ScheduleVersion.published_at.is_not(None))
+        .order_by(ScheduleVersion.published_at.desc())
+    )
+
+
+@bp.post("/<slug>/live/replan/<job_id>/publish")
+@organiser_required
+def publish(slug: str, job_id: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    job = _job_or_404(event, job_id)
+    version = job.result_version
+    if version is None or version.status != "draft":
+        flash("This re-plan cannot be published (not finished, or already published).", "error")
+        return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
+    publish_version(version, current_user)
+    flash(f"Version {version.number} published: attendee pages and the room display follow it now.",
+          "success")
+    return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
+
+
+@bp.post("/<slug>/live/replan/<job_id>/cancel")
+@organiser_required
+def cancel(slug: str, job_id: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    request_cancel(_job_or_404(event, job_id))
+    flash("Cancelling the re-plan.", "info")
+    return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))

@@ -1,0 +1,299 @@
+"""Event-day services: live re-plan, the room display's state and an attendee's "now and next".
+
+Everything here reads the *published* schedule version, so publishing a re-plan is all it
+takes for the display, attendee pages and calendar files to follow. Functions take ``now``
+(aware) where time matters, so tests control the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from scheduler.domain import Schedule
+from scheduler.replan import replan
+from web.attendees.models import Attendee
+from web.checkin.models import CheckIn
+from web.events.models import Event
+from web.extensions import db
+from web.liveday.clock import ClockState, clock_state
+from web.schedules.models import ScheduleVersion
+from web.schedules.services import published_version, store_plan_result, version_schedule
+from web.jobs import JobContext, start_job  # after web.schedules (import order)
+
+REPLAN_TIME_LIMIT = 10.0
+DISPLAY_PAGE_SIZE = 30
+
+
+class ReplanError(ValueError):
+    """A re-plan that cannot start (no published schedule, round already held, ...)."""
+
+
+# -- who is here -------------------------------------------------------------------------
+
+def checked_in_attendees(event: Event) -> list[Attendee]:
+    """Attendees with a check-in that has not been annulled, in name order."""
+    return list(db.session.scalars(
+        select(Attendee)
+        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.annulled_at.is_(None))
+        .where(Attendee.event_id == event.id)
+        .order_by(Attendee.name, Attendee.ext_id)
+    ))
+
+
+def _all_attendees(event: Event) -> list[Attendee]:
+    return list(db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)))
+
+
+def _published(event: Event) -> ScheduleVersion | None:
+    return published_version(event)
+
+
+def _schedule(version: ScheduleVersion) -> Schedule:
+    return version_schedule(version)[0]
+
+
+# -- live re-plan --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplanPreview:
+    """What the organiser sees before starting a re-plan."""
+
+    published: ScheduleVersion | None
+    clock: ClockState
+    default_from_round: int | None
+    present: int
+    no_shows: list[Attendee]          # scheduled in open rounds but not checked in
+    arrivals: list[Attendee]          # checked in but in no open round of the schedule
+
+
+def default_from_round(event: Event, now: dt.datetime) -> int | None:
+    """The first round not yet started per the clock (None when every round has started)."""
+    return clock_state(event, now).first_open_round
+
+
+def replan_preview(event: Event, now: dt.datetime) -> ReplanPreview:
+    state = clock_state(event, now)
+    version = _published(event)
+    present = checked_in_attendees(event)
+    no_shows: list[Attendee] = []
+    arrivals: list[Attendee] = []
+    first = state.first_open_round
+    if version is not None and first is not None:
+        scheduled: set[int] = set()
+        for m in version.meetings:
+            if m.round >= first:
+                scheduled.update((m.a_id, m.b_id))
+        present_ids = {a.id for a in present}
+        by_id = {a.id: a for a in _all_attendees(event)}
+        no_shows = sorted((by_id[i] for i in scheduled - present_ids), key=lambda a: (a.name, a.ext_id))
+        arrivals = [a for a in present if a.id not in scheduled]
+    return ReplanPreview(version, state, first, len(present), no_shows, arrivals)
+
+
+def check_from_round(event: Event, from_round: int | None, now: dt.datetime) -> int:
+    """``from_round`` or the default, refused when that round has started or is out of range."""
+    first = default_from_round(event, now)
+    if first is None:
+        raise ReplanError("Every round has started; there is nothing left to re-plan.")
+    if from_round is None:
+        return first
+    if from_round < first:
+        raise ReplanError(f"Round {from_round} has already started; re-plan from round {first} or later.")
+    if from_round > event.rounds:
+        raise ReplanError(f"The event has {event.rounds} rounds.")
+    return from_round
+
+
+def start_replan(event: Event, from_round: int | None, now: dt.datetime, *,
+                 time_limit: float | None = None):
+    """Start a 'replan' job; returns the Job. Raises :class:`ReplanError` or ``JobBusy``.
+
+    The solver's time limit defaults to the app's ``REPLAN_TIME_LIMIT`` (10 s)."""
+    if time_limit is None:
+        time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
+    if _published(event) is None:
+        raise ReplanError("Publish a schedule first: a re-plan revises the published one.")
+    first = check_from_round(event, from_round, now)
+    if not checked_in_attendees(event):
+        raise ReplanError("Nobody is checked in yet.")
+    event_id = event.id
+
+    def work(context: JobContext) -> int | None:
+        return run_replan(db.session.get(Event, event_id), first, context=context, time_limit=time_limit)
+
+    return start_job(event, "replan", work, params={"from_round": first})
+
+
+def run_replan(event: Event, from_round: int, *, context: JobContext | None = None,
+               time_limit: float = REPLAN_TIME_LIMIT) -> int | None:
+    """Re-plan rounds ``from_round``.. of the published version for the attendees checked in,
+    store the result as a draft version (kind 'replan') and return its id (None if cancelled)."""
+    version = _published(event)
+    if version is None:
+        raise ReplanError("There is no published schedule to re-plan.")
+    previous = _schedule(version)
+    present = [a.to_domain() for a in checked_in_attendees(event)]
+    registered = [a.to_domain() for a in _all_attendees(event)]
+    tables = previous.tables
+    if not event.tables:
+        tables = max(previous.tables, len(present) // 2)
+
+    def progress(p: Any) -> None:
+        if context is not None:
+            context.report({"phase": p.phase, "rounds_placed": p.rounds_placed,
+                            "rounds_total": p.rounds_total, "score": p.score, "bound": p.bound,
+                            "elapsed": p.elapsed})
+
+    cancel = context.cancel_event if context is not None else None
+    result, _changes = replan(previous, present, from_round, event.scoring_weights(),
+                              time_limit=time_limit, registered=registered, tables=tables,
+                              progress=progress, cancel=cancel)
+    if cancel is not None and cancel.is_set():
+        return None
+    stored = store_plan_result(event, result, kind="replan", from_round=from_round)
+    return stored.id
+
+
+def kept_share(old: ScheduleVersion, new: ScheduleVersion, from_round: int, present: set[int]) -> tuple[int, int]:
+    """(kept, total): meetings of ``old`` from ``from_round`` between present attendees that
+    ``new`` still holds (same pair, any round from ``from_round``)."""
+    def pairs(version: ScheduleVersion, only_present: bool) -> set[frozenset[int]]:
+        return {frozenset((m.a_id, m.b_id)) for m in version.meetings if m.round >= from_round
+                and (not only_present or (m.a_id in present and m.b_id in present))}
+
+    wanted = pairs(old, True)
+    return len(wanted & pairs(new, False)), len(wanted)
+
+
+# -- room display ----------------------------------------------------------------------------
+
+def _local_hhmm(event: Event, round_number: int) -> str:
+    return event.timetable().round_start(round_number).strftime("%H:%M")
+
+
+def table_list(event: Event, round_number: int | None) -> list[dict[str, str]]:
+    """"Find your table" for one round of the published schedule: everyone seated, by name."""
+    version = _published(event)
+    if version is None or round_number is None:
+        return []
+    info = event.event_info()
+    rows = []
+    for m in version.meetings:
+        if m.round != round_number:
+            continue
+        for person in (m.a, m.b):
+            rows.append({"name": person.name, "company": person.company,
+                         "table": info.table_label(m.table), "table_number": m.table})
+    rows.sort(key=lambda r: (r["name"].casefold(), r["company"].casefold()))
+    return rows
+
+
+PHASE_HEADINGS = {
+    "before": "Starting soon",
+    "in_round": "In progress",
+    "changeover": "Change tables",
+    "break": "Break",
+    "paused": "Paused",
+    "finished": "Thank you — the session has ended",
+}
+
+
+def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
+    """Everything the room display shows, as JSON-ready data (no personal data beyond the
+    names and companies on the tables)."""
+    state = clock_state(event, now)
+    shown = state.shown_round
+    published = _published(event) is not None
+    rows = table_list(event, shown)
+    next_after = None
+    if state.current_round and state.next_round:
+        next_after = {"round": state.next_round, "starts": _local_hhmm(event, state.next_round)}
+    if state.phase == "paused":
+        label = (f"Round {state.current_round}" if state.current_round
+                 else f"Round {state.next_round} next" if state.next_round else "")
+    elif state.current_round:
+        label = f"Round {state.current_round} of {event.rounds}"
+    elif state.next_round:
+        label = f"Round {state.next_round} of {event.rounds} starts {_local_hhmm(event, state.next_round)}"
+    else:
+        label = ""
+    return {
+        "server_time": now.astimezone(dt.timezone.utc).isoformat(),
+        "event": {"name": event.name, "slug": event.slug, "venue": event.venue or "",
+                  "rounds": event.rounds},
+        "clock": state.to_dict(),
+        "heading": PHASE_HEADINGS[state.phase],
+        "round_label": label,
+        "round": shown,
+        "next": next_after,
+        "published": published,
+        "tables": rows,
+    }
+
+
+def display_page(rows: list[dict[str, str]], page: int, per_page: int = DISPLAY_PAGE_SIZE
+                 ) -> tuple[list[dict[str, str]], int, int]:
+    """One page of the table list for the server render: (rows, page, pages), page 1-based
+    and clamped."""
+    pages = max(1, math.ceil(len(rows) / per_page))
+    page = min(max(1, page), pages)
+    return rows[(page - 1) * per_page: page * per_page], page, pages
+
+
+# -- attendee "now and next" --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Slot:
+    round: int
+    starts: str                      # local HH:MM
+    ends: str
+    partner_name: str | None         # None = no meeting this round
+    partner_company: str = ""
+    table: str = ""
+
+
+@dataclass(frozen=True)
+class NowAndNext:
+    phase: str
+    now: Slot | None                 # the round in progress, if any
+    next: Slot | None                # the attendee's next round still to come
+    seconds_to_next_bell: float | None
+
+
+def now_and_next(event: Event, attendee: Attendee, now: dt.datetime) -> NowAndNext | None:
+    """The attendee's current and next round from the published schedule (None when there is
+    no published schedule or the session has ended)."""
+    state = clock_state(event, now)
+    version = _published(event)
+    if version is None or state.phase == "finished":
+        return None
+    info = event.event_info()
+    timetable = event.timetable()
+    mine = {m.round: m for m in version.meetings if attendee.id in (m.a_id, m.b_id)}
+
+    def slot(round_number: int) -> Slot:
+        meeting = mine.get(round_number)
+        start = timetable.round_start(round_number).strftime("%H:%M")
+        end = timetable.round_end(round_number).strftime("%H:%M")
+        if meeting is None:
+            return Slot(round_number, start, end, None)
+        partner = meeting.b if meeting.a_id == attendee.id else meeting.a
+        return Slot(round_number, start, end, partner.name, partner.company,
+                    info.table_label(meeting.table))
+
+    current = slot(state.current_round) if state.current_round else None
+    upcoming = slot(state.next_round) if state.next_round else None
+    return NowAndNext(state.phase, current, upcoming, state.seconds_to_next_bell)
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    total = int(math.ceil(seconds))
+    return f"{total // 60}:{total % 60:02d}"
