@@ -26,6 +26,8 @@ FEATURE_LINKS: list[tuple[str, str]] = [
     ("attendees.import_upload", "Import attendees"),
     ("schedules.overview", "Schedule"),
     ("checkin.kiosk", "Check-in"),
+    ("liveday.console", "Event day: clock and re-plan"),
+    ("display.display", "Room display"),
     ("printing.index", "Badges and printouts"),
     ("events.edit_event", "Event settings"),
 ]
