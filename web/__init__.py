@@ -100,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.checkin import bp as checkin_bp
     from web.checkin.api import api_bp as checkin_api_bp
     from web.events import bp as events_bp
+    from web.liveday import bp as liveday_bp, display_bp
+    from web.liveday.api import api_bp as liveday_api_bp
     from web.printing import bp as printing_bp
     from web.public import bp as public_bp
 
@@ -110,6 +112,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_api_bp)
     app.register_blueprint(printing_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(liveday_bp)
+    app.register_blueprint(display_bp)
+    app.register_blueprint(liveday_api_bp)
     app.register_blueprint(api_bp)
 
     @app.get("/")
