@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.checkin import bp as checkin_bp
     from web.checkin.api import api_bp as checkin_api_bp
     from web.events import bp as events_bp
+    from web.schedules import bp as schedules_bp
     from web.liveday import bp as liveday_bp, display_bp
     from web.liveday.api import api_bp as liveday_api_bp
     from web.printing import bp as printing_bp
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(attendees_bp)
+    app.register_blueprint(schedules_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(checkin_api_bp)
     app.register_blueprint(printing_bp)

@@ -1,4 +1,12 @@
-"""Schedules: stored versions, their meetings and the background jobs computing them.
+"""Schedules: plan an event in a background job, review versions (grid, one attendee, quality),
+compare with the published version and publish, export as CSV/XLSX.
 
-Phase 1 holds the models only; planning, publishing and the schedule pages build on them.
+Models in ``models.py``; operations in ``services.py``; organiser pages in ``routes.py`` under
+``/console/<slug>/schedule/`` and ``/console/<slug>/jobs/``.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("schedules", __name__, template_folder="templates", url_prefix="/console/<slug>")
+
+from web.schedules import routes  # noqa: E402,F401

@@ -27,8 +27,8 @@ from scheduler.spreadsheet import unescape_cell, write_table
 from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
-from web.jobs import Job, JobContext, start_job
-from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
+from web.schedules.models import Job, ScheduleMeeting, ScheduleVersion
 from web.types import utcnow
 
 DEFAULT_TIME_LIMIT = 30.0
@@ -113,7 +113,7 @@ def start_schedule_job(event: Event, *, time_limit: float | None = None, seed: i
     limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
     event_id = event.id
 
-    def work(context: JobContext) -> int:
+    def work(context: jobs.JobContext) -> int:
         current = db.session.get(Event, event_id)
         if current is None:
             raise ScheduleError("the event was deleted")
@@ -121,7 +121,7 @@ def start_schedule_job(event: Event, *, time_limit: float | None = None, seed: i
                              progress=progress_reporter(context.report), cancel=context.cancel_event)
         return version.id
 
-    return start_job(event, SCHEDULE_JOB_KIND, work, params={"time_limit": limit, "seed": int(seed)})
+    return jobs.start_job(event, SCHEDULE_JOB_KIND, work, params={"time_limit": limit, "seed": int(seed)})
 
 
 # --------------------------------------------------------------------------- storing

@@ -1,0 +1,197 @@
+"""Organiser pages for schedules (thin; see services)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from web.attendees.models import Attendee
+from web.auth.decorators import organiser_required
+from web.events.models import Event
+from web.events.services import get_event_or_404
+from web.extensions import db
+from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
+from web.schedules import bp
+from web.schedules.forms import ConfirmForm, GenerateForm
+from web.schedules.models import Job, ScheduleVersion
+from web.schedules.services import (
+    EXPORT_FORMATS,
+    ScheduleError,
+    attendee_agenda,
+    diff_versions,
+    export_attendees,
+    export_schedule,
+    get_version,
+    latest_draft,
+    list_versions,
+    publish_version,
+    published_version,
+    quality_summary,
+    schedule_grid,
+    schedule_jobs,
+    start_schedule_job,
+    version_schedule,
+)
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _version_or_404(event: Event, number: int) -> ScheduleVersion:
+    version = get_version(event, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _job_or_404(event: Event, job_id: str) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or job.event_id != event.id:
+        abort(404)
+    return job
+
+
+def _download(data: bytes, filename: str, fmt: str) -> Response:
+    response = Response(data, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/schedule/")
+@organiser_required
+def overview(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    published = published_version(event)
+    return render_template(
+        "schedules/overview.html", event=event, published=published, draft=latest_draft(event),
+        summary=quality_summary(published) if published else None, versions=list_versions(event),
+        jobs=schedule_jobs(event), running=jobs.active_job(event), form=GenerateForm(),
+        attendee_count=db.session.query(Attendee).filter_by(event_id=event.id).count(),
+    )
+
+
+@bp.route("/schedule/generate", methods=["GET", "POST"])
+@organiser_required
+def generate(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    form = GenerateForm()
+    if form.validate_on_submit():
+        try:
+            job = start_schedule_job(event, time_limit=form.time_limit.data, seed=form.seed.data)
+        except jobs.JobBusy as busy:
+            flash("A schedule is already being computed for this event; here is its progress.", "info")
+            return redirect(url_for("schedules.job", slug=event.slug, job_id=busy.job.id))
+        return redirect(url_for("schedules.job", slug=event.slug, job_id=job.id))
+    status = 422 if form.errors else 200
+    return render_template("schedules/generate.html", event=event, form=form,
+                           running=jobs.active_job(event)), status
+
+
+@bp.get("/jobs/<job_id>")
+@organiser_required
+def job(slug: str, job_id: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    row = _job_or_404(event, job_id)
+    return render_template("schedules/job.html", event=event, job=row, status=jobs.job_status_dict(row),
+                           version=row.result_version, form=ConfirmForm())
+
+
+@bp.get("/jobs/<job_id>.json")
+@organiser_required
+def job_json(slug: str, job_id: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    row = _job_or_404(event, job_id)
+    status = jobs.job_status_dict(row)
+    status["version_number"] = row.result_version.number if row.result_version else None
+    response = jsonify(status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/jobs/<job_id>/cancel")
+@organiser_required
+def cancel_job(slug: str, job_id: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    row = _job_or_404(event, job_id)
+    if ConfirmForm().validate_on_submit():
+        if row.status in ("queued", "running"):
+            jobs.request_cancel(row)
+            flash("Stopping: the best schedule found so far will be kept as a draft.", "info")
+        else:
+            flash(f"The job has already {'finished' if row.status == 'done' else row.status}.", "info")
+    return redirect(url_for("schedules.job", slug=event.slug, job_id=row.id))
+
+
+@bp.get("/schedule/v<int:number>/")
+@organiser_required
+def version(slug: str, number: int) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    row = _version_or_404(event, number)
+    schedule, attendees = version_schedule(row)
+    return render_template(
+        "schedules/version.html", event=event, version=row,
+        summary=quality_summary(row, schedule, attendees),
+        grid=schedule_grid(event, schedule), rounds=list(range(1, schedule.rounds + 1)),
+        timetable=event.timetable(), people={a.id: a for a in attendees},
+        attendees=sorted(attendees, key=lambda a: (a.name.casefold(), a.id)),
+        published=published_version(event), form=ConfirmForm(),
+    )
+
+
+@bp.get("/schedule/v<int:number>/attendee")
+@organiser_required
+def attendee(slug: str, number: int) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    row = _version_or_404(event, number)
+    schedule, attendees = version_schedule(row)
+    people = {a.id: a for a in attendees}
+    ext_id = request.args.get("a", "")
+    if ext_id not in people:
+        if ext_id:
+            flash("No attendee with that id in this event.", "error")
+        return redirect(url_for("schedules.version", slug=event.slug, number=row.number) + "#attendee-picker")
+    return render_template("schedules/attendee.html", event=event, version=row, person=people[ext_id],
+                           slots=attendee_agenda(event, schedule, attendees, ext_id))
+
+
+@bp.route("/schedule/v<int:number>/publish", methods=["GET", "POST"])
+@organiser_required
+def publish(slug: str, number: int) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    row = _version_or_404(event, number)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            publish_version(row, current_user)
+        except ScheduleError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("schedules.version", slug=event.slug, number=row.number))
+        flash(f"Version {row.number} is published.", "success")
+        return redirect(url_for("schedules.version", slug=event.slug, number=row.number))
+    current = published_version(event)
+    diff = diff_versions(current, row) if row.status == "draft" else None
+    return render_template("schedules/publish.html", event=event, version=row, current=current,
+                           diff=diff, form=form)
+
+
+@bp.get("/schedule/v<int:number>/schedule.<fmt>")
+@organiser_required
+def export_version(slug: str, number: int, fmt: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    row = _version_or_404(event, number)
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    return _download(export_schedule(event, row, fmt), f"{event.slug}-schedule-v{row.number}.{fmt}", fmt)
+
+
+@bp.get("/schedule/attendees.<fmt>")
+@organiser_required
+def export_attendee_file(slug: str, fmt: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    return _download(export_attendees(event, fmt), f"{event.slug}-attendees.{fmt}", fmt)
