@@ -50,7 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         title="speednet API",
         version="1.0",
         spec_path="/api/v1/openapi.json",
-        docs_path="/api/v1/docs",
+        # No Swagger UI: it loads from a CDN, which the CSP forbids. openapi.json is the reference.
+        docs_path=None,
         # HTML pages keep HTML error pages; _register_error_pages() answers JSON under /api/.
         json_errors=False,
         instance_relative_config=True,

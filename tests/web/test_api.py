@@ -270,3 +270,28 @@ def test_openapi_document_lists_every_endpoint_with_schemas_and_bearer_security(
     put_body = paths["/api/v1/events/{slug}/attendees"]["put"]["requestBody"]["content"]
     assert {"text/csv", XLSX, "multipart/form-data"} <= set(put_body)
     assert "EventCreate" in spec["components"]["schemas"]
+
+
+def test_console_page_creates_shows_once_and_revokes_tokens(client, organiser, organiser_user):
+    from tests.web.conftest import submit
+
+    page = organiser.get("/console/api-tokens")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    response = submit(organiser, "/console/api-tokens", {"name": "Registration sync"})
+    html = response.get_data(as_text=True)
+    plain = next(part.split('"')[0] for part in html.split('value="sn_')[1:])
+    plain = "sn_" + plain
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    listing = organiser.get("/console/api-tokens").get_data(as_text=True)
+    assert "Registration sync" in listing and plain not in listing  # shown once only
+    row = db.session.scalar(select(ApiToken).where(ApiToken.name == "Registration sync"))
+    assert row.token_hash != plain
+
+    revoke_url = f"/console/api-tokens/{row.id}/revoke"
+    assert submit(organiser, revoke_url, form_url="/console/api-tokens").status_code == 302
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
+    assert client.get("/console/api-tokens").status_code == 302  # anonymous -> sign in
+
+
+def test_swagger_ui_is_not_served_from_a_cdn(client):
+    assert client.get("/api/v1/docs").status_code == 404
