@@ -195,17 +195,17 @@ def first_meeting(event: Event, attendee: Attendee, now: dt.datetime | None = No
                   ) -> FirstMeeting | None:
     """The attendee's first meeting that has not ended yet in the published schedule, or
     ``None`` (nothing published, no meetings left)."""
-    from web.schedules.models import ScheduleMeeting, ScheduleVersion
+    from web.schedules.models import ScheduleMeeting
+    from web.schedules.services import published_version
 
-    version_id = db.session.scalar(
-        select(ScheduleVersion.id)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published")
-    )
-    if version_id is None:
+    version = published_version(event)
+    if version is None:
         return None
+    # Only this person's meetings: a kiosk answers in milliseconds, so the whole schedule
+    # (schedules.services.version_schedule) is not loaded for one scan.
     meetings = db.session.scalars(
         select(ScheduleMeeting)
-        .where(ScheduleMeeting.version_id == version_id,
+        .where(ScheduleMeeting.version_id == version.id,
                or_(ScheduleMeeting.a_id == attendee.id, ScheduleMeeting.b_id == attendee.id))
         .options(joinedload(ScheduleMeeting.a), joinedload(ScheduleMeeting.b))
         .order_by(ScheduleMeeting.round)
