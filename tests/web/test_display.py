@@ -1,0 +1,116 @@
+"""Room display: JSON state follows the clock, paged server render, "now and next"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import render_template
+
+from scheduler.domain import Meeting, Schedule
+from scheduler.solver import PlanReport, PlanResult
+from web.events.models import Event
+from web.extensions import db
+from web.liveday.clock import start_clock
+from web.liveday.services import display_page, display_state, now_and_next
+from web.schedules.services import publish_version, store_plan_result
+
+UTC = dt.timezone.utc
+T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+def publish(event, meetings: list[tuple[int, int, str, str]], rounds: int, tables: int):
+    schedule = Schedule(rounds, tables, tuple(Meeting(r, t, a, b) for r, t, a, b in meetings))
+    report = PlanReport(status="OPTIMAL", message="", meetings=len(meetings))
+    return publish_version(store_plan_result(event, PlanResult(schedule=schedule, report=report)))
+
+
+@pytest.fixture
+def room(make_event, make_attendee):
+    event = make_event(rounds=2, slug="room", table_labels="Oak\nPine")
+    people = {n: make_attendee(event, ext_id=n, name=name, company=f"{name} Ltd", email=f"{n}@x.example")
+              for n, name in [("A", "Ann"), ("B", "<b>Bob</b>"), ("C", "Cleo"), ("D", "Dan")]}
+    publish(event, [(1, 1, "A", "B"), (1, 2, "C", "D"), (2, 1, "A", "C"), (2, 2, "B", "D")], 2, 2)
+    return event, people
+
+
+def test_display_state_advances_with_the_clock(room):
+    event, _ = room
+    state = display_state(event, at(-3))
+    assert state["clock"]["phase"] == "before" and state["round"] == 1
+    assert [(r["name"], r["table"]) for r in state["tables"]] == [
+        ("<b>Bob</b>", "Oak"), ("Ann", "Oak"), ("Cleo", "Pine"), ("Dan", "Pine")]
+    start_clock(event, T0)
+    state = display_state(event, at(1))
+    assert (state["round"], state["clock"]["seconds_to_next_bell"]) == (1, 7 * 60)
+    assert state["next"] == {"round": 2, "starts": "14:10"}
+    assert state["server_time"] == at(1).isoformat()
+    state = display_state(event, at(11))
+    assert state["round"] == 2 and state["clock"]["phase"] == "in_round"
+    assert {(r["name"], r["table"]) for r in state["tables"]} == {
+        ("Ann", "Oak"), ("Cleo", "Oak"), ("<b>Bob</b>", "Pine"), ("Dan", "Pine")}
+    assert state["next"] is None
+    assert display_state(event, at(30))["clock"]["phase"] == "finished"
+    assert display_state(event, at(30))["tables"] == []
+
+
+def test_display_json_and_page_are_public_noindex_and_free_of_personal_data(room, client):
+    event, _ = room
+    response = client.get(f"/display/{event.slug}/state.json")
+    assert response.status_code == 200
+    assert response.headers["X-Robots-Tag"].startswith("noindex")
+    body = response.get_data(as_text=True)
+    assert "@x.example" not in body and "token" not in body
+    page = client.get(f"/display/{event.slug}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<meta name="robots" content="noindex' in html
+    assert "&lt;b&gt;Bob&lt;/b&gt;" in html and "<b>Bob</b>" not in html
+    assert "<script>" not in html and "display.js" in html
+    assert "@x.example" not in html
+    assert client.get("/display/nope").status_code == 404
+
+
+def test_display_pages_big_rooms_without_javascript(make_event, make_attendee, client):
+    event = make_event(rounds=1, slug="big")
+    people = [make_attendee(event, ext_id=f"P{i:02d}", name=f"Name {i:02d}") for i in range(70)]
+    publish(event, [(1, i // 2 + 1, people[i].ext_id, people[i + 1].ext_id) for i in range(0, 70, 2)], 1, 35)
+    rows = display_state(event, at(0))["tables"]
+    first, page, pages = display_page(rows, 1)
+    assert (len(first), page, pages) == (30, 1, 3)
+    last, page, _ = display_page(rows, 99)
+    assert page == 3 and len(last) == 10
+    html = client.get("/display/big?page=3").get_data(as_text=True)
+    assert "Page 3 of 3" in html and "Name 69" in html and "Name 00" not in html
+    assert 'http-equiv="refresh"' in html and "page=1" in html  # wraps round to page 1
+
+
+def test_now_and_next_for_an_attendee(room, app):
+    event, people = room
+    ann = people["A"]
+    before = now_and_next(event, ann, at(-5))
+    assert before.now is None and before.next.partner_name == "<b>Bob</b>" and before.next.table == "Oak"
+    start_clock(event, T0)
+    during = now_and_next(event, ann, at(2))
+    assert (during.now.round, during.now.partner_name, during.now.ends) == (1, "<b>Bob</b>", "14:08")
+    assert (during.next.round, during.next.partner_name, during.next.starts) == (2, "Cleo", "14:10")
+    assert now_and_next(event, ann, at(40)) is None
+    with app.test_request_context():
+        html = render_template("liveday/_now_next.html", now_next=during)
+    assert "&lt;b&gt;Bob&lt;/b&gt;" in html and "Cleo" in html and "table Pine" not in html
+
+
+def test_display_follows_a_delay(room):
+    event, _ = room
+    start_clock(event, T0)
+    from web.liveday.clock import delay_clock
+
+    delay_clock(event, 5, at(3))
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    state = display_state(event, at(9))
+    assert state["clock"]["phase"] == "break" and state["round"] == 2
+    assert state["round_label"] == "Round 2 of 2 starts 14:15"
