@@ -1,9 +1,8 @@
 """The demo event that ``make run`` shows on a fresh machine.
 
 ``seed_demo(app)`` is the one place that builds it: today, 14:00 local, 8 rounds of 8 minutes
-with 2 minutes to change tables, attendees from ``data/events/demo.csv``. Planning and
-publishing the demo schedule belongs to the schedules feature, which extends this function;
-no schedule is invented here.
+with 2 minutes to change tables, attendees from ``data/events/demo.csv``, and a published
+schedule planned by the real solver (``DEMO_PLAN_SECONDS``) when the event has none yet.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from web.extensions import db
 DEMO_SLUG = "demo"
 DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "events" / "demo.csv"
 DEMO_TIMEZONE = os.environ.get("SPEEDNET_DEMO_TZ", "Europe/Amsterdam")
+DEMO_PLAN_SECONDS = 5.0
 
 
 @dataclass
@@ -34,10 +34,12 @@ class DemoResult:
     created: bool
     attendees: int
     notes: list[str] = field(default_factory=list)
+    published_version: int | None = None
 
 
-def seed_demo(app: Flask, csv_path: Path = DEMO_FILE) -> DemoResult:
-    """Create the demo event with its attendees if it does not exist yet (idempotent)."""
+def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO_PLAN_SECONDS) -> DemoResult:
+    """Create the demo event with its attendees and a published schedule if they do not exist
+    yet (idempotent: an event that already has schedule versions is left as it is)."""
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
         notes: list[str] = []
@@ -66,7 +68,15 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE) -> DemoResult:
                 else:
                     commit_import(event, result.attendees, remove_missing=False)
                     count = len(result.attendees)
-        return DemoResult(DEMO_SLUG, created, count, notes)
+        from web.schedules.services import ensure_published_schedule, published_version
+
+        planned = ensure_published_schedule(event, time_limit=plan_seconds) if count else None
+        if planned is not None:
+            notes.append(f"planned and published the demo schedule (version {planned.number}): "
+                         f"{(planned.report or {}).get('message', '')}")
+        current = published_version(event)
+        return DemoResult(DEMO_SLUG, created, count, notes,
+                          current.number if current is not None else None)
 
 
 def sample_attendee_tokens(app: Flask, limit: int = 2) -> list[tuple[str, str]]:
