@@ -19,6 +19,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.instance import Instance
+from scheduler.placement import stop_when_cancelled
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def solve_exact(inst: Instance, hint: dict[int, list[tuple[int, int]]], time_lim
     solver.parameters.interleave_search = True
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
-    status = solver.solve(model, _Progress(on_solution, cancel))
+    with stop_when_cancelled(solver, cancel):
+        status = solver.solve(model, _Progress(on_solution, cancel))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return ExactOutcome(dict(hint), "UNKNOWN", False)
     rounds: dict[int, list[tuple[int, int]]] = {r: [] for r in inst.free_rounds}

@@ -14,10 +14,11 @@ schedule stays complete.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -43,6 +44,29 @@ class Placement:
     rounds: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     greedy_rounds: list[int] = field(default_factory=list)
     cancelled: bool = False
+
+
+@contextlib.contextmanager
+def stop_when_cancelled(solver: cp_model.CpSolver, cancel: threading.Event | None) -> Iterator[None]:
+    """Stop a running CP-SAT search as soon as ``cancel`` is set (checked every 50 ms)."""
+    if cancel is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if cancel.wait(0.05):
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 def greedy_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int) -> np.ndarray:
@@ -87,20 +111,8 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = time_limit
     solver.parameters.max_time_in_seconds = time_limit
-    stop = threading.Event()
-    watcher = None
-    if cancel is not None:
-        def watch() -> None:
-            while not stop.is_set():
-                if cancel.wait(0.05):
-                    solver.stop_search()
-                    return
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-    status = solver.solve(model)
-    stop.set()
-    if watcher is not None:
-        watcher.join()
+    with stop_when_cancelled(solver, cancel):
+        status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint
     chosen = np.array([solver.boolean_value(x) for x in meets], dtype=bool)

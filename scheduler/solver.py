@@ -286,8 +286,9 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
 
     fixed_score = float(sum(m.score for m in inst.fixed))
     planned_score = report.total_score - fixed_score
-    bound = _score_bound(inst, rounds_plan, selection_bound, target, selection,
-                         max(1.0, request.time_limit * 0.3))
+    # What is left of the time limit; an LP stopped early still yields a valid (looser) bound.
+    bound_time = max(0.5, started + request.time_limit - time.monotonic())
+    bound = _score_bound(inst, rounds_plan, selection_bound, target, selection, bound_time)
     report.upper_bound = float(math.floor(fixed_score + bound + 1e-6)) if math.isfinite(bound) else report.total_score
     report.upper_bound = max(report.upper_bound, report.total_score)
     if proven and not inst.must and not (inst.previous and inst.stability_bonus):
