@@ -1,0 +1,77 @@
+"""The room display in Chromium: shows the round and its tables, and follows the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from scheduler.domain import Meeting, Schedule
+from scheduler.solver import PlanReport, PlanResult
+from web.events.models import Event
+from web.extensions import db
+from web.schedules.services import publish_version, store_plan_result
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 720})
+        finally:
+            browser.close()
+
+
+def test_display_shows_the_round_and_advances_with_the_clock(make_event, make_attendee, live_server, page):
+    event = make_event(rounds=2, slug="live-room", table_labels="Oak\nPine", timezone="UTC")
+    for ext, name in [("A", "Ann"), ("B", "Bob"), ("C", "Cleo"), ("D", "Dan")]:
+        make_attendee(event, ext_id=ext, name=name, company=f"{name} Ltd")
+    meetings = (Meeting(1, 1, "A", "B"), Meeting(1, 2, "C", "D"), Meeting(2, 1, "A", "C"), Meeting(2, 2, "B", "D"))
+    publish_version(store_plan_result(event, PlanResult(Schedule(2, 2, meetings), PlanReport("OPTIMAL", ""))))
+    now = dt.datetime.now(dt.timezone.utc)
+    event.clock_started_at = now - dt.timedelta(minutes=1)
+    db.session.commit()
+
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(f"{live_server}/display/{event.slug}")
+    page.wait_for_selector("#round-label:has-text('Round 1 of 2')")
+    rows = page.locator("#tables li").all_inner_texts()
+    assert [" ".join(r.split()) for r in rows] == [
+        "Ann Ann Ltd Table Oak", "Bob Bob Ltd Table Oak", "Cleo Cleo Ltd Table Pine", "Dan Dan Ltd Table Pine"]
+    first = page.inner_text("#countdown")
+    page.wait_for_timeout(2100)  # counts down locally between polls
+    later = page.inner_text("#countdown")
+    assert first != later and later[:2] in ("6:", "7:"), (first, later)
+
+    # Ten minutes later by the event clock: the next poll shows round 2 and its tables.
+    ev = db.session.get(Event, event.id)
+    ev.clock_started_at = now - dt.timedelta(minutes=11)
+    db.session.commit()
+    page.wait_for_selector("#round-label:has-text('Round 2 of 2')", timeout=12000)
+    rows = [" ".join(r.split()) for r in page.locator("#tables li").all_inner_texts()]
+    assert rows == ["Ann Ann Ltd Table Oak", "Bob Bob Ltd Table Pine", "Cleo Cleo Ltd Table Oak",
+                    "Dan Dan Ltd Table Pine"]
+    assert page.inner_text("#finder-heading") == "Find your table · round 2"
+    assert not errors, errors  # no CSP violations or script errors
