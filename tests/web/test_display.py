@@ -114,3 +114,12 @@ def test_display_follows_a_delay(room):
     state = display_state(event, at(9))
     assert state["clock"]["phase"] == "break" and state["round"] == 2
     assert state["round_label"] == "Round 2 of 2 starts 14:15"
+
+
+def test_the_personal_page_shows_now_and_next_during_the_session(room, client):
+    event, people = room
+    event.clock_started_at = dt.datetime.now(UTC) - dt.timedelta(minutes=1)
+    db.session.commit()
+    html = client.get(f"/me/{people['A'].token}").get_data(as_text=True)
+    assert "Now · round 1" in html and "Next · round 2" in html
+    assert "&lt;b&gt;Bob&lt;/b&gt; (&lt;b&gt;Bob&lt;/b&gt; Ltd) at table Oak" in html

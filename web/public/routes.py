@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from web.attendees.services import AttendeeRowInvalid
 from web.events.services import get_event_or_404
 from web.extensions import limiter
+from web.liveday.services import now_and_next
 from web.public import bp
 from web.public.calendar import calendar_for
 from web.public.forms import registration_form
@@ -19,6 +20,7 @@ from web.public.services import (
     register,
     registration_from_form,
 )
+from web.types import utcnow
 
 # Columns the importer reports -> registration form fields.
 _COLUMN_FIELDS = {"name": "name", "email": "email", "company": "company", "title": "title",
@@ -74,8 +76,10 @@ def registered(token: str) -> ResponseReturnValue:
 @bp.get("/me/<token>")
 def me(token: str) -> ResponseReturnValue:
     attendee = get_attendee_for_token_or_404(token)
+    now_next = now_and_next(attendee.event, attendee, utcnow())
     return _private(Response(render_template("public/me.html", attendee=attendee,
-                                             event=attendee.event, agenda=agenda_for(attendee))))
+                                             event=attendee.event, agenda=agenda_for(attendee),
+                                             now_next=now_next)))
 
 
 @bp.get("/me/<token>/qr.<fmt>")
