@@ -9,17 +9,20 @@ routes nobody listed by hand.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
-from tests.web.conftest import *  # noqa: F401,F403  (app, client, organiser, staff, make_event, ...)
-from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, login
+from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, IsolatedClient, login
+from web import create_app
+from web.attendees.models import Attendee
+from web.events.models import Event
 from web.auth.services import create_api_token, create_user, find_user
 from web.extensions import db
 
@@ -35,6 +38,23 @@ PUBLIC_PREFIXES = ("/static/", "/me/", "/display/", "/e/")
 PUBLIC_PATHS = {"/", "/login", "/logout", "/healthz", "/api/v1/openapi.json", "/api/v1/docs",
                 "/docs/oauth2-redirect"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.fixture(scope="module")
+def world_app(tmp_path_factory) -> Iterator[Flask]:
+    """One app per test module (building the world takes seconds). Crashes become 500 pages,
+    as in production, so a walk over the URL map reports them instead of stopping."""
+    folder = tmp_path_factory.mktemp("world")
+    application = create_app({
+        "TESTING": True, "INSTANCE_PATH": str(folder / "instance"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'test.db'}", "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": True, "PROPAGATE_EXCEPTIONS": False,
+    })
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
 
 
 def is_public(rule: Rule) -> bool:
@@ -104,8 +124,13 @@ def _seed_schedule(world: World) -> None:
     except ImportError:  # pragma: no cover - schedules feature not there
         return
     a = world.attendees
+    from scheduler.solver import PlanReport
+    from web.types import utcnow
+
+    report = PlanReport(status="FEASIBLE", message=f"seeded {MARKUP}", meetings=4, total_score=40.0,
+                        upper_bound=50.0)
     version = ScheduleVersion(event_id=world.event_id, number=1, status="published", kind="plan",
-                              report={"status": "OPTIMAL", "message": "seeded"})
+                              report=report.to_dict(), published_at=utcnow())
     db.session.add(version)
     db.session.flush()
     pairs = [(a[0], a[1]), (a[2], a[3]), (a[0], a[2]), (a[1], a[3])]
@@ -129,16 +154,31 @@ def _seed_checkin(world: World) -> None:
     world.checkin_id = row.id
 
 
-@pytest.fixture
-def world(app: Flask, make_event, make_attendee) -> World:
-    event = make_event(slug="summit", name=f"Summit {MARKUP}", venue=XSS_IMG)
+def _attendee(event: Event, number: int, **fields: Any) -> Attendee:
+    values: dict[str, Any] = {"region": "EMEA", "partner_type": "ISV", "offers": ["Hosting"],
+                              "seeks": ["DevOps"], "source": "import", "badge_number": number}
+    values.update(fields)
+    row = Attendee(event_id=event.id, **values)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+@pytest.fixture(scope="module")
+def world(world_app: Flask) -> World:
+    app = world_app
+    event = Event(slug="summit", name=f"Summit {MARKUP}", venue=XSS_IMG, date=dt.date(2025, 6, 12),
+                  timezone="Europe/Amsterdam", start=dt.datetime(2025, 6, 12, 14, 0), round_minutes=8,
+                  changeover_minutes=2, rounds=8, tables=0, breaks=[], weights={})
+    db.session.add(event)
+    db.session.commit()
     people = [
-        make_attendee(event, ext_id="X1", name=XSS_SCRIPT, company=MARKUP, title=XSS_IMG),
-        make_attendee(event, ext_id="X2", name=XSS_IMG, company=XSS_SCRIPT),
-        make_attendee(event, ext_id="X3", name=MARKUP, company=XSS_IMG),
-        make_attendee(event, ext_id="F1", name=FORMULAS[0], company=FORMULAS[1], title=FORMULAS[2],
-                      country=FORMULAS[3], email="f1@example.com"),
-        make_attendee(event, ext_id="N1", name="Ada Lovelace", company="Analytical Engines"),
+        _attendee(event, 1, ext_id="X1", name=XSS_SCRIPT, company=MARKUP, title=XSS_IMG),
+        _attendee(event, 2, ext_id="X2", name=XSS_IMG, company=XSS_SCRIPT),
+        _attendee(event, 3, ext_id="X3", name=MARKUP, company=XSS_IMG),
+        _attendee(event, 4, ext_id="F1", name=FORMULAS[0], company=FORMULAS[1], title=FORMULAS[2],
+                  country=FORMULAS[3], email="f1@example.com"),
+        _attendee(event, 5, ext_id="N1", name="Ada Lovelace", company="Analytical Engines"),
     ]
     organiser_user = create_user(ORGANISER_EMAIL, PASSWORD, "organiser")
     staff_user = create_user(STAFF_EMAIL, PASSWORD, "staff")
