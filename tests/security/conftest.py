@@ -95,7 +95,7 @@ def url_for_rule(rule: Rule, world: World, **overrides: Any) -> str:
         "slug": world.slug, "event_slug": world.slug,
         "attendee_id": attendee.id, "id": attendee.id, "person_id": attendee.id,
         "token": attendee.token, "code": attendee.checkin_code, "checkin_code": attendee.checkin_code,
-        "ext_id": attendee.ext_id, "badge_number": attendee.badge_number, "number": attendee.badge_number,
+        "ext_id": attendee.ext_id, "badge_number": attendee.badge_number, "number": world.version_number or 1,
         "checkin_id": world.checkin_id or 1, "version_id": world.version_id or 1,
         "version": world.version_number or 1, "job_id": world.job_id or str(uuid.uuid4()),
         "round": 1, "round_number": 1, "from_round": 1, "table": 1,
