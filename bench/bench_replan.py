@@ -40,7 +40,7 @@ def main() -> int:
     parser.add_argument("--present", type=int, default=1000, help="attendees present at the re-plan")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--plan-limit", type=float, default=20.0, help="time limit of the first plan (s)")
-    parser.add_argument("--replan-limit", type=float, default=10.0, help="time limit of the re-plan (s)")
+    parser.add_argument("--replan-limit", type=float, default=8.0, help="time limit of the re-plan (s)")
     args = parser.parse_args()
 
     # registered - no-shows + walk-ins = present

@@ -1,23 +1,25 @@
 """Re-plan API: ``POST /api/v1/events/<slug>/replan`` starts a re-plan job (202).
 
-Organiser bearer tokens only (:mod:`web.api.auth`). The job is followed like a schedule job
-and its draft is published like a schedule (``POST /api/v1/events/<slug>/schedule/publish``
+Organiser bearer tokens only (:mod:`web.api.auth`). The answer is the job as the schedule job
+gives it (``GET /api/v1/jobs/<id>``, also in Location) and its draft is published like a schedule (``POST /api/v1/events/<slug>/schedule/publish``
 publishes the latest draft).
 """
 
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema, abort
-from apiflask.fields import Dict, Integer, String
+from apiflask.fields import Integer
 from apiflask.validators import Range
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from web.api.auth import API_ORGANISER_ROLES, token_auth
+from web.api.schemas import JobOut
 from web.events.models import Event
 from web.extensions import csrf, db
 from web.liveday.services import ReplanError, start_replan
+from web.schedules.models import Job
 from web.jobs import JobBusy, job_status_dict  # after web.schedules (import order)
 from web.types import utcnow
 
@@ -31,10 +33,8 @@ class ReplanRequest(Schema):
         "description": "First round to change; default: the next round not yet started."})
 
 
-class JobAccepted(Schema):
-    job = Dict(metadata={"description": "The job, as the job status endpoint returns it."})
-    job_url = String(metadata={"description": "Poll this until the job has finished."})
-    from_round = Integer()
+class ReplanJobOut(JobOut):
+    from_round = Integer(metadata={"description": "First round the re-plan changes."})
 
 
 def _event(slug: str) -> Event:
@@ -44,19 +44,19 @@ def _event(slug: str) -> Event:
     return event
 
 
-def job_url(event: Event, job_id: str) -> str:
-    """Where to follow a job: the schedules API when it has a job endpoint, else the console."""
-    from flask import current_app
-
-    if "schedules_api.get_job" in current_app.view_functions:
-        return url_for("schedules_api.get_job", slug=event.slug, job_id=job_id, _external=True)
-    return url_for("liveday.replan_job", slug=event.slug, job_id=job_id, _external=True)
+def job_payload(job: Job) -> dict:
+    """The job as the schedule job answers it (``GET /api/v1/jobs/<id>`` follows it)."""
+    data = job_status_dict(job)
+    data["result_version"] = job.result_version.number if job.result_version is not None else None
+    data["url"] = url_for("api.get_job", job_id=job.id)
+    data["from_round"] = (job.params or {}).get("from_round")
+    return data
 
 
 @api_bp.post("/events/<slug>/replan")
 @api_bp.auth_required(token_auth, roles=API_ORGANISER_ROLES)
 @api_bp.input(ReplanRequest, location="json")
-@api_bp.output(JobAccepted, status_code=202, description="Re-plan started; follow job_url.")
+@api_bp.output(ReplanJobOut, status_code=202, description="Re-plan started; poll Location.")
 @api_bp.doc(responses={404: "No such event.", 409: "Another job of this event is running.",
                        422: "No published schedule, nobody checked in, or the round has started."})
 def start(slug: str, json_data: dict) -> ResponseReturnValue:
@@ -67,7 +67,5 @@ def start(slug: str, json_data: dict) -> ResponseReturnValue:
     except ReplanError as exc:
         abort(422, message=str(exc))
     except JobBusy as exc:
-        abort(409, message=str(exc), detail={"job": job_status_dict(exc.job)})
-    url = job_url(event, job.id)
-    return ({"job": job_status_dict(job), "job_url": url, "from_round": job.params["from_round"]},
-            202, {"Location": url})
+        abort(409, message=str(exc), detail={"job": url_for("api.get_job", job_id=exc.job.id)})
+    return job_payload(job), 202, {"Location": url_for("api.get_job", job_id=job.id)}
