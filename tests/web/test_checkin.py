@@ -370,10 +370,24 @@ def test_walk_in_form_creates_checks_in_and_offers_the_badge(staff, event):
     assert response.status_code == 200 and "Welcome, Walker Kim" in html
     walker = db.session.scalar(select(Attendee).where(Attendee.name == "Walker Kim"))
     assert walker.source == "walk-in" and walker.email == "walker@example.com"
-    assert f"/console/{event.slug}/print/badges?attendee={walker.id}" in html
+    # Printing is an organiser page: staff are told who can print the badge.
+    assert "/print/badges" not in html and f"id {walker.ext_id}: an organiser prints it" in html
     assert active_rows(walker) == 1
     submit(staff, url, data)  # sent twice: still one person, one check-in
     assert db.session.scalar(select(func.count()).select_from(Attendee)) == 1 and all_rows(event) == 1
+
+
+def test_organiser_at_the_desk_gets_the_badge_download_for_a_walk_in(organiser, event):
+    name_kiosk(organiser, event)
+    url = f"/checkin/{event.slug}/walk-in"
+    page = organiser.get(url).get_data(as_text=True)
+    n = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page).group(1)
+    html = submit(organiser, url, {"name": "Walker Kim", "company": "Late Co", "region": "EMEA",
+                                   "partner_type": "ISV", "offers": "Hosting", "nonce": n}).get_data(as_text=True)
+    link = re.search(r'href="([^"]*/print/badges[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert link == f"/console/{event.slug}/print/badges?attendee=W001"
+    badge = organiser.get(link)
+    assert badge.status_code == 200 and badge.data.startswith(b"%PDF")
 
 
 def test_walk_in_form_shows_errors(staff, event):

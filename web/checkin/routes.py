@@ -46,6 +46,7 @@ from web.checkin.services import (
     result_payload,
     search_desk,
 )
+from web.attendees.models import Attendee
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.extensions import db
@@ -60,9 +61,11 @@ def _device() -> str:
     return clean_device(request.cookies.get(DEVICE_COOKIE))[:40]
 
 
-def _print_badge_url(event: Event, attendee_id: int) -> str:
-    """The printing feature's single-badge page (plain path: it may be registered later)."""
-    return f"/console/{event.slug}/print/badges?attendee={attendee_id}"
+def _print_badge_url(event: Event, attendee: Attendee) -> str | None:
+    """The printing feature's one-badge download, for users allowed to print (organisers)."""
+    if not current_user.is_organiser or "printing.badges" not in current_app.view_functions:
+        return None
+    return url_for("printing.badges", slug=event.slug, attendee=attendee.ext_id)
 
 
 @bp.get("/")
@@ -87,7 +90,7 @@ def _render_kiosk(event: Event, result: CheckInResult | None = None, *, status: 
         "person_form": CheckInPersonForm, "new_nonce": new_nonce, "undo_form": ConfirmForm(),
         "result": result, "walk_in": walk_in, "local_time": local_time,
         "message": result_message(event, result) if result else "",
-        "print_url": (_print_badge_url(event, result.attendee.id)
+        "print_url": (_print_badge_url(event, result.attendee)
                       if walk_in and result and result.attendee else None),
         "device_form": None if device else DeviceForm(formdata=None),
     }
