@@ -60,8 +60,8 @@ def _draw_stack(canvas: Canvas, box: _Box, bottom: float, item: BadgeItem, scale
     attendee = item.attendee
     anchor = {"left": box.x, "centre": box.x + box.width / 2}[align]
     available = box.y - bottom
-    name = fit_text(attendee.name, box.width, available * 0.5, max_size=30 * scale,
-                    min_size=17 * scale, bold=True, floor=9 * scale)
+    name = fit_text(attendee.name, box.width, available * 0.55, max_size=30 * scale,
+                    min_size=17 * scale, bold=True, floor=9 * scale, max_lines=3)
     y = box.y
     for line in name.lines:
         y -= name.size

@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Iterator, Literal
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import shapeStr
@@ -208,13 +208,16 @@ def _is_wide(char: str) -> bool:
 
 
 def _break_points(text: str) -> list[tuple[str, str]]:
-    """Ways to split ``text`` into two lines: at spaces, or between two wide (CJK) characters."""
+    """Ways to split ``text`` into two lines: at spaces, after a hyphen inside a word, or between
+    two wide (CJK) characters."""
     splits: list[tuple[str, str]] = []
     for i, char in enumerate(text):
         if char == " ":
             head, tail = text[:i].rstrip(), text[i + 1:].lstrip()
             if head and tail:
                 splits.append((head, tail))
+        elif char == "-" and 0 < i < len(text) - 1 and text[i - 1] != " " and text[i + 1] != " ":
+            splits.append((text[:i + 1], text[i + 1:]))
         elif 0 < i and _is_wide(char) and _is_wide(text[i - 1]):
             splits.append((text[:i], text[i:]))
     return splits
@@ -223,8 +226,9 @@ def _break_points(text: str) -> list[tuple[str, str]]:
 def fit_text(text: str, max_width: float, max_height: float, *, max_size: float, min_size: float,
              bold: bool = False, max_lines: int = 2, floor: float = 4.0) -> Fitted:
     """Largest size at which ``text`` fits the box: one line down to ``min_size``, then the most
-    balanced two-line split, then smaller still down to ``floor``, and at ``floor`` an ellipsis.
-    The result never exceeds the box, so a long name cannot run off a badge."""
+    balanced split over two lines, then three (up to ``max_lines``), then smaller still down to
+    ``floor``, and at ``floor`` an ellipsis. The result never exceeds the box, so a long name
+    cannot run off a badge; wrapping comes before shrinking so a long name stays readable."""
     text = " ".join(clean(text).split())
     if not text:
         return Fitted(max_size, ())
@@ -233,21 +237,31 @@ def fit_text(text: str, max_width: float, max_height: float, *, max_size: float,
         widest = max(unit_width(line, bold) for line in lines) or 1e-9
         return min(max_size, max_width / widest, max_height / (LEADING * len(lines)))
 
-    one = size_for((text,))
-    if one >= min_size or max_lines < 2:
-        best = Fitted(one, (text,))
-    else:
-        splits = _break_points(text)
-        best = Fitted(one, (text,))
-        if splits:
-            head, tail = min(splits, key=lambda s: max(unit_width(s[0], bold), unit_width(s[1], bold)))
-            two = size_for((head, tail))
-            if two > one:
-                best = Fitted(two, (head, tail))
+    best = Fitted(size_for((text,)), (text,))
+    for count in range(2, max_lines + 1):
+        if best.size >= min_size:
+            break
+        candidates = list(_splits(text, count))
+        if not candidates:
+            break
+        lines = min(candidates, key=lambda ls: max(unit_width(line, bold) for line in ls))
+        size = size_for(lines)
+        if size > best.size:
+            best = Fitted(size, lines)
     if best.size >= floor:
         return best
     size = min(floor, max_height / (LEADING * len(best.lines)))
     return Fitted(size, tuple(truncate(line, max_width, size, bold) for line in best.lines))
+
+
+def _splits(text: str, count: int) -> Iterator[tuple[str, ...]]:
+    """Every way to cut ``text`` into exactly ``count`` lines at its break points."""
+    if count == 1:
+        yield (text,)
+        return
+    for head, tail in _break_points(text):
+        for rest in _splits(tail, count - 1):
+            yield (head, *rest)
 
 
 def wrap(text: str, max_width: float, size: float, bold: bool = False) -> list[str]:

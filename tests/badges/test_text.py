@@ -98,3 +98,16 @@ def test_wrap_keeps_every_word_and_respects_the_width() -> None:
     lines = wrap(text, 120, 9)
     assert " ".join(lines) == text
     assert all(text_width(line, 9) <= 120 for line in lines)
+
+
+def test_a_very_long_name_wraps_to_three_readable_lines_before_shrinking() -> None:
+    name = "Maximiliana Alexandrovna Konstantinopolous-Wetherby von Hohenzollern"
+    two_lines = fit_text(name, 150, 90, max_size=30, min_size=16, bold=True, max_lines=2)
+    three_lines = fit_text(name, 150, 90, max_size=30, min_size=16, bold=True, max_lines=3)
+    assert len(three_lines.lines) == 3
+    assert three_lines.size > two_lines.size
+    rejoined = three_lines.lines[0]
+    for line in three_lines.lines[1:]:          # a line cut after a hyphen continues the word
+        rejoined += line if rejoined.endswith("-") else " " + line
+    assert rejoined == name
+    assert all(text_width(line, three_lines.size, True) <= 150 + 1e-6 for line in three_lines.lines)
