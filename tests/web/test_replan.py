@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import replace
 
 import pytest
 
 from scheduler.checker import check_schedule
-from web.auth.services import create_api_token
+from web.auth.services import create_api_token, create_user
 from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
@@ -99,7 +100,7 @@ def test_replan_keeps_held_rounds_and_seats_only_people_who_are_here(world):
     held = [m for m in version_schedule(old)[0].meetings if m.round < 3]
     present_domain = {a.ext_id for a in [*present, walk_in]}
     checkable = [a if a.id in present_domain else
-                 __import__("dataclasses").replace(a, available_rounds=frozenset({1, 2}), must_meet=())
+                 replace(a, available_rounds=frozenset({1, 2}), must_meet=())
                  for a in attendees]
     assert check_schedule(schedule, checkable, fixed=held) == []
     # The late arrival gets meetings; most meetings between people who are here are kept.
@@ -210,8 +211,7 @@ def test_api_replan_starts_a_job_and_the_draft_publishes(world, organiser_user, 
 
 def test_api_replan_refuses_staff_tokens(world, app):
     event, *_ = world
-    staff_user = __import__("web.auth.services", fromlist=["create_user"]).create_user(
-        "kiosk@example.com", "correct horse battery", "staff")
+    staff_user = create_user("kiosk@example.com", "correct horse battery", "staff")
     plain = create_api_token(staff_user, "kiosk")
     response = app.test_client().post(f"/api/v1/events/{event.slug}/replan", json={},
                                       headers={"Authorization": f"Bearer {plain}"})
