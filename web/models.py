@@ -7,4 +7,5 @@ from web.attendees.models import Attendee  # noqa: F401
 from web.auth.models import ApiToken, User  # noqa: F401
 from web.checkin.models import CheckIn  # noqa: F401
 from web.events.models import Event  # noqa: F401
-from web.schedules.models import Job, ScheduleMeeting, ScheduleVersion  # noqa: F401
+from web.jobs.models import Job  # noqa: F401
+from web.schedules.models import ScheduleMeeting, ScheduleVersion  # noqa: F401

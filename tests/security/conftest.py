@@ -120,7 +120,8 @@ def api_headers(token: str) -> dict[str, str]:
 
 def _seed_schedule(world: World) -> None:
     try:
-        from web.schedules.models import Job, ScheduleMeeting, ScheduleVersion
+        from web.jobs.models import Job
+        from web.schedules.models import ScheduleMeeting, ScheduleVersion
     except ImportError:  # pragma: no cover - schedules feature not there
         return
     a = world.attendees

@@ -16,7 +16,8 @@ from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.manage_migrations import schema_diffs
-from web.schedules.models import Job, ScheduleVersion
+from web.jobs.models import Job
+from web.schedules.models import ScheduleVersion
 from web.types import utcnow
 
 TABLES = {"users", "api_tokens", "events", "attendees", "schedule_versions", "schedule_meetings",

@@ -36,7 +36,7 @@ from web.api.services import (
 from web.events.models import Event
 from web.events.services import EventDataError, list_events
 from web.extensions import db
-from web.schedules.models import Job
+from web.jobs.models import Job
 
 organiser_only = bp.auth_required(token_auth, roles=API_ORGANISER_ROLES)
 

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from web.events.models import Event
 from web.extensions import db
-from web.schedules.models import Job
+from web.jobs.models import Job
 from web.types import utcnow
 
 log = logging.getLogger(__name__)

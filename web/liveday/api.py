@@ -19,7 +19,7 @@ from web.api.schemas import JobOut
 from web.events.models import Event
 from web.extensions import csrf, db
 from web.liveday.services import ReplanError, start_replan
-from web.schedules.models import Job
+from web.jobs.models import Job
 from web.jobs import JobBusy, job_status_dict  # after web.schedules (import order)
 from web.types import utcnow
 

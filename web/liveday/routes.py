@@ -21,7 +21,8 @@ from web.liveday.services import (
     replan_preview,
     start_replan,
 )
-from web.schedules.models import Job, ScheduleVersion
+from web.jobs.models import Job
+from web.schedules.models import ScheduleVersion
 from web.schedules.services import diff_versions, publish_version, published_version
 from web.jobs import JobBusy, active_job, job_status_dict, request_cancel  # after web.schedules (import order)
 from web.types import utcnow

@@ -14,7 +14,8 @@ from web.extensions import db
 from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
 from web.schedules import bp
 from web.schedules.forms import ConfirmForm, GenerateForm
-from web.schedules.models import Job, ScheduleVersion
+from web.jobs.models import Job
+from web.schedules.models import ScheduleVersion
 from web.schedules.services import (
     EXPORT_FORMATS,
     ScheduleError,

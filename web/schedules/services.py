@@ -28,7 +28,8 @@ from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
-from web.schedules.models import Job, ScheduleMeeting, ScheduleVersion
+from web.jobs.models import Job
+from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.types import utcnow
 
 DEFAULT_TIME_LIMIT = 30.0

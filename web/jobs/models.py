@@ -1,0 +1,56 @@
+"""The background job model: one row per plan or re-plan computation.
+
+It lives with the runner rather than with schedules so that :mod:`web.jobs` depends on no
+feature package; schedules and the event-day re-plan both use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from web.extensions import db
+from web.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from web.schedules.models import ScheduleVersion
+
+
+def new_job_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Job(db.Model):
+    """A background computation (plan, re-plan) an organiser can watch and cancel.
+
+    Workers poll ``cancel_requested`` and write ``progress`` (the solver's latest figures) so
+    the page can show them without a second channel.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name="status"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_job_id)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedule_versions.id", ondelete="SET NULL")
+    )
+    error: Mapped[str] = mapped_column(Text, default="")
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    result_version: Mapped["ScheduleVersion | None"] = relationship("ScheduleVersion")
