@@ -4,11 +4,13 @@ through the test client with CSRF, and the JSON API with bearer tokens."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from tests.web.conftest import STAFF_EMAIL, csrf_token, submit
@@ -370,8 +372,13 @@ def test_walk_in_form_creates_checks_in_and_offers_the_badge(staff, event):
     assert response.status_code == 200 and "Welcome, Walker Kim" in html
     walker = db.session.scalar(select(Attendee).where(Attendee.name == "Walker Kim"))
     assert walker.source == "walk-in" and walker.email == "walker@example.com"
-    # Printing is an organiser page: staff are told who can print the badge.
-    assert "/print/badges" not in html and f"id {walker.ext_id}: an organiser prints it" in html
+    # Staff print the walk-in's badge right at the desk: one A6 page whose QR is the code.
+    badge_url = f"/checkin/{event.slug}/badge/{walker.ext_id}.pdf"
+    assert badge_url in html
+    badge = staff.get(badge_url)
+    assert badge.status_code == 200 and badge.mimetype == "application/pdf"
+    assert len(PdfReader(io.BytesIO(badge.data)).pages) == 1
+    assert staff.get(f"/checkin/{event.slug}/badge/NOPE.pdf").status_code == 404
     assert active_rows(walker) == 1
     submit(staff, url, data)  # sent twice: still one person, one check-in
     assert db.session.scalar(select(func.count()).select_from(Attendee)) == 1 and all_rows(event) == 1
@@ -384,8 +391,8 @@ def test_organiser_at_the_desk_gets_the_badge_download_for_a_walk_in(organiser, 
     n = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page).group(1)
     html = submit(organiser, url, {"name": "Walker Kim", "company": "Late Co", "region": "EMEA",
                                    "partner_type": "ISV", "offers": "Hosting", "nonce": n}).get_data(as_text=True)
-    link = re.search(r'href="([^"]*/print/badges[^"]*)"', html).group(1).replace("&amp;", "&")
-    assert link == f"/console/{event.slug}/print/badges?attendee=W001"
+    link = re.search(r'href="([^"]*/badge/[^"]*)"', html).group(1)
+    assert link == f"/checkin/{event.slug}/badge/W001.pdf"
     badge = organiser.get(link)
     assert badge.status_code == 200 and badge.data.startswith(b"%PDF")
 

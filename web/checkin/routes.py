@@ -62,10 +62,10 @@ def _device() -> str:
 
 
 def _print_badge_url(event: Event, attendee: Attendee) -> str | None:
-    """The printing feature's one-badge download, for users allowed to print (organisers)."""
-    if not current_user.is_organiser or "printing.badges" not in current_app.view_functions:
+    """The printing feature's desk badge download (staff and organisers)."""
+    if "printing.desk_badge" not in current_app.view_functions:
         return None
-    return url_for("printing.badges", slug=event.slug, attendee=attendee.ext_id)
+    return url_for("printing.desk_badge", slug=event.slug, ext_id=attendee.ext_id)
 
 
 @bp.get("/")

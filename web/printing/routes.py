@@ -10,7 +10,7 @@ from flask import abort, current_app, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
 from badges.layouts import LAYOUTS
-from web.auth.decorators import organiser_required
+from web.auth.decorators import organiser_required, role_required
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.printing import bp
@@ -120,6 +120,22 @@ def grid(slug: str) -> ResponseReturnValue:
 @organiser_required
 def checkin_list(slug: str) -> ResponseReturnValue:
     return _download(print_checkin_list(get_event_or_404(slug)))
+
+
+@bp.get("/checkin/<slug>/badge/<ext_id>.pdf")
+@role_required("staff")
+def desk_badge(slug: str, ext_id: str) -> ResponseReturnValue:
+    """One A6 badge, printed at the check-in desk for a walk-in or someone who lost theirs.
+
+    Staff may print badges (the QR carries only the opaque check-in code) but nothing else
+    from the print page, which stays organiser-only under /console.
+    """
+    event = get_event_or_404(slug)
+    try:
+        rows = badge_rows(event, "one", ext_id)
+    except UnknownAttendee:
+        abort(404)
+    return _download(print_badges(event, rows, layout="a6", scope="one"))
 
 
 @bp.get("/me/<token>/agenda.pdf")
