@@ -12,7 +12,7 @@ from scheduler.solver import PlanReport, PlanResult
 from web.events.models import Event
 from web.extensions import db
 from web.liveday.clock import start_clock
-from web.liveday.services import display_page, display_state, now_and_next
+from web.liveday.services import display_page, display_state, format_seconds, now_and_next
 from web.schedules.services import publish_version, store_plan_result
 
 UTC = dt.timezone.utc
@@ -123,3 +123,11 @@ def test_the_personal_page_shows_now_and_next_during_the_session(room, client):
     html = client.get(f"/me/{people['A'].token}").get_data(as_text=True)
     assert "Now · round 1" in html and "Next · round 2" in html
     assert "&lt;b&gt;Bob&lt;/b&gt; (&lt;b&gt;Bob&lt;/b&gt; Ltd) at table Oak" in html
+
+
+def test_countdown_reads_hours_before_a_session_that_starts_later_today():
+    assert format_seconds(None) == ""
+    assert format_seconds(65) == "1:05"
+    assert format_seconds(59.2) == "1:00"   # a partial second still counts as remaining
+    assert format_seconds(3 * 3600 + 11 * 60 + 16) == "3:11:16"
+    assert format_seconds(-4) == "0:00"

@@ -75,3 +75,19 @@ def test_display_shows_the_round_and_advances_with_the_clock(make_event, make_at
                     "Dan Dan Ltd Table Pine"]
     assert page.inner_text("#finder-heading") == "Find your table · round 2"
     assert not errors, errors  # no CSP violations or script errors
+
+
+def test_a_full_room_fits_the_projector_without_scrolling(make_event, make_attendee, live_server, page):
+    """Long names and companies in several columns must not push the page wider than the screen."""
+    event = make_event(rounds=1, slug="full-room", timezone="UTC")
+    people = [make_attendee(event, ext_id=f"P{i:02d}", name=f"Maximiliana Konstantinopoulou-Wetherby {i}",
+                            company=f"Enterprise Resource Planning Hosting Partners International {i} GmbH")
+              for i in range(24)]
+    meetings = tuple(Meeting(1, t + 1, people[2 * t].ext_id, people[2 * t + 1].ext_id) for t in range(12))
+    publish_version(store_plan_result(event, PlanResult(Schedule(1, 12, meetings), PlanReport("OPTIMAL", ""))))
+    event.clock_started_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    db.session.commit()
+    page.goto(f"{live_server}/display/{event.slug}")
+    page.wait_for_selector("#tables li")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    assert page.locator(".table-list .table").first.is_visible()

@@ -293,7 +293,11 @@ def now_and_next(event: Event, attendee: Attendee, now: dt.datetime) -> NowAndNe
 
 
 def format_seconds(seconds: float | None) -> str:
+    """``7:05`` within the hour, ``3:11:16`` before a session that starts hours from now."""
     if seconds is None:
         return ""
-    total = int(math.ceil(seconds))
-    return f"{total // 60}:{total % 60:02d}"
+    total = max(0, int(math.ceil(seconds)))
+    hours, rest = divmod(total, 3600)
+    if hours:
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{rest // 60}:{rest % 60:02d}"

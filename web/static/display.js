@@ -18,8 +18,9 @@
   function fmt(seconds) {
     if (seconds === null || seconds === undefined) { return ""; }
     var total = Math.max(0, Math.ceil(seconds));
-    var m = Math.floor(total / 60), s = total % 60;
-    return m + ":" + (s < 10 ? "0" : "") + s;
+    var h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+    var mm = h ? (m < 10 ? "0" : "") + m : String(m);
+    return (h ? h + ":" : "") + mm + ":" + (s < 10 ? "0" : "") + s;
   }
 
   function tick() {
