@@ -9,9 +9,9 @@ import zoneinfo
 import icalendar
 
 from tests.web.test_me import store_version
+from web.extensions import db
+from web.liveday.clock import delay_clock
 from web.public.calendar import slot_uid
-
-
 
 def by_round(cal, event):
     tz = zoneinfo.ZoneInfo(event.timezone)
@@ -86,3 +86,19 @@ def test_calendar_is_empty_before_publishing(client, make_event, make_attendee):
     store_version(event, [(1, 1, ana, bo)], publish=False)
     cal = icalendar.Calendar.from_ical(client.get(f"/me/{ana.token}/agenda.ics").data)
     assert cal.walk("VEVENT") == []
+
+
+def test_a_delay_on_the_day_moves_calendar_times_and_raises_their_sequence(client, make_event, make_attendee):
+    """Calendar apps apply a moved time only when SEQUENCE grows: a delay must raise it."""
+    event = make_event(rounds=2, timezone="UTC")
+    ana, bo = make_attendee(event, name="Ana"), make_attendee(event, name="Bo")
+    store_version(event, [(2, 1, ana, bo)])
+    url = f"/me/{ana.token}/agenda.ics"
+    (before,) = icalendar.Calendar.from_ical(client.get(url).data).walk("VEVENT")
+
+    delay_clock(event, 15, dt.datetime.combine(event.date, dt.time(6, 0), tzinfo=dt.timezone.utc))
+    db.session.commit()
+    (after,) = icalendar.Calendar.from_ical(client.get(url).data).walk("VEVENT")
+    assert str(after["uid"]) == str(before["uid"])
+    assert after.decoded("dtstart") - before.decoded("dtstart") == dt.timedelta(minutes=15)
+    assert int(after["sequence"]) > int(before["sequence"])

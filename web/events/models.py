@@ -6,7 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, String, Text, inspect
+from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.domain import Break, EventInfo, ScoringWeights, Taxonomy, Timetable
@@ -58,6 +59,9 @@ class Event(db.Model):
     clock_paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delay_minutes: Mapped[int] = mapped_column(default=0)
     delay_after_round: Mapped[int] = mapped_column(default=0)
+    # Grows whenever a field that timetable() reads changes, so calendar files can raise the
+    # SEQUENCE of meetings whose times moved (calendar apps ignore changes without it).
+    timetable_revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -139,3 +143,16 @@ class Event(db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
+
+
+TIMETABLE_FIELDS = ("start", "timezone", "rounds", "round_minutes", "changeover_minutes", "breaks",
+                    "clock_started_at", "delay_minutes", "delay_after_round")
+
+
+@orm_event.listens_for(Event, "before_update")
+def _count_timetable_changes(mapper: Any, connection: Any, target: Event) -> None:
+    """Every path that moves rounds (the edit form, the API, the event-day clock) goes through
+    here, so no caller can forget to tell the calendars."""
+    state = inspect(target)
+    if any(state.attrs[name].history.has_changes() for name in TIMETABLE_FIELDS):
+        target.timetable_revision = (target.timetable_revision or 0) + 1

@@ -5,7 +5,8 @@ Calendar apps match events by UID and apply a change only when SEQUENCE grows, s
 * one VEVENT per (attendee, round): its UID is a hash of the personal token and the round
   number (stable across re-publishes, and it reveals nothing about the person);
 * SEQUENCE counts how often that slot's content (partner, table) changed over the event's
-  published versions, in publishing order;
+  published versions, in publishing order, plus how often the event's timetable changed (a
+  delay on the day, an edited start), so moved times reach calendars too;
 * a slot that had a meeting in an earlier published version but has none now is sent with
   STATUS:CANCELLED and a higher SEQUENCE, so the old entry disappears instead of lingering.
 
@@ -113,7 +114,7 @@ def calendar_for(attendee: Attendee) -> bytes:
             continue
         vevent = icalendar.Event()
         vevent.add("uid", slot_uid(attendee.token, state.round))
-        vevent.add("sequence", state.sequence)
+        vevent.add("sequence", state.sequence + event.timetable_revision)
         vevent.add("dtstamp", stamp)
         vevent.add("dtstart", timetable.round_start(state.round).replace(tzinfo=zone))
         vevent.add("dtend", timetable.round_end(state.round).replace(tzinfo=zone))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:25:06.397743
+Create Date: 2026-11-23 09:50:29.280521
 
 """
 from alembic import op
@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('clock_paused_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('delay_minutes', sa.Integer(), nullable=False),
     sa.Column('delay_after_round', sa.Integer(), nullable=False),
+    sa.Column('timetable_revision', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('changeover_minutes >= 0', name=op.f('ck_events_changeover_not_negative')),
