@@ -275,6 +275,7 @@ def test_openapi_document_lists_every_endpoint_with_schemas_and_bearer_security(
 def test_console_page_creates_shows_once_and_revokes_tokens(client, organiser, organiser_user):
     from tests.web.conftest import submit
 
+    assert 'href="/console/api-tokens"' in organiser.get("/console/").get_data(as_text=True)  # in the nav
     page = organiser.get("/console/api-tokens")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     response = submit(organiser, "/console/api-tokens", {"name": "Registration sync"})
