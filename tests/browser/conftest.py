@@ -1,10 +1,13 @@
 """A live speednet server and Chromium for the end-to-end browser tests.
 
-* ``live``: one app for the whole session (temp instance folder and SQLite file, migrations
+Both are package-scoped: Playwright's sync API allows one instance per thread, so Chromium is
+closed before other suites' browser tests start their own.
+
+* ``live``: one app for this package (temp instance folder and SQLite file, migrations
   applied by ``create_app``, CSRF on), served by werkzeug on 127.0.0.1 with a free port in a
   thread, with an organiser account. ``live.url(path)``; ``live.context()`` opens an app
   context for reading or seeding the database from the test.
-* ``chromium``: Debian's Chromium (session). ``open_page(**context_options)``: a fresh browser
+* ``chromium``: Debian's Chromium. ``open_page(**context_options)``: a fresh browser
   context (own cookies) and page that records console errors and uncaught script errors;
   ``csp_errors(page)`` / ``script_errors(page)`` read them back.
 """
@@ -51,7 +54,7 @@ class Live:
                 db.session.remove()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live(tmp_path_factory) -> Iterator[Live]:
     folder = tmp_path_factory.mktemp("browser")
     app = create_app({
@@ -78,7 +81,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
             db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
