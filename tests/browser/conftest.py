@@ -15,22 +15,18 @@ closed before other suites' browser tests start their own.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
+from tests.support.browser import chromium_browser, serve_in_thread
 from web import create_app
 from web.auth.services import create_user
 from web.extensions import db
 
-CHROMIUM_PATH = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 ORGANISER_EMAIL = "organiser@example.com"
 PASSWORD = "correct horse battery"
 TIMEZONE = "Europe/Amsterdam"
@@ -68,29 +64,18 @@ def live(tmp_path_factory) -> Iterator[Live]:
     with app.app_context():
         create_user(ORGANISER_EMAIL, PASSWORD, "organiser")
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
     try:
-        yield Live(app, f"http://127.0.0.1:{server.server_port}")
+        with serve_in_thread(app) as base:
+            yield Live(app, base)
     finally:
-        server.shutdown()
-        thread.join(10)
-        server.server_close()
         with app.app_context():
             db.engine.dispose()
 
 
 @pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 _CONSOLE: dict[int, list[str]] = {}

@@ -3,38 +3,24 @@ presses Enter; the answer appears without a page load, the field is cleared and 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
+from tests.support.browser import chromium_browser, serve_in_thread
 from tests.web.conftest import PASSWORD, STAFF_EMAIL
 from web.auth.services import create_user
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serve_in_thread(app) as base:
+        yield base
 
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         context = browser.new_context()
         errors: list[str] = []
         page = context.new_page()
@@ -44,7 +30,6 @@ def page():
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.errors = errors  # type: ignore[attr-defined]
         yield page
-        browser.close()
 
 
 def test_scanner_field_shows_welcome_then_already(live_server, page, make_event, make_attendee):

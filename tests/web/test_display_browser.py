@@ -3,43 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from scheduler.domain import Meeting, Schedule
 from scheduler.solver import PlanReport, PlanResult
 from web.events.models import Event
 from web.extensions import db
+from tests.support.browser import chromium_browser, serve_in_thread
 from web.schedules.services import publish_version, store_plan_result
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serve_in_thread(app) as base:
+        yield base
 
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 720})
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": 720})
 
 
 def test_display_shows_the_round_and_advances_with_the_clock(make_event, make_attendee, live_server, page):
