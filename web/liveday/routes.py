@@ -125,7 +125,7 @@ def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
     return render_template("liveday/replan_job.html", event=event, job=job,
                            status=job_status_dict(job), version=version, published=published,
                            diff=diff, kept=kept, from_round=from_round,
-                           present={a.ext_id for a in present}, event_info=event.event_info())
+                           present={a.ext_id for a in present})
 
 
 def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | None:  # type: ignore[no-untyped-def]
