@@ -194,5 +194,7 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
         in_lp[improving] = True
         candidates = np.concatenate([candidates, improving])
     feasible = shortfall < 1e-6
+    # Columns added after the last successful solve have no values yet; they are appended last.
+    candidates = candidates[: len(values)]
     return LpOutcome(candidates, values, objective, max(best_bound, objective) if feasible else best_bound,
                      feasible, iterations)

@@ -29,6 +29,7 @@ MEETING = 1_000_000      # one more meeting in this round beats everything below
 TIGHT = 20_000           # per attendee who loses a planned meeting if they sit out now
 LAST_CHANCE = 20_000     # the pair has no later common round
 MUST_SIT_IN = 100_000    # per attendee who has used up the sit-outs the fairness target allows
+SIT_IN_TURN = 50_000     # per attendee whose turn to sit out is another round
 MUST_MEET = 10_000
 CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
 SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
@@ -111,6 +112,7 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = time_limit
     solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.cp_model_presolve = False
     with stop_when_cancelled(solver, cancel):
         status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -119,6 +121,43 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
     if weights[chosen].sum() < weights[hint].sum():
         return hint
     return chosen
+
+
+def plan_sit_outs(inst: Instance, fairness: int) -> np.ndarray:
+    """Who should sit out which round, decided up front as a max flow.
+
+    Each round must leave ``present - 2 * seats`` attendees out; each attendee may sit out at
+    most their forced sit-outs plus ``fairness``. Deciding round by round would let the early
+    rounds use up the quota of people who are still there at the end, while those who leave
+    early or arrive late never take their turn; the flow spreads the turns over the whole
+    day. Returns ``out[i, r]`` (bool).
+    """
+    import networkx as nx
+
+    n = inst.n
+    can_meet = inst.capacity > 0
+    quota = (inst.free_degree - inst.capacity) + fairness
+    graph = nx.DiGraph()
+    for r in inst.free_rounds:
+        present = int((inst.avail[:, r] & can_meet).sum())
+        graph.add_edge(("round", r), "sink", capacity=max(0, present - 2 * inst.seats(r)))
+    for i in range(n):
+        if not can_meet[i] or quota[i] <= 0:
+            continue
+        graph.add_edge("source", ("person", i), capacity=int(quota[i]))
+        for r in inst.free_rounds:
+            if inst.avail[i, r]:
+                graph.add_edge(("person", i), ("round", r), capacity=1)
+    out = np.zeros((n, inst.rounds + 1), dtype=bool)
+    if "source" not in graph:
+        return out
+    _, flow = nx.maximum_flow(graph, "source", "sink")
+    for node, targets in flow.items():
+        if isinstance(node, tuple) and node[0] == "person":
+            for target, amount in targets.items():
+                if amount > 0:
+                    out[node[1], target[1]] = True
+    return out
 
 
 def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float, seed: int, fairness: int,
@@ -139,6 +178,7 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
 
     sat_out = np.zeros(n, dtype=np.int64)
     allowed_sit_outs = (inst.free_degree - inst.capacity) + fairness
+    planned_out = plan_sit_outs(inst, fairness)
 
     for position, r in enumerate(free_rounds):
         later = free_rounds[position:]
@@ -157,20 +197,24 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         tight = (left - remaining) <= 0
         # Sitting out once more would exceed the fairness target: seat them if at all possible.
         must_sit_in = present & can_meet & (sat_out >= allowed_sit_outs)
+        # Not their turn to sit out: seat them (the flow's plan), unless fairness is already at stake.
+        turn_to_sit_in = present & can_meet & ~planned_out[:, r] & ~must_sit_in
         a, b = pending_u[open_pairs], pending_v[open_pairs]
         common_later = (inst.avail[a][:, later] & inst.avail[b][:, later]).sum(axis=1)
         weights = (MEETING + CHOSEN + scores[a, b].astype(np.int64)
                    + TIGHT * (tight[a].astype(np.int64) + tight[b])
                    + MUST_SIT_IN * (must_sit_in[a].astype(np.int64) + must_sit_in[b])
+                   + SIT_IN_TURN * (turn_to_sit_in[a].astype(np.int64) + turn_to_sit_in[b])
                    + LAST_CHANCE * (common_later <= 1) + MUST_MEET * must[open_pairs]
                    + SAME_ROUND_AS_BEFORE * (prev_round[open_pairs] == r))
         # Alternatives for whoever is at risk, in case their chosen partners are taken.
-        at_risk = np.nonzero(present & can_meet & (must_sit_in | tight))[0]
+        at_risk = np.nonzero(present & can_meet & (must_sit_in | tight | turn_to_sit_in))[0]
         if len(at_risk):
             xu, xv = _alternatives(inst, at_risk, present, met, pending_u[open_pairs], pending_v[open_pairs])
             if len(xu):
                 xw = (MEETING + scores[xu, xv].astype(np.int64)
-                      + MUST_SIT_IN * (must_sit_in[xu].astype(np.int64) + must_sit_in[xv]))
+                      + MUST_SIT_IN * (must_sit_in[xu].astype(np.int64) + must_sit_in[xv])
+                      + SIT_IN_TURN * (turn_to_sit_in[xu].astype(np.int64) + turn_to_sit_in[xv]))
                 a, b = np.concatenate([a, xu]), np.concatenate([b, xv])
                 weights = np.concatenate([weights, xw])
         budget = max(0.0, per_round * 0.7)

@@ -85,7 +85,7 @@ class PlanReport:
     status: str
     message: str
     total_score: float = 0.0
-    upper_bound: float = 0.0
+    upper_bound: float | None = 0.0     # None when no bound could be computed in time
     meetings: int = 0
     sit_outs_total: int = 0
     sit_outs_worst: int = 0
@@ -98,7 +98,9 @@ class PlanReport:
     messages: list[str] = field(default_factory=list)
 
     @property
-    def ratio(self) -> float:
+    def ratio(self) -> float | None:
+        if self.upper_bound is None:
+            return None
         if self.upper_bound <= 0:
             return 1.0
         return self.total_score / self.upper_bound
@@ -110,7 +112,7 @@ class PlanReport:
             "message": self.message,
             "total_score": self.total_score,
             "upper_bound": self.upper_bound,
-            "ratio": round(self.ratio, 6),
+            "ratio": None if self.ratio is None else round(self.ratio, 6),
             "meetings": self.meetings,
             "sit_outs": {"total": self.sit_outs_total, "worst": self.sit_outs_worst,
                          "worst_attendee": self.sit_outs_worst_attendee},
@@ -173,14 +175,17 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         status = "EMPTY" if not fixed else "FEASIBLE"
         result = _finish(inst, request, {}, status, f"nothing to plan: {why}", messages, 0.0,
                          fairness_target(inst) if len(u) else 0, started)
-        tell("done", len(inst.free_rounds), len(inst.free_rounds), result.report.total_score, result.report.upper_bound)
+        tell("done", len(inst.free_rounds), len(inst.free_rounds), result.report.total_score,
+         result.report.upper_bound or 0.0)
         return result
 
     tell("selecting", 0, len(inst.free_rounds))
     target = fairness_target(inst)
     weights = inst.objective_weights(u, v)
     lp_budget = max(0.5, 0.35 * (deadline - time.monotonic()))
+    lp_started = time.monotonic()
     selection = solve_selection(inst, u, v, weights, target, lp_budget)
+    lp_seconds = time.monotonic() - lp_started
     while not selection.feasible and target < rounds and time.monotonic() < deadline:
         target += 1
         messages.append(f"fairness target relaxed to {target} avoidable sit-outs per attendee")
@@ -198,17 +203,21 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         tell("placing", placed, total_rounds, float(sum(int(inst.scores[p]) for p in pairs)), selection_bound)
 
     exact = model_size(inst) <= EXACT_LIMIT
-    remaining = deadline - time.monotonic()
-    place_deadline = time.monotonic() + remaining * (0.3 if exact else 0.55)
+    # Keep time for the final bound: with must-meet pairs or a previous plan it is one more LP.
+    needs_bound_lp = bool(inst.must) or bool(inst.previous and inst.stability_bonus)
+    reserve = min(1.2 * lp_seconds if needs_bound_lp else 0.2 * lp_seconds, 0.3 * (deadline - time.monotonic()))
+    work_deadline = deadline - max(0.0, reserve)
+    remaining = work_deadline - time.monotonic()
+    place_deadline = time.monotonic() + remaining * (0.3 if exact else 0.6)
     placement = place_rounds(inst, chosen, place_deadline, request.seed, target, cancel, on_round)
     tell("polishing", total_rounds, total_rounds)
-    polish_deadline = time.monotonic() + (deadline - time.monotonic()) * (0.3 if exact else 0.75)
+    polish_deadline = time.monotonic() + max(0.0, work_deadline - time.monotonic()) * (0.3 if exact else 1.0)
     rounds_plan = polish_rounds(inst, placement.rounds, target, polish_deadline, request.seed, cancel)
     status = "CANCELLED" if placement.cancelled else "TIME_LIMIT" if placement.greedy_rounds else "FEASIBLE"
     proven = False
-    if exact and status == "FEASIBLE" and time.monotonic() < deadline:
+    if exact and status == "FEASIBLE" and time.monotonic() < work_deadline:
         tell("exact", total_rounds, total_rounds, 0.0, selection_bound)
-        outcome = solve_exact(inst, rounds_plan, 0.95 * (deadline - time.monotonic()), request.seed, cancel,
+        outcome = solve_exact(inst, rounds_plan, 0.95 * (work_deadline - time.monotonic()), request.seed, cancel,
                               lambda objective: tell("exact", total_rounds, total_rounds, objective, selection_bound))
         if lexicographic_key(inst, outcome.rounds) >= lexicographic_key(inst, rounds_plan):
             rounds_plan = outcome.rounds
@@ -223,7 +232,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     tell("bounding", total_rounds, total_rounds)
     result = _finish(inst, request, rounds_plan, status, "", messages, selection_bound, target, started,
                      proven=proven, selection=(u, v))
-    tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound)
+    tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound or 0.0)
     return result
 
 
@@ -289,13 +298,17 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
     # What is left of the time limit; an LP stopped early still yields a valid (looser) bound.
     bound_time = max(0.5, started + request.time_limit - time.monotonic())
     bound = _score_bound(inst, rounds_plan, selection_bound, target, selection, bound_time)
-    report.upper_bound = float(math.floor(fixed_score + bound + 1e-6)) if math.isfinite(bound) else report.total_score
-    report.upper_bound = max(report.upper_bound, report.total_score)
+    if math.isfinite(bound):
+        report.upper_bound = max(float(math.floor(fixed_score + bound + 1e-6)), report.total_score)
+    else:
+        report.upper_bound = None
+        messages.append("no upper bound could be computed within the time limit")
     if proven and not inst.must and not (inst.previous and inst.stability_bonus):
         report.upper_bound = report.total_score
     planned_meetings = sum(len(pairs) for pairs in rounds_plan.values())
     all_seats_used = planned_meetings == sum(inst.seats(r) for r in inst.free_rounds)
-    if status == "FEASIBLE" and (proven or (all_seats_used and planned_score >= bound - 1e-6)):
+    if status == "FEASIBLE" and (proven or (all_seats_used and math.isfinite(bound)
+                                             and planned_score >= bound - 1e-6)):
         status = "OPTIMAL"
     report.status = status
     if not report.message:
@@ -336,8 +349,11 @@ def _explain(report: PlanReport, inst: Instance) -> str:
     words = {"OPTIMAL": "optimal", "FEASIBLE": "feasible", "TIME_LIMIT": "stopped at the time limit",
              "CANCELLED": "cancelled", "EMPTY": "empty", "INVALID": "invalid input"}
     text = (f"{words.get(report.status, report.status)}: {report.meetings} meetings in {inst.rounds} rounds "
-            f"at up to {inst.tables} tables, score {report.total_score:g} of at most {report.upper_bound:g} "
-            f"({100 * report.ratio:.1f}%)")
+            f"at up to {inst.tables} tables, score {report.total_score:g}")
+    if report.upper_bound is not None and report.ratio is not None:
+        text += f" of at most {report.upper_bound:g} ({100 * report.ratio:.1f}%)"
+    else:
+        text += " (no bound computed in time)"
     if report.sit_outs_worst:
         text += f"; worst sit-outs {report.sit_outs_worst} ({report.sit_outs_worst_attendee})"
     if report.must_meet_requested:
