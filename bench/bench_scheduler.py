@@ -122,7 +122,7 @@ def main() -> None:
         rounds, tables, limit, goal = CASES.get(n, (10, int(n * 0.45), 30.0, ""))
         ours = _run("ours", n, rounds, tables, args.seed, limit, limit * 3 + 120)
         assert ours is not None and ours["violations"] == 0, ours
-        bound = float(ours["bound"]) or 1.0
+        bound = float(ours["bound"]) if ours["bound"] is not None else float("nan")
         rows = [("ours", ours)]
         if not args.no_baseline:
             rows.append(("baseline", _run("baseline", n, rounds, tables, args.seed, limit, args.baseline_timeout)))
@@ -140,7 +140,7 @@ def main() -> None:
         print("| re-plan | present | rounds left | time (s) | score | % of bound | changes | status | goal |")
         print("|---|---:|---:|---:|---:|---:|---:|---|---|")
         print(f"| from round 3 | {r['present']} | 10 | {r['seconds']:.1f} | {r['score']:.0f} | "
-              f"{100 * float(r['score']) / (float(r['bound']) or 1):.2f} | {r['changes']} | {r['status']} | <= 10 s |")
+              f"{100 * float(r['score']) / float(r['bound'] or 'nan'):.2f} | {r['changes']} | {r['status']} | <= 10 s |")
 
 
 if __name__ == "__main__":
