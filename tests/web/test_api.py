@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -296,3 +297,19 @@ def test_console_page_creates_shows_once_and_revokes_tokens(client, organiser, o
 
 def test_swagger_ui_is_not_served_from_a_cdn(client):
     assert client.get("/api/v1/docs").status_code == 404
+
+
+def test_token_use_is_written_at_most_once_a_minute(api, token):
+    """A kiosk scanning all morning must not add a write transaction to every check-in."""
+    assert api("GET", "/api/v1/events").status_code == 200
+    row = db.session.scalar(select(ApiToken))
+    db.session.refresh(row)
+    first = row.last_used_at
+    assert api("GET", "/api/v1/events").status_code == 200
+    db.session.refresh(row)
+    assert row.last_used_at == first
+    row.last_used_at = first - dt.timedelta(minutes=2)
+    db.session.commit()
+    assert api("GET", "/api/v1/events").status_code == 200
+    db.session.refresh(row)
+    assert row.last_used_at > first

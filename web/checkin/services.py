@@ -248,8 +248,8 @@ def check_in(event: Event, code: str | None, *, nonce: str, device: str = "",
     attendee = attendee_for_code(event, code)
     if attendee is None:
         return UNKNOWN
-    return check_in_attendee(event, attendee, nonce=nonce, device=device,
-                             staff_user=staff_user, now=now)
+    return _record(event, attendee, nonce=nonce, device=clean_device(device),
+                   staff_user=staff_user, now=now, replay_checked=True)
 
 
 def check_in_attendee(event: Event, attendee: Attendee, *, nonce: str, device: str = "",
@@ -259,20 +259,28 @@ def check_in_attendee(event: Event, attendee: Attendee, *, nonce: str, device: s
     :func:`check_in` for the answers."""
     if attendee.event_id != event.id:
         raise CheckInError("attendee belongs to another event")
-    nonce = valid_nonce(nonce)
-    device = clean_device(device)
+    return _record(event, attendee, nonce=valid_nonce(nonce), device=clean_device(device),
+                   staff_user=staff_user, now=now, replay_checked=False)
+
+
+def _record(event: Event, attendee: Attendee, *, nonce: str, device: str, staff_user: User | None,
+            now: dt.datetime | None, replay_checked: bool) -> CheckInResult:
+    """Insert the check-in, or answer with the one that exists. ``replay_checked``: the caller
+    has just looked the nonce up, so the first attempt need not ask again."""
     attendee_id = attendee.id
     staff_id = staff_user.id if staff_user is not None else None
-    for _ in range(MAX_ATTEMPTS):
-        replay = _by_nonce(event, nonce)
-        if replay is not None:
-            if replay.attendee_id != attendee_id:
-                raise CheckInError("this nonce was already used for another attendee")
-            return _replayed(event, replay, now)
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt or not replay_checked:
+            replay = _by_nonce(event, nonce)
+            if replay is not None:
+                if replay.attendee_id != attendee_id:
+                    raise CheckInError("this nonce was already used for another attendee")
+                return _replayed(event, replay, now)
         attendee = db.session.get(Attendee, attendee_id)
+        meeting = first_meeting(event, attendee, now)  # read before the commit expires the rows
         existing = active_checkin(attendee)
         if existing is not None:
-            return CheckInResult("already", attendee, existing, first_meeting(event, attendee, now))
+            return CheckInResult("already", attendee, existing, meeting)
         row = CheckIn(event_id=event.id, attendee_id=attendee_id, nonce=nonce, device=device,
                       staff_user_id=staff_id, created_at=utcnow())
         try:
@@ -284,7 +292,7 @@ def check_in_attendee(event: Event, attendee: Attendee, *, nonce: str, device: s
             # so the next read sees the row that was committed in the meantime.
             db.session.rollback()
             continue
-        return CheckInResult("welcome", attendee, row, first_meeting(event, attendee, now))
+        return CheckInResult("welcome", attendee, row, meeting)
     raise CheckInError("the check-in could not be recorded; try again")
 
 
