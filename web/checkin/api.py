@@ -100,8 +100,11 @@ def _event(slug: str) -> Event:
 @api_bp.doc(responses={
     200: {"description": "Already checked in (the first check-in's time and device).",
           "content": {"application/json": {"schema": CheckInResultOut}}},
-    404: {"description": "Unknown code (or unknown event).",
-          "content": {"application/json": {"schema": CheckInResultOut}}},
+    404: {"description": "Unknown code (a result with status 'unknown'), or no such event "
+                         "(an error message).",
+          "content": {"application/json": {"schema": {"anyOf": [
+              {"$ref": "#/components/schemas/CheckInResultOut"},
+              {"$ref": "#/components/schemas/HTTPError"}]}}}},
     409: "The nonce was already used for another attendee.",
 })
 def create_checkin(slug: str, json_data: dict) -> ResponseReturnValue:
