@@ -4,39 +4,27 @@ attendee list, the personal page and the display page."""
 
 from __future__ import annotations
 
-import threading
 from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.security.conftest import MARKUP, XSS_IMG, XSS_SCRIPT, routes, url_for_rule
+from tests.support.browser import chromium_browser, serve_in_thread
 from tests.web.conftest import ORGANISER_EMAIL, PASSWORD
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture(scope="module")
 def live(world) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, world.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serve_in_thread(world.app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
