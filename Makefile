@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-all bench plan-demo clean migrations
+.PHONY: run test bench plan-demo migrations clean migrations
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "speednet needs $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
@@ -28,7 +28,9 @@ plan-demo: $(STAMP)
 ## Benchmarks: print tables of figures (not part of the test suite).
 bench: $(STAMP)
 	$(BIN)/python bench/bench_scheduler.py
+	$(BIN)/python bench/bench_replan.py
 	$(BIN)/python bench/bench_badges.py
+	$(BIN)/python bench/bench_checkin_load.py
 
 ## Rebuild web/migrations/versions/0001_initial.py from the models (see docs/architecture.md).
 migrations: $(STAMP)
