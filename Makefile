@@ -1,5 +1,5 @@
 # speednet: the two commands a new machine needs are `make run` and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test bench plan-demo migrations clean migrations
 
 $(STAMP): requirements.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "speednet needs $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "speednet needs Python 3.11 (python3.11 or python3 on PATH, or PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
