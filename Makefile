@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench plan-demo migrations clean migrations
+.PHONY: run test bench plan-demo migrations clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "speednet needs Python 3.11 (python3.11 or python3 on PATH, or PYTHON=...)"; exit 1; }
