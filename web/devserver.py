@@ -26,6 +26,8 @@ def main() -> None:
     if admin.password:
         print(f"    email:    {admin.email}")
         print(f"    password: {admin.password}   (shown once; set ADMIN_EMAIL/ADMIN_PASSWORD to choose)")
+    elif admin.created:
+        print(f"    email:    {admin.email}   (password from ADMIN_PASSWORD)")
     else:
         print(f"    email:    {admin.email}   (existing account; password unchanged)")
     print(f"  Demo event: {base}/console/{demo.event_slug}/  ({demo.attendees} attendees)")
