@@ -26,10 +26,10 @@ from ortools.sat.python import cp_model
 from scheduler.instance import Instance
 
 MEETING = 1_000_000      # one more meeting in this round beats everything below
-TIGHT = 20_000           # per attendee who loses a planned meeting if they sit out now
+TIGHT = 100_000                   # per attendee who loses a planned meeting if they sit out now
 LAST_CHANCE = 20_000     # the pair has no later common round
 MUST_SIT_IN = 100_000    # per attendee who has used up the sit-outs the fairness target allows
-SIT_IN_TURN = 50_000     # per attendee whose turn to sit out is another round
+SIT_IN_TURN = 10_000        # per attendee whose turn to sit out is another round
 MUST_MEET = 10_000
 CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
 SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
@@ -87,11 +87,89 @@ def greedy_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: in
     return chosen
 
 
+def improve_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, chosen: np.ndarray, limit: int,
+                     deadline: float) -> np.ndarray:
+    """Local search on a matching: augmenting paths of up to three edges and one-for-one swaps.
+
+    An unmatched attendee ``x`` takes an edge ``(x, y)``; if ``y`` was matched to ``z``, that edge
+    is dropped and ``z`` may take an edge to another unmatched attendee. A move is kept when the
+    total weight rises, so the result is never worse than ``chosen``.
+    """
+    chosen = chosen.copy()
+    if len(u) == 0:
+        return chosen
+    n = int(max(u.max(), v.max())) + 1
+    incident: list[list[int]] = [[] for _ in range(n)]
+    for e, (a, b) in enumerate(zip(u.tolist(), v.tolist())):
+        incident[a].append(e)
+        incident[b].append(e)
+    w = weights.tolist()
+    ul, vl = u.tolist(), v.tolist()
+    mate_edge = [-1] * n
+    for e in np.nonzero(chosen)[0].tolist():
+        mate_edge[ul[e]] = e
+        mate_edge[vl[e]] = e
+    count = int(chosen.sum())
+    for x in range(n):
+        incident[x].sort(key=lambda e: -w[e])
+    improved = True
+    tried = 0
+    while improved and time.monotonic() < deadline:
+        improved = False
+        for x in range(n):
+            if mate_edge[x] >= 0 or not incident[x]:
+                continue
+            tried += 1
+            if tried % 32 == 0 and time.monotonic() >= deadline:
+                break
+            best_gain, best_move = 0, None
+            for e in incident[x]:
+                y = ul[e] + vl[e] - x
+                f = mate_edge[y]
+                if f < 0:
+                    if count < limit and w[e] > best_gain:
+                        best_gain, best_move = w[e], (e, -1, -1)
+                    continue
+                z = ul[f] + vl[f] - y
+                gain = w[e] - w[f]
+                if gain > best_gain:
+                    best_gain, best_move = gain, (e, f, -1)
+                if count < limit:
+                    for g in incident[z]:
+                        t = ul[g] + vl[g] - z
+                        if t != x and t != y and mate_edge[t] < 0:
+                            if gain + w[g] > best_gain:
+                                best_gain, best_move = gain + w[g], (e, f, g)
+                            break
+            if best_move is None:
+                continue
+            e, f, g = best_move
+            if f >= 0:
+                chosen[f] = False
+                mate_edge[ul[f]] = mate_edge[vl[f]] = -1
+                count -= 1
+            chosen[e] = True
+            mate_edge[ul[e]] = mate_edge[vl[e]] = e
+            count += 1
+            if g >= 0:
+                chosen[g] = True
+                mate_edge[ul[g]] = mate_edge[vl[g]] = g
+                count += 1
+            improved = True
+    return chosen
+
+
 def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int, time_limit: float,
                   seed: int, cancel: threading.Event | None) -> np.ndarray:
     """Maximum-weight matching of at most ``limit`` edges (CP-SAT, single deterministic worker)."""
+    started = time.monotonic()
     hint = greedy_matching(u, v, weights, limit)
-    if len(u) == 0 or limit <= 0 or time_limit <= 0.05 or (cancel is not None and cancel.is_set()):
+    if len(u) and limit > 0:
+        hint = improve_matching(u, v, weights, hint, limit, started + max(0.0, time_limit))
+        time_limit -= time.monotonic() - started
+    # Building the model alone takes about 20 us per edge: not worth it when that eats the budget.
+    if (len(u) == 0 or limit <= 0 or time_limit <= max(0.05, 4e-5 * len(u))
+            or (cancel is not None and cancel.is_set())):
         return hint
     model = cp_model.CpModel()
     meets = [model.new_bool_var(f"meet_{e}") for e in range(len(u))]
@@ -208,7 +286,11 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
                    + LAST_CHANCE * (common_later <= 1) + MUST_MEET * must[open_pairs]
                    + SAME_ROUND_AS_BEFORE * (prev_round[open_pairs] == r))
         # Alternatives for whoever is at risk, in case their chosen partners are taken.
-        at_risk = np.nonzero(present & can_meet & (must_sit_in | tight | turn_to_sit_in))[0]
+        # Only for attendees with no chosen pair open in this round: keeps the model small.
+        has_open = np.zeros(n, dtype=bool)
+        has_open[a] = True
+        has_open[b] = True
+        at_risk = np.nonzero(present & can_meet & ~has_open & (must_sit_in | turn_to_sit_in))[0]
         if len(at_risk):
             xu, xv = _alternatives(inst, at_risk, present, met, pending_u[open_pairs], pending_v[open_pairs])
             if len(xu):
@@ -348,3 +430,60 @@ def polish_rounds(inst: Instance, rounds: dict[int, list[tuple[int, int]]], fair
                 seated_in[r][x] = seated_in[r][y] = True
             sat_out = sat_elsewhere + (present & can_meet & ~seated_in[r])
     return result
+
+
+def repair_fairness(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
+                    fairness: int) -> dict[int, list[tuple[int, int]]]:
+    """Seat attendees who sit out more avoidable rounds than ``fairness`` allows.
+
+    In a round where such an attendee ``x`` sits out, ``x`` meets the best free partner not met
+    yet; when every table is taken, the weakest meeting of two attendees who can afford one more
+    sit-out makes room. The number of meetings never drops and nobody goes over the target.
+    """
+    n = inst.n
+    result = {r: list(pairs) for r, pairs in rounds.items()}
+    met = np.zeros((n, n), dtype=bool)
+    seated = {r: np.zeros(n, dtype=bool) for r in result}
+    count = np.zeros(n, dtype=np.int64)
+    for r, pairs in result.items():
+        for x, y in pairs:
+            met[x, y] = met[y, x] = True
+            seated[r][x] = seated[r][y] = True
+            count[x] += 1
+            count[y] += 1
+    capacity = inst.capacity            # a property that sums the allowed matrix: compute it once
+
+    def over(i: int) -> int:
+        """Avoidable sit-outs of attendee ``i`` so far."""
+        return int(capacity[i] - count[i])
+
+    for x in np.argsort(-(capacity - count), kind="stable").tolist():
+        for r in sorted(result):
+            if over(x) <= fairness:
+                break
+            if not inst.avail[x, r] or seated[r][x]:
+                continue
+            free = inst.avail[:, r] & ~seated[r] & inst.allowed[x] & ~met[x]
+            free[x] = False
+            ys = np.nonzero(free)[0]
+            if len(ys) == 0:
+                continue
+            y = int(ys[np.argmax(inst.scores[x, ys])])
+            if len(result[r]) >= inst.tables:
+                spare = [(int(inst.scores[p]), p) for p in result[r]
+                         if p not in inst.must and over(p[0]) + 1 <= fairness and over(p[1]) + 1 <= fairness]
+                if not spare:
+                    continue
+                _, (p, q) = min(spare)
+                result[r].remove((p, q))
+                met[p, q] = met[q, p] = False
+                seated[r][p] = seated[r][q] = False
+                count[p] -= 1
+                count[q] -= 1
+            pair = (min(x, y), max(x, y))
+            result[r].append(pair)
+            met[x, y] = met[y, x] = True
+            seated[r][x] = seated[r][y] = True
+            count[x] += 1
+            count[y] += 1
+    return {r: sorted(pairs) for r, pairs in result.items()}
