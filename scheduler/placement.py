@@ -1,10 +1,14 @@
-"""Placing the chosen pairs into rounds: one small CP-SAT matching per round.
+"""Placing the chosen pairs into rounds: one small matching per round.
 
 The LP decided *which* pairs meet; here each free round, in order, gets a maximum-weight
 matching over the chosen pairs not yet placed whose two attendees are both present, at most
 ``tables`` meetings. Weights are tiered so the round first holds as many meetings as possible,
 then serves attendees who cannot afford to sit out ("tight": as many chosen pairs left as rounds
-left) and pairs whose last common round this is, then must-meet pairs, then score.
+left) and pairs whose last common round this is, then must-meet pairs, then score. Attendees
+with no chosen pair open in the round are offered a few other partners. The matching is the
+greedy one improved by local search (augmenting paths of up to three edges, swaps), then by
+CP-SAT when its model is small enough for the round's budget. ``repair_fairness`` afterwards
+seats anyone still over the fairness target.
 
 A second matching per round seats whoever is still free with any allowed pair not met yet
 (best score first), so a round never leaves a table empty that two free attendees could use.
