@@ -1,4 +1,4 @@
-"""Fairness target and the LP over which pairs meet (HiGHS), with an honest upper bound.
+"""Fairness target and the LP over which pairs meet (OR-Tools GLOP), with an honest upper bound.
 
 The LP (OR-Tools GLOP) is the relaxation of a max-weight b-matching: one variable per pair in [0, 1]; each
 attendee meets between ``capacity - K`` and ``capacity`` partners (``K`` = avoidable sit-outs

@@ -11,14 +11,17 @@ kept exactly. Objective, in lexicographic order:
 3. total pair score.
 
 How (measured on 2 cores): one CP-SAT boolean per pair per round does not scale past a few
-dozen attendees, so the plan is found in two steps. An LP (HiGHS) over each attendee's best
-candidates chooses *which* pairs meet, a relaxed b-matching whose degree limits encode the
-fairness target; one small CP-SAT matching per round then places them (``scheduler.placement``).
-The same LP gives the upper bound reported as ``upper_bound``. Events small enough for the
+dozen attendees, so the plan is found in two steps. An LP (OR-Tools' GLOP) over each
+attendee's best candidates chooses *which* pairs meet, a relaxed b-matching whose degree limits
+encode the fairness target. ``scheduler.placement`` then seats them round by round: a greedy
+matching that serves first the attendees who would otherwise lose a chosen meeting, improved
+by a local search (short augmenting paths and swaps) and, where the round is small enough, a
+CP-SAT matching; a last repair pass seats anyone still over the fairness target. The same LP
+gives the upper bound reported as ``upper_bound``. Events small enough for the
 full pair-by-round model (``EXACT_LIMIT`` booleans) are then solved exactly by
 ``scheduler.exact``, starting from the decomposition's schedule.
 
-Determinism: the same request and seed give the same schedule. HiGHS runs single-threaded;
+Determinism: the same request and seed give the same schedule. The LP is deterministic;
 per-round CP-SAT uses one worker with a deterministic-time budget; the exact model uses two
 workers with interleaved search. Only a solve cut short by the wall-clock limit (status
 TIME_LIMIT) or a cancellation can differ between runs.
