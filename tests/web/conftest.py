@@ -26,6 +26,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from scheduler.importer import COLUMNS
+from tests.support.browser import serve_in_thread
 from web import create_app
 from web.attendees.models import Attendee
 from web.attendees.services import next_badge_number
@@ -81,6 +82,13 @@ def app(tmp_path, app_config: dict[str, Any]) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The test app on a real socket, for browser tests: yields its base URL."""
+    with serve_in_thread(app) as base:
+        yield base
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:

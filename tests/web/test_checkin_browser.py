@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import chromium_browser, serve_in_thread
+from tests.support.browser import chromium_browser
 from tests.web.conftest import PASSWORD, STAFF_EMAIL
 from web.auth.services import create_user
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app):
-    with serve_in_thread(app) as base:
-        yield base
 
 
 @pytest.fixture

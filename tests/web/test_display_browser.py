@@ -10,16 +10,10 @@ from scheduler.domain import Meeting, Schedule
 from scheduler.solver import PlanReport, PlanResult
 from web.events.models import Event
 from web.extensions import db
-from tests.support.browser import chromium_browser, serve_in_thread
+from tests.support.browser import chromium_browser
 from web.schedules.services import publish_version, store_plan_result
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app):
-    with serve_in_thread(app) as base:
-        yield base
 
 
 @pytest.fixture
