@@ -8,9 +8,9 @@ import pytest
 
 from scheduler.domain import Meeting, Schedule
 from scheduler.solver import PlanReport, PlanResult
+from tests.support.browser import chromium_browser
 from web.events.models import Event
 from web.extensions import db
-from tests.support.browser import chromium_browser
 from web.schedules.services import publish_version, store_plan_result
 
 pytestmark = pytest.mark.browser
