@@ -72,3 +72,38 @@ def visible_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
     return " ".join(parser.parts)
+
+
+class _Fields(HTMLParser):
+    """Form controls and the labels that name them."""
+
+    SILENT_INPUTS = {"hidden", "submit", "button", "reset", "image"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.label_for: set[str] = set()
+        self.controls: list[tuple[str, str, bool]] = []  # (tag, id or name, inside a <label>)
+        self._label_depth = 0
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        names = {name.lower(): value or "" for name, value in attrs}
+        if tag == "label":
+            self._label_depth += 1
+            if names.get("for"):
+                self.label_for.add(names["for"])
+        elif tag in ("input", "select", "textarea"):
+            if tag == "input" and names.get("type", "text").lower() in self.SILENT_INPUTS:
+                return
+            self.controls.append((tag, names.get("id") or names.get("name", "?"), self._label_depth > 0))
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if tag == "label" and self._label_depth:
+            self._label_depth -= 1
+
+
+def unlabelled_fields(html: str) -> list[str]:
+    """Form controls a person cannot identify: no ``<label for=...>`` and not inside a label."""
+    parser = _Fields()
+    parser.feed(html)
+    return [f"<{tag} {ident}>" for tag, ident, wrapped in parser.controls
+            if not wrapped and ident not in parser.label_for]

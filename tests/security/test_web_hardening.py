@@ -12,7 +12,7 @@ import secrets
 
 import pytest
 
-from tests.security._html import csp_violations, visible_text
+from tests.security._html import csp_violations, unlabelled_fields, visible_text
 from tests.security.conftest import (
     FORMULAS,
     MARKUP,
@@ -157,6 +157,17 @@ def test_rendered_pages_have_no_inline_scripts_handlers_or_styles(pages):
     for label, response in html_pages:
         for problem in csp_violations(response.get_data(as_text=True)):
             failures.append(f"{label}: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_form_field_has_a_visible_label(pages):
+    """Every input, select and textarea on every page is named by a <label> a person can read
+    (and a screen reader can announce)."""
+    html_pages = [(label, r) for label, r in pages if r.mimetype == HTML and label not in API_DOCS]
+    forms = [(label, r) for label, r in html_pages if "<form" in r.get_data(as_text=True)]
+    assert len(forms) >= 8
+    failures = [f"{label}: {field}" for label, response in forms
+                for field in unlabelled_fields(response.get_data(as_text=True))]
     assert not failures, "\n".join(failures)
 
 
