@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
-import socket
-import subprocess
-import sys
-import time
+import threading
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -23,75 +19,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import func, select
 
-from web import create_app
-from web.attendees.models import Attendee
-from web.auth.services import create_api_token, create_user
-from web.checkin.models import CheckIn
-from web.events.models import Event
-from web.extensions import db
+from tests.reliability.server import Server, scratch_postgres, seed, stored_checkins
 
-ROOT = Path(__file__).resolve().parents[2]
 ATTENDEES = 30          # scanned people
 SCANS_PER_PERSON = 3    # different kiosks scanning the same badge
 REPLAYS = 2             # each request is sent this many times with the same nonce
 CLIENT_THREADS = 24
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def prepare(database_url: str, instance: Path) -> tuple[str, str, list[str], int]:
-    """Migrate the database and create a staff token, an event and its attendees."""
-    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "concurrency",
-                      "SQLALCHEMY_DATABASE_URI": database_url})
-    with app.app_context():
-        import datetime as dt
-
-        event = Event(slug="rush", name="Rush hour", date=dt.date(2025, 6, 12), timezone="Europe/Amsterdam",
-                      start=dt.datetime(2025, 6, 12, 14, 0))
-        db.session.add(event)
-        db.session.commit()
-        rows = [Attendee(event_id=event.id, ext_id=f"P{i:03d}", name=f"Person {i}", company=f"Co {i}",
-                         region="EMEA", partner_type="ISV", offers=["Hosting"], seeks=["DevOps"],
-                         badge_number=i + 1)
-                for i in range(ATTENDEES + 5)]  # five people never show up
-        db.session.add_all(rows)
-        db.session.commit()
-        token = create_api_token(create_user("kiosk@example.com", "correct horse battery", "staff"))
-        codes = [row.checkin_code for row in rows[:ATTENDEES]]
-        event_id = event.id
-        db.session.remove()
-        db.engine.dispose()
-    return token, "rush", codes, event_id
-
-
-def serve(database_url: str, instance: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "concurrency",
-           "SPEEDNET_INSTANCE_PATH": str(instance), "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "3", "--threads", "6",
-         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "web:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("gunicorn exited:\n" + process.stdout.read().decode(errors="replace"))
-        try:
-            if requests.get(base + "/healthz", timeout=5).status_code == 200:
-                return process, base
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("gunicorn did not start in 60 s")
 
 
 def rush(base: str, token: str, slug: str, codes: list[str]) -> list[tuple[str, str, int, dict]]:
@@ -105,7 +41,7 @@ def rush(base: str, token: str, slug: str, codes: list[str]) -> list[tuple[str, 
             requests_to_send.extend([body] * REPLAYS)
     random.Random(7).shuffle(requests_to_send)
     url = f"{base}/api/v1/events/{slug}/checkins"
-    local = __import__("threading").local()
+    local = threading.local()
 
     def send(body: dict) -> tuple[str, str, int, dict]:
         session = getattr(local, "session", None)
@@ -147,35 +83,15 @@ def check_outcome(base: str, token: str, slug: str, codes: list[str],
         assert checkin_id in stored and stored[checkin_id]["annulled_at"] is None
 
 
-def assert_database(database_url: str, instance: Path, event_id: int, scanned: int) -> None:
-    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "concurrency",
-                      "SQLALCHEMY_DATABASE_URI": database_url, "SPEEDNET_AUTO_MIGRATE": False})
-    with app.app_context():
-        per_person = db.session.execute(
-            select(CheckIn.attendee_id, func.count())
-            .where(CheckIn.event_id == event_id, CheckIn.annulled_at.is_(None))
-            .group_by(CheckIn.attendee_id)
-        ).all()
-        assert len(per_person) == scanned and all(n == 1 for _, n in per_person)
-        db.session.remove()
-        db.engine.dispose()
-
-
 def run_rush(database_url: str, instance: Path) -> None:
-    token, slug, codes, event_id = prepare(database_url, instance)
-    process, base = serve(database_url, instance)
-    try:
-        results = rush(base, token, slug, codes)
+    seeded = seed(database_url, instance, ATTENDEES + 5)  # five people never show up
+    codes = seeded.codes[:ATTENDEES]
+    with Server(seeded, workers=3, threads=6) as server:
+        results = rush(server.url, seeded.token, seeded.slug, codes)
         assert len(results) == len(codes) * SCANS_PER_PERSON * REPLAYS
-        check_outcome(base, token, slug, codes, results)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert_database(database_url, instance, event_id, len(codes))
+        check_outcome(server.url, seeded.token, seeded.slug, codes, results)
+    rows, active, active_codes = stored_checkins(database_url, seeded.slug)
+    assert rows == active == len(codes) and active_codes == set(codes)
 
 
 def test_many_kiosks_at_once_on_sqlite(tmp_path):
@@ -184,17 +100,5 @@ def test_many_kiosks_at_once_on_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_many_kiosks_at_once_on_postgresql(tmp_path):
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    admin_url = make_url(os.environ["SPEEDNET_TEST_POSTGRES_URL"])
-    name = "speednet_rush_" + secrets.token_hex(4)
-    conninfo = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = admin_url.set(drivername="postgresql+psycopg", database=name)
-        run_rush(url.render_as_string(hide_password=False), tmp_path / "instance")
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres(os.environ["SPEEDNET_TEST_POSTGRES_URL"]) as url:
+        run_rush(url, tmp_path / "instance")
