@@ -34,7 +34,6 @@ class Instance:
     scores: np.ndarray           # int32 (n, n)
     must: set[tuple[int, int]]   # must-meet pairs that can still be planned (i < j)
     must_requested: list[tuple[str, str]]
-    must_kept_fixed: set[tuple[str, str]]
     must_static_unkept: list[tuple[str, str, str]]
     previous: dict[tuple[int, int], tuple[int, int]]  # pair -> (round, table) in the old plan
     stability_bonus: int
@@ -115,11 +114,9 @@ def build_instance(attendees: Sequence[Attendee], rounds: int, tables: int, weig
         for other in person.must_meet:
             if other != person.id:
                 requested.add(tuple(sorted((person.id, other))))  # type: ignore[arg-type]
-    kept_fixed: set[tuple[str, str]] = set()
     static_unkept: list[tuple[str, str, str]] = []
     for a_id, b_id in sorted(requested):
         if frozenset((a_id, b_id)) in met:
-            kept_fixed.add((a_id, b_id))
             continue
         if a_id not in index or b_id not in index:
             missing = a_id if a_id not in index else b_id
@@ -143,6 +140,6 @@ def build_instance(attendees: Sequence[Attendee], rounds: int, tables: int, weig
                     prev[(i, j)] = (m.round, m.table)
     return Instance(people=people, rounds=rounds, tables=tables, free_rounds=free_rounds,
                     fixed=tuple(fixed), avail=avail, allowed=allowed, scores=matrix.scores,
-                    must=must, must_requested=sorted(requested), must_kept_fixed=kept_fixed,
+                    must=must, must_requested=sorted(requested),
                     must_static_unkept=static_unkept, previous=prev,
                     stability_bonus=stability_bonus, index=index)

@@ -206,13 +206,12 @@ def _popcount_and(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return total
 
 
-def availability_masks(attendees: Sequence[Attendee], rounds: int | None = None) -> np.ndarray:
+def availability_masks(attendees: Sequence[Attendee]) -> np.ndarray:
     """Rounds each attendee can attend as a bitmask (bit r-1 = round r; all ones when always there).
 
-    Without ``rounds`` the masks cover rounds 1..63, enough to test whether two attendees ever
-    overlap.
+    The masks cover rounds 1..63, enough to test whether two attendees ever overlap.
     """
-    limit = 63 if rounds is None else rounds
+    limit = 63
     full = (1 << limit) - 1
     masks = np.zeros(len(attendees), dtype=np.int64)
     for row, attendee in enumerate(attendees):
@@ -221,6 +220,14 @@ def availability_masks(attendees: Sequence[Attendee], rounds: int | None = None)
         else:
             masks[row] = sum(1 << (r - 1) for r in attendee.available_rounds if 1 <= r <= limit)
     return masks
+
+
+def _codes(values: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Distinct ``values`` sorted, and each value's position among them (a dict lookup, not
+    ``list.index``: one company per attendee would make that quadratic)."""
+    distinct = sorted(set(values))
+    position = {value: k for k, value in enumerate(distinct)}
+    return distinct, np.array([position[value] for value in values], dtype=np.int32)
 
 
 def score_matrix(attendees: Sequence[Attendee], weights: ScoringWeights,
@@ -234,16 +241,13 @@ def score_matrix(attendees: Sequence[Attendee], weights: ScoringWeights,
     offers = _bitmasks([a.offers for a in people], index, words)
     seeks = _bitmasks([a.seeks for a in people], index, words)
 
-    types = sorted({a.partner_type for a in people})
-    type_id = np.array([types.index(a.partner_type) for a in people], dtype=np.int32)
+    types, type_id = _codes([a.partner_type for a in people])
     fit = np.full((len(types), len(types)), float(weights.partner_type_default))
     for x, tx in enumerate(types):
         for y, ty in enumerate(types):
             fit[x, y] = float(weights.partner_type_fit.get(type_fit_key(tx, ty), weights.partner_type_default))
-    regions = sorted({a.region for a in people})
-    region_id = np.array([regions.index(a.region) for a in people], dtype=np.int32)
-    companies = sorted({a.company_key for a in people})
-    company_id = np.array([companies.index(a.company_key) for a in people], dtype=np.int32)
+    _, region_id = _codes([a.region for a in people])
+    _, company_id = _codes([a.company_key for a in people])
     avail = availability_masks(people)
 
     cap = max(0, weights.max_matches_counted)

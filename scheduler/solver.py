@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -154,8 +155,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         if progress is not None:
             progress(Progress(phase, placed, total, score, bound, elapsed()))
 
-    duplicates = sorted({a.id for a in attendees if sum(1 for b in attendees if b.id == a.id) > 1}) \
-        if len({a.id for a in attendees}) != len(attendees) else []
+    duplicates = sorted(ident for ident, count in Counter(a.id for a in attendees).items() if count > 1)
     if duplicates:
         return _empty(rounds, tables, fixed, attendees, "INVALID",
                       f"attendee ids must be unique; repeated: {', '.join(duplicates)}", elapsed())
@@ -179,7 +179,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         result = _finish(inst, request, {}, status, f"nothing to plan: {why}", messages, 0.0,
                          fairness_target(inst) if len(u) else 0, started)
         tell("done", len(inst.free_rounds), len(inst.free_rounds), result.report.total_score,
-         result.report.upper_bound or 0.0)
+             result.report.upper_bound or 0.0)
         return result
 
     tell("selecting", 0, len(inst.free_rounds))
