@@ -25,7 +25,7 @@ from web.api.schemas import (
     VersionOut,
 )
 from web.api.services import (
-    FILE_TYPES,
+    XLSX_TYPE,
     attendee_dicts,
     event_dict,
     file_format,
@@ -116,8 +116,8 @@ def get_attendees(slug: str) -> ResponseReturnValue:
 
 def _attendee_file_body(view):  # type: ignore[no-untyped-def]
     """Document the raw file body (APIFlask's input() only knows structured bodies)."""
-    _annotate(view, body={"type": "string", "format": "binary"}, content_type=list(FILE_TYPES)[:1]
-              + [list(FILE_TYPES)[-1], "multipart/form-data"])
+    _annotate(view, body={"type": "string", "format": "binary"},
+              content_type=["text/csv", XLSX_TYPE, "multipart/form-data"])
     return view
 
 
@@ -147,8 +147,8 @@ def put_attendees(slug: str, query: dict) -> ResponseReturnValue:
         fmt = file_format(request.mimetype)
         data = request.get_data()
     if fmt is None:
-        abort(415, "Send a CSV (text/csv) or XLSX "
-                   f"({FILE_TYPES and list(FILE_TYPES)[-1]}) attendee file.")
+        abort(415, f"Send the attendee file as a text/csv or {XLSX_TYPE} body, or as a .csv or "
+                   ".xlsx file in the multipart field 'file'.")
     try:
         summary, warnings = import_attendee_file(event, data, fmt, query["remove_missing"])
     except AttendeeFileError as exc:
@@ -196,7 +196,8 @@ def start_schedule(slug: str, data: dict) -> ResponseReturnValue:
 def get_job(job_id: str) -> ResponseReturnValue:
     job = db.session.get(Job, job_id[:36])
     if job is None:
-        abort(404, "There is no such job.")
+        abort(404, f"There is no job '{job_id[:36]}'; use the job URL from the Location header "
+                   "of the schedule request that started it.")
     return _job_json(job)
 
 
