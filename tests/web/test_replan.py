@@ -145,7 +145,11 @@ def test_console_replan_job_review_and_publish(world, organiser):
     job_id = job_url.rstrip("/").split("/")[-1]
     job = wait_for_job(job_id, timeout=60)
     assert job.status == "done", job.error
+    progress = organiser.get(f"{job_url}.json")
+    assert progress.status_code == 200 and progress.headers["Cache-Control"] == "no-store"
+    assert progress.get_json()["finished"] and progress.get_json()["kind"] == "replan"
     review = organiser.get(job_url).get_data(as_text=True)
+    assert "job-progress.js" in review and ".json" in review   # live progress, same script as schedules
     assert "Publish version" in review and "Walk In" in review and "not checked in" in review
     # Without the CSRF token nothing is published.
     assert organiser.post(f"{job_url}/publish").status_code == 400

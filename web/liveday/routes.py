@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -126,6 +126,19 @@ def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
                            status=job_status_dict(job), version=version, published=published,
                            diff=diff, kept=kept, from_round=from_round,
                            present={a.ext_id for a in present})
+
+
+@bp.get("/<slug>/live/replan/<job_id>.json")
+@organiser_required
+def replan_job_json(slug: str, job_id: str) -> ResponseReturnValue:
+    """Progress of a re-plan for job-progress.js (same shape as the schedule job's JSON)."""
+    event = get_event_or_404(slug)
+    job = _job_or_404(event, job_id)
+    status = job_status_dict(job)
+    status["version_number"] = job.result_version.number if job.result_version else None
+    response = jsonify(status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | None:  # type: ignore[no-untyped-def]

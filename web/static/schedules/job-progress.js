@@ -1,4 +1,4 @@
-/* Live progress of a schedule computation (speednet). The page works without this script
+/* Live progress of a background job (speednet): schedule computation and event-day re-plan. The page works without this script
    (it offers a Refresh link and a <noscript> meta refresh); with it, the figures update in
    place every second from the job's JSON, and the page reloads once the job has finished so
    the server can show the result links. State lives on the server, so a reload is harmless. */
