@@ -219,7 +219,7 @@ class _Parser:
             if not (_split_list(v[column]) if column == "offers" else v[column]):
                 self.error(row.line, column, "required, but empty")
         if ";" in v.get("id", ""):
-            self.error(row.line, "id", f"an id cannot contain ';' ('{v['id']}')")
+            self.error(row.line, "id", f"an id cannot contain ';' ('{v['id']}'); use '-' or '_' instead")
         email = v.get("email", "")
         if email and not _EMAIL.match(email):
             self.warn(row.line, "email", f"'{email}' does not look like an email address")
