@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,15 +28,20 @@ class BreakSchema(Schema):
     minutes = Integer(required=True, validate=Range(min=1, max=480))
 
 
+SLUG_DOC = {"description": "Short name used in links: lower-case letters, digits, hyphens."}
+TIMEZONE_DOC = {"description": "IANA time zone of the venue, e.g. Europe/Amsterdam."}
+START_DOC = {"description": "Local date and time of round 1 in `timezone`, ISO 8601 without offset, "
+                            "e.g. 2025-06-12T14:00:00."}
+
+
 class EventPatch(Schema):
     """Every field optional: only what is sent changes. Checked like the console form."""
 
     name = String(validate=Length(min=1, max=200))
-    slug = String(metadata={"description": "Short name used in links: lower-case letters, digits, hyphens."})
+    slug = String(metadata=SLUG_DOC)
     venue = String(validate=Length(max=200))
-    timezone = String(metadata={"description": "IANA time zone of the venue, e.g. Europe/Amsterdam."})
-    start = DateTime(metadata={"description": "Local date and time of round 1 in `timezone`, ISO 8601 "
-                                              "without offset, e.g. 2025-06-12T14:00:00."})
+    timezone = String(metadata=TIMEZONE_DOC)
+    start = DateTime(metadata=START_DOC)
     round_minutes = Integer(validate=Range(min=1, max=240))
     changeover_minutes = Integer(validate=Range(min=0, max=120))
     rounds = Integer(validate=Range(min=1, max=100))
@@ -66,11 +70,9 @@ class EventPatch(Schema):
 
 class EventCreate(EventPatch):
     name = String(required=True, validate=Length(min=1, max=200))
-    slug = String(required=True,
-                  metadata={"description": "Short name used in links: lower-case letters, digits, hyphens."})
-    timezone = String(required=True, metadata={"description": "IANA time zone, e.g. Europe/Amsterdam."})
-    start = DateTime(required=True, metadata={"description": "Local date and time of round 1, ISO 8601 "
-                                                             "without offset, e.g. 2025-06-12T14:00:00."})
+    slug = String(required=True, metadata=SLUG_DOC)
+    timezone = String(required=True, metadata=TIMEZONE_DOC)
+    start = DateTime(required=True, metadata=START_DOC)
 
 
 class EventOut(Schema):
