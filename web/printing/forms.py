@@ -17,6 +17,20 @@ class _QueryForm(FlaskForm):
     class Meta:
         csrf = False
 
+    missing_attendee = "Give the id of the attendee to print for."
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        # A bare ?attendee=ID (the walk-in desk's link) means one attendee.
+        attendee, scope = self.attendee, self.scope  # type: ignore[attr-defined]
+        if attendee.data and attendee.data.strip() and not scope.raw_data:
+            scope.data = "one"
+        if not super().validate(extra_validators):
+            return False
+        if scope.data == "one" and not (attendee.data or "").strip():
+            attendee.errors = [*attendee.errors, self.missing_attendee]
+            return False
+        return True
+
 
 def layout_choices() -> list[SelectChoice]:
     return [SelectChoice(name, f"{name}: {layout.description}") for name, layout in LAYOUTS.items()]
@@ -32,17 +46,7 @@ class BadgeForm(_QueryForm):
     ])
     attendee = StringField("Attendee id", validators=[Optional(), Length(max=64)],
                            description="The attendee's id from the attendee file (for one badge).")
-
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        # A bare ?attendee=ID (the walk-in desk's link) means one badge.
-        if self.attendee.data and self.attendee.data.strip() and not self.scope.raw_data:
-            self.scope.data = "one"
-        if not super().validate(extra_validators):
-            return False
-        if self.scope.data == "one" and not (self.attendee.data or "").strip():
-            self.attendee.errors = [*self.attendee.errors, "Give the id of the attendee whose badge to print."]
-            return False
-        return True
+    missing_attendee = "Give the id of the attendee whose badge to print."
 
 
 class AgendaForm(_QueryForm):
@@ -52,13 +56,4 @@ class AgendaForm(_QueryForm):
     ])
     attendee = StringField("Attendee id", validators=[Optional(), Length(max=64)], id="agenda-attendee",
                            description="The attendee's id from the attendee file (for one agenda).")
-
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        if self.attendee.data and self.attendee.data.strip() and not self.scope.raw_data:
-            self.scope.data = "one"
-        if not super().validate(extra_validators):
-            return False
-        if self.scope.data == "one" and not (self.attendee.data or "").strip():
-            self.attendee.errors = [*self.attendee.errors, "Give the id of the attendee whose agenda to print."]
-            return False
-        return True
+    missing_attendee = "Give the id of the attendee whose agenda to print."
