@@ -13,6 +13,7 @@ from badges.layouts import LAYOUTS
 from web.auth.decorators import organiser_required, role_required
 from web.events.models import Event
 from web.events.services import get_event_or_404
+from web.public.services import attendee_for_token
 from web.printing import bp
 from web.printing.forms import AgendaForm, BadgeForm
 from web.printing.services import (
@@ -22,7 +23,6 @@ from web.printing.services import (
     UnknownAttendee,
     attendee_rows,
     badge_rows,
-    find_by_token,
     has_published_schedule,
     print_agendas,
     print_badges,
@@ -141,7 +141,7 @@ def desk_badge(slug: str, ext_id: str) -> ResponseReturnValue:
 @bp.get("/me/<token>/agenda.pdf")
 def personal_agenda(token: str) -> ResponseReturnValue:
     """The attendee's own agenda; the token in the link is the only credential."""
-    attendee = find_by_token(token)
+    attendee = attendee_for_token(token)
     if attendee is None:
         abort(404)
     try:

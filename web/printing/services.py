@@ -202,14 +202,18 @@ def reasons_for(event: Event) -> Callable[[DomainAttendee, DomainAttendee], str]
     return lambda viewer, partner: explain_for(viewer, partner, weights)
 
 
+def _one_agenda(event: Event, row: Attendee, published: PublishedSchedule, buffer: io.BytesIO) -> int:
+    return render_agenda(row.to_domain(), published.attendees, published.schedule, published.event_info,
+                         buffer, qr_payload=row.checkin_code, reasons=reasons_for(event))
+
+
 def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
     """Every attendee's agenda in name order, or one attendee's (``ext_id``)."""
     published = published_schedule(event)
     buffer = io.BytesIO()
     if ext_id:
         row = find_attendee(event, ext_id)
-        pages = render_agenda(row.to_domain(), published.attendees, published.schedule, published.event_info,
-                              buffer, qr_payload=row.checkin_code, reasons=reasons_for(event))
+        pages = _one_agenda(event, row, published, buffer)
         name, count = download_name(event, "agenda", row.ext_id), 1
     else:
         pages = render_agendas(published.attendees, published.schedule, published.event_info, buffer,
@@ -222,34 +226,25 @@ def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
 def print_personal_agenda(attendee: Attendee) -> PrintedDocument:
     """One attendee's agenda for their personal page (QR = their check-in code)."""
     event = attendee.event
-    published = published_schedule(event)
     buffer = io.BytesIO()
-    pages = render_agenda(attendee.to_domain(), published.attendees, published.schedule, published.event_info,
-                          buffer, qr_payload=attendee.checkin_code, reasons=reasons_for(event))
+    pages = _one_agenda(event, attendee, published_schedule(event), buffer)
     buffer.seek(0)
     return PrintedDocument(buffer, download_name(event, "agenda"), pages, 1)
 
 
-def print_table_sheets(event: Event) -> PrintedDocument:
-    """One page per table: who sits there in which round."""
+def _schedule_sheet(event: Event, render, name: str) -> PrintedDocument:  # type: ignore[no-untyped-def]
     published = published_schedule(event)
     buffer = io.BytesIO()
-    pages = render_table_sheets(published.schedule, published.attendees, published.event_info, buffer)
+    pages = render(published.schedule, published.attendees, published.event_info, buffer)
     buffer.seek(0)
-    return PrintedDocument(buffer, download_name(event, "table-sheets"), pages, published.schedule.tables)
+    return PrintedDocument(buffer, download_name(event, name), pages, published.schedule.tables)
+
+
+def print_table_sheets(event: Event) -> PrintedDocument:
+    """One page per table: who sits there in which round."""
+    return _schedule_sheet(event, render_table_sheets, "table-sheets")
 
 
 def print_master_grid(event: Event) -> PrintedDocument:
     """Tables down, rounds across (landscape)."""
-    published = published_schedule(event)
-    buffer = io.BytesIO()
-    pages = render_master_grid(published.schedule, published.attendees, published.event_info, buffer)
-    buffer.seek(0)
-    return PrintedDocument(buffer, download_name(event, "master-grid"), pages, published.schedule.tables)
-
-
-def find_by_token(token: str) -> Attendee | None:
-    """The attendee whose personal-page token this is (exact match), or ``None``."""
-    if not token or len(token) > 64:
-        return None
-    return db.session.scalar(select(Attendee).where(Attendee.token == token))
+    return _schedule_sheet(event, render_master_grid, "master-grid")
