@@ -42,10 +42,7 @@ def _read_attendees(path: str) -> list[Attendee]:
 
 
 def _read_schedule(path: str, attendees: Sequence[Attendee]) -> Schedule:
-    try:
-        from scheduler.schedule_io import read_schedule_csv
-    except ImportError:
-        raise UsageError("this installation cannot read schedule files (scheduler.schedule_io is missing)") from None
+    from scheduler.schedule_io import read_schedule_csv
     if not Path(path).is_file():
         raise UsageError(f"cannot read {path}: no such file")
     try:
