@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from scheduler.domain import Schedule
 from scheduler.replan import replan
@@ -22,7 +23,7 @@ from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.liveday.clock import ClockState, clock_state
-from web.schedules.models import ScheduleVersion
+from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.schedules.services import published_version, store_plan_result, version_schedule
 from web.jobs import JobContext, start_job  # after web.schedules (import order)
 
@@ -177,16 +178,23 @@ def _local_hhmm(event: Event, round_number: int) -> str:
     return event.timetable().round_start(round_number).strftime("%H:%M")
 
 
-def table_list(event: Event, round_number: int | None) -> list[dict[str, str]]:
-    """"Find your table" for one round of the published schedule: everyone seated, by name."""
-    version = _published(event)
+def table_list(event: Event, round_number: int | None,
+               version: ScheduleVersion | None = None) -> list[dict[str, str]]:
+    """"Find your table" for one round of the published schedule: everyone seated, by name.
+
+    Every projector polls this, so it reads only that round's meetings, with both people in
+    the same query."""
+    version = version if version is not None else _published(event)
     if version is None or round_number is None:
         return []
     info = event.event_info()
+    meetings = db.session.scalars(
+        select(ScheduleMeeting)
+        .where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round == round_number)
+        .options(joinedload(ScheduleMeeting.a), joinedload(ScheduleMeeting.b))
+    )
     rows = []
-    for m in version.meetings:
-        if m.round != round_number:
-            continue
+    for m in meetings:
         for person in (m.a, m.b):
             rows.append({"name": person.name, "company": person.company,
                          "table": info.table_label(m.table), "table_number": m.table})
@@ -209,8 +217,9 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     names and companies on the tables)."""
     state = clock_state(event, now)
     shown = state.shown_round
-    published = _published(event) is not None
-    rows = table_list(event, shown)
+    version = _published(event)
+    published = version is not None
+    rows = table_list(event, shown, version)
     next_after = None
     if state.current_round and state.next_round:
         next_after = {"round": state.next_round, "starts": _local_hhmm(event, state.next_round)}
