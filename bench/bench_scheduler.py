@@ -6,7 +6,9 @@ Prints a markdown table. Every case runs in its own subprocess, which reports it
 baseline is usually less fair, so its own bound would be at least as high).
 
     .venv/bin/python bench/bench_scheduler.py                 # 200, 1,000 and 2,000 attendees
-    .venv/bin/python bench/bench_scheduler.py --sizes 200,1000 --no-replan
+    .venv/bin/python bench/bench_scheduler.py --sizes 200,1000 --no-baseline
+
+Re-planning on the day has its own benchmark, ``bench/bench_replan.py``.
 """
 
 from __future__ import annotations
@@ -46,44 +48,14 @@ def worker(kind: str, n: int, rounds: int, tables: int, seed: int, time_limit: f
         from scheduler.solver import PlanRequest, plan
         result = plan(PlanRequest(attendees, rounds, tables, weights, time_limit=time_limit, seed=seed))
         schedule, bound, status = result.schedule, result.report.upper_bound, result.report.status
-    elif kind == "baseline":
+    else:
         from scheduler.baseline import baseline_schedule
         schedule, bound, status = baseline_schedule(attendees, rounds, tables, weights), 0.0, "DONE"
-    else:
-        return _replan_worker(attendees, rounds, tables, seed, weights)
     seconds = time.perf_counter() - started
     sat_out = [len(a.rounds_present(rounds)) - len(schedule.for_attendee(a.id)) for a in attendees]
     return {"seconds": seconds, "score": schedule.total_score, "bound": bound, "status": status,
             "meetings": len(schedule.meetings), "worst": max(sat_out, default=0),
             "violations": len(check_schedule(schedule, attendees)), "peak_mb": _peak_mb()}
-
-
-def _replan_worker(attendees: list, rounds: int, tables: int, seed: int, weights: object) -> dict[str, object]:
-    """Plan, then re-plan from round 3 with 5% no-shows and 1,000 attendees checked in."""
-    import random
-    from dataclasses import replace
-
-    from scheduler.checker import check_schedule
-    from scheduler.replan import replan
-    from scheduler.solver import PlanRequest, plan
-
-    first = plan(PlanRequest(attendees, rounds, tables, weights, time_limit=30, seed=seed)).schedule  # type: ignore[arg-type]
-    rng = random.Random(seed)
-    no_shows = set(rng.sample([a.id for a in attendees], len(attendees) // 20))
-    present = [a for a in attendees if a.id not in no_shows]
-    late = [replace(a, id=f"late-{k}", name=f"Late {k}", company=f"Late arrivals {k}",
-                    available_rounds=frozenset(range(3, rounds + 1)), must_meet=(), avoid=())
-            for k, a in enumerate(rng.sample(present, len(no_shows)))]
-    present += late
-    started = time.perf_counter()
-    result, changes = replan(first, present, 3, weights, time_limit=10, registered=attendees, seed=seed)  # type: ignore[arg-type]
-    seconds = time.perf_counter() - started
-    everyone = present + [a for a in attendees if a.id in no_shows]
-    held = [m for m in first.meetings if m.round < 3]
-    return {"seconds": seconds, "score": result.report.total_score, "bound": result.report.upper_bound,
-            "status": result.report.status, "meetings": result.report.meetings,
-            "worst": result.report.sit_outs_worst, "changes": len(changes), "present": len(present),
-            "violations": len(check_schedule(result.schedule, everyone, held)), "peak_mb": _peak_mb()}
 
 
 def _run(kind: str, n: int, rounds: int, tables: int, seed: int, time_limit: float, timeout: float) -> dict | None:
@@ -105,8 +77,7 @@ def main() -> None:
     parser.add_argument("--baseline-timeout", type=float, default=900.0,
                         help="seconds before a baseline run is given up (shown as '>' that time)")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--no-replan", action="store_true")
-    parser.add_argument("--worker", choices=("ours", "baseline", "replan"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("ours", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tables", type=int, help=argparse.SUPPRESS)
@@ -133,14 +104,6 @@ def main() -> None:
             print(f"| {n:,} | {rounds} | {tables} | {name} | {r['seconds']:.1f} | {r['score']:.0f} | "
                   f"{100 * float(r['score']) / bound:.2f} | {r['meetings']} | {r['worst']} | {r['peak_mb']:.0f} | "
                   f"{r['status']} | {goal if name == 'ours' else ''} |", flush=True)
-    if not args.no_replan:
-        r = _run("replan", 1053, 12, 473, args.seed, 10, 600)
-        assert r is not None and r["violations"] == 0, r
-        print()
-        print("| re-plan | present | rounds left | time (s) | score | % of bound | changes | status | goal |")
-        print("|---|---:|---:|---:|---:|---:|---:|---|---|")
-        print(f"| from round 3 | {r['present']} | 10 | {r['seconds']:.1f} | {r['score']:.0f} | "
-              f"{100 * float(r['score']) / float(r['bound'] or 'nan'):.2f} | {r['changes']} | {r['status']} | <= 10 s |")
 
 
 if __name__ == "__main__":
