@@ -8,6 +8,7 @@ their scores, the must-meet requests and the previous plan used for stability.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -43,14 +44,18 @@ class Instance:
     def n(self) -> int:
         return len(self.people)
 
-    @property
+    @cached_property
     def free_degree(self) -> np.ndarray:
         """Free rounds each attendee can be seated in."""
         return self.avail.sum(axis=1).astype(np.int64)
 
-    @property
+    @cached_property
     def capacity(self) -> np.ndarray:
-        """Most meetings each attendee can have: free rounds, or allowed partners if fewer."""
+        """Most meetings each attendee can have: free rounds, or allowed partners if fewer.
+
+        Cached: ``avail`` and ``allowed`` are final once :func:`build_instance` returns, and
+        summing the n x n ``allowed`` matrix on every ``seats()`` call was measurable at 2,000
+        attendees."""
         return np.minimum(self.free_degree, self.allowed.sum(axis=1))
 
     def seats(self, round_number: int) -> int:

@@ -455,7 +455,7 @@ def repair_fairness(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
             seated[r][x] = seated[r][y] = True
             count[x] += 1
             count[y] += 1
-    capacity = inst.capacity            # a property that sums the allowed matrix: compute it once
+    capacity = inst.capacity
 
     def over(i: int) -> int:
         """Avoidable sit-outs of attendee ``i`` so far."""
