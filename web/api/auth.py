@@ -21,8 +21,8 @@ from __future__ import annotations
 from apiflask import HTTPError, HTTPTokenAuth
 from flask import current_app
 
-from web.auth.models import ROLE_ORGANISER, ROLE_STAFF, User
-from web.auth.services import user_for_api_token
+from web.auth.models import ROLE_ORGANISER, ROLE_STAFF
+from web.auth.services import ApiUser, user_for_api_token
 
 token_auth = HTTPTokenAuth(
     scheme="Bearer",
@@ -36,7 +36,7 @@ API_STAFF_ROLES = [ROLE_STAFF]  # organisers hold the staff role too (see user_r
 
 
 @token_auth.verify_token
-def verify_token(token: str) -> User | None:
+def verify_token(token: str) -> ApiUser | None:
     """The active account owning ``token`` (its ``last_used_at`` is updated), else ``None``."""
     if not token:
         return None
@@ -44,7 +44,7 @@ def verify_token(token: str) -> User | None:
 
 
 @token_auth.get_user_roles
-def user_roles(user: User) -> list[str]:
+def user_roles(user: ApiUser) -> list[str]:
     """Organisers may do everything staff may do, as in the console."""
     if user.role == ROLE_ORGANISER:
         return [ROLE_ORGANISER, ROLE_STAFF]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from scheduler.importer import AttendeeFileError
 from web.api import bp
+from web.api.lookup import event_or_404
 from web.api.auth import API_ORGANISER_ROLES, token_auth
 from web.api.schemas import (
     AttendeeOut,
@@ -45,13 +46,6 @@ def _error(status: int, message: str, **extra: object) -> Response:
     response = jsonify({"message": message, **extra})
     response.status_code = status
     return response
-
-
-def _event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404, f"There is no event with the short name '{slug}'.")
-    return event
 
 
 def _event_json(event: Event) -> dict:
@@ -91,7 +85,7 @@ def create_event(data: dict) -> ResponseReturnValue:
 @bp.output(EventOut)
 @bp.doc(summary="Get an event", responses={404: "Unknown event"})
 def get_event(slug: str) -> ResponseReturnValue:
-    return _event_json(_event(slug))
+    return _event_json(event_or_404(slug))
 
 
 @bp.patch("/events/<slug>")
@@ -101,7 +95,7 @@ def get_event(slug: str) -> ResponseReturnValue:
 @bp.doc(summary="Change an event", description="Only the fields sent change.",
         responses={404: "Unknown event", 422: "Invalid fields"})
 def patch_event(slug: str, data: dict) -> ResponseReturnValue:
-    event = _event(slug)
+    event = event_or_404(slug)
     return _event_json(_save(data, event))
 
 
@@ -111,7 +105,7 @@ def patch_event(slug: str, data: dict) -> ResponseReturnValue:
 @bp.doc(summary="List attendees", description="In badge order, with their check-in state.",
         responses={404: "Unknown event"})
 def get_attendees(slug: str) -> ResponseReturnValue:
-    return attendee_dicts(_event(slug))
+    return attendee_dicts(event_or_404(slug))
 
 
 def _attendee_file_body(view):  # type: ignore[no-untyped-def]
@@ -136,7 +130,7 @@ def _attendee_file_body(view):  # type: ignore[no-untyped-def]
                    422: {"description": "The file has errors; nothing was stored",
                          "content": {"application/json": {"schema": ImportErrorOut}}}})
 def put_attendees(slug: str, query: dict) -> ResponseReturnValue:
-    event = _event(slug)
+    event = event_or_404(slug)
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
@@ -179,7 +173,7 @@ def start_schedule(slug: str, data: dict) -> ResponseReturnValue:
     from web.jobs import JobBusy
     from web.schedules.services import ScheduleError, start_schedule_job
 
-    event = _event(slug)
+    event = event_or_404(slug)
     try:
         job = start_schedule_job(event, time_limit=data.get("time_limit"), seed=data.get("seed", 0))
     except JobBusy as exc:
@@ -211,7 +205,7 @@ def get_job(job_id: str) -> ResponseReturnValue:
 def publish_schedule(slug: str) -> ResponseReturnValue:
     from web.schedules.services import ScheduleError, latest_draft, publish_version
 
-    event = _event(slug)
+    event = event_or_404(slug)
     draft = latest_draft(event)
     if draft is None:
         abort(409, "There is no draft schedule to publish; compute one first.")
@@ -231,7 +225,7 @@ def publish_schedule(slug: str) -> ResponseReturnValue:
 @bp.doc(summary="Download the published schedule",
         responses={404: "Unknown event, or nothing published yet"})
 def get_schedule_csv(slug: str) -> ResponseReturnValue:
-    event = _event(slug)
+    event = event_or_404(slug)
     data = schedule_csv(event)
     if data is None:
         abort(404, "No schedule has been published for this event yet.")

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from functools import lru_cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.auth.models import ROLE_ORGANISER, ROLES, ApiToken, User, hash_token
@@ -108,8 +107,18 @@ def create_api_token(user: User, name: str = "") -> str:
     return plain
 
 
-def user_for_api_token(plain: str) -> User | None:
-    """The active user owning ``plain``, recording the use; ``None`` for unknown tokens.
+@dataclass(frozen=True)
+class ApiUser:
+    """The account behind an API token: what API views need of it (who, for check-ins and
+    publishing; the role, for access), read without loading an ORM row on every request."""
+
+    id: int
+    email: str
+    role: str
+
+
+def user_for_api_token(plain: str) -> ApiUser | None:
+    """The active account owning ``plain``, recording the use; ``None`` for unknown tokens.
 
     ``last_used_at`` is written at most once per :data:`LAST_USED_RESOLUTION`: a kiosk sends
     a request per scan, and a write per request would double the write transactions that the
@@ -117,13 +126,23 @@ def user_for_api_token(plain: str) -> User | None:
     """
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(
-        select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(plain))
-    )
-    if token is None or not token.user.active:
+    found = db.session.execute(_USER_BY_TOKEN_HASH, {"token_hash": hash_token(plain)}).first()
+    if found is None or not found.active:
         return None
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
+    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
+        db.session.execute(_TOKEN_USED, {"token_id": found.token_id, "last_used_at": now})
         db.session.commit()
-    return token.user
+    return ApiUser(found.id, found.email, found.role)
+
+
+# Every API request runs these: built once (see web.checkin.services).
+_tokens, _users = ApiToken.__table__, User.__table__
+_USER_BY_TOKEN_HASH = (
+    select(_users.c.id, _users.c.email, _users.c.role, _users.c.active,
+           _tokens.c.id.label("token_id"), _tokens.c.last_used_at)
+    .join(_tokens, _tokens.c.user_id == _users.c.id)
+    .where(_tokens.c.token_hash == bindparam("token_hash"))
+)
+_TOKEN_USED = (update(_tokens).where(_tokens.c.id == bindparam("token_id"))
+               .values(last_used_at=bindparam("last_used_at")))

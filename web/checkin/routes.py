@@ -31,6 +31,7 @@ from web.checkin.forms import CheckInPersonForm, ConfirmForm, DeviceForm, ScanFo
 from web.checkin.services import (
     CheckInError,
     CheckInResult,
+    Person,
     annul,
     check_in,
     check_in_attendee,
@@ -46,7 +47,6 @@ from web.checkin.services import (
     result_payload,
     search_desk,
 )
-from web.attendees.models import Attendee
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.extensions import db
@@ -61,7 +61,7 @@ def _device() -> str:
     return clean_device(request.cookies.get(DEVICE_COOKIE))[:40]
 
 
-def _print_badge_url(event: Event, attendee: Attendee) -> str | None:
+def _print_badge_url(event: Event, attendee: Person) -> str | None:
     """The printing feature's desk badge download (staff and organisers)."""
     if "printing.desk_badge" not in current_app.view_functions:
         return None
@@ -89,7 +89,7 @@ def _render_kiosk(event: Event, result: CheckInResult | None = None, *, status: 
         "recent": recent_checkins(event), "counts": live_counts(event),
         "person_form": CheckInPersonForm, "new_nonce": new_nonce, "undo_form": ConfirmForm(),
         "result": result, "walk_in": walk_in, "local_time": local_time,
-        "message": result_message(event, result) if result else "",
+        "message": result_message(result) if result else "",
         "print_url": (_print_badge_url(event, result.attendee)
                       if walk_in and result and result.attendee else None),
         "device_form": None if device else DeviceForm(formdata=None),
@@ -145,7 +145,7 @@ def scan_json(slug: str) -> ResponseReturnValue:
                               device=device, staff_user=current_user)
     except CheckInError as exc:
         return jsonify(status="error", message=str(exc)), 409
-    payload = result_payload(event, result)
+    payload = result_payload(result)
     if result.checkin is not None and result.checkin.annulled_at is None:
         payload["annul_url"] = url_for("checkin.annul_checkin", slug=event.slug,
                                        checkin_id=result.checkin.id)

@@ -10,9 +10,9 @@ check-in is only ever decided by the database's unique constraints:
 * at most one non-annulled check-in per attendee (partial unique index): two kiosks scanning
   the same person at the same moment make one row, and the loser answers "already".
 
-:func:`check_in` inserts inside a savepoint; on ``IntegrityError`` it rolls back and reads
-again in a fresh transaction, which then sees the row that won. No Python locks are involved,
-so this holds across gunicorn workers and on SQLite and PostgreSQL alike.
+:func:`check_in` inserts with ``ON CONFLICT DO NOTHING``; when a rule refuses the row it reads
+again after its commit, which then sees the row that won. No Python locks are involved, so this
+holds across gunicorn workers and on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -34,12 +36,14 @@ from scheduler.importer import RowError
 from web.attendees.models import Attendee
 from web.attendees.services import save_attendee, search_attendees, validate_row
 from web.auth.models import User
+from web.auth.services import ApiUser
 from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.types import utcnow
 
 Status = Literal["welcome", "already", "unknown"]
+Staff = User | ApiUser  # who scanned: a signed-in kiosk user, or an API token's account
 
 # Check-in codes are ``secrets.token_urlsafe(24)`` (32 characters); anything else cannot be one.
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -55,6 +59,42 @@ class CheckInError(ValueError):
 
 
 # --------------------------------------------------------------------------- results
+#
+# A scan is answered from plain values read with a few Core statements, not from ORM rows: at
+# the door every millisecond of server time per scan is queueing time for the next person, and
+# ORM rows would be expired by the commit and reloaded one attribute at a time.
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a check-in is for, as kiosks and the API show them."""
+
+    id: int
+    ext_id: str
+    name: str
+    company: str
+    badge_number: int
+
+    @classmethod
+    def of(cls, attendee: Attendee) -> "Person":
+        return cls(attendee.id, attendee.ext_id, attendee.name, attendee.company,
+                   attendee.badge_number)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored check-in as kiosks and the API show it: ``local_time`` is HH:MM in the event's
+    time zone, ``staff`` and ``annulled_by`` are the accounts' e-mail addresses."""
+
+    id: int
+    attendee_id: int
+    attendee_name: str
+    created_at: dt.datetime
+    local_time: str
+    device: str
+    staff: str | None
+    annulled_at: dt.datetime | None = None
+    annulled_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,12 +110,12 @@ class FirstMeeting:
 
 @dataclass(frozen=True)
 class CheckInResult:
-    """The answer a kiosk shows. ``checkin`` is the new row (welcome) or the first one
-    (already); ``replayed`` is true when a resent request found its own earlier row."""
+    """The answer a kiosk shows. ``checkin`` is the new check-in (welcome) or the first one
+    (already); ``replayed`` is true when a resent request found its own earlier check-in."""
 
     status: Status
-    attendee: Attendee | None
-    checkin: CheckIn | None
+    attendee: Person | None
+    checkin: Entry | None
     first_meeting: FirstMeeting | None = None
     replayed: bool = False
 
@@ -85,38 +125,41 @@ UNKNOWN = CheckInResult("unknown", None, None, None)
 
 def local_time(event: Event, instant: dt.datetime) -> dt.datetime:
     """An aware instant as the event's local wall-clock time (naive)."""
-    return instant.astimezone(zoneinfo.ZoneInfo(event.timezone)).replace(tzinfo=None)
+    return _local(event.timezone, instant)
 
 
-def result_message(event: Event, result: CheckInResult) -> str:
+def _local(zone: str, instant: dt.datetime) -> dt.datetime:
+    return instant.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def result_message(result: CheckInResult) -> str:
     """The sentence the kiosk shows in large type."""
     if result.status == "unknown" or result.attendee is None:
         return "Unknown code"
     name = result.attendee.name
     if result.status == "already" and result.checkin is not None:
-        when = local_time(event, result.checkin.created_at).strftime("%H:%M")
         where = f" ({result.checkin.device})" if result.checkin.device else ""
-        return f"{name} already checked in at {when}{where}"
+        return f"{name} already checked in at {result.checkin.local_time}{where}"
     meeting = result.first_meeting
     if meeting is None:
         return f"Welcome, {name}"
     return f"Welcome, {name}: first meeting at table {meeting.table_label}, {meeting.start:%H:%M}"
 
 
-def result_payload(event: Event, result: CheckInResult) -> dict[str, Any]:
+def result_payload(result: CheckInResult) -> dict[str, Any]:
     """JSON-ready form of a result (the API schema and the kiosk script read this)."""
     attendee = result.attendee
     checkin = result.checkin
     meeting = result.first_meeting
     return {
         "status": result.status,
-        "message": result_message(event, result),
+        "message": result_message(result),
         "replayed": result.replayed,
         "attendee": None if attendee is None else {
             "id": attendee.id, "ext_id": attendee.ext_id, "name": attendee.name,
             "company": attendee.company, "badge_number": attendee.badge_number,
         },
-        "checkin": None if checkin is None else checkin_payload(event, checkin),
+        "checkin": None if checkin is None else checkin_payload(checkin),
         "first_meeting": None if meeting is None else {
             "round": meeting.round, "table": meeting.table, "table_label": meeting.table_label,
             "start": meeting.start.isoformat(timespec="minutes"),
@@ -125,21 +168,53 @@ def result_payload(event: Event, result: CheckInResult) -> dict[str, Any]:
     }
 
 
-def checkin_payload(event: Event, checkin: CheckIn) -> dict[str, Any]:
+def checkin_payload(checkin: Entry) -> dict[str, Any]:
     return {
         "id": checkin.id,
         "attendee_id": checkin.attendee_id,
-        "attendee_name": checkin.attendee.name,
+        "attendee_name": checkin.attendee_name,
         "checked_in_at": checkin.created_at,
-        "local_time": local_time(event, checkin.created_at).strftime("%H:%M"),
+        "local_time": checkin.local_time,
         "device": checkin.device,
-        "staff": checkin.staff_user.email if checkin.staff_user else None,
+        "staff": checkin.staff,
         "annulled_at": checkin.annulled_at,
-        "annulled_by": checkin.annulled_by.email if checkin.annulled_by else None,
+        "annulled_by": checkin.annulled_by,
     }
 
 
 # --------------------------------------------------------------------------- lookups
+
+# The statements of a scan, built once with named parameters: building a statement costs more
+# than running it on an indexed lookup.
+_attendees = Attendee.__table__
+_checkins = CheckIn.__table__
+_staff = User.__table__.alias("staff")
+_annulled_by = User.__table__.alias("annulled_by")
+
+_PERSON_BY_CODE = (
+    select(_attendees.c.id, _attendees.c.ext_id, _attendees.c.name, _attendees.c.company,
+           _attendees.c.badge_number, _attendees.c.checkin_code)
+    .where(_attendees.c.event_id == bindparam("event_id"),
+           _attendees.c.checkin_code == bindparam("code"))
+)
+_ENTRIES = (
+    select(_checkins.c.id, _checkins.c.attendee_id, _attendees.c.name, _checkins.c.created_at,
+           _checkins.c.device, _staff.c.email.label("staff"), _checkins.c.annulled_at,
+           _annulled_by.c.email.label("annulled_by"))
+    .select_from(_checkins.join(_attendees, _attendees.c.id == _checkins.c.attendee_id)
+                 .outerjoin(_staff, _staff.c.id == _checkins.c.staff_user_id)
+                 .outerjoin(_annulled_by, _annulled_by.c.id == _checkins.c.annulled_by_id))
+    .where(_checkins.c.event_id == bindparam("event_id"))
+    .order_by(_checkins.c.created_at, _checkins.c.id)
+)
+_ENTRY_BY_NONCE = _ENTRIES.where(_checkins.c.nonce == bindparam("nonce"))
+_ACTIVE_ENTRY = _ENTRIES.where(_checkins.c.attendee_id == bindparam("attendee_id"),
+                               _checkins.c.annulled_at.is_(None))
+_INSERT_CHECKIN = {
+    # ON CONFLICT DO NOTHING without a target: any unique rule refusing the row counts.
+    dialect: insert(_checkins).on_conflict_do_nothing().returning(_checkins.c.id)
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
 
 
 def normalise_code(raw: str | None) -> str:
@@ -147,32 +222,51 @@ def normalise_code(raw: str | None) -> str:
     return (raw or "").strip()
 
 
-def attendee_for_code(event: Event, raw: str | None) -> Attendee | None:
+def person_for_code(event: Event, raw: str | None) -> Person | None:
     """The attendee of ``event`` whose badge carries ``raw``; ``None`` for anything else
     (malformed, altered, another event's code)."""
     code = normalise_code(raw)
     if not CODE_RE.match(code):
         return None
-    attendee = db.session.scalar(
-        select(Attendee).where(Attendee.event_id == event.id, Attendee.checkin_code == code)
-    )
+    row = db.session.execute(_PERSON_BY_CODE, {"event_id": event.id, "code": code}).first()
     # The index lookup already matched; compare again in constant time so a collation or
     # driver quirk (case folding, trailing spaces) can never let an altered code through.
-    if attendee is None or not hmac.compare_digest(attendee.checkin_code.encode(), code.encode()):
+    if row is None or not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
         return None
-    return attendee
+    return Person(row.id, row.ext_id, row.name, row.company, row.badge_number)
 
 
-def active_checkin(attendee: Attendee) -> CheckIn | None:
-    return db.session.scalar(
-        select(CheckIn).where(CheckIn.attendee_id == attendee.id, CheckIn.annulled_at.is_(None))
-    )
+@dataclass(frozen=True)
+class _EventKey:
+    """What a scan needs of the event once its transaction is committed: ORM rows are expired
+    by the commit, and reloading one would cost a round trip per scan."""
+
+    id: int
+    timezone: str
+
+    @classmethod
+    def of(cls, event: Event) -> "_EventKey":
+        return cls(event.id, event.timezone)
 
 
-def _by_nonce(event: Event, nonce: str) -> CheckIn | None:
-    return db.session.scalar(
-        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.nonce == nonce)
-    )
+def _entries(event: _EventKey, statement: Any, **params: Any) -> list[Entry]:
+    """Check-ins found by one of the ``_ENTR*`` statements, oldest first."""
+    return [
+        Entry(row.id, row.attendee_id, row.name, row.created_at,
+              _local(event.timezone, row.created_at).strftime("%H:%M"), row.device, row.staff,
+              row.annulled_at, row.annulled_by)
+        for row in db.session.execute(statement, {"event_id": event.id, **params})
+    ]
+
+
+def _entry_by_nonce(event: _EventKey, nonce: str) -> Entry | None:
+    found = _entries(event, _ENTRY_BY_NONCE, nonce=nonce)
+    return found[0] if found else None
+
+
+def _active_entry(event: _EventKey, attendee_id: int) -> Entry | None:
+    found = _entries(event, _ACTIVE_ENTRY, attendee_id=attendee_id)
+    return found[0] if found else None
 
 
 def valid_nonce(nonce: str | None) -> str:
@@ -191,44 +285,30 @@ def clean_device(device: str | None) -> str:
     return " ".join((device or "").split())[:DEVICE_MAX]
 
 
-def first_meeting(event: Event, attendee: Attendee, now: dt.datetime | None = None
+def first_meeting(event: Event, attendee_id: int, now: dt.datetime | None = None
                   ) -> FirstMeeting | None:
     """The attendee's first meeting that has not ended yet in the published schedule, or
     ``None`` (nothing published, no meetings left)."""
-    from web.schedules.models import ScheduleMeeting
-    from web.schedules.services import published_version
+    from web.schedules.services import published_meetings_of
 
-    version = published_version(event)
-    if version is None:
-        return None
-    # Only this person's meetings: a kiosk answers in milliseconds, so the whole schedule
-    # (schedules.services.version_schedule) is not loaded for one scan.
-    meetings = db.session.scalars(
-        select(ScheduleMeeting)
-        .where(ScheduleMeeting.version_id == version.id,
-               or_(ScheduleMeeting.a_id == attendee.id, ScheduleMeeting.b_id == attendee.id))
-        .options(joinedload(ScheduleMeeting.a), joinedload(ScheduleMeeting.b))
-        .order_by(ScheduleMeeting.round)
-    )
     timetable = event.timetable()
-    info = event.event_info()
     now_local = local_time(event, now or utcnow())
-    for meeting in meetings:
-        if not 1 <= meeting.round <= timetable.rounds:
-            continue
-        if timetable.round_end(meeting.round) <= now_local:
-            continue
-        partner = meeting.b if meeting.a_id == attendee.id else meeting.a
-        return FirstMeeting(meeting.round, meeting.table, info.table_label(meeting.table),
-                            timetable.round_start(meeting.round), partner.name)
-    return None
+    open_rounds = [r for r in range(1, timetable.rounds + 1) if timetable.round_end(r) > now_local]
+    if not open_rounds:
+        return None
+    found = published_meetings_of(event.id, attendee_id, from_round=open_rounds[0])
+    if not found or found[0].round > timetable.rounds:
+        return None
+    meeting = found[0]
+    return FirstMeeting(meeting.round, meeting.table, event.event_info().table_label(meeting.table),
+                        timetable.round_start(meeting.round), meeting.partner_name)
 
 
 # --------------------------------------------------------------------------- check in / annul
 
 
 def check_in(event: Event, code: str | None, *, nonce: str, device: str = "",
-             staff_user: User | None = None, now: dt.datetime | None = None) -> CheckInResult:
+             staff_user: Staff | None = None, now: dt.datetime | None = None) -> CheckInResult:
     """Check in the attendee whose badge carries ``code``.
 
     ``welcome``: a new check-in was recorded (or this ``nonce`` already recorded it: the same
@@ -238,68 +318,66 @@ def check_in(event: Event, code: str | None, *, nonce: str, device: str = "",
     that was used for somebody else.
     """
     nonce = valid_nonce(nonce)
-    replay = _by_nonce(event, nonce)
-    if replay is not None:
-        # A resent request: answer as the first time, even if the code was mangled since.
-        attendee = attendee_for_code(event, code)
-        if attendee is not None and attendee.id != replay.attendee_id:
-            raise CheckInError("this nonce was already used for another attendee")
-        return _replayed(event, replay, now)
-    attendee = attendee_for_code(event, code)
-    if attendee is None:
-        return UNKNOWN
-    return _record(event, attendee, nonce=nonce, device=clean_device(device),
-                   staff_user=staff_user, now=now, replay_checked=True)
+    person = person_for_code(event, code)
+    if person is None:
+        # A resent request whose code was mangled since still gets its first answer.
+        replay = _entry_by_nonce(_EventKey.of(event), nonce)
+        if replay is None:
+            return UNKNOWN
+        person = Person.of(db.session.get_one(Attendee, replay.attendee_id))
+    return _record(event, person, nonce=nonce, device=clean_device(device),
+                   staff_user=staff_user, now=now)
 
 
 def check_in_attendee(event: Event, attendee: Attendee, *, nonce: str, device: str = "",
-                      staff_user: User | None = None, now: dt.datetime | None = None
+                      staff_user: Staff | None = None, now: dt.datetime | None = None
                       ) -> CheckInResult:
     """Check in a known attendee (found by name at the desk, or a walk-in); see
     :func:`check_in` for the answers."""
     if attendee.event_id != event.id:
         raise CheckInError("attendee belongs to another event")
-    return _record(event, attendee, nonce=valid_nonce(nonce), device=clean_device(device),
-                   staff_user=staff_user, now=now, replay_checked=False)
+    return _record(event, Person.of(attendee), nonce=valid_nonce(nonce),
+                   device=clean_device(device), staff_user=staff_user, now=now)
 
 
-def _record(event: Event, attendee: Attendee, *, nonce: str, device: str, staff_user: User | None,
-            now: dt.datetime | None, replay_checked: bool) -> CheckInResult:
-    """Insert the check-in, or answer with the one that exists. ``replay_checked``: the caller
-    has just looked the nonce up, so the first attempt need not ask again."""
-    attendee_id = attendee.id
+def _record(event: Event, person: Person, *, nonce: str, device: str, staff_user: Staff | None,
+            now: dt.datetime | None) -> CheckInResult:
+    """Insert the check-in, or answer with the one that exists.
+
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` lets the database decide: a row comes
+    back, or one of the unique rules (nonce per event, one active check-in per attendee)
+    refused it. Two kiosks racing for one person make exactly one row, and no savepoint or
+    failed transaction is needed to find out who won. Everything is read before the insert,
+    so SQLite's write lock is held from the insert to the commit only.
+    """
+    key = _EventKey.of(event)
+    meeting = first_meeting(event, person.id, now)
     staff_id = staff_user.id if staff_user is not None else None
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt or not replay_checked:
-            replay = _by_nonce(event, nonce)
-            if replay is not None:
-                if replay.attendee_id != attendee_id:
-                    raise CheckInError("this nonce was already used for another attendee")
-                return _replayed(event, replay, now)
-        attendee = db.session.get(Attendee, attendee_id)
-        meeting = first_meeting(event, attendee, now)  # read before the commit expires the rows
-        existing = active_checkin(attendee)
+    staff_email = staff_user.email if staff_user is not None else None
+    insert = _INSERT_CHECKIN[db.engine.dialect.name]
+    for _ in range(MAX_ATTEMPTS):
+        created_at = utcnow()
+        new_id = db.session.execute(insert, {
+            "event_id": key.id, "attendee_id": person.id, "nonce": nonce, "device": device,
+            "staff_user_id": staff_id, "created_at": created_at,
+        }).scalar()
+        db.session.commit()
+        if new_id is not None:
+            entry = Entry(new_id, person.id, person.name, created_at,
+                          _local(key.timezone, created_at).strftime("%H:%M"), device, staff_email)
+            return CheckInResult("welcome", person, entry, meeting)
+        # Refused: either this nonce was used before (a resent request, or a client bug) or
+        # the person is already in. The row that refused ours is committed: these reads see it.
+        replay = _entry_by_nonce(key, nonce)
+        if replay is not None:
+            if replay.attendee_id != person.id:
+                raise CheckInError("this nonce was already used for another attendee")
+            return CheckInResult("welcome", person, replay, meeting, replayed=True)
+        existing = _active_entry(key, person.id)
         if existing is not None:
-            return CheckInResult("already", attendee, existing, meeting)
-        row = CheckIn(event_id=event.id, attendee_id=attendee_id, nonce=nonce, device=device,
-                      staff_user_id=staff_id, created_at=utcnow())
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-            db.session.commit()
-        except IntegrityError:
-            # Another kiosk (or this request's twin) won the race. Start a fresh transaction
-            # so the next read sees the row that was committed in the meantime.
-            db.session.rollback()
-            continue
-        return CheckInResult("welcome", attendee, row, meeting)
+            return CheckInResult("already", person, existing, meeting)
+        # The check-in that refused ours was undone a moment ago: try again.
     raise CheckInError("the check-in could not be recorded; try again")
-
-
-def _replayed(event: Event, checkin: CheckIn, now: dt.datetime | None) -> CheckInResult:
-    attendee = checkin.attendee
-    return CheckInResult("welcome", attendee, checkin, first_meeting(event, attendee, now),
-                         replayed=True)
 
 
 def annul(checkin: CheckIn, by: User | None) -> CheckIn:
@@ -346,14 +424,9 @@ def live_counts(event: Event) -> LiveCounts:
     return LiveCounts(checked_in, expected)
 
 
-def list_checkins(event: Event) -> list[CheckIn]:
+def list_checkins(event: Event) -> list[Entry]:
     """Every check-in of the event, annulled ones included, oldest first."""
-    return list(db.session.scalars(
-        select(CheckIn).where(CheckIn.event_id == event.id)
-        .options(joinedload(CheckIn.attendee), joinedload(CheckIn.staff_user),
-                 joinedload(CheckIn.annulled_by))
-        .order_by(CheckIn.created_at, CheckIn.id)
-    ))
+    return _entries(_EventKey.of(event), _ENTRIES)
 
 
 def recent_checkins(event: Event, limit: int = 8) -> list[CheckIn]:
@@ -415,7 +488,7 @@ def walk_in_id(event: Event) -> str:
 
 
 def register_walk_in(event: Event, cells: dict[str, str], *, nonce: str, device: str = "",
-                     staff_user: User | None = None, now: dt.datetime | None = None
+                     staff_user: Staff | None = None, now: dt.datetime | None = None
                      ) -> WalkInResult:
     """Create an attendee typed in at the desk (held to the importer's rules, source
     ``walk-in``) and check them in. Submitting the same form twice (same ``nonce``) returns
@@ -424,9 +497,11 @@ def register_walk_in(event: Event, cells: dict[str, str], *, nonce: str, device:
     Raises :class:`web.attendees.services.AttendeeRowInvalid` when the row is not valid.
     """
     nonce = valid_nonce(nonce)
-    replay = _by_nonce(event, nonce)
+    replay = _entry_by_nonce(_EventKey.of(event), nonce)
     if replay is not None:
-        return WalkInResult(replay.attendee, _replayed(event, replay, now), [])
+        row = db.session.get_one(Attendee, replay.attendee_id)
+        return WalkInResult(row, _record(event, Person.of(row), nonce=nonce, device=clean_device(device),
+                                         staff_user=staff_user, now=now), [])
     cells = {key: (value or "").strip() for key, value in cells.items()}
     cells["id"] = walk_in_id(event)
     attendee, warnings = validate_row(event, cells)

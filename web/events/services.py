@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from flask import abort
+from sqlalchemy import bindparam, func, select
 
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
@@ -195,8 +196,19 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
     return data
 
 
+# Every kiosk scan and projector poll starts here: built once (see web.checkin.services).
+_EVENT_BY_SLUG = select(Event).where(Event.slug == bindparam("slug"))
+
+
+def find_event(slug: str) -> Event | None:
+    return db.session.scalar(_EVENT_BY_SLUG, {"slug": slug})
+
+
 def get_event_or_404(slug: str) -> Event:
-    return db.first_or_404(select(Event).where(Event.slug == slug))
+    event = find_event(slug)
+    if event is None:
+        abort(404)
+    return event
 
 
 def list_events() -> list[Event]:

@@ -12,12 +12,11 @@ from apiflask.fields import Integer
 from apiflask.validators import Range
 from flask import url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
+from web.api.lookup import event_or_404
 from web.api.auth import API_ORGANISER_ROLES, token_auth
 from web.api.schemas import JobOut
-from web.events.models import Event
-from web.extensions import csrf, db
+from web.extensions import csrf
 from web.liveday.services import ReplanError, start_replan
 from web.jobs.models import Job
 from web.jobs import JobBusy, job_status_dict  # after web.schedules (import order)
@@ -37,13 +36,6 @@ class ReplanJobOut(JobOut):
     from_round = Integer(metadata={"description": "First round the re-plan changes."})
 
 
-def _event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404, message="no such event")
-    return event
-
-
 def job_payload(job: Job) -> dict:
     """The job as the schedule job answers it (``GET /api/v1/jobs/<id>`` follows it)."""
     data = job_status_dict(job)
@@ -61,7 +53,7 @@ def job_payload(job: Job) -> dict:
                        422: "No published schedule, nobody checked in, or the round has started."})
 def start(slug: str, json_data: dict) -> ResponseReturnValue:
     """Re-plan the remaining rounds for the attendees checked in"""
-    event = _event(slug)
+    event = event_or_404(slug)
     try:
         job = start_replan(event, json_data.get("from_round"), utcnow())
     except ReplanError as exc:

@@ -7,24 +7,15 @@ the page renders one page of the table list and refreshes itself to the next.
 
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, render_template, request
+from flask import Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from web.events.models import Event
-from web.extensions import db
+from web.events.services import get_event_or_404
 from web.liveday import display_bp
 from web.liveday.services import DISPLAY_PAGE_SIZE, display_page, display_state, format_seconds
 from web.types import utcnow
 
 REFRESH_SECONDS = 15
-
-
-def _event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    return event
 
 
 def _no_index(response: Response) -> Response:
@@ -35,7 +26,7 @@ def _no_index(response: Response) -> Response:
 
 @display_bp.get("/<slug>")
 def display(slug: str) -> ResponseReturnValue:
-    event = _event(slug)
+    event = get_event_or_404(slug)
     state = display_state(event, utcnow())
     page = request.args.get("page", default=1, type=int) or 1
     rows, page, pages = display_page(state["tables"], page)
@@ -49,4 +40,4 @@ def display(slug: str) -> ResponseReturnValue:
 
 @display_bp.get("/<slug>/state.json")
 def state_json(slug: str) -> ResponseReturnValue:
-    return _no_index(jsonify(display_state(_event(slug), utcnow())))
+    return _no_index(jsonify(display_state(get_event_or_404(slug), utcnow())))

@@ -15,7 +15,6 @@ Times carry the event's TZID with a VTIMEZONE block.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import zoneinfo
 from dataclasses import dataclass

@@ -16,7 +16,7 @@ from scheduler.domain import Attendee as DomainAttendee
 from scheduler.scoring import explain_for
 from web.attendees.convert import format_rounds
 from web.attendees.models import Attendee
-from web.attendees.services import AttendeeRowInvalid, next_badge_number, save_attendee, validate_row
+from web.attendees.services import save_attendee, validate_row
 from web.events.models import Event
 from web.extensions import db
 

@@ -76,6 +76,10 @@ class ScheduleMeeting(db.Model):
     __table_args__ = (
         UniqueConstraint("version_id", "round", "table"),
         CheckConstraint("a_id <> b_id", name="distinct_attendees"),
+        # One person's meetings in one version (kiosk welcome, /me "now and next"): without
+        # these the database walks every meeting of the version for each scan.
+        Index("ix_schedule_meetings_a_version_round", "a_id", "version_id", "round"),
+        Index("ix_schedule_meetings_b_version_round", "b_id", "version_id", "round"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,8 +88,8 @@ class ScheduleMeeting(db.Model):
     )
     round: Mapped[int]
     table: Mapped[int]
-    a_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"), index=True)
-    b_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"), index=True)
+    a_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"))
+    b_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"))
     score: Mapped[float] = mapped_column(default=0.0)
     reason: Mapped[str] = mapped_column(Text, default="")
 

@@ -9,13 +9,14 @@ version into ``scheduler.domain`` objects whose meeting ids are the attendees' `
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, union_all, update
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Meeting, Schedule
@@ -191,6 +192,53 @@ def publish_version(version: ScheduleVersion, user: Any = None) -> ScheduleVersi
 def published_version(event: Event) -> ScheduleVersion | None:
     return db.session.scalar(select(ScheduleVersion).where(
         ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published"))
+
+
+@dataclass(frozen=True)
+class PersonalMeeting:
+    """One of an attendee's meetings in the published schedule, partner resolved."""
+
+    round: int
+    table: int
+    partner_name: str
+    partner_company: str
+
+
+def published_meetings_of(event_id: int, attendee_id: int, *, from_round: int = 1
+                          ) -> list[PersonalMeeting]:
+    """One attendee's meetings in the event's published schedule from ``from_round`` on, by
+    round, in one query.
+
+    A kiosk scan and a phone refreshing ``/me`` each need a handful of rows; loading the whole
+    version (thousands of meetings) for them would cost more than the rest of the request.
+    """
+    rows = db.session.execute(_personal_meetings_query(), {
+        "event_id": event_id, "attendee_id": attendee_id, "from_round": from_round})
+    return [PersonalMeeting(*row) for row in rows]
+
+
+@functools.cache
+def _personal_meetings_query() -> Any:
+    """Built once: constructing this statement costs more than running it."""
+    # Plain tables, not entities: rows come back as tuples without the ORM's per-row work.
+    # Two halves (attendee on side a, then on side b) so each uses its own index
+    # (ix_schedule_meetings_{a,b}_version_round); an OR would make the database walk the
+    # whole version.
+    partner_table = Attendee.__table__.alias("partner")
+    partner, meeting, version = partner_table.c, ScheduleMeeting.__table__.c, ScheduleVersion.__table__.c
+
+    def side(me: Any, other: Any) -> Any:
+        return (
+            select(meeting.round, meeting.table, partner.name, partner.company)
+            .select_from(ScheduleMeeting.__table__
+                         .join(ScheduleVersion.__table__, version.id == meeting.version_id)
+                         .join(partner_table, partner.id == other))
+            .where(version.event_id == bindparam("event_id"), version.status == "published",
+                   me == bindparam("attendee_id"), meeting.round >= bindparam("from_round"))
+        )
+
+    return union_all(side(meeting.a_id, meeting.b_id), side(meeting.b_id, meeting.a_id)
+                     ).order_by(meeting.round)
 
 
 def latest_draft(event: Event) -> ScheduleVersion | None:

@@ -1,0 +1,16 @@
+"""URL lookups shared by every API blueprint (events, check-in, event day): the row a URL names,
+or the API's JSON 404."""
+
+from __future__ import annotations
+
+from apiflask import abort
+
+from web.events.models import Event
+from web.events.services import find_event
+
+
+def event_or_404(slug: str) -> Event:
+    event = find_event(slug)
+    if event is None:
+        abort(404, message=f"There is no event with the short name '{slug}'.")
+    return event
