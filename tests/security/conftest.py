@@ -23,7 +23,7 @@ from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, IsolatedC
 from web import create_app
 from web.attendees.models import Attendee
 from web.events.models import Event
-from web.auth.services import create_api_token, create_user, find_user
+from web.auth.services import create_api_token, create_user
 from web.extensions import db
 
 XSS_SCRIPT = "<script>alert(1)</script>"

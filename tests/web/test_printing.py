@@ -18,7 +18,6 @@ from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 
-from tests.web.conftest import csrf_token
 
 SMITH = "<b>Smith & Sons</b>"
 

@@ -21,7 +21,6 @@ from web.liveday.services import (
     kept_share,
     replan_preview,
     run_replan,
-    start_replan,
 )
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import plan_event, publish_version, published_version, version_schedule
