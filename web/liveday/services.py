@@ -24,7 +24,12 @@ from web.events.models import Event
 from web.extensions import db
 from web.liveday.clock import ClockState, clock_state
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
-from web.schedules.services import published_version, store_plan_result, version_schedule
+from web.schedules.services import (
+    published_meetings_of,
+    published_version,
+    store_plan_result,
+    version_schedule,
+)
 from web.jobs import JobContext, start_job  # after web.schedules (import order)
 
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people
@@ -284,7 +289,7 @@ def now_and_next(event: Event, attendee: Attendee, now: dt.datetime) -> NowAndNe
         return None
     info = event.event_info()
     timetable = event.timetable()
-    mine = {m.round: m for m in version.meetings if attendee.id in (m.a_id, m.b_id)}
+    mine = {m.round: m for m in published_meetings_of(event.id, attendee.id)}
 
     def slot(round_number: int) -> Slot:
         meeting = mine.get(round_number)
@@ -292,8 +297,7 @@ def now_and_next(event: Event, attendee: Attendee, now: dt.datetime) -> NowAndNe
         end = timetable.round_end(round_number).strftime("%H:%M")
         if meeting is None:
             return Slot(round_number, start, end, None)
-        partner = meeting.b if meeting.a_id == attendee.id else meeting.a
-        return Slot(round_number, start, end, partner.name, partner.company,
+        return Slot(round_number, start, end, meeting.partner_name, meeting.partner_company,
                     info.table_label(meeting.table))
 
     current = slot(state.current_round) if state.current_round else None
