@@ -5,9 +5,9 @@
   staff account and its API token) without any server running.
 * :class:`Server` starts ``gunicorn -k gthread`` on 127.0.0.1 on a free port in its own process
   group, waits for ``/healthz``, and can be stopped gently or killed with SIGKILL.
-* :func:`drive_checkins` posts ``POST /api/v1/events/<slug>/checkins`` from many threads (one
-  keep-alive ``requests.Session`` each), with repeated scans and nonce replays, and records
-  what the server acknowledged and how long each request took.
+* :func:`drive_checkins` posts ``POST /api/v1/events/<slug>/checkins`` from many kiosk threads
+  (one :class:`Kiosk` connection each), back to back or at a fixed pace, with repeated scans
+  and nonce replays, and records what the server acknowledged and how long each request took.
 * :func:`stored_checkins` reads what the database holds, straight from SQL.
 * :func:`scratch_postgres` creates (and drops) a database of its own on a PostgreSQL server.
 """
@@ -15,6 +15,9 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
+import itertools
+import json
 import os
 import queue
 import random
@@ -27,7 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -35,6 +38,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "load-test"
 STAFF_EMAIL = "kiosk@example.com"
+ROUNDS = 8
 
 
 def free_port() -> int:
@@ -52,6 +56,13 @@ class Seeded:
     codes: list[str]
 
 
+def _round_pairs(ids: list[int], round_number: int) -> list[tuple[int, int]]:
+    """Round ``round_number`` of a round-robin (circle method): everyone meets somebody new."""
+    ring = ids[:1] + ids[1:][round_number:] + ids[1:][:round_number] if len(ids) > 1 else ids
+    half = len(ring) // 2
+    return list(zip(ring[:half], reversed(ring[half:2 * half])))
+
+
 def seed(database_url: str, instance: Path, n: int) -> Seeded:
     """Migrate ``database_url`` and store one event with ``n`` attendees and a staff API token."""
     import datetime as dt
@@ -61,12 +72,17 @@ def seed(database_url: str, instance: Path, n: int) -> Seeded:
     from web.auth.services import create_api_token, create_user
     from web.events.models import Event
     from web.extensions import db
+    from web.schedules.models import ScheduleMeeting, ScheduleVersion
+    from web.types import utcnow
 
     app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": database_url,
                       "SECRET_KEY": "load-test-secret"})
     with app.app_context():
-        event = Event(slug=SLUG, name="Load test", venue="Hall", date=dt.date(2025, 6, 12),
-                      timezone="UTC", start=dt.datetime(2025, 6, 12, 9, 0), rounds=8)
+        # As at the door on the day: the session starts within the hour and a schedule is
+        # published, so every welcome names the person's first table.
+        start = (utcnow() + dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+        event = Event(slug=SLUG, name="Load test", venue="Hall", date=start.date(), timezone="UTC",
+                      start=start, rounds=ROUNDS)
         db.session.add(event)
         db.session.flush()
         codes = [new_checkin_code() for _ in range(n)]
@@ -75,6 +91,16 @@ def seed(database_url: str, instance: Path, n: int) -> Seeded:
              "region": "EMEA", "partner_type": "ISV", "offers": ["Hosting"], "seeks": ["DevOps"],
              "token": new_token(), "checkin_code": code, "badge_number": i + 1, "source": "import"}
             for i, code in enumerate(codes)])
+        version = ScheduleVersion(event_id=event.id, number=1, status="published", kind="plan",
+                                  published_at=utcnow())
+        db.session.add(version)
+        db.session.flush()
+        ids = list(db.session.scalars(db.select(Attendee.id).where(Attendee.event_id == event.id)
+                                      .order_by(Attendee.badge_number)))
+        db.session.execute(db.insert(ScheduleMeeting), [
+            {"version_id": version.id, "round": r, "table": t + 1, "a_id": a, "b_id": b, "reason": ""}
+            for r in range(1, ROUNDS + 1)
+            for t, (a, b) in enumerate(_round_pairs(ids, r))])
         db.session.commit()
         user = create_user(STAFF_EMAIL, "kiosk password 1", "staff")
         token = create_api_token(user, "load test")
@@ -127,7 +153,11 @@ class Server:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--worker-class", "gthread",
                  "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
-                 "--keep-alive", "30", "web:create_app()"],
+                 # One connection per request, as behind the reverse proxy production runs
+                 # (nginx speaks HTTP/1.0 to its upstream by default): the kernel hands each
+                 # request to a free worker, where a kept-alive connection would tie a kiosk
+                 # to one worker however busy it is.
+                 "--keep-alive", "0", "web:create_app()"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -186,24 +216,80 @@ class LoadResult:
     def rate(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
+    def merge(self, other: "LoadResult") -> None:
+        self.sent += other.sent
+        self.latencies += other.latencies
+        self.acknowledged |= other.acknowledged
+        self.welcomes += other.welcomes
+        self.already += other.already
+        self.replays += other.replays
+        self.errors += other.errors
+        self.dropped += other.dropped
+
+
+class Kiosk:
+    """One kiosk's HTTP connection: ``http.client`` rather than ``requests``, because the load
+    generator shares the machine's cores with the server and should spend as little as it can."""
+
+    def __init__(self, base_url: str, seeded: Seeded, name: str) -> None:
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.path = f"/api/v1/events/{seeded.slug}/checkins"
+        self.headers = {"Authorization": f"Bearer {seeded.token}", "Content-Type": "application/json"}
+        self.name = name
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        self.last_headers: dict[str, str] = {}
+
+    def scan(self, code: str, nonce: str) -> tuple[int, dict]:
+        """POST one scan; (status, JSON body). Raises ``OSError`` when no answer came back."""
+        body = json.dumps({"code": code, "nonce": nonce, "device": self.name}).encode()
+        try:
+            self.connection.request("POST", self.path, body, self.headers)
+            response = self.connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self.connection.close()
+            raise OSError(str(exc)) from exc
+        self.last_headers = dict(response.getheaders())
+        if response.getheader("Content-Type", "").startswith("application/json"):
+            return response.status, json.loads(data)
+        return response.status, {"text": data[:200].decode(errors="replace")}
+
 
 def drive_checkins(base_url: str, seeded: Seeded, codes: list[str], *, threads: int = 16,
                    repeat_share: float = 0.1, replay_share: float = 0.1, seed: int = 1,
-                   stop: threading.Event | None = None) -> LoadResult:
+                   rate: float | None = None, stop: threading.Event | None = None) -> LoadResult:
     """Scan every code once from ``threads`` kiosks; some codes are scanned twice (a fresh nonce:
-    "already") and some requests are resent with the same nonce (a retry: same answer, nothing new)."""
+    "already") and some requests are resent with the same nonce (a retry: same answer, nothing new).
+
+    Without ``rate`` each kiosk sends its next scan as soon as the last one is answered (a
+    closed loop: the server's saturation throughput; latency is then mostly queueing). With
+    ``rate`` scans are due at a fixed pace, ``rate`` per second over all kiosks, as people
+    arrive at a door, and latency is counted from when a scan was due, so a slow answer
+    delays (and is charged to) the scans behind it.
+    """
     work: queue.Queue[str] = queue.Queue()
     for code in codes:
         work.put(code)
     result = LoadResult()
     lock = threading.Lock()
-    url = f"{base_url}/api/v1/events/{seeded.slug}/checkins"
-    headers = {"Authorization": f"Bearer {seeded.token}"}
+    tickets = itertools.count()
+    started = time.perf_counter()
+
+    def due() -> float:
+        """When the next scan should leave (now, in a closed loop)."""
+        if rate is None:
+            return time.perf_counter()
+        with lock:
+            at = started + next(tickets) / rate
+        pause = at - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        return at
 
     def kiosk(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
-        session = requests.Session()
-        session.headers.update(headers)
+        client = Kiosk(base_url, seeded, f"kiosk-{number}")
         local = LoadResult()
         while not (stop is not None and stop.is_set()):
             try:
@@ -217,19 +303,14 @@ def drive_checkins(base_url: str, seeded: Seeded, codes: list[str], *, threads: 
                 scans.append(uuid.uuid4().hex)  # the same badge scanned again
             first_status = None
             for i, nonce in enumerate(scans):
-                started = time.perf_counter()
+                sent_at = due()
                 try:
-                    response = session.post(url, json={"code": code, "nonce": nonce, "device": f"kiosk-{number}"},
-                                            timeout=30)
-                except requests.RequestException:
+                    status, body = client.scan(code, nonce)
+                except OSError:
                     local.dropped += 1
-                    session = requests.Session()
-                    session.headers.update(headers)
                     continue
-                local.latencies.append(time.perf_counter() - started)
+                local.latencies.append(time.perf_counter() - sent_at)
                 local.sent += 1
-                status = response.status_code
-                body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
                 if status in (200, 201) and body.get("status") in ("welcome", "already"):
                     local.acknowledged.add(code)
                 if i == 0 or (nonce == scans[0] and first_status is None):
@@ -242,7 +323,7 @@ def drive_checkins(base_url: str, seeded: Seeded, codes: list[str], *, threads: 
                 else:
                     expected = {200}
                 if status not in expected:
-                    local.errors.append(f"{code[:8]} scan {i}: {status} {response.text[:200]}")
+                    local.errors.append(f"{code[:8]} scan {i}: {status} {str(body)[:200]}")
                 if status == 201 and not body.get("replayed"):
                     local.welcomes += 1
                 elif status == 200 and not body.get("replayed"):
@@ -250,23 +331,21 @@ def drive_checkins(base_url: str, seeded: Seeded, codes: list[str], *, threads: 
                 if nonce == scans[0] and first_status is None:
                     first_status = status
         with lock:
-            result.sent += local.sent
-            result.latencies += local.latencies
-            result.acknowledged |= local.acknowledged
-            result.welcomes += local.welcomes
-            result.already += local.already
-            result.replays += local.replays
-            result.errors += local.errors
-            result.dropped += local.dropped
+            result.merge(local)
 
-    started = time.perf_counter()
+    run_kiosks(kiosk, threads)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def run_kiosks(kiosk: Callable[[int], None], threads: int) -> None:
+    """Run ``kiosk(number)`` for numbers 0 to ``threads - 1`` at once, each in its own thread,
+    and wait for all of them."""
     pool = [threading.Thread(target=kiosk, args=(i,), daemon=True) for i in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 @contextlib.contextmanager
