@@ -13,7 +13,8 @@ from typing import Any, Mapping
 from apiflask import APIFlask
 from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from web.config import config_from_env, load_or_create_secret_key
 from web.database import MIGRATIONS_DIR, engine_options, install_sqlite_pragmas, upgrade_database
@@ -156,6 +157,16 @@ def _register_error_pages(app: Flask) -> None:
         )
         response.content_type = "text/html; charset=utf-8"
         return response
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: DBAPIError) -> ResponseReturnValue:
+        """A connection that died under us (database restarted): 503, try again in a second.
+        The pool has already been discarded, so the retry gets a fresh connection."""
+        app.logger.error("database error on %s %s", request.method, request.path, exc_info=error)
+        if error.connection_invalidated:
+            return handle_http_error(ServiceUnavailable(
+                "The connection to the database was reset. Try again.", retry_after=1))
+        return handle_http_error(InternalServerError())
 
 
 def _register_security_headers(app: Flask) -> None:

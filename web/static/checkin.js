@@ -139,15 +139,21 @@
       if (response.status === 401 || response.redirected) {
         throw new Error("Signed out: reload the page and sign in again.");
       }
+      if (response.status === 503) return self.resend(body, attempt);  // database reconnecting
       throw new Error("The server answered " + response.status + ". Scan again.");
     }, function () {
-      // Network error: the request may or may not have arrived. Resending the same nonce is
-      // safe, the server answers as the first time.
-      if (attempt >= 4) throw new Error("No connection to the server. Scan again when it is back.");
-      return new Promise(function (resolve) {
-        window.setTimeout(resolve, 500 * (attempt + 1));
-      }).then(function () { return self.send(body, attempt + 1); });
+      // Network error: the request may or may not have arrived.
+      return self.resend(body, attempt);
     });
+  };
+
+  // Resending the same nonce is safe: the server answers as the first time, never twice.
+  Kiosk.prototype.resend = function (body, attempt) {
+    var self = this;
+    if (attempt >= 4) throw new Error("No connection to the server. Scan again when it is back.");
+    return new Promise(function (resolve) {
+      window.setTimeout(resolve, 500 * (attempt + 1));
+    }).then(function () { return self.send(body, attempt + 1); });
   };
 
   Kiosk.prototype.refreshToken = function () {
