@@ -126,7 +126,8 @@ def user_for_api_token(plain: str) -> ApiUser | None:
     """
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    found = db.session.execute(_USER_BY_TOKEN_HASH, {"token_hash": hash_token(plain)}).first()
+    found = db.session.connection().execute(
+        _USER_BY_TOKEN_HASH, {"token_hash": hash_token(plain)}).first()
     if found is None or not found.active:
         return None
     now = utcnow()

@@ -228,7 +228,8 @@ def person_for_code(event: Event, raw: str | None) -> Person | None:
     code = normalise_code(raw)
     if not CODE_RE.match(code):
         return None
-    row = db.session.execute(_PERSON_BY_CODE, {"event_id": event.id, "code": code}).first()
+    row = db.session.connection().execute(
+        _PERSON_BY_CODE, {"event_id": event.id, "code": code}).first()
     # The index lookup already matched; compare again in constant time so a collation or
     # driver quirk (case folding, trailing spaces) can never let an altered code through.
     if row is None or not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
@@ -255,7 +256,7 @@ def _entries(event: _EventKey, statement: Any, **params: Any) -> list[Entry]:
         Entry(row.id, row.attendee_id, row.name, row.created_at,
               _local(event.timezone, row.created_at).strftime("%H:%M"), row.device, row.staff,
               row.annulled_at, row.annulled_by)
-        for row in db.session.execute(statement, {"event_id": event.id, **params})
+        for row in db.session.connection().execute(statement, {"event_id": event.id, **params})
     ]
 
 
@@ -354,10 +355,10 @@ def _record(event: Event, person: Person, *, nonce: str, device: str, staff_user
     meeting = first_meeting(event, person.id, now)
     staff_id = staff_user.id if staff_user is not None else None
     staff_email = staff_user.email if staff_user is not None else None
-    insert = _INSERT_CHECKIN[db.engine.dialect.name]
     for _ in range(MAX_ATTEMPTS):
         created_at = utcnow()
-        new_id = db.session.execute(insert, {
+        connection = db.session.connection()
+        new_id = connection.execute(_INSERT_CHECKIN[connection.dialect.name], {
             "event_id": key.id, "attendee_id": person.id, "nonce": nonce, "device": device,
             "staff_user_id": staff_id, "created_at": created_at,
         }).scalar()

@@ -212,7 +212,7 @@ def published_meetings_of(event_id: int, attendee_id: int, *, from_round: int = 
     A kiosk scan and a phone refreshing ``/me`` each need a handful of rows; loading the whole
     version (thousands of meetings) for them would cost more than the rest of the request.
     """
-    rows = db.session.execute(_personal_meetings_query(), {
+    rows = db.session.connection().execute(_personal_meetings_query(), {
         "event_id": event_id, "attendee_id": attendee_id, "from_round": from_round})
     return [PersonalMeeting(*row) for row in rows]
 
