@@ -160,8 +160,9 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def handle_database_error(error: DBAPIError) -> ResponseReturnValue:
-        """A connection that died under us (database restarted): 503, try again in a second.
-        The pool has already been discarded, so the retry gets a fresh connection."""
+        """A connection that died during the request (database restarted or failed over):
+        503, try again in a second. SQLAlchemy has discarded the pool, so the retry gets a
+        fresh connection; the kiosk script resends such scans with the same nonce."""
         app.logger.error("database error on %s %s", request.method, request.path, exc_info=error)
         if error.connection_invalidated:
             return handle_http_error(ServiceUnavailable(
