@@ -20,6 +20,9 @@ Beside them, the baseline of the same run: ``GET /healthz`` (the same gunicorn, 
 security headers, no database) back to back from the same kiosks, so a figure can be read
 against what this machine managed at that moment ("% of baseline").
 
+For the back-to-back load it also prints where the machine's CPU went per request: the
+gunicorn processes, the database's server processes (PostgreSQL) and the kiosks (Linux only).
+
 Then it checks the database: every badge checked in exactly once. Prints figures; asserts
 nothing about speed. Aim on loopback: >= 300 check-ins/s with p99 <= 50 ms.
 """
@@ -86,14 +89,74 @@ def health_checks(base_url: str, requests: int, threads: int) -> LoadResult:
     return result
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU of these processes so far (those that have exited count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: Server) -> list[int]:
+    """gunicorn's master and its workers."""
+    master = server.process.pid if server.process else 0
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return [master, *children]
+
+
+def database_pids(database_url: str) -> list[int]:
+    """The PostgreSQL server processes serving the app's connections (none for SQLite)."""
+    if not database_url.startswith("postgresql"):
+        return []
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
+        return [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")]
+
+
+class CpuMeter:
+    """CPU per request of the app server, the database and the kiosks over one load."""
+
+    def __init__(self, server: Server, database_url: str) -> None:
+        self.server, self.database_url = server, database_url
+        self.start = (cpu_seconds(server_pids(server)), self._database(), time.process_time())
+
+    def _database(self) -> dict[int, float]:
+        return {pid: cpu_seconds([pid]) for pid in database_pids(self.database_url)}
+
+    def per_request(self, requests: int) -> str:
+        app = cpu_seconds(server_pids(self.server)) - self.start[0]
+        now = self._database()
+        database = sum(seconds - self.start[1].get(pid, 0.0) for pid, seconds in now.items())
+        kiosks = time.process_time() - self.start[2]
+        ms = [1000 * value / max(requests, 1) for value in (app, database, kiosks)]
+        return (f"CPU per request, back to back: app server {ms[0]:.2f} ms, database server "
+                f"{ms[1]:.2f} ms, kiosks {ms[2]:.2f} ms")
+
+
 def run(label: str, database_url: str, args: argparse.Namespace, folder: Path) -> bool:
     seeded = seed(database_url, folder / "instance", 2 * args.attendees)
     back_to_back, paced = seeded.codes[:args.attendees], seeded.codes[args.attendees:]
     with Server(seeded, workers=args.workers, threads=args.server_threads) as server:
         baseline = health_checks(server.url, args.attendees, args.threads)
+        meter = CpuMeter(server, database_url)
+        saturated = drive_checkins(server.url, seeded, back_to_back, threads=args.threads)
+        cpu = meter.per_request(saturated.sent)
         results = [
             ("baseline", baseline),
-            ("back to back", drive_checkins(server.url, seeded, back_to_back, threads=args.threads)),
+            ("back to back", saturated),
             (f"{args.rate:g}/s paced", drive_checkins(server.url, seeded, paced, threads=args.threads,
                                                       rate=args.rate)),
         ]
@@ -102,6 +165,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, folder: Path) -
     exact = rows == active == len(seeded.codes) and codes == set(seeded.codes) and not errors
     for load, result in results:
         print(row(label, load, result, baseline))
+    print(f"{'':<11} {cpu}")
     print(f"{'':<11} stored afterwards: {rows} check-ins for {len(seeded.codes)} badges, "
           f"{'exact (none lost, none doubled)' if exact else 'WRONG'}")
     for error in errors[:5]:
