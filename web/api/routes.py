@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from scheduler.importer import AttendeeFileError
 from web.api import bp
-from web.api.lookup import event_or_404
 from web.api.auth import API_ORGANISER_ROLES, token_auth
+from web.api.lookup import event_or_404
 from web.api.schemas import (
     AttendeeOut,
     EventCreate,

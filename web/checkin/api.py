@@ -12,8 +12,8 @@ from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, Regexp
 from flask.typing import ResponseReturnValue
 
-from web.api.lookup import event_or_404
 from web.api.auth import API_STAFF_ROLES, token_auth
+from web.api.lookup import event_or_404
 from web.checkin.services import (
     NONCE_RE,
     CheckInError,

@@ -13,8 +13,8 @@ from apiflask.validators import Range
 from flask import url_for
 from flask.typing import ResponseReturnValue
 
-from web.api.lookup import event_or_404
 from web.api.auth import API_ORGANISER_ROLES, token_auth
+from web.api.lookup import event_or_404
 from web.api.schemas import JobOut
 from web.extensions import csrf
 from web.liveday.services import ReplanError, start_replan

@@ -166,7 +166,6 @@ def print_checkin_list(event: Event) -> PrintedDocument:
 class PublishedSchedule:
     schedule: Schedule
     attendees: list[DomainAttendee]     # the event's attendees (partner names, who gets an agenda)
-    checkin_codes: dict[str, str]       # ext id -> check-in code (the agenda's QR)
     event_info: EventInfo
 
 
@@ -184,14 +183,11 @@ def published_schedule(event: Event) -> PublishedSchedule:
     if version is None:
         raise NoPublishedSchedule()
     schedule, attendees = version_schedule(version)
-    codes = dict(db.session.execute(
-        select(Attendee.ext_id, Attendee.checkin_code).where(Attendee.event_id == event.id)
-    ).all())
     info = event.event_info()
     if schedule.rounds > info.timetable.rounds:
         # The event was shortened after publishing: keep printing every scheduled round.
         info = dataclasses.replace(info, timetable=dataclasses.replace(info.timetable, rounds=schedule.rounds))
-    return PublishedSchedule(schedule, attendees, codes, info)
+    return PublishedSchedule(schedule, attendees, info)
 
 
 def reasons_for(event: Event) -> Callable[[DomainAttendee, DomainAttendee], str]:
@@ -216,8 +212,13 @@ def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
         pages = _one_agenda(event, row, published, buffer)
         name, count = download_name(event, "agenda", row.ext_id), 1
     else:
+        # Each agenda's QR is its owner's check-in code (ext id -> code), read for everyone at
+        # once here; a single agenda takes its owner's from the row.
+        codes = dict(db.session.execute(
+            select(Attendee.ext_id, Attendee.checkin_code).where(Attendee.event_id == event.id)
+        ).all())
         pages = render_agendas(published.attendees, published.schedule, published.event_info, buffer,
-                               qr_payloads=published.checkin_codes, reasons=reasons_for(event))
+                               qr_payloads=codes, reasons=reasons_for(event))
         name, count = download_name(event, "agendas"), len(published.attendees)
     buffer.seek(0)
     return PrintedDocument(buffer, name, pages, count)
