@@ -14,7 +14,7 @@ from apiflask import APIFlask
 from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from web.config import config_from_env, load_or_create_secret_key
 from web.database import MIGRATIONS_DIR, engine_options, install_sqlite_pragmas, upgrade_database
@@ -163,11 +163,12 @@ def _register_error_pages(app: Flask) -> None:
         """A connection that died during the request (database restarted or failed over):
         503, try again in a second. SQLAlchemy has discarded the pool, so the retry gets a
         fresh connection; the kiosk script resends such scans with the same nonce."""
-        app.logger.error("database error on %s %s", request.method, request.path, exc_info=error)
-        if error.connection_invalidated:
-            return handle_http_error(ServiceUnavailable(
-                "The connection to the database was reset. Try again.", retry_after=1))
-        return handle_http_error(InternalServerError())
+        if not error.connection_invalidated:
+            raise error  # any other database error: Flask's usual logged 500
+        app.logger.warning("database connection lost during %s %s; answered 503",
+                           request.method, request.path, exc_info=error)
+        return handle_http_error(ServiceUnavailable(
+            "The connection to the database was reset. Try again.", retry_after=1))
 
 
 def _register_security_headers(app: Flask) -> None:

@@ -1,9 +1,10 @@
-"""The database going away under a running server (a restart, a failover).
+"""The database going away under a running server (a restart, a failover), and other database errors.
 
 * PostgreSQL drops every connection of the app: the next scan is welcomed as if nothing
   happened (connections are checked before use), and nothing is lost or doubled.
 * A connection that dies in the middle of a request answers 503 with Retry-After (never a
   500, never half a check-in), and the resend with the same nonce gets in exactly once.
+* Any other database error stays an ordinary 500: a retry would not help.
 """
 
 from __future__ import annotations
@@ -73,3 +74,19 @@ def test_a_connection_lost_mid_scan_answers_503_and_the_resend_gets_in_once(
     assert again.status_code == 201 and again.json["replayed"] is False
     assert client.post(url, json=scan, headers=headers).json["replayed"] is True
     assert db.session.scalar(db.select(db.func.count()).select_from(CheckIn)) == 1
+
+
+def test_any_other_database_error_is_an_ordinary_500(app, client, organiser_user, make_event,
+                                                       make_attendee, monkeypatch):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: errors become responses
+    event = make_event()
+    ana = make_attendee(event, name="Ana Lima")
+    token = create_api_token(organiser_user, "gate")
+
+    def broken_query(*args, **kwargs):
+        raise OperationalError("SELECT ...", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(checkin_services, "first_meeting", broken_query)
+    answer = client.post(f"/api/v1/events/{event.slug}/checkins", headers={"Authorization": f"Bearer {token}"},
+                         json={"code": ana.checkin_code, "nonce": uuid.uuid4().hex})
+    assert answer.status_code == 500 and "Retry-After" not in answer.headers
