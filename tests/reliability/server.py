@@ -324,6 +324,8 @@ def drive_checkins(base_url: str, seeded: Seeded, codes: list[str], *, threads: 
                     expected = {200}
                 if status not in expected:
                     local.errors.append(f"{code[:8]} scan {i}: {status} {str(body)[:200]}")
+                elif status == 201 and not body.get("first_meeting"):
+                    local.errors.append(f"{code[:8]} welcomed without a first table: {body.get('message')}")
                 if status == 201 and not body.get("replayed"):
                     local.welcomes += 1
                 elif status == 200 and not body.get("replayed"):
