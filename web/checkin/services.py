@@ -210,11 +210,22 @@ _ENTRIES = (
 _ENTRY_BY_NONCE = _ENTRIES.where(_checkins.c.nonce == bindparam("nonce"))
 _ACTIVE_ENTRY = _ENTRIES.where(_checkins.c.attendee_id == bindparam("attendee_id"),
                                _checkins.c.annulled_at.is_(None))
+# ON CONFLICT DO NOTHING without a target: any unique rule refusing the row counts. SQLite
+# reports the new row through the cursor (its RETURNING needs 3.35, newer than the SQLite some
+# Linux distributions build Python 3.11 against); PostgreSQL returns it.
 _INSERT_CHECKIN = {
-    # ON CONFLICT DO NOTHING without a target: any unique rule refusing the row counts.
-    dialect: insert(_checkins).on_conflict_do_nothing().returning(_checkins.c.id)
-    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+    "sqlite": sqlite_insert(_checkins).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(_checkins).on_conflict_do_nothing().returning(_checkins.c.id),
 }
+
+
+def _insert_checkin(values: dict[str, Any]) -> int | None:
+    """The new check-in's id, or ``None`` when a unique rule refused the row."""
+    connection = db.session.connection()
+    result = connection.execute(_INSERT_CHECKIN[connection.dialect.name], values)
+    if connection.dialect.name == "sqlite":
+        return result.lastrowid if result.rowcount == 1 else None
+    return result.scalar()
 
 
 def normalise_code(raw: str | None) -> str:
@@ -345,8 +356,8 @@ def _record(event: Event, person: Person, *, nonce: str, device: str, staff_user
             now: dt.datetime | None) -> CheckInResult:
     """Insert the check-in, or answer with the one that exists.
 
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` lets the database decide: a row comes
-    back, or one of the unique rules (nonce per event, one active check-in per attendee)
+    ``INSERT ... ON CONFLICT DO NOTHING`` lets the database decide: a row is made, or one of
+    the unique rules (nonce per event, one active check-in per attendee)
     refused it. Two kiosks racing for one person make exactly one row, and no savepoint or
     failed transaction is needed to find out who won. Everything is read before the insert,
     so SQLite's write lock is held from the insert to the commit only.
@@ -357,11 +368,10 @@ def _record(event: Event, person: Person, *, nonce: str, device: str, staff_user
     staff_email = staff_user.email if staff_user is not None else None
     for _ in range(MAX_ATTEMPTS):
         created_at = utcnow()
-        connection = db.session.connection()
-        new_id = connection.execute(_INSERT_CHECKIN[connection.dialect.name], {
+        new_id = _insert_checkin({
             "event_id": key.id, "attendee_id": person.id, "nonce": nonce, "device": device,
             "staff_user_id": staff_id, "created_at": created_at,
-        }).scalar()
+        })
         db.session.commit()
         if new_id is not None:
             entry = Entry(new_id, person.id, person.name, created_at,
