@@ -357,10 +357,10 @@ def _record(event: Event, person: Person, *, nonce: str, device: str, staff_user
     """Insert the check-in, or answer with the one that exists.
 
     ``INSERT ... ON CONFLICT DO NOTHING`` lets the database decide: a row is made, or one of
-    the unique rules (nonce per event, one active check-in per attendee)
-    refused it. Two kiosks racing for one person make exactly one row, and no savepoint or
-    failed transaction is needed to find out who won. Everything is read before the insert,
-    so SQLite's write lock is held from the insert to the commit only.
+    the unique rules (nonce per event, one active check-in per attendee) refused it. Two
+    kiosks racing for one person make exactly one row, and no savepoint or failed transaction
+    is needed to find out who won. Everything is read before the insert, so SQLite's write
+    lock is held from the insert to the commit only.
     """
     key = _EventKey.of(event)
     meeting = first_meeting(event, person.id, now)
