@@ -157,7 +157,7 @@ def _job_json(job: Job) -> dict:
     from web.jobs import job_status_dict
 
     data = job_status_dict(job)
-    data["result_version"] = job.result_version.number if job.result_version is not None else None
+    data["result_version"] = data["version_number"]
     data["url"] = url_for("api.get_job", job_id=job.id)
     return data
 

@@ -7,6 +7,7 @@ from web.jobs.runner import (  # noqa: F401
     JobBusy,
     JobContext,
     active_job,
+    event_job_or_404,
     job_status_dict,
     recover_at_startup,
     recover_interrupted_jobs,

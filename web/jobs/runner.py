@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app
 from sqlalchemy import inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -254,8 +254,17 @@ def active_job(event: Event) -> Job | None:
     )
 
 
+def event_job_or_404(event: Event, job_id: str, kind: str | None = None) -> Job:
+    """The job ``job_id`` of ``event`` (of ``kind``, when given) for a page, else a 404."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.event_id != event.id or (kind is not None and job.kind != kind):
+        abort(404)
+    return job
+
+
 def job_status_dict(job: Job) -> dict[str, Any]:
-    """The job as JSON for progress polling and the API."""
+    """The job as JSON for progress polling and the API (``version_number``: the version the
+    job stored, once it has one)."""
     progress = dict(job.progress or {})
     return {
         "id": job.id,
@@ -267,6 +276,7 @@ def job_status_dict(job: Job) -> dict[str, Any]:
         "progress": progress,
         "error": job.error or "",
         "result_version_id": job.result_version_id,
+        "version_number": job.result_version.number if job.result_version is not None else None,
         "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at),

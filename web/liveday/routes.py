@@ -14,6 +14,7 @@ from web.liveday import bp
 from web.liveday.clock import ClockError, clock_state, delay_clock, pause_clock, resume_clock, start_clock
 from web.liveday.forms import DelayForm, ReplanForm
 from web.liveday.services import (
+    REPLAN_JOB_KIND,
     ReplanError,
     checked_in_attendees,
     format_seconds,
@@ -21,10 +22,9 @@ from web.liveday.services import (
     replan_preview,
     start_replan,
 )
-from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import diff_versions, publish_version, published_version
-from web.jobs import JobBusy, active_job, job_status_dict, request_cancel  # after web.schedules (import order)
+from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel  # after web.schedules (import order)
 from web.types import utcnow
 
 
@@ -100,18 +100,11 @@ def replan(slug: str) -> ResponseReturnValue:
     return redirect(url_for("liveday.replan_job", slug=slug, job_id=job.id))
 
 
-def _job_or_404(event, job_id: str) -> Job:  # type: ignore[no-untyped-def]
-    job = db.session.get(Job, job_id)
-    if job is None or job.event_id != event.id or job.kind != "replan":
-        abort(404)
-    return job
-
-
 @bp.get("/<slug>/live/replan/<job_id>")
 @organiser_required
 def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    job = _job_or_404(event, job_id)
+    job = event_job_or_404(event, job_id, REPLAN_JOB_KIND)
     version = job.result_version
     published = published_version(event)
     diff, kept = None, (0, 0)
@@ -133,10 +126,8 @@ def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
 def replan_job_json(slug: str, job_id: str) -> ResponseReturnValue:
     """Progress of a re-plan for job-progress.js (same shape as the schedule job's JSON)."""
     event = get_event_or_404(slug)
-    job = _job_or_404(event, job_id)
-    status = job_status_dict(job)
-    status["version_number"] = job.result_version.number if job.result_version else None
-    response = jsonify(status)
+    job = event_job_or_404(event, job_id, REPLAN_JOB_KIND)
+    response = jsonify(job_status_dict(job))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -155,7 +146,7 @@ def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | No
 @organiser_required
 def publish(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    job = _job_or_404(event, job_id)
+    job = event_job_or_404(event, job_id, REPLAN_JOB_KIND)
     version = job.result_version
     if version is None or version.status != "draft":
         flash("This re-plan cannot be published (not finished, or already published).", "error")
@@ -170,6 +161,6 @@ def publish(slug: str, job_id: str) -> ResponseReturnValue:
 @organiser_required
 def cancel(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    request_cancel(_job_or_404(event, job_id))
+    request_cancel(event_job_or_404(event, job_id, REPLAN_JOB_KIND))
     flash("Cancelling the re-plan.", "info")
     return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))

@@ -32,6 +32,7 @@ from web.schedules.services import (
 )
 from web.jobs import JobContext, start_job  # after web.schedules (import order)
 
+REPLAN_JOB_KIND = "replan"
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people
 DISPLAY_PAGE_SIZE = 30
 
@@ -133,7 +134,7 @@ def start_replan(event: Event, from_round: int | None, now: dt.datetime, *,
     def work(context: JobContext) -> int | None:
         return run_replan(db.session.get(Event, event_id), first, context=context, time_limit=time_limit)
 
-    return start_job(event, "replan", work, params={"from_round": first})
+    return start_job(event, REPLAN_JOB_KIND, work, params={"from_round": first})
 
 
 def run_replan(event: Event, from_round: int, *, context: JobContext | None = None,

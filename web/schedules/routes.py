@@ -14,7 +14,6 @@ from web.extensions import db
 from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
 from web.schedules import bp
 from web.schedules.forms import ConfirmForm, GenerateForm
-from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import (
     EXPORT_FORMATS,
@@ -46,13 +45,6 @@ def _version_or_404(event: Event, number: int) -> ScheduleVersion:
     if version is None:
         abort(404)
     return version
-
-
-def _job_or_404(event: Event, job_id: str) -> Job:
-    job = db.session.get(Job, job_id)
-    if job is None or job.event_id != event.id:
-        abort(404)
-    return job
 
 
 def _download(data: bytes, filename: str, fmt: str) -> Response:
@@ -96,7 +88,7 @@ def generate(slug: str) -> ResponseReturnValue:
 @organiser_required
 def job(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    row = _job_or_404(event, job_id)
+    row = jobs.event_job_or_404(event, job_id)
     return render_template("schedules/job.html", event=event, job=row, status=jobs.job_status_dict(row),
                            version=row.result_version, form=ConfirmForm())
 
@@ -105,10 +97,8 @@ def job(slug: str, job_id: str) -> ResponseReturnValue:
 @organiser_required
 def job_json(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    row = _job_or_404(event, job_id)
-    status = jobs.job_status_dict(row)
-    status["version_number"] = row.result_version.number if row.result_version else None
-    response = jsonify(status)
+    row = jobs.event_job_or_404(event, job_id)
+    response = jsonify(jobs.job_status_dict(row))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -117,7 +107,7 @@ def job_json(slug: str, job_id: str) -> ResponseReturnValue:
 @organiser_required
 def cancel_job(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    row = _job_or_404(event, job_id)
+    row = jobs.event_job_or_404(event, job_id)
     if ConfirmForm().validate_on_submit():
         if row.status in ("queued", "running"):
             jobs.request_cancel(row)
