@@ -20,6 +20,7 @@ from scheduler.importer import AttendeeFileError, read_attendee_file
 from web.attendees.models import Attendee
 from web.attendees.services import commit_import
 from web.events.models import Event
+from web.events.services import find_event
 from web.extensions import db
 
 DEMO_SLUG = "demo"
@@ -41,7 +42,7 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO
     """Create the demo event with its attendees and a published schedule if they do not exist
     yet (idempotent: an event that already has schedule versions is left as it is)."""
     with app.app_context():
-        event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+        event = find_event(DEMO_SLUG)
         notes: list[str] = []
         created = event is None
         if event is None:
@@ -82,7 +83,7 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO
 def sample_attendee_tokens(app: Flask, limit: int = 2) -> list[tuple[str, str]]:
     """(name, personal token) of the first demo attendees, for the start-up message."""
     with app.app_context():
-        event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+        event = find_event(DEMO_SLUG)
         if event is None:
             return []
         rows = db.session.scalars(

@@ -7,7 +7,6 @@ from apiflask.schemas import FileSchema
 from apiflask.scaffold import _annotate
 from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from scheduler.importer import AttendeeFileError
 from web.api import bp
@@ -35,7 +34,7 @@ from web.api.services import (
     schedule_csv,
 )
 from web.events.models import Event
-from web.events.services import EventDataError, list_events
+from web.events.services import EventDataError, find_event, list_events
 from web.extensions import db
 from web.jobs.models import Job
 
@@ -74,7 +73,7 @@ def get_events() -> ResponseReturnValue:
 @bp.output(EventOut, status_code=201, description="The created event; Location is its URL.")
 @bp.doc(summary="Create an event", responses={409: "The short name is taken", 422: "Invalid fields"})
 def create_event(data: dict) -> ResponseReturnValue:
-    if db.session.scalar(select(Event.id).where(Event.slug == data["slug"])) is not None:
+    if find_event(data["slug"]) is not None:
         abort(409, f"Another event already uses '{data['slug']}'.")
     event = _save(data)
     return _event_json(event), 201, {"Location": url_for("api.get_event", slug=event.slug)}

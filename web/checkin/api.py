@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from web.api.auth import API_STAFF_ROLES, token_auth
 from web.api.lookup import event_or_404
 from web.checkin.services import (
+    HTTP_STATUS,
     NONCE_RE,
     CheckInError,
     check_in,
@@ -28,9 +29,6 @@ from web.extensions import csrf, db
 api_bp = APIBlueprint("checkin_api", __name__, url_prefix="/api/v1", tag="Check-in")
 # Bearer tokens only, never the sign-in cookie: a forged cross-site request has nothing to use.
 csrf.exempt(api_bp)
-
-STATUS_CODES = {"welcome": 201, "already": 200, "unknown": 404}
-
 
 @api_bp.before_request
 def one_statement_at_a_time() -> None:
@@ -121,7 +119,7 @@ def create_checkin(slug: str, json_data: dict) -> ResponseReturnValue:
                           device=json_data.get("device", ""), staff_user=token_auth.current_user)
     except CheckInError as exc:
         abort(409, message=str(exc))
-    return result_payload(result), STATUS_CODES[result.status]
+    return result_payload(result), HTTP_STATUS[result.status]
 
 
 @api_bp.get("/events/<slug>/checkins")

@@ -24,7 +24,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from web.attendees.services import AttendeeRowInvalid
+from web.attendees.services import AttendeeRowInvalid, get_attendee_or_404
 from web.auth.decorators import role_required
 from web.checkin import bp
 from web.checkin.forms import CheckInPersonForm, ConfirmForm, DeviceForm, ScanForm, WalkInForm
@@ -36,7 +36,7 @@ from web.checkin.services import (
     check_in,
     check_in_attendee,
     clean_device,
-    get_attendee,
+    HTTP_STATUS,
     get_checkin,
     live_counts,
     local_time,
@@ -133,11 +133,10 @@ def scan_json(slug: str) -> ResponseReturnValue:
     try:
         if data.get("attendee_id") is not None:
             try:
-                attendee = get_attendee(event, int(data["attendee_id"]))
+                attendee_id = int(data["attendee_id"])
             except (TypeError, ValueError):
-                attendee = None
-            if attendee is None:
                 abort(404)
+            attendee = get_attendee_or_404(event, attendee_id)
             result = check_in_attendee(event, attendee, nonce=str(data.get("nonce") or ""),
                                        device=device, staff_user=current_user)
         else:
@@ -149,7 +148,7 @@ def scan_json(slug: str) -> ResponseReturnValue:
     if result.checkin is not None and result.checkin.annulled_at is None:
         payload["annul_url"] = url_for("checkin.annul_checkin", slug=event.slug,
                                        checkin_id=result.checkin.id)
-    return jsonify(payload), {"welcome": 201, "already": 200, "unknown": 404}[result.status]
+    return jsonify(payload), HTTP_STATUS[result.status]
 
 
 @bp.post("/<slug>/attendees/<int:attendee_id>")
@@ -157,9 +156,7 @@ def scan_json(slug: str) -> ResponseReturnValue:
 def check_in_person(slug: str, attendee_id: int) -> ResponseReturnValue:
     """The "Check in" button of a desk search result."""
     event = get_event_or_404(slug)
-    attendee = get_attendee(event, attendee_id)
-    if attendee is None:
-        abort(404)
+    attendee = get_attendee_or_404(event, attendee_id)
     form = CheckInPersonForm()
     if not form.validate_on_submit():
         flash("The form expired; search again.", "error")

@@ -43,6 +43,7 @@ from web.extensions import db
 from web.types import utcnow
 
 Status = Literal["welcome", "already", "unknown"]
+HTTP_STATUS: dict[Status, int] = {"welcome": 201, "already": 200, "unknown": 404}  # kiosk JSON and API
 Staff = User | ApiUser  # who scanned: a signed-in kiosk user, or an API token's account
 
 # Check-in codes are ``secrets.token_urlsafe(24)`` (32 characters); anything else cannot be one.
@@ -468,12 +469,6 @@ def search_desk(event: Event, query: str, limit: int = 25) -> list[DeskMatch]:
         )
     } if attendees else {}
     return [DeskMatch(a, active.get(a.id)) for a in attendees]
-
-
-def get_attendee(event: Event, attendee_id: int) -> Attendee | None:
-    return db.session.scalar(
-        select(Attendee).where(Attendee.event_id == event.id, Attendee.id == attendee_id)
-    )
 
 
 # --------------------------------------------------------------------------- walk-ins

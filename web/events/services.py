@@ -141,7 +141,7 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     Raises :class:`EventDataError` for a taken slug or bad breaks/taxonomy; nothing is written
     in that case.
     """
-    clash = db.session.scalar(select(Event).where(Event.slug == data.slug))
+    clash = find_event(data.slug)
     if clash is not None and clash is not event:
         raise EventDataError("slug", f"Another event already uses '{data.slug}'.")
     breaks = parse_breaks(data.breaks_text, data.rounds)

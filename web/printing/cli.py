@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from badges.layouts import LAYOUTS
 from web.events.models import Event
-from web.extensions import db
+from web.events.services import find_event
 from web.printing.services import (
     DEFAULT_LAYOUT,
     PrintedDocument,
@@ -34,7 +33,7 @@ _out_option = click.option("--out", required=True, type=click.Path(dir_okay=Fals
 
 
 def _event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    event = find_event(slug)
     if event is None:
         raise click.ClickException(f"no event with slug '{slug}'")
     return event
