@@ -61,10 +61,8 @@ def _device() -> str:
     return clean_device(request.cookies.get(DEVICE_COOKIE))[:40]
 
 
-def _print_badge_url(event: Event, attendee: Person) -> str | None:
+def _print_badge_url(event: Event, attendee: Person) -> str:
     """The printing feature's desk badge download (staff and organisers)."""
-    if "printing.desk_badge" not in current_app.view_functions:
-        return None
     return url_for("printing.desk_badge", slug=event.slug, ext_id=attendee.ext_id)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from scheduler.taxonomy import TAXONOMY_KEYS
@@ -76,10 +76,6 @@ def edit_event(slug: str) -> ResponseReturnValue:
 @organiser_required
 def overview(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    links = [
-        (url_for(endpoint, slug=event.slug), label)
-        for endpoint, label in FEATURE_LINKS
-        if endpoint in current_app.view_functions
-    ]
+    links = [(url_for(endpoint, slug=event.slug), label) for endpoint, label in FEATURE_LINKS]
     return render_template("events/overview.html", event=event, counts=event_counts(event),
                            timetable=event.timetable(), links=links)

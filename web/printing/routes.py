@@ -6,7 +6,7 @@ about 18 s) holds one worker for that long.
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
 from badges.layouts import LAYOUTS
@@ -15,6 +15,7 @@ from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.public.services import attendee_for_token
 from web.printing import bp
+from web.schedules.services import published_version
 from web.printing.forms import AgendaForm, BadgeForm
 from web.printing.services import (
     NoPublishedSchedule,
@@ -23,7 +24,6 @@ from web.printing.services import (
     UnknownAttendee,
     attendee_rows,
     badge_rows,
-    has_published_schedule,
     print_agendas,
     print_badges,
     print_checkin_list,
@@ -48,8 +48,7 @@ def _page(event: Event, *, badge_form: BadgeForm | None = None, agenda_form: Age
         badge_form=badge_form or BadgeForm(formdata=None),
         agenda_form=agenda_form or AgendaForm(formdata=None),
         attendees=attendee_rows(event), layouts=LAYOUTS.values(),
-        published=has_published_schedule(event), error=error,
-        schedules_url_endpoint="schedules.overview" if "schedules.overview" in current_app.view_functions else None,
+        published=published_version(event) is not None, error=error,
     ), status
 
 

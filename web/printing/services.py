@@ -169,12 +169,6 @@ class PublishedSchedule:
     event_info: EventInfo
 
 
-def has_published_schedule(event: Event) -> bool:
-    from web.schedules.services import published_version
-
-    return published_version(event) is not None
-
-
 def published_schedule(event: Event) -> PublishedSchedule:
     """The published schedule with the attendees it needs; raises :class:`NoPublishedSchedule`."""
     from web.schedules.services import published_version, version_schedule
