@@ -29,7 +29,9 @@ from web.checkin.services import (
     result_message,
 )
 from web.extensions import db
+from web.liveday.clock import delay_clock
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.types import utcnow
 
 UTC = dt.timezone.utc
 # 13:00 in Amsterdam on the fixture event's day, before round 1 (14:00).
@@ -487,6 +489,33 @@ def test_api_lists_check_ins_with_annulled_ones_marked(client, event, ana, make_
     assert (listing.json["checked_in"], listing.json["expected"]) == (2, 2)
     assert client.get("/api/v1/events/no-such-event/checkins",
                       headers={"Authorization": f"Bearer {staff_token}"}).status_code == 404
+
+
+def test_api_welcome_shows_a_delay_the_moment_it_is_announced(client, make_event, make_attendee,
+                                                               staff_token):
+    """Workers remember the event a kiosk names for a moment; a change made through this
+    worker reaches the next scan at once."""
+    tomorrow = dt.datetime.now(ZoneInfo("Europe/Amsterdam")) + dt.timedelta(days=1)
+    start = tomorrow.replace(hour=14, minute=0, second=0, microsecond=0, tzinfo=None)
+    event = make_event(date=start.date(), start=start)
+    ana, bob, cleo, dan = (make_attendee(event, name=name) for name in ("Ana", "Bob", "Cleo", "Dan"))
+    publish(event, [(1, 1, ana, bob), (1, 2, cleo, dan)])
+    before = api(client, staff_token, event, {"code": ana.checkin_code, "nonce": nonce()})
+    assert before.json["message"] == "Welcome, Ana: first meeting at table 1, 14:00"
+
+    delay_clock(event, 15, now=utcnow())
+    after = api(client, staff_token, event, {"code": cleo.checkin_code, "nonce": nonce()})
+    assert after.json["message"] == "Welcome, Cleo: first meeting at table 2, 14:15"
+
+
+def test_api_refuses_a_deactivated_account_at_once(client, event, ana, make_attendee, staff_token):
+    assert api(client, staff_token, event, {"code": ana.checkin_code, "nonce": nonce()}).status_code == 201
+    scanner = db.session.scalar(select(User).where(User.email == "scanner@example.com"))
+    scanner.active = False
+    db.session.commit()
+    bob = make_attendee(event, name="Bob")
+    assert api(client, staff_token, event, {"code": bob.checkin_code, "nonce": nonce()}).status_code == 401
+    assert active_rows(bob) == 0
 
 
 def test_api_is_in_the_openapi_document(client):

@@ -3,6 +3,8 @@ or the API's JSON 404."""
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from apiflask import abort
 
 from web.events.models import Event
@@ -12,5 +14,9 @@ from web.events.services import find_event
 def event_or_404(slug: str) -> Event:
     event = find_event(slug)
     if event is None:
-        abort(404, message=f"There is no event with the short name '{slug}'.")
+        no_such_event(slug)
     return event
+
+
+def no_such_event(slug: str) -> NoReturn:
+    abort(404, message=f"There is no event with the short name '{slug}'.")

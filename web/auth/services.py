@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, event, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.auth.models import ROLE_ORGANISER, ROLES, ApiToken, User, hash_token
 from web.extensions import db
+from web.lookup_cache import forget, lookup_cache
 from web.types import utcnow
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -118,16 +119,25 @@ class ApiUser:
 
 
 def user_for_api_token(plain: str) -> ApiUser | None:
-    """The active account owning ``plain``, recording the use; ``None`` for unknown tokens.
+    """The active account owning ``plain``; ``None`` for unknown tokens.
 
-    ``last_used_at`` is written at most once per :data:`LAST_USED_RESOLUTION`: a kiosk sends
-    a request per scan, and a write per request would double the write transactions that the
-    check-ins themselves queue behind.
+    Every kiosk scan sends its token, so each worker remembers a token's account for a couple
+    of seconds (:mod:`web.lookup_cache`): revoking a token, or deactivating or demoting its
+    account, takes effect at once in the worker that made the change and within
+    :data:`~web.lookup_cache.LOOKUP_SECONDS` in the others.
     """
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    found = db.session.connection().execute(
-        _USER_BY_TOKEN_HASH, {"token_hash": hash_token(plain)}).first()
+    return lookup_cache(TOKEN_CACHE).get(hash_token(plain), _load_api_user)
+
+
+def _load_api_user(token_hash: str) -> ApiUser | None:
+    """Read a token's account, recording the use.
+
+    ``last_used_at`` is written at most once per :data:`LAST_USED_RESOLUTION`: a write per
+    request would double the write transactions that the check-ins themselves queue behind.
+    """
+    found = db.session.connection().execute(_USER_BY_TOKEN_HASH, {"token_hash": token_hash}).first()
     if found is None or not found.active:
         return None
     now = utcnow()
@@ -135,6 +145,18 @@ def user_for_api_token(plain: str) -> ApiUser | None:
         db.session.execute(_TOKEN_USED, {"token_id": found.token_id, "last_used_at": now})
         db.session.commit()
     return ApiUser(found.id, found.email, found.role)
+
+
+TOKEN_CACHE = "api-token-users"
+
+
+@event.listens_for(User, "after_update")
+@event.listens_for(User, "after_delete")
+@event.listens_for(ApiToken, "after_update")
+@event.listens_for(ApiToken, "after_delete")
+def _forget_token_users(_mapper: object, _connection: object, _target: object) -> None:
+    """An account or token changed: this worker stops trusting what it remembered."""
+    forget(TOKEN_CACHE)
 
 
 # Every API request runs these: built once (see web.checkin.services).

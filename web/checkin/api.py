@@ -13,7 +13,7 @@ from apiflask.validators import Length, Regexp
 from flask.typing import ResponseReturnValue
 
 from web.api.auth import API_STAFF_ROLES, token_auth
-from web.api.lookup import event_or_404
+from web.api.lookup import event_or_404, no_such_event
 from web.checkin.services import (
     HTTP_STATUS,
     NONCE_RE,
@@ -23,6 +23,7 @@ from web.checkin.services import (
     list_checkins,
     live_counts,
     result_payload,
+    scan_event,
 )
 from web.extensions import csrf, db
 
@@ -113,7 +114,9 @@ class CheckInListOut(Schema):
 })
 def create_checkin(slug: str, json_data: dict) -> ResponseReturnValue:
     """Check in the attendee whose badge code was scanned"""
-    event = event_or_404(slug)
+    event = scan_event(slug)
+    if event is None:
+        no_such_event(slug)
     try:
         result = check_in(event, json_data["code"], nonce=json_data["nonce"],
                           device=json_data.get("device", ""), staff_user=token_auth.current_user)

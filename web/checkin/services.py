@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from scheduler.domain import EventInfo
 from scheduler.importer import RowError
 from web.attendees.models import Attendee
 from web.attendees.services import save_attendee, search_attendees, validate_row
@@ -39,7 +41,9 @@ from web.auth.models import User
 from web.auth.services import ApiUser
 from web.checkin.models import CheckIn
 from web.events.models import Event
+from web.events.services import find_event
 from web.extensions import db
+from web.lookup_cache import forget, lookup_cache
 from web.types import utcnow
 
 Status = Literal["welcome", "already", "unknown"]
@@ -124,7 +128,7 @@ class CheckInResult:
 UNKNOWN = CheckInResult("unknown", None, None, None)
 
 
-def local_time(event: Event, instant: dt.datetime) -> dt.datetime:
+def local_time(event: Event | ScanEvent, instant: dt.datetime) -> dt.datetime:
     """An aware instant as the event's local wall-clock time (naive)."""
     return _local(event.timezone, instant)
 
@@ -234,7 +238,7 @@ def normalise_code(raw: str | None) -> str:
     return (raw or "").strip()
 
 
-def person_for_code(event: Event, raw: str | None) -> Person | None:
+def person_for_code(event: Event | ScanEvent, raw: str | None) -> Person | None:
     """The attendee of ``event`` whose badge carries ``raw``; ``None`` for anything else
     (malformed, altered, another event's code)."""
     code = normalise_code(raw)
@@ -250,19 +254,47 @@ def person_for_code(event: Event, raw: str | None) -> Person | None:
 
 
 @dataclass(frozen=True)
-class _EventKey:
-    """What a scan needs of the event once its transaction is committed: ORM rows are expired
-    by the commit, and reloading one would cost a round trip per scan."""
+class ScanEvent:
+    """What a scan needs of its event, as plain values.
+
+    Kiosks scan many times a second, and each scan would otherwise read the event row again;
+    :func:`scan_event` remembers this for a couple of seconds per worker (see
+    :mod:`web.lookup_cache`). Plain values also survive the scan's commit, which expires ORM
+    rows (reloading one would cost another round trip).
+    """
 
     id: int
     timezone: str
+    info: EventInfo  # timetable (clock and delays included) and table labels
 
     @classmethod
-    def of(cls, event: Event) -> "_EventKey":
-        return cls(event.id, event.timezone)
+    def of(cls, event: Event | ScanEvent) -> ScanEvent:
+        if isinstance(event, ScanEvent):
+            return event
+        return cls(event.id, event.timezone, event.event_info())
 
 
-def _entries(event: _EventKey, statement: Any, **params: Any) -> list[Entry]:
+EVENT_CACHE = "scan-events"
+
+
+def scan_event(slug: str) -> ScanEvent | None:
+    """The event a kiosk names by ``slug``, remembered for a couple of seconds per worker."""
+    return lookup_cache(EVENT_CACHE).get(slug, _load_scan_event)
+
+
+def _load_scan_event(slug: str) -> ScanEvent | None:
+    event = find_event(slug)
+    return None if event is None else ScanEvent.of(event)
+
+
+@sqlalchemy_event.listens_for(Event, "after_update")
+@sqlalchemy_event.listens_for(Event, "after_delete")
+def _forget_scan_events(_mapper: object, _connection: object, _target: object) -> None:
+    """An event was edited (clock, delay, time zone, tables...): read it afresh."""
+    forget(EVENT_CACHE)
+
+
+def _entries(event: ScanEvent, statement: Any, **params: Any) -> list[Entry]:
     """Check-ins found by one of the ``_ENTR*`` statements, oldest first."""
     return [
         Entry(row.id, row.attendee_id, row.name, row.created_at,
@@ -272,12 +304,12 @@ def _entries(event: _EventKey, statement: Any, **params: Any) -> list[Entry]:
     ]
 
 
-def _entry_by_nonce(event: _EventKey, nonce: str) -> Entry | None:
+def _entry_by_nonce(event: ScanEvent, nonce: str) -> Entry | None:
     found = _entries(event, _ENTRY_BY_NONCE, nonce=nonce)
     return found[0] if found else None
 
 
-def _active_entry(event: _EventKey, attendee_id: int) -> Entry | None:
+def _active_entry(event: ScanEvent, attendee_id: int) -> Entry | None:
     found = _entries(event, _ACTIVE_ENTRY, attendee_id=attendee_id)
     return found[0] if found else None
 
@@ -298,13 +330,13 @@ def clean_device(device: str | None) -> str:
     return " ".join((device or "").split())[:DEVICE_MAX]
 
 
-def first_meeting(event: Event, attendee_id: int, now: dt.datetime | None = None
+def first_meeting(event: ScanEvent, attendee_id: int, now: dt.datetime | None = None
                   ) -> FirstMeeting | None:
     """The attendee's first meeting that has not ended yet in the published schedule, or
     ``None`` (nothing published, no meetings left)."""
     from web.schedules.services import published_meetings_of
 
-    timetable = event.timetable()
+    timetable = event.info.timetable
     now_local = local_time(event, now or utcnow())
     open_rounds = [r for r in range(1, timetable.rounds + 1) if timetable.round_end(r) > now_local]
     if not open_rounds:
@@ -313,14 +345,14 @@ def first_meeting(event: Event, attendee_id: int, now: dt.datetime | None = None
     if not found or found[0].round > timetable.rounds:
         return None
     meeting = found[0]
-    return FirstMeeting(meeting.round, meeting.table, event.event_info().table_label(meeting.table),
+    return FirstMeeting(meeting.round, meeting.table, event.info.table_label(meeting.table),
                         timetable.round_start(meeting.round), meeting.partner_name)
 
 
 # --------------------------------------------------------------------------- check in / annul
 
 
-def check_in(event: Event, code: str | None, *, nonce: str, device: str = "",
+def check_in(event: Event | ScanEvent, code: str | None, *, nonce: str, device: str = "",
              staff_user: Staff | None = None, now: dt.datetime | None = None) -> CheckInResult:
     """Check in the attendee whose badge carries ``code``.
 
@@ -330,11 +362,12 @@ def check_in(event: Event, code: str | None, *, nonce: str, device: str = "",
     Commits its own transaction. Raises :class:`CheckInError` for a malformed nonce or one
     that was used for somebody else.
     """
+    event = ScanEvent.of(event)
     nonce = valid_nonce(nonce)
     person = person_for_code(event, code)
     if person is None:
         # A resent request whose code was mangled since still gets its first answer.
-        replay = _entry_by_nonce(_EventKey.of(event), nonce)
+        replay = _entry_by_nonce(event, nonce)
         if replay is None:
             return UNKNOWN
         person = Person.of(db.session.get_one(Attendee, replay.attendee_id))
@@ -342,18 +375,18 @@ def check_in(event: Event, code: str | None, *, nonce: str, device: str = "",
                    staff_user=staff_user, now=now)
 
 
-def check_in_attendee(event: Event, attendee: Attendee, *, nonce: str, device: str = "",
+def check_in_attendee(event: Event | ScanEvent, attendee: Attendee, *, nonce: str, device: str = "",
                       staff_user: Staff | None = None, now: dt.datetime | None = None
                       ) -> CheckInResult:
     """Check in a known attendee (found by name at the desk, or a walk-in); see
     :func:`check_in` for the answers."""
     if attendee.event_id != event.id:
         raise CheckInError("attendee belongs to another event")
-    return _record(event, Person.of(attendee), nonce=valid_nonce(nonce),
+    return _record(ScanEvent.of(event), Person.of(attendee), nonce=valid_nonce(nonce),
                    device=clean_device(device), staff_user=staff_user, now=now)
 
 
-def _record(event: Event, person: Person, *, nonce: str, device: str, staff_user: Staff | None,
+def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_user: Staff | None,
             now: dt.datetime | None) -> CheckInResult:
     """Insert the check-in, or answer with the one that exists.
 
@@ -363,29 +396,28 @@ def _record(event: Event, person: Person, *, nonce: str, device: str, staff_user
     is needed to find out who won. Everything is read before the insert, so SQLite's write
     lock is held from the insert to the commit only.
     """
-    key = _EventKey.of(event)
     meeting = first_meeting(event, person.id, now)
     staff_id = staff_user.id if staff_user is not None else None
     staff_email = staff_user.email if staff_user is not None else None
     for _ in range(MAX_ATTEMPTS):
         created_at = utcnow()
         new_id = _insert_checkin({
-            "event_id": key.id, "attendee_id": person.id, "nonce": nonce, "device": device,
+            "event_id": event.id, "attendee_id": person.id, "nonce": nonce, "device": device,
             "staff_user_id": staff_id, "created_at": created_at,
         })
         db.session.commit()
         if new_id is not None:
             entry = Entry(new_id, person.id, person.name, created_at,
-                          _local(key.timezone, created_at).strftime("%H:%M"), device, staff_email)
+                          _local(event.timezone, created_at).strftime("%H:%M"), device, staff_email)
             return CheckInResult("welcome", person, entry, meeting)
         # Refused: either this nonce was used before (a resent request, or a client bug) or
         # the person is already in. The row that refused ours is committed: these reads see it.
-        replay = _entry_by_nonce(key, nonce)
+        replay = _entry_by_nonce(event, nonce)
         if replay is not None:
             if replay.attendee_id != person.id:
                 raise CheckInError("this nonce was already used for another attendee")
             return CheckInResult("welcome", person, replay, meeting, replayed=True)
-        existing = _active_entry(key, person.id)
+        existing = _active_entry(event, person.id)
         if existing is not None:
             return CheckInResult("already", person, existing, meeting)
         # The check-in that refused ours was undone a moment ago: try again.
@@ -438,7 +470,7 @@ def live_counts(event: Event) -> LiveCounts:
 
 def list_checkins(event: Event) -> list[Entry]:
     """Every check-in of the event, annulled ones included, oldest first."""
-    return _entries(_EventKey.of(event), _ENTRIES)
+    return _entries(ScanEvent.of(event), _ENTRIES)
 
 
 def recent_checkins(event: Event, limit: int = 8) -> list[CheckIn]:
@@ -503,11 +535,12 @@ def register_walk_in(event: Event, cells: dict[str, str], *, nonce: str, device:
     Raises :class:`web.attendees.services.AttendeeRowInvalid` when the row is not valid.
     """
     nonce = valid_nonce(nonce)
-    replay = _entry_by_nonce(_EventKey.of(event), nonce)
+    replay = _entry_by_nonce(ScanEvent.of(event), nonce)
     if replay is not None:
         row = db.session.get_one(Attendee, replay.attendee_id)
-        return WalkInResult(row, _record(event, Person.of(row), nonce=nonce, device=clean_device(device),
-                                         staff_user=staff_user, now=now), [])
+        return WalkInResult(row, _record(ScanEvent.of(event), Person.of(row), nonce=nonce,
+                                         device=clean_device(device), staff_user=staff_user,
+                                         now=now), [])
     cells = {key: (value or "").strip() for key, value in cells.items()}
     cells["id"] = walk_in_id(event)
     attendee, warnings = validate_row(event, cells)
