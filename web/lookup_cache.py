@@ -1,15 +1,15 @@
 """A few seconds' memory of the lookups every kiosk scan repeats.
 
-Each scan sends its API token and names its event. Looking both up costs two database round
-trips per scan, as much server time as recording the check-in itself (measured with
-``bench/bench_checkin_load.py``: without this memory, PostgreSQL on the same two cores served
-about 230 scans/s; with it, about 320). Remembering the answers for :data:`LOOKUP_SECONDS` in
-each worker process removes those round trips.
+Each scan sends its API token and names its event: two of the six database round trips a scan
+made. Remembering the answers for :data:`LOOKUP_SECONDS` in each worker process removes them
+(``bench/bench_checkin_load.py``: about half as many check-ins per second again on PostgreSQL;
+figures in the README).
 
 The price: a change made through *another* gunicorn worker is seen here up to
 :data:`LOOKUP_SECONDS` late (a revoked token keeps working that long; a delayed event clock
-reaches kiosk welcomes that late). Changes made through this process are seen at once: the
-modules that cache a lookup clear it from SQLAlchemy mapper events when such a row is written.
+reaches kiosk welcomes that late). A change made through this process is seen from its commit
+on: the modules that cache a lookup call :func:`forget_after_commit` from SQLAlchemy mapper
+events when such a row is written.
 
 Only found rows are remembered: a token or event that does not exist (yet) is asked for again
 on every request, so a token created a moment ago works at once and guessing fills nothing.
@@ -23,6 +23,8 @@ from typing import Callable, Generic, Hashable, TypeVar
 
 from cachetools import TTLCache
 from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session, object_session
 
 LOOKUP_SECONDS = 2.0
 MAX_ENTRIES = 1024
@@ -70,6 +72,33 @@ def lookup_cache(name: str) -> LookupCache:
 
 
 def forget(name: str) -> None:
-    """Clear the current app's cache ``name`` (from a mapper event: a cached row changed)."""
+    """Clear the current app's cache ``name``."""
     if has_app_context():
         lookup_cache(name).clear()
+
+
+_PENDING = "speednet.forget_after_commit"
+
+
+def forget_after_commit(name: str, row: object) -> None:
+    """Clear cache ``name`` when the transaction that is writing ``row`` commits.
+
+    Not before: until the commit other requests still read the old row, and one of them could
+    put it back into the cache right after an earlier clear.
+    """
+    session = object_session(row)
+    if session is None:
+        forget(name)
+    else:
+        session.info.setdefault(_PENDING, set()).add(name)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed(session: Session) -> None:
+    for name in session.info.pop(_PENDING, ()):
+        forget(name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from web.checkin.services import scan_event
+from web.extensions import db
 from web.lookup_cache import LOOKUP_SECONDS, LookupCache, lookup_cache
 
 
@@ -48,3 +50,19 @@ def test_each_app_has_its_own_caches():
         assert lookup_cache("events").get("summit", lambda _slug: "second") == "second"
     with first.app_context():
         assert lookup_cache("events").get("summit", lambda _slug: "again") == "event of the first database"
+
+
+def test_an_event_change_reaches_scans_when_it_commits(make_event):
+    event = make_event(rounds=8)
+    assert scan_event(event.slug).info.timetable.rounds == 8
+    event.rounds = 6
+    db.session.flush()
+    # Not committed: other requests still read 8 rounds, and so does the remembered snapshot.
+    assert scan_event(event.slug).info.timetable.rounds == 8
+    db.session.commit()
+    assert scan_event(event.slug).info.timetable.rounds == 6
+
+    event.rounds = 4
+    db.session.flush()
+    db.session.rollback()
+    assert scan_event(event.slug).info.timetable.rounds == 6

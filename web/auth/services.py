@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.auth.models import ROLE_ORGANISER, ROLES, ApiToken, User, hash_token
 from web.extensions import db
-from web.lookup_cache import forget, lookup_cache
+from web.lookup_cache import forget_after_commit, lookup_cache
 from web.types import utcnow
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -154,9 +154,9 @@ TOKEN_CACHE = "api-token-users"
 @event.listens_for(User, "after_delete")
 @event.listens_for(ApiToken, "after_update")
 @event.listens_for(ApiToken, "after_delete")
-def _forget_token_users(_mapper: object, _connection: object, _target: object) -> None:
+def _forget_token_users(_mapper: object, _connection: object, row: object) -> None:
     """An account or token changed: this worker stops trusting what it remembered."""
-    forget(TOKEN_CACHE)
+    forget_after_commit(TOKEN_CACHE, row)
 
 
 # Every API request runs these: built once (see web.checkin.services).

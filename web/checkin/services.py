@@ -43,7 +43,7 @@ from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
-from web.lookup_cache import forget, lookup_cache
+from web.lookup_cache import forget_after_commit, lookup_cache
 from web.types import utcnow
 
 Status = Literal["welcome", "already", "unknown"]
@@ -289,9 +289,9 @@ def _load_scan_event(slug: str) -> ScanEvent | None:
 
 @sqlalchemy_event.listens_for(Event, "after_update")
 @sqlalchemy_event.listens_for(Event, "after_delete")
-def _forget_scan_events(_mapper: object, _connection: object, _target: object) -> None:
+def _forget_scan_events(_mapper: object, _connection: object, row: object) -> None:
     """An event was edited (clock, delay, time zone, tables...): read it afresh."""
-    forget(EVENT_CACHE)
+    forget_after_commit(EVENT_CACHE, row)
 
 
 def _entries(event: ScanEvent, statement: Any, **params: Any) -> list[Entry]:
@@ -535,12 +535,12 @@ def register_walk_in(event: Event, cells: dict[str, str], *, nonce: str, device:
     Raises :class:`web.attendees.services.AttendeeRowInvalid` when the row is not valid.
     """
     nonce = valid_nonce(nonce)
-    replay = _entry_by_nonce(ScanEvent.of(event), nonce)
+    scan = ScanEvent.of(event)
+    replay = _entry_by_nonce(scan, nonce)
     if replay is not None:
         row = db.session.get_one(Attendee, replay.attendee_id)
-        return WalkInResult(row, _record(ScanEvent.of(event), Person.of(row), nonce=nonce,
-                                         device=clean_device(device), staff_user=staff_user,
-                                         now=now), [])
+        return WalkInResult(row, _record(scan, Person.of(row), nonce=nonce, device=clean_device(device),
+                                         staff_user=staff_user, now=now), [])
     cells = {key: (value or "").strip() for key, value in cells.items()}
     cells["id"] = walk_in_id(event)
     attendee, warnings = validate_row(event, cells)
