@@ -44,7 +44,7 @@ def decode_qr(png: bytes) -> str:
 def test_registration_stores_attendee_and_confirmation_shows_qr_and_link(client, make_event):
     event = make_event(registration_open=True)
     page = client.get(f"/e/{event.slug}/register").get_data(as_text=True)
-    assert '<label for="name">Full name</label>' in page
+    assert '<label for="name">Full name <span class="req" aria-hidden="true">*</span></label>' in page
     assert "Round 1, 14:00" in page  # round choices carry their local times
 
     response = post_registration(client, event, form_data())
