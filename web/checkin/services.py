@@ -196,11 +196,14 @@ _checkins = CheckIn.__table__
 _staff = User.__table__.alias("staff")
 _annulled_by = User.__table__.alias("annulled_by")
 
+# By the code alone: it is unique across events, so the database always takes its unique index.
+# With the event in the condition too, PostgreSQL chose the event's index and filtered every
+# attendee of the event whenever its statistics were older than the last import (measured:
+# 0.8 ms instead of 0.02 ms of database time per scan). The event is compared after the read.
 _PERSON_BY_CODE = (
-    select(_attendees.c.id, _attendees.c.ext_id, _attendees.c.name, _attendees.c.company,
-           _attendees.c.badge_number, _attendees.c.checkin_code)
-    .where(_attendees.c.event_id == bindparam("event_id"),
-           _attendees.c.checkin_code == bindparam("code"))
+    select(_attendees.c.id, _attendees.c.event_id, _attendees.c.ext_id, _attendees.c.name,
+           _attendees.c.company, _attendees.c.badge_number, _attendees.c.checkin_code)
+    .where(_attendees.c.checkin_code == bindparam("code"))
 )
 _ENTRIES = (
     select(_checkins.c.id, _checkins.c.attendee_id, _attendees.c.name, _checkins.c.created_at,
@@ -244,11 +247,12 @@ def person_for_code(event: Event | ScanEvent, raw: str | None) -> Person | None:
     code = normalise_code(raw)
     if not CODE_RE.match(code):
         return None
-    row = db.session.connection().execute(
-        _PERSON_BY_CODE, {"event_id": event.id, "code": code}).first()
+    row = db.session.connection().execute(_PERSON_BY_CODE, {"code": code}).first()
+    if row is None or row.event_id != event.id:
+        return None
     # The index lookup already matched; compare again in constant time so a collation or
     # driver quirk (case folding, trailing spaces) can never let an altered code through.
-    if row is None or not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
+    if not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
         return None
     return Person(row.id, row.ext_id, row.name, row.company, row.badge_number)
 
