@@ -19,6 +19,7 @@ from web.auth.decorators import organiser_required
 from web.auth.models import ApiToken
 from web.auth.services import create_api_token
 from web.extensions import db
+from web.lookup_cache import LOOKUP_SECONDS
 
 
 class TokenForm(FlaskForm):
@@ -66,7 +67,8 @@ def api_tokens() -> ResponseReturnValue:
 def revoke_api_token(token_id: int) -> ResponseReturnValue:
     if RevokeForm().validate_on_submit():
         if revoke_token(current_user, token_id):
-            flash("Token revoked: programs using it can no longer reach the API.", "success")
+            flash(f"Token revoked: programs using it lose access to the API within "
+                  f"{LOOKUP_SECONDS:g} seconds.", "success")
         else:
             flash("That token does not exist (any more).", "info")
     return redirect(url_for("auth.api_tokens"))
