@@ -118,6 +118,9 @@ class ApiUser:
     role: str
 
 
+TOKEN_CACHE = "api-token-users"
+
+
 def user_for_api_token(plain: str) -> ApiUser | None:
     """The active account owning ``plain``; ``None`` for unknown tokens.
 
@@ -145,9 +148,6 @@ def _load_api_user(token_hash: str) -> ApiUser | None:
         db.session.execute(_TOKEN_USED, {"token_id": found.token_id, "last_used_at": now})
         db.session.commit()
     return ApiUser(found.id, found.email, found.role)
-
-
-TOKEN_CACHE = "api-token-users"
 
 
 @event.listens_for(User, "after_update")

@@ -198,8 +198,9 @@ _annulled_by = User.__table__.alias("annulled_by")
 
 # By the code alone: it is unique across events, so the database always takes its unique index.
 # With the event in the condition too, PostgreSQL chose the event's index and filtered every
-# attendee of the event whenever its statistics were older than the last import (measured:
-# 0.8 ms instead of 0.02 ms of database time per scan). The event is compared after the read.
+# attendee of the event whenever its statistics were older than the last import (measured on
+# 2,000 attendees: 0.65 ms of database CPU per lookup instead of 0.10 ms). The event is
+# compared after the read.
 _PERSON_BY_CODE = (
     select(_attendees.c.id, _attendees.c.event_id, _attendees.c.ext_id, _attendees.c.name,
            _attendees.c.company, _attendees.c.badge_number, _attendees.c.checkin_code)
@@ -268,14 +269,17 @@ class ScanEvent:
     """
 
     id: int
-    timezone: str
-    info: EventInfo  # timetable (clock and delays included) and table labels
+    info: EventInfo  # timetable (clock, delays and time zone included) and table labels
+
+    @property
+    def timezone(self) -> str:
+        return self.info.timetable.timezone
 
     @classmethod
     def of(cls, event: Event | ScanEvent) -> ScanEvent:
         if isinstance(event, ScanEvent):
             return event
-        return cls(event.id, event.timezone, event.event_info())
+        return cls(event.id, event.event_info())
 
 
 EVENT_CACHE = "scan-events"
