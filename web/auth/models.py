@@ -49,6 +49,18 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: the id plus a
+        fingerprint of the password hash. A new password (changed, or reset by an organiser)
+        changes the fingerprint, so every session signed in with the old one ends on its next
+        request: a lost phone or a departed volunteer keeps no access."""
+        return f"{self.id}:{self.session_fingerprint}"
+
+    @property
+    def session_fingerprint(self) -> str:
+        # The hash carries its own random salt, so this reveals nothing about the password.
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
     @property
     def is_organiser(self) -> bool:
         return self.role == ROLE_ORGANISER

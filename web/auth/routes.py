@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,8 +19,17 @@ LOGIN_FAILED = "Email or password is not correct."
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The signed-in account, or ``None`` (signed out) when its password changed since the
+    session began (see :meth:`User.get_id`). A deactivated account loads but counts as signed
+    out: Flask-Login's ``is_authenticated`` follows :attr:`User.is_active`."""
+    user_id, _, fingerprint = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None:
+        return None
+    if not hmac.compare_digest(fingerprint, user.session_fingerprint):
+        return None
+    return user
 
 
 def safe_next_url(target: str | None) -> str | None:

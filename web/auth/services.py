@@ -30,7 +30,15 @@ def _dummy_hash() -> str:
 
 
 class AccountError(ValueError):
-    """A user-facing problem with account data (shown by the CLI)."""
+    """A user-facing problem with account data (shown by the CLI and next to a form's field).
+
+    ``field`` names what was wrong (``email``, ``role``, ``password``, ``current_password``)
+    so a form can put the message beside that input; ``None`` for the request as a whole.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -58,18 +66,82 @@ def create_user(email: str, password: str, role: str = ROLE_ORGANISER) -> User:
     """Create and commit an account. Raises :class:`AccountError` on bad input."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError(f"{email!r} is not an e-mail address")
-    if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"{email!r} is not an e-mail address", "email")
+    _check_role(role)
+    check_new_password(password)
     if find_user(email) is not None:
-        raise AccountError(f"an account for {email} already exists")
+        raise AccountError(f"an account for {email} already exists", "email")
     user = User(email=email, role=role)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters", "password")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
+
+
+# Read out at a desk or copied from a screen: no look-alikes (l/1, o/0), groups of four.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def generate_password() -> str:
+    """A new account's or a reset password: 16 random characters (about 78 bits)."""
+    return "-".join("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(4))
+
+
+def list_accounts() -> list[User]:
+    """Every account, organisers first, then by e-mail address."""
+    return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+
+
+# The acting organiser may not deactivate, demote or reset themselves. Besides saving them from
+# locking themselves out, this keeps at least one active organiser: the one acting.
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (sign-in refused, open sessions and API tokens stop working) or reactivate."""
+    if not active and user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    user.active = active
+    db.session.commit()
+
+
+def set_role(actor: User, user: User, role: str) -> None:
+    _check_role(role)
+    if user.id == actor.id and role != user.role:
+        raise AccountError("You cannot change your own role.")
+    user.role = role
+    db.session.commit()
+
+
+def reset_password(actor: User, user: User) -> str:
+    """Give ``user`` a new generated password (returned, to be handed over once); every session
+    they had open ends."""
+    if user.id == actor.id:
+        raise AccountError("Change your own password on the Password page.")
+    password = generate_password()
+    user.set_password(password)
+    db.session.commit()
+    return password
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A signed-in user's own change: the current password proves it is them at the keyboard."""
+    if not user.check_password(current):
+        raise AccountError("Your current password is not correct.", "current_password")
+    check_new_password(new)
+    if new == current:
+        raise AccountError("The new password must differ from the current one.", "password")
+    user.set_password(new)
+    db.session.commit()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,184 @@
+"""Accounts in the console: adding staff, resetting passwords, deactivating, roles, and each
+user's own password change. What a desk volunteer or an organiser notices: who can sign in,
+who is signed out, and what the page shows once."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, login, submit
+from web.auth.models import User
+from web.auth.services import PASSWORD_ALPHABET, create_api_token, generate_password, user_for_api_token
+from web.extensions import db
+
+ACCOUNTS = "/console/accounts"
+SHOWN_PASSWORD = re.compile(r'id="handed-over-password" type="text" readonly value="([^"]+)"')
+
+
+def _account(email: str) -> User:
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _shown_password(response) -> str:
+    found = SHOWN_PASSWORD.search(response.get_data(as_text=True))
+    assert found, "the page shows no password to hand over"
+    return found.group(1)
+
+
+def _signed_in(client) -> bool:
+    """Whether ``client`` still reaches a page that needs a signed-in user."""
+    response = client.get("/account/password")
+    return response.status_code == 200
+
+
+def test_generated_passwords_are_long_random_and_easy_to_read_out():
+    passwords = {generate_password() for _ in range(200)}
+    assert len(passwords) == 200
+    for password in passwords:
+        groups = password.split("-")
+        assert [len(g) for g in groups] == [4, 4, 4, 4]
+        assert set("".join(groups)) <= set(PASSWORD_ALPHABET)
+    assert not set("l1o0") & set(PASSWORD_ALPHABET)
+
+
+def test_organiser_adds_staff_with_a_generated_password_shown_once(organiser, app):
+    response = submit(organiser, ACCOUNTS, {"email": "Desk@Example.com", "role": "staff", "password": ""})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_data(as_text=True)
+    assert "Account added: desk@example.com (Check-in staff)." in body
+    password = _shown_password(response)
+
+    # Shown once: the list does not show it again.
+    assert password not in organiser.get(ACCOUNTS).get_data(as_text=True)
+
+    volunteer = app.test_client()
+    signed_in = login(volunteer, "desk@example.com", password)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/checkin/")
+    assert volunteer.get("/console/").status_code == 403  # staff: check-in pages only
+
+
+def test_a_typed_password_is_used_and_not_echoed(organiser, app):
+    response = submit(organiser, ACCOUNTS, {"email": "second@example.com", "role": "organiser",
+                                            "password": "typed password 42"})
+    assert response.status_code == 200
+    assert "typed password 42" not in response.get_data(as_text=True)
+    assert 'id="handed-over-password"' not in response.get_data(as_text=True)
+    assert login(app.test_client(), "second@example.com", "typed password 42").status_code == 302
+    assert _account("second@example.com").role == "organiser"
+
+
+def test_bad_new_accounts_are_refused_beside_the_field(organiser, organiser_user):
+    duplicate = submit(organiser, ACCOUNTS, {"email": ORGANISER_EMAIL.upper(), "role": "staff", "password": ""})
+    assert duplicate.status_code == 422
+    assert f"an account for {ORGANISER_EMAIL} already exists" in duplicate.get_data(as_text=True)
+
+    short = submit(organiser, ACCOUNTS, {"email": "x@example.com", "role": "staff", "password": "short"})
+    assert short.status_code == 422
+    assert "password must have at least 10 characters" in short.get_data(as_text=True)
+    assert 'id="handed-over-password"' not in short.get_data(as_text=True)
+
+    bad_role = submit(organiser, ACCOUNTS, {"email": "y@example.com", "role": "admin", "password": ""})
+    assert bad_role.status_code == 422
+    assert _account("x@example.com") is None and _account("y@example.com") is None
+
+
+def test_deactivating_signs_staff_out_everywhere_and_stops_their_tokens(organiser, staff, app):
+    member = _account(STAFF_EMAIL)
+    token = create_api_token(member, "door scanner")
+    assert _signed_in(staff) and user_for_api_token(token) is not None
+
+    response = submit(organiser, f"{ACCOUNTS}/{member.id}/deactivate", form_url=ACCOUNTS,
+                      follow_redirects=True)
+    assert f"{STAFF_EMAIL} is deactivated" in response.get_data(as_text=True)
+    assert not _signed_in(staff)  # the session open on the volunteer's phone ends
+    assert login(app.test_client(), STAFF_EMAIL).status_code == 401
+    assert user_for_api_token(token) is None
+
+    submit(organiser, f"{ACCOUNTS}/{member.id}/reactivate", form_url=ACCOUNTS)
+    assert login(app.test_client(), STAFF_EMAIL).status_code == 302
+
+
+def test_resetting_a_password_signs_out_the_old_sessions(organiser, staff, app):
+    member = _account(STAFF_EMAIL)
+    response = submit(organiser, f"{ACCOUNTS}/{member.id}/reset-password", form_url=ACCOUNTS)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    new_password = _shown_password(response)
+
+    assert not _signed_in(staff)
+    assert login(app.test_client(), STAFF_EMAIL, PASSWORD).status_code == 401
+    assert login(app.test_client(), STAFF_EMAIL, new_password).status_code == 302
+
+
+def test_an_organiser_cannot_lock_themselves_out(organiser, organiser_user):
+    me = organiser_user.id
+    for action in ("deactivate", "reset-password"):
+        response = submit(organiser, f"{ACCOUNTS}/{me}/{action}", form_url=ACCOUNTS, follow_redirects=True)
+        assert response.status_code == 200
+    demote = submit(organiser, f"{ACCOUNTS}/{me}/role", {"role": "staff"}, form_url=ACCOUNTS,
+                    follow_redirects=True)
+    body = demote.get_data(as_text=True)
+    assert "You cannot change your own role." in body
+    account = _account(ORGANISER_EMAIL)
+    assert account.active and account.role == "organiser" and account.check_password(PASSWORD)
+    assert _signed_in(organiser)
+
+
+def test_changing_a_role_takes_effect_on_the_next_request(organiser, staff):
+    member = _account(STAFF_EMAIL)
+    assert staff.get("/console/").status_code == 403
+    submit(organiser, f"{ACCOUNTS}/{member.id}/role", {"role": "organiser"}, form_url=ACCOUNTS)
+    assert staff.get("/console/").status_code == 200
+
+
+def test_staff_cannot_manage_accounts(staff, organiser_user):
+    assert staff.get(ACCOUNTS).status_code == 403
+    response = submit(staff, f"{ACCOUNTS}/{organiser_user.id}/deactivate", form_url="/account/password")
+    assert response.status_code == 403
+    assert _account(ORGANISER_EMAIL).active
+
+
+def test_unknown_account_is_404(organiser):
+    assert submit(organiser, f"{ACCOUNTS}/999/deactivate", form_url=ACCOUNTS).status_code == 404
+
+
+def test_everyone_changes_their_own_password_and_other_devices_sign_out(staff, app):
+    other_device = app.test_client()
+    assert login(other_device, STAFF_EMAIL).status_code == 302
+
+    wrong = submit(staff, "/account/password", {"current": "not it at all", "new": "brand new secret",
+                                                "confirm": "brand new secret"})
+    assert wrong.status_code == 422 and "Your current password is not correct." in wrong.get_data(as_text=True)
+    differ = submit(staff, "/account/password", {"current": PASSWORD, "new": "brand new secret",
+                                                 "confirm": "brand new secreT"})
+    assert differ.status_code == 422 and "The two new passwords differ." in differ.get_data(as_text=True)
+    short = submit(staff, "/account/password", {"current": PASSWORD, "new": "short", "confirm": "short"})
+    assert short.status_code == 422 and "at least 10 characters" in short.get_data(as_text=True)
+    assert _account(STAFF_EMAIL).check_password(PASSWORD)
+
+    done = submit(staff, "/account/password", {"current": PASSWORD, "new": "brand new secret",
+                                               "confirm": "brand new secret"})
+    assert done.status_code == 302
+    assert _signed_in(staff)  # this browser stays signed in
+    assert not _signed_in(other_device)
+    assert login(app.test_client(), STAFF_EMAIL, "brand new secret").status_code == 302
+
+
+def test_remember_me_cookie_stops_working_after_a_password_change(organiser_user, app):
+    laptop = app.test_client()
+    submit(laptop, "/login", {"email": ORGANISER_EMAIL, "password": PASSWORD, "remember": "y"})
+    remembered = laptop.get_cookie("remember_token")
+    assert remembered is not None
+
+    phone = app.test_client()
+    assert login(phone, ORGANISER_EMAIL).status_code == 302
+    submit(phone, "/account/password", {"current": PASSWORD, "new": "another long secret",
+                                        "confirm": "another long secret"})
+
+    # The laptop's browser was closed: only the remember-me cookie is left.
+    returning = app.test_client()
+    returning.set_cookie("remember_token", remembered.value)
+    assert returning.get("/console/").status_code == 302
