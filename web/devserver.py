@@ -29,7 +29,8 @@ def main() -> None:
     elif admin.created:
         print(f"    email:    {admin.email}   (password from ADMIN_PASSWORD)")
     else:
-        print(f"    email:    {admin.email}   (existing account; password unchanged)")
+        print(f"    email:    {admin.email}   (existing account; password unchanged: "
+              f".venv/bin/flask --app web set-password {admin.email} sets a new one)")
     print(f"  Demo event: {base}/console/{demo.event_slug}/  ({demo.attendees} attendees)")
     for note in demo.notes:
         print(f"  Note: {note}")

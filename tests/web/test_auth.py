@@ -101,6 +101,19 @@ def test_cli_create_user_and_api_token(app):
     assert runner.invoke(args=["api-token", "nobody@example.com"]).exit_code != 0
 
 
+def test_cli_set_password_lets_a_locked_out_organiser_back_in(app, organiser_user):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["set-password", ORGANISER_EMAIL.upper(), "--password", "a fresh password"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert organiser_user.check_password("a fresh password")
+    short = runner.invoke(args=["set-password", ORGANISER_EMAIL, "--password", "short"])
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    assert runner.invoke(args=["set-password", "nobody@example.com", "--password", "a fresh password"]).exit_code != 0
+    db.session.expire_all()
+    assert organiser_user.check_password("a fresh password")
+
+
 def test_ensure_admin_generates_a_password_once(app, monkeypatch):
     monkeypatch.delenv("ADMIN_EMAIL", raising=False)
     monkeypatch.delenv("ADMIN_PASSWORD", raising=False)

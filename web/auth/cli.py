@@ -1,4 +1,4 @@
-"""``flask --app web create-user`` and ``flask --app web api-token``."""
+"""``flask --app web create-user``, ``set-password`` and ``api-token``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import click
 from flask import Flask
 
 from web.auth.models import ROLES
-from web.auth.services import AccountError, create_api_token, create_user, find_user
+from web.auth.services import AccountError, check_new_password, create_api_token, create_user, find_user
+from web.extensions import db
 
 
 def register_auth_cli(app: Flask) -> None:
@@ -21,6 +22,23 @@ def register_auth_cli(app: Flask) -> None:
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Created {user.role} account {user.email}.")
+
+    @app.cli.command("set-password")
+    @click.argument("email")
+    @click.password_option("--password", help="Prompted for (twice) when not given.")
+    def set_password_command(email: str, password: str) -> None:
+        """Set a new password for an account (the way back in for a locked-out organiser);
+        its open sessions end."""
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"no account for {email}")
+        try:
+            check_new_password(password)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        user.set_password(password)
+        db.session.commit()
+        click.echo(f"Password set for {user.email}.")
 
     @app.cli.command("api-token")
     @click.argument("email")
