@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.liveday import bp as liveday_bp, display_bp
     from web.liveday.api import api_bp as liveday_api_bp
     from web.printing import bp as printing_bp
+    from web.results import bp as results_bp
     from web.public import bp as public_bp
 
     app.register_blueprint(auth_bp)
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(checkin_api_bp)
     app.register_blueprint(printing_bp)
+    app.register_blueprint(results_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(liveday_bp)
     app.register_blueprint(display_bp)

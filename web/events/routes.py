@@ -29,6 +29,7 @@ FEATURE_LINKS: list[tuple[str, str]] = [
     ("liveday.console", "Event day: clock and re-plan"),
     ("display.display", "Room display"),
     ("printing.index", "Badges and printouts"),
+    ("results.index", "Results and exports"),
     ("events.edit_event", "Event settings"),
 ]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from web.attendees.models import Attendee
 from web.auth.decorators import organiser_required
+from web.downloads import spreadsheet_download
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.extensions import db
@@ -34,24 +35,11 @@ from web.schedules.services import (
     version_schedule,
 )
 
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
 def _version_or_404(event: Event, number: int) -> ScheduleVersion:
     version = get_version(event, number)
     if version is None:
         abort(404)
     return version
-
-
-def _download(data: bytes, filename: str, fmt: str) -> Response:
-    response = Response(data, mimetype=MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/schedule/")
@@ -176,7 +164,7 @@ def export_version(slug: str, number: int, fmt: str) -> ResponseReturnValue:
     row = _version_or_404(event, number)
     if fmt not in EXPORT_FORMATS:
         abort(404)
-    return _download(export_schedule(event, row, fmt), f"{event.slug}-schedule-v{row.number}.{fmt}", fmt)
+    return spreadsheet_download(export_schedule(event, row, fmt), f"{event.slug}-schedule-v{row.number}.{fmt}", fmt)
 
 
 @bp.get("/schedule/attendees.<fmt>")
@@ -185,4 +173,4 @@ def export_attendee_file(slug: str, fmt: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     if fmt not in EXPORT_FORMATS:
         abort(404)
-    return _download(export_attendees(event, fmt), f"{event.slug}-attendees.{fmt}", fmt)
+    return spreadsheet_download(export_attendees(event, fmt), f"{event.slug}-attendees.{fmt}", fmt)

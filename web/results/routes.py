@@ -1,0 +1,38 @@
+"""Organiser pages for results (thin; see services)."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+from flask.typing import ResponseReturnValue
+
+from web.auth.decorators import organiser_required
+from web.downloads import spreadsheet_download
+from web.events.services import get_event_or_404
+from web.results import bp
+from web.results.services import FORMATS, export_results, results_summary
+
+
+@bp.get("/")
+@organiser_required
+def index(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    return render_template("results/index.html", event=event, summary=results_summary(event))
+
+
+@bp.get("/attendance.<fmt>")
+@organiser_required
+def attendance(slug: str, fmt: str) -> ResponseReturnValue:
+    return _export(slug, "attendance", fmt)
+
+
+@bp.get("/meetings.<fmt>")
+@organiser_required
+def meetings(slug: str, fmt: str) -> ResponseReturnValue:
+    return _export(slug, "meetings", fmt)
+
+
+def _export(slug: str, table: str, fmt: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    if fmt not in FORMATS:
+        abort(404)
+    return spreadsheet_download(export_results(event, table, fmt), f"{event.slug}-{table}.{fmt}", fmt)

@@ -1,0 +1,192 @@
+"""What happened at an event, for the organiser's report and the follow-up afterwards.
+
+Attendance comes from the check-ins (undone ones do not count); meetings come from the
+published schedule, which after a live re-plan is the schedule the room actually ran. A meeting
+counts as *held* when both people were checked in: speednet cannot see who sat down, and a
+person who never came to the door cannot have met anyone.
+
+Everything here works without a request; the exports pass every cell through the scheduler's
+formula neutralisation (``scheduler.spreadsheet.write_table``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from scheduler.domain import Timetable
+from scheduler.spreadsheet import write_table
+from web.attendees.models import Attendee
+from web.auth.models import User
+from web.checkin.models import CheckIn
+from web.checkin.services import local_time
+from web.events.models import Event
+from web.extensions import db
+from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.services import published_version
+
+TABLES = ("attendance", "meetings")
+FORMATS = ("csv", "xlsx")
+SOURCES = {"import": "Imported", "registration": "Registered online", "walk-in": "Walk-in"}
+
+ATTENDANCE_COLUMNS = (
+    "id", "name", "company", "title", "email", "country", "region", "partner_type", "source",
+    "badge_number", "checked_in", "checked_in_at", "kiosk", "checked_in_by", "meetings",
+    "meetings_held",
+)
+MEETING_COLUMNS = (
+    "round", "table", "start", "a_id", "a_name", "a_company", "a_email", "b_id", "b_name",
+    "b_company", "b_email", "held", "reason",
+)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """The check-in that counts for one attendee (the first one not undone)."""
+
+    local: str  # YYYY-MM-DD HH:MM in the event's time zone
+    kiosk: str
+    staff: str
+
+
+@dataclass(frozen=True)
+class SourceCount:
+    label: str
+    expected: int
+    checked_in: int
+
+
+@dataclass(frozen=True)
+class ResultsSummary:
+    expected: int
+    checked_in: int
+    by_source: list[SourceCount]
+    published_number: int | None
+    meetings: int
+    meetings_held: int
+    cross_region_held: int
+    companies_met: int  # distinct pairs of companies that met in a held meeting
+
+    @property
+    def no_shows(self) -> int:
+        return self.expected - self.checked_in
+
+    @staticmethod
+    def share(part: int, whole: int) -> str:
+        return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """Everything the summary and the exports read, loaded with three queries."""
+
+    attendees: list[Attendee]
+    arrivals: dict[int, Arrival]
+    version: ScheduleVersion | None
+    meetings: list[ScheduleMeeting]
+
+    def held(self, meeting: ScheduleMeeting) -> bool:
+        return meeting.a_id in self.arrivals and meeting.b_id in self.arrivals
+
+
+def _facts(event: Event) -> _Facts:
+    attendees = list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.name, Attendee.ext_id)))
+    arrivals: dict[int, Arrival] = {}
+    rows = db.session.execute(
+        select(CheckIn.attendee_id, CheckIn.created_at, CheckIn.device, User.email)
+        .outerjoin(User, User.id == CheckIn.staff_user_id)
+        .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
+        .order_by(CheckIn.created_at, CheckIn.id))
+    for attendee_id, created_at, device, staff in rows:
+        arrivals.setdefault(attendee_id, Arrival(
+            f"{local_time(event, created_at):%Y-%m-%d %H:%M}", device or "", staff or ""))
+    version = published_version(event)
+    meetings = [] if version is None else list(db.session.scalars(
+        select(ScheduleMeeting).where(ScheduleMeeting.version_id == version.id)
+        .order_by(ScheduleMeeting.round, ScheduleMeeting.table)))
+    return _Facts(attendees, arrivals, version, meetings)
+
+
+def results_summary(event: Event) -> ResultsSummary:
+    facts = _facts(event)
+    people = {a.id: a for a in facts.attendees}
+    expected = Counter(a.source for a in facts.attendees)
+    arrived = Counter(people[i].source for i in facts.arrivals if i in people)
+    held = [m for m in facts.meetings if facts.held(m)]
+    return ResultsSummary(
+        expected=len(facts.attendees),
+        checked_in=len(facts.arrivals),
+        by_source=[SourceCount(label, expected[source], arrived[source])
+                   for source, label in SOURCES.items() if expected[source]],
+        published_number=facts.version.number if facts.version else None,
+        meetings=len(facts.meetings),
+        meetings_held=len(held),
+        cross_region_held=sum(people[m.a_id].region != people[m.b_id].region for m in held),
+        companies_met=len({frozenset((_company_key(people[m.a_id]), _company_key(people[m.b_id])))
+                           for m in held}),
+    )
+
+
+def _company_key(attendee: Attendee) -> str:
+    return " ".join(attendee.company.casefold().split())
+
+
+def attendance_rows(event: Event) -> list[list[object]]:
+    """One row per attendee (``ATTENDANCE_COLUMNS``), by name: who came, when, where."""
+    facts = _facts(event)
+    scheduled: Counter[int] = Counter()
+    held: Counter[int] = Counter()
+    for m in facts.meetings:
+        scheduled.update((m.a_id, m.b_id))
+        if facts.held(m):
+            held.update((m.a_id, m.b_id))
+    rows: list[list[object]] = []
+    for a in facts.attendees:
+        arrival = facts.arrivals.get(a.id)
+        rows.append([
+            a.ext_id, a.name, a.company, a.title, a.email, a.country, a.region, a.partner_type,
+            a.source, a.badge_number, "yes" if arrival else "no",
+            arrival.local if arrival else "", arrival.kiosk if arrival else "",
+            arrival.staff if arrival else "", scheduled[a.id], held[a.id],
+        ])
+    return rows
+
+
+def meeting_rows(event: Event) -> list[list[object]]:
+    """One row per meeting of the published schedule (``MEETING_COLUMNS``), by round and
+    table, with both people's e-mail addresses: the list partners ask for afterwards."""
+    facts = _facts(event)
+    people = {a.id: a for a in facts.attendees}
+    info = event.event_info()
+    rows: list[list[object]] = []
+    for m in facts.meetings:
+        a, b = people[m.a_id], people[m.b_id]
+        rows.append([
+            m.round, info.table_label(m.table), _start(info.timetable, m.round),
+            a.ext_id, a.name, a.company, a.email, b.ext_id, b.name, b.company, b.email,
+            "yes" if facts.held(m) else "no", m.reason,
+        ])
+    return rows
+
+
+def _start(timetable: Timetable, round_number: int) -> str:
+    """Local start of a round; empty for a round the event no longer has (rounds were cut
+    after publishing)."""
+    if not 1 <= round_number <= timetable.rounds:
+        return ""
+    return f"{timetable.round_start(round_number):%Y-%m-%d %H:%M}"
+
+
+def export_results(event: Event, table: str, fmt: str) -> bytes:
+    """``attendance`` or ``meetings`` as CSV or XLSX."""
+    if table not in TABLES or fmt not in FORMATS:
+        raise ValueError(f"unknown export {table}.{fmt}")
+    header, rows = ((ATTENDANCE_COLUMNS, attendance_rows(event)) if table == "attendance"
+                    else (MEETING_COLUMNS, meeting_rows(event)))
+    out = io.BytesIO()
+    write_table(header, rows, out, fmt)
+    return out.getvalue()
