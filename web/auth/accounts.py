@@ -50,7 +50,7 @@ class NewAccountForm(FlaskForm):
 
 
 class AccountActionForm(FlaskForm):
-    """The buttons beside each account (CSRF only; the role form adds its field)."""
+    """The reset, deactivate and reactivate buttons beside each account: a CSRF token only."""
 
 
 class RoleForm(FlaskForm):
@@ -72,8 +72,7 @@ class PasswordForm(FlaskForm):
 def _accounts_page(form: NewAccountForm, *, handed_over: tuple[User, str] | None = None,
                    status: int = 200) -> ResponseReturnValue:
     page = render_template("auth/accounts.html", form=form, accounts=list_accounts(),
-                           handed_over=handed_over, action_form=AccountActionForm(),
-                           role_names=ROLE_NAMES)
+                           handed_over=handed_over, role_names=ROLE_NAMES)
     return page, status, NO_STORE
 
 
