@@ -12,6 +12,7 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024  # attendee files are small; anything bigger is a mistake
 
@@ -27,6 +28,18 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+def public_base_url(value: str) -> str | None:
+    """``SPEEDNET_PUBLIC_URL`` checked: the address attendees use (``https://host[/prefix]``),
+    without a trailing slash; ``None`` when unset."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"SPEEDNET_PUBLIC_URL must look like https://networking.example.com, not {value!r}")
+    return value
 
 
 def load_or_create_secret_key(instance_path: str | os.PathLike[str]) -> str:
@@ -74,6 +87,9 @@ def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) ->
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        # Links that leave the site (mail-merge exports, the registration page) start with this,
+        # not with whatever Host header the reverse proxy passed on.
+        "PUBLIC_URL": public_base_url(env.get("SPEEDNET_PUBLIC_URL", "")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session; kiosks stay open all day

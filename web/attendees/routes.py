@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from scheduler.importer import AttendeeFileError
@@ -27,8 +27,10 @@ from web.attendees.services import (
     validate_row,
 )
 from web.auth.decorators import organiser_required
+from web.downloads import spreadsheet_download
 from web.events.services import get_event_or_404
 from web.extensions import db
+from web.public.links import export_personal_links, personal_links
 
 SESSION_KEY = "attendee_import"
 
@@ -74,7 +76,18 @@ def _edit(slug: str, row: Attendee | None) -> ResponseReturnValue:
             return redirect(url_for("attendees.list_attendees", slug=event.slug, q=saved.ext_id))
     status = 422 if (form.errors or general) else 200
     return render_template("attendees/form.html", event=event, form=form, attendee=row,
+                           links=personal_links(row) if row else None,
                            general_errors=general), status
+
+
+@bp.get("/links.<fmt>")
+@organiser_required
+def personal_links_export(slug: str, fmt: str) -> ResponseReturnValue:
+    """Every attendee's personal links, for the organiser's mail merge."""
+    event = get_event_or_404(slug)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    return spreadsheet_download(export_personal_links(event, fmt), f"{event.slug}-personal-links.{fmt}", fmt)
 
 
 @bp.route("/new", methods=["GET", "POST"])
