@@ -37,6 +37,7 @@ from web.events.models import Event
 from web.events.services import EventDataError, find_event, list_events
 from web.extensions import db
 from web.jobs.models import Job
+from web.public.links import public_url
 
 organiser_only = bp.auth_required(token_auth, roles=API_ORGANISER_ROLES)
 
@@ -48,7 +49,7 @@ def _error(status: int, message: str, **extra: object) -> Response:
 
 
 def _event_json(event: Event) -> dict:
-    return event_dict(event, url_for("public.register_page", slug=event.slug, _external=True))
+    return event_dict(event, public_url("public.register_page", slug=event.slug))
 
 
 def _save(data: dict, event: Event | None = None) -> Event:
