@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,45 @@ def test_job_of_a_dead_server_is_marked_failed_on_startup(app, make_event, tmp_p
         assert (rows[2].status, rows[2].error) == ("failed", INTERRUPTED)
         db.session.remove()
     assert recover_interrupted_jobs() == 0
+
+
+_EXITING_SERVER = """
+import sys, threading
+from web import create_app
+from web.events.models import Event
+from web.extensions import db
+from web.jobs import start_job
+
+app = create_app({"INSTANCE_PATH": sys.argv[1], "SQLALCHEMY_DATABASE_URI": sys.argv[2],
+                  "SECRET_KEY": "k"})
+started = threading.Event()
+
+def work(context):
+    started.set()
+    while not context.cancel_event.wait(0.05):  # a long computation that honours cancel
+        pass
+    return None
+
+with app.app_context():
+    event = db.session.scalar(db.select(Event))
+    print(start_job(event, "plan", work).id, flush=True)
+    assert started.wait(10)
+sys.exit(0)  # as a gunicorn worker exits after SIGTERM
+"""
+
+
+def test_a_server_that_stops_records_its_running_job_as_interrupted(app, make_event, tmp_path):
+    """A restart during a computation: the process stops the job and exits cleanly, and the
+    organiser sees at once that it was interrupted (not a job stuck 'running')."""
+    make_event()
+    db.session.remove()
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", _EXITING_SERVER, app.config["INSTANCE_PATH"],
+         app.config["SQLALCHEMY_DATABASE_URI"]],
+        capture_output=True, text=True, timeout=60, cwd=str(Path(__file__).resolve().parents[2]))
+    assert result.returncode == 0, result.stderr[-2000:]
+    job = db.session.get(Job, result.stdout.strip())
+    assert (job.status, job.error) == ("failed", INTERRUPTED)
+    assert job.finished_at is not None
+    assert time.monotonic() - started < 30

@@ -11,9 +11,11 @@ state. The thread that runs ``work`` belongs to the worker that started the job;
 * writes a heartbeat every :data:`HEARTBEAT_SECONDS` so another host can tell a live job from
   one whose server died.
 
-A job left ``queued``/``running`` by a server that died is marked ``failed`` with
-:data:`INTERRUPTED` by :func:`recover_interrupted_jobs` (run by ``create_app`` at start-up and
-before a new job starts): on the same host when its process is gone, elsewhere when its
+A process that exits normally (a gunicorn worker stopped or restarted) first stops its jobs
+(:func:`stop_running_jobs`, registered with ``atexit``): each keeps what it found and is marked
+``failed`` with :data:`INTERRUPTED`. A job left ``queued``/``running`` by a server that died
+is marked the same way by :func:`recover_interrupted_jobs` (run by ``create_app`` at start-up
+and before a new job starts): on the same host when its process is gone, elsewhere when its
 heartbeat is older than :data:`STALE_AFTER_SECONDS`.
 
 At most one job per event is active at a time; :func:`start_job` raises :class:`JobBusy`
@@ -23,6 +25,7 @@ first writes the event row, which serialises concurrent starts on SQLite and Pos
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import math
@@ -52,12 +55,22 @@ REPORT_SECONDS = 0.5
 CANCEL_POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 5.0
 STALE_AFTER_SECONDS = 60.0
+SHUTDOWN_SECONDS = 10.0
 INTERRUPTED = "interrupted by a server restart"
 
-# Threads of jobs started by this process (job id -> thread); used by wait_for_job() and to
-# tell this process's live jobs from dead ones at recovery.
-_threads: dict[str, threading.Thread] = {}
+
+@dataclass(frozen=True)
+class _LiveJob:
+    thread: threading.Thread
+    cancel_event: threading.Event
+
+
+# Jobs started by this process and still running (job id -> thread and cancel signal); used by
+# wait_for_job(), to tell this process's live jobs from dead ones at recovery, and to stop them
+# when the process exits.
+_threads: dict[str, _LiveJob] = {}
 _threads_lock = threading.Lock()
+_shutting_down = threading.Event()
 
 
 class JobBusy(RuntimeError):
@@ -172,10 +185,11 @@ def start_job(event: Event, kind: str, work: Callable[[JobContext], int | None],
     session.add(job)
     session.commit()
     job_id, event_id = job.id, event.id
-    thread = threading.Thread(target=_run, args=(app, job_id, event_id, work),
+    cancel = threading.Event()
+    thread = threading.Thread(target=_run, args=(app, job_id, event_id, work, cancel),
                               name=f"job-{kind}-{job_id[:8]}", daemon=True)
     with _threads_lock:
-        _threads[job_id] = thread
+        _threads[job_id] = _LiveJob(thread, cancel)
     thread.start()
     return job
 
@@ -185,10 +199,11 @@ def _set_status(engine: Engine, job_id: str, **values: Any) -> None:
         session.execute(update(Job).where(Job.id == job_id).values(**values))
 
 
-def _run(app: Flask, job_id: str, event_id: int, work: Callable[[JobContext], int | None]) -> None:
+def _run(app: Flask, job_id: str, event_id: int, work: Callable[[JobContext], int | None],
+         cancel: threading.Event) -> None:
     with app.app_context():
         engine = db.engine
-        context = JobContext(job_id=job_id, event_id=event_id, engine=engine)
+        context = JobContext(job_id=job_id, event_id=event_id, engine=engine, cancel_event=cancel)
         stop = threading.Event()
         watcher = threading.Thread(target=_watch, args=(context, stop), daemon=True,
                                    name=f"job-watch-{job_id[:8]}")
@@ -203,10 +218,15 @@ def _run(app: Flask, job_id: str, event_id: int, work: Callable[[JobContext], in
                 _set_status(engine, job_id, status="failed", finished_at=utcnow(),
                             error=f"{type(exc).__name__}: {exc}"[:4000])
             else:
-                context.poll_cancel(force=True)
-                status = "cancelled" if context.cancel_event.is_set() else "done"
                 with context._lock:
                     payload = {**context._progress, "updated_at": utcnow().isoformat()}
+                if _shutting_down.is_set():
+                    # Nobody cancelled it: the server stopped. What it found is kept as a draft.
+                    _set_status(engine, job_id, status="failed", error=INTERRUPTED,
+                                finished_at=utcnow(), result_version_id=result, progress=payload)
+                    return
+                context.poll_cancel(force=True)
+                status = "cancelled" if context.cancel_event.is_set() else "done"
                 _set_status(engine, job_id, status=status, finished_at=utcnow(),
                             result_version_id=result, progress=payload)
         finally:
@@ -240,11 +260,32 @@ def request_cancel(job: Job) -> Job:
 def wait_for_job(job_id: str, timeout: float | None = None) -> Job | None:
     """Block until a job started by this process has finished; return the refreshed row."""
     with _threads_lock:
-        thread = _threads.get(job_id)
-    if thread is not None:
-        thread.join(timeout)
+        live = _threads.get(job_id)
+    if live is not None:
+        live.thread.join(timeout)
     db.session.expire_all()
     return db.session.get(Job, job_id)
+
+
+def stop_running_jobs(timeout: float = SHUTDOWN_SECONDS) -> None:
+    """Stop this process's jobs as it exits, waiting at most ``timeout`` seconds.
+
+    Otherwise their rows would say "running" until the next start-up noticed the process was
+    gone, and the solver's native threads would still be working while the interpreter shut
+    down. Each job is signalled as if cancelled (the solver stops within a second and keeps
+    its best schedule as a draft) and recorded as interrupted.
+    """
+    _shutting_down.set()
+    with _threads_lock:
+        running = list(_threads.items())
+    for _, live in running:
+        live.cancel_event.set()
+    deadline = time.monotonic() + timeout
+    for _, live in running:
+        live.thread.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(stop_running_jobs)
 
 
 def active_job(event: Event) -> Job | None:
