@@ -357,6 +357,17 @@ def discard_pending(key: str | None) -> None:
         (_pending_dir() / f"{key}.json").unlink(missing_ok=True)
 
 
+def discard_pending_for_event(event_id: int) -> None:
+    """Remove every import of ``event_id`` still waiting for confirmation (the event is being
+    deleted: its files hold personal data, and a new event may later get the same id)."""
+    for path in _pending_dir().glob("*.json"):
+        try:
+            if json.loads(path.read_text(encoding="utf-8")).get("event_id") == event_id:
+                path.unlink()
+        except (OSError, ValueError):
+            continue
+
+
 def _purge_old_pending() -> None:
     cutoff = time.time() - PENDING_MAX_AGE_S
     for path in _pending_dir().glob("*.json"):

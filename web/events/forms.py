@@ -93,3 +93,12 @@ for _name, _label in WEIGHT_FIELDS.items():
     _field_cls = IntegerField if _name in INT_WEIGHTS else FloatField
     setattr(EventForm, f"weight_{_name}",
             _field_cls(_label, validators=[InputRequired(), NumberRange(min=-1000, max=1000)]))
+
+
+class DeleteEventForm(FlaskForm):
+    """Deleting cannot be undone, so the organiser types the event's slug, as a person must
+    mean it (a stray click on a button is not enough)."""
+
+    confirm = StringField("Type the event's short name to confirm", validators=[DataRequired()],
+                          render_kw={"autocomplete": "off", "spellcheck": "false"})
+    submit = SubmitField("Delete the event and its data")

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from scheduler.taxonomy import TAXONOMY_KEYS
 from web.auth.decorators import organiser_required
 from web.events import bp
-from web.events.forms import WEIGHT_FIELDS, EventForm
+from web.events.forms import WEIGHT_FIELDS, DeleteEventForm, EventForm
 from web.events.services import (
     EventDataError,
     EventInput,
@@ -71,6 +71,30 @@ def edit_event(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     form = EventForm(data=form_data_for(event))
     return _save(form, event) or _render_form(form, event)
+
+
+@bp.route("/<slug>/delete", methods=["GET", "POST"])
+@organiser_required
+def delete(slug: str) -> ResponseReturnValue:
+    # Imported here: it reads the models of other features, whose packages import this one.
+    from web.events.deletion import EventInUse, delete_event, deletion_preview
+
+    event = get_event_or_404(slug)
+    form = DeleteEventForm()
+    if form.validate_on_submit():
+        if (form.confirm.data or "").strip() != event.slug:
+            form.confirm.errors = [*form.confirm.errors, f"Type {event.slug} exactly."]
+        else:
+            name = event.name
+            try:
+                delete_event(event)
+            except EventInUse as exc:
+                flash(f"{name} was not deleted: {exc}.", "error")
+            else:
+                flash(f"Deleted {name} with its attendees, check-ins and schedules.", "success")
+                return redirect(url_for("events.list_events"))
+    page = render_template("events/delete.html", event=event, form=form, preview=deletion_preview(event))
+    return page, 422 if form.errors else 200
 
 
 @bp.get("/<slug>/")

@@ -1,0 +1,61 @@
+"""Deleting an event with everything it holds about people.
+
+Partner conferences collect names, companies and e-mail addresses of thousands of people, and
+data-protection rules ask organisers to erase them once the event is over. Deleting the event
+row lets the database cascade to attendees, check-ins and jobs (every foreign key to
+``events`` says ``ON DELETE CASCADE``); schedule versions go first (see :func:`delete_event`);
+imports still waiting for confirmation live in files and are removed here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+
+from web.attendees.models import Attendee
+from web.attendees.services import discard_pending_for_event
+from web.checkin.models import CheckIn
+from web.events.models import Event
+from web.extensions import db
+from web.jobs.runner import active_job, recover_interrupted_jobs
+from web.schedules.models import ScheduleVersion
+
+
+class EventInUse(RuntimeError):
+    """The event cannot be deleted now (a schedule or re-plan is being computed)."""
+
+
+@dataclass(frozen=True)
+class DeletionPreview:
+    """What deleting the event removes, for the confirmation page."""
+
+    attendees: int
+    checkins: int
+    versions: int
+
+
+def deletion_preview(event: Event) -> DeletionPreview:
+    def count(model: type, column: object) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(column == event.id)) or 0
+
+    return DeletionPreview(count(Attendee, Attendee.event_id), count(CheckIn, CheckIn.event_id),
+                           count(ScheduleVersion, ScheduleVersion.event_id))
+
+
+def delete_event(event: Event) -> None:
+    """Delete ``event`` and all its data in one transaction. Raises :class:`EventInUse` while
+    one of its jobs runs (its thread would write into rows that are gone)."""
+    recover_interrupted_jobs(event_id=event.id)  # a job whose server died blocks nothing
+    running = active_job(event)
+    if running is not None:
+        raise EventInUse(f"a {running.kind} job is {running.status} for this event; "
+                         "cancel it or wait for it to finish first")
+    event_id = event.id
+    # Schedules first: a meeting refers to its two attendees without a cascade (an attendee in
+    # a stored schedule must not vanish on its own), and PostgreSQL checks that reference
+    # while the event's cascade is removing attendees, before it reaches the meetings.
+    db.session.execute(delete(ScheduleVersion).where(ScheduleVersion.event_id == event_id))
+    db.session.delete(event)
+    db.session.commit()
+    discard_pending_for_event(event_id)
