@@ -167,7 +167,7 @@ def ensure_admin() -> AdminAccount:
         any_organiser = db.session.scalar(select(User).where(User.role == ROLE_ORGANISER))
         if any_organiser is not None:
             return AdminAccount(email=any_organiser.email, password=None, created=False)
-    password = env_password or secrets.token_urlsafe(12)
+    password = env_password or generate_password()
     create_user(email, password, ROLE_ORGANISER)
     return AdminAccount(email=email, password=None if env_password else password, created=True)
 
