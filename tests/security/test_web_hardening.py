@@ -288,7 +288,7 @@ def test_printed_badges_and_agendas_show_payloads_literally(world):
 
 def _export_rules(world):
     return [r for r in routes(world.app) if "GET" in r.methods and not r.rule.startswith("/static")
-            and re.search(r"export|\.csv|\.xlsx|download", r.rule + r.endpoint)]
+            and re.search(r"export|\.csv|\.xlsx|<fmt>|<format>|download", r.rule + r.endpoint)]
 
 
 def _cells(response):
