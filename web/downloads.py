@@ -8,6 +8,7 @@ SPREADSHEET_MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+SPREADSHEET_FORMATS = tuple(SPREADSHEET_MIMETYPES)  # every export is offered in each of these
 
 
 def spreadsheet_download(data: bytes, filename: str, fmt: str) -> Response:

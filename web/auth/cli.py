@@ -6,8 +6,7 @@ import click
 from flask import Flask
 
 from web.auth.models import ROLES
-from web.auth.services import AccountError, check_new_password, create_api_token, create_user, find_user
-from web.extensions import db
+from web.auth.services import AccountError, create_api_token, create_user, find_user, set_password
 
 
 def register_auth_cli(app: Flask) -> None:
@@ -33,11 +32,9 @@ def register_auth_cli(app: Flask) -> None:
         if user is None:
             raise click.ClickException(f"no account for {email}")
         try:
-            check_new_password(password)
+            set_password(user, password)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
-        user.set_password(password)
-        db.session.commit()
         click.echo(f"Password set for {user.email}.")
 
     @app.cli.command("api-token")

@@ -122,14 +122,20 @@ def set_role(actor: User, user: User, role: str) -> None:
     db.session.commit()
 
 
+def set_password(user: User, password: str) -> None:
+    """Store a new password; every session signed in with the old one ends (see
+    :meth:`User.get_id`)."""
+    check_new_password(password)
+    user.set_password(password)
+    db.session.commit()
+
+
 def reset_password(actor: User, user: User) -> str:
-    """Give ``user`` a new generated password (returned, to be handed over once); every session
-    they had open ends."""
+    """Give ``user`` a new generated password (returned, to be handed over once)."""
     if user.id == actor.id:
         raise AccountError("Change your own password on the Password page.")
     password = generate_password()
-    user.set_password(password)
-    db.session.commit()
+    set_password(user, password)
     return password
 
 
@@ -137,11 +143,9 @@ def change_password(user: User, current: str, new: str) -> None:
     """A signed-in user's own change: the current password proves it is them at the keyboard."""
     if not user.check_password(current):
         raise AccountError("Your current password is not correct.", "current_password")
-    check_new_password(new)
     if new == current:
         raise AccountError("The new password must differ from the current one.", "password")
-    user.set_password(new)
-    db.session.commit()
+    set_password(user, new)
 
 
 @dataclass(frozen=True)

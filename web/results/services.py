@@ -23,13 +23,13 @@ from web.attendees.models import Attendee
 from web.auth.models import User
 from web.checkin.models import CheckIn
 from web.checkin.services import local_time
+from web.downloads import SPREADSHEET_FORMATS
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.schedules.services import published_version
 
 TABLES = ("attendance", "meetings")
-FORMATS = ("csv", "xlsx")
 SOURCES = {"import": "Imported", "registration": "Registered online", "walk-in": "Walk-in"}
 
 ATTENDANCE_COLUMNS = (
@@ -183,7 +183,7 @@ def _start(timetable: Timetable, round_number: int) -> str:
 
 def export_results(event: Event, table: str, fmt: str) -> bytes:
     """``attendance`` or ``meetings`` as CSV or XLSX."""
-    if table not in TABLES or fmt not in FORMATS:
+    if table not in TABLES or fmt not in SPREADSHEET_FORMATS:
         raise ValueError(f"unknown export {table}.{fmt}")
     header, rows = ((ATTENDANCE_COLUMNS, attendance_rows(event)) if table == "attendance"
                     else (MEETING_COLUMNS, meeting_rows(event)))

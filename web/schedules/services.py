@@ -27,6 +27,7 @@ from scheduler.solver import PlanRequest, PlanResult, Progress, plan
 from scheduler.spreadsheet import unescape_cell, write_table
 from web.attendees.models import Attendee
 from web.events.models import Event
+from web.downloads import SPREADSHEET_FORMATS
 from web.extensions import db
 from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
 from web.jobs.models import Job
@@ -36,7 +37,7 @@ from web.types import utcnow
 DEFAULT_TIME_LIMIT = 30.0
 MAX_TIME_LIMIT = 600.0
 SCHEDULE_JOB_KIND = "plan"
-EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_FORMATS = SPREADSHEET_FORMATS
 
 
 class ScheduleError(ValueError):
