@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response
+from typing import Callable
+
+from flask import Response, abort
 
 SPREADSHEET_MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -11,9 +13,12 @@ SPREADSHEET_MIMETYPES = {
 SPREADSHEET_FORMATS = tuple(SPREADSHEET_MIMETYPES)  # every export is offered in each of these
 
 
-def spreadsheet_download(data: bytes, filename: str, fmt: str) -> Response:
-    """An attachment that no shared cache keeps: exports carry personal data."""
-    response = Response(data, mimetype=SPREADSHEET_MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+def spreadsheet_download(fmt: str, name: str, build: Callable[[str], bytes]) -> Response:
+    """``build(fmt)`` as the attachment ``<name>.<fmt>``; 404 for a format not offered (the
+    format comes from the URL). No shared cache may keep it: exports carry personal data."""
+    if fmt not in SPREADSHEET_FORMATS:
+        abort(404)
+    response = Response(build(fmt), mimetype=SPREADSHEET_MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from scheduler.importer import AttendeeFileError
@@ -27,7 +27,7 @@ from web.attendees.services import (
     validate_row,
 )
 from web.auth.decorators import organiser_required
-from web.downloads import SPREADSHEET_FORMATS, spreadsheet_download
+from web.downloads import spreadsheet_download
 from web.events.services import get_event_or_404
 from web.extensions import db
 from web.public.links import export_personal_links, personal_links
@@ -85,9 +85,7 @@ def _edit(slug: str, row: Attendee | None) -> ResponseReturnValue:
 def personal_links_export(slug: str, fmt: str) -> ResponseReturnValue:
     """Every attendee's personal links, for the organiser's mail merge."""
     event = get_event_or_404(slug)
-    if fmt not in SPREADSHEET_FORMATS:
-        abort(404)
-    return spreadsheet_download(export_personal_links(event, fmt), f"{event.slug}-personal-links.{fmt}", fmt)
+    return spreadsheet_download(fmt, f"{event.slug}-personal-links", lambda chosen: export_personal_links(event, chosen))
 
 
 @bp.route("/new", methods=["GET", "POST"])

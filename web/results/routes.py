@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import render_template
 from flask.typing import ResponseReturnValue
 
 from web.auth.decorators import organiser_required
-from web.downloads import SPREADSHEET_FORMATS, spreadsheet_download
+from web.downloads import spreadsheet_download
 from web.events.services import get_event_or_404
 from web.results import bp
 from web.results.services import export_results, results_summary
@@ -33,6 +33,4 @@ def meetings(slug: str, fmt: str) -> ResponseReturnValue:
 
 def _export(slug: str, table: str, fmt: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    if fmt not in SPREADSHEET_FORMATS:
-        abort(404)
-    return spreadsheet_download(export_results(event, table, fmt), f"{event.slug}-{table}.{fmt}", fmt)
+    return spreadsheet_download(fmt, f"{event.slug}-{table}", lambda chosen: export_results(event, table, chosen))

@@ -17,7 +17,6 @@ from web.schedules import bp
 from web.schedules.forms import ConfirmForm, GenerateForm
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import (
-    EXPORT_FORMATS,
     ScheduleError,
     attendee_agenda,
     diff_versions,
@@ -162,15 +161,12 @@ def publish(slug: str, number: int) -> ResponseReturnValue:
 def export_version(slug: str, number: int, fmt: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     row = _version_or_404(event, number)
-    if fmt not in EXPORT_FORMATS:
-        abort(404)
-    return spreadsheet_download(export_schedule(event, row, fmt), f"{event.slug}-schedule-v{row.number}.{fmt}", fmt)
+    return spreadsheet_download(fmt, f"{event.slug}-schedule-v{row.number}",
+                                lambda chosen: export_schedule(event, row, chosen))
 
 
 @bp.get("/schedule/attendees.<fmt>")
 @organiser_required
 def export_attendee_file(slug: str, fmt: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    if fmt not in EXPORT_FORMATS:
-        abort(404)
-    return spreadsheet_download(export_attendees(event, fmt), f"{event.slug}-attendees.{fmt}", fmt)
+    return spreadsheet_download(fmt, f"{event.slug}-attendees", lambda chosen: export_attendees(event, chosen))
