@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from scheduler.domain import Timetable
+from scheduler.domain import Timetable, normalise_company
 from scheduler.spreadsheet import write_table
 from web.attendees.models import Attendee
 from web.auth.models import User
@@ -71,7 +71,7 @@ class ResultsSummary:
     companies_met: int  # distinct pairs of companies that met in a held meeting
 
     @property
-    def no_shows(self) -> int:
+    def not_checked_in(self) -> int:
         return self.expected - self.checked_in
 
     @staticmethod
@@ -126,13 +126,10 @@ def results_summary(event: Event) -> ResultsSummary:
         meetings=len(facts.meetings),
         meetings_held=len(held),
         cross_region_held=sum(people[m.a_id].region != people[m.b_id].region for m in held),
-        companies_met=len({frozenset((_company_key(people[m.a_id]), _company_key(people[m.b_id])))
+        companies_met=len({frozenset((normalise_company(people[m.a_id].company),
+                                      normalise_company(people[m.b_id].company)))
                            for m in held}),
     )
-
-
-def _company_key(attendee: Attendee) -> str:
-    return " ".join(attendee.company.casefold().split())
 
 
 def attendance_rows(event: Event) -> list[list[object]]:
