@@ -5,11 +5,12 @@ who is signed out, and what the page shows once."""
 from __future__ import annotations
 
 import re
+import uuid
 
 from sqlalchemy import select
 
 from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, login, submit
-from web.auth.models import User
+from web.auth.models import ApiToken, User
 from web.auth.services import PASSWORD_ALPHABET, create_api_token, generate_password, user_for_api_token
 from web.extensions import db
 
@@ -182,3 +183,38 @@ def test_remember_me_cookie_stops_working_after_a_password_change(organiser_user
     returning = app.test_client()
     returning.set_cookie("remember_token", remembered.value)
     assert returning.get("/console/").status_code == 302
+
+
+def test_a_scanner_gets_a_token_of_a_staff_account_that_can_only_check_people_in(
+        organiser, staff, client, make_event, make_attendee):
+    event = make_event()
+    ana = make_attendee(event, name="Ana Silva")
+    member = _account(STAFF_EMAIL)
+    page = organiser.get("/console/api-tokens").get_data(as_text=True)
+    assert f'<option value="{member.id}">{STAFF_EMAIL} (staff)</option>' in page
+
+    response = submit(organiser, "/console/api-tokens", {"name": "Door scanner 2", "account": member.id})
+    plain = re.search(r'id="new-token" type="text" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    bearer = {"Authorization": f"Bearer {plain}"}
+    scan = client.post(f"/api/v1/events/{event.slug}/checkins", headers=bearer,
+                       json={"code": ana.checkin_code, "nonce": uuid.uuid4().hex, "device": "Door 2"})
+    assert scan.status_code == 201 and scan.get_json()["checkin"]["staff"] == STAFF_EMAIL
+    assert client.get("/api/v1/events", headers=bearer).status_code == 403  # nothing else
+
+    listing = organiser.get("/console/api-tokens").get_data(as_text=True)
+    assert "Door scanner 2" in listing and STAFF_EMAIL in listing and plain not in listing
+
+    # Deactivated accounts are not offered; a forged choice is refused.
+    submit(organiser, f"{ACCOUNTS}/{member.id}/deactivate", form_url=ACCOUNTS)
+    assert f'<option value="{member.id}">' not in organiser.get("/console/api-tokens").get_data(as_text=True)
+    forged = submit(organiser, "/console/api-tokens", {"name": "Sneaky", "account": member.id})
+    assert forged.status_code == 422
+    assert db.session.scalar(select(ApiToken).where(ApiToken.name == "Sneaky")) is None
+
+
+def test_an_organiser_revokes_a_token_of_another_account(organiser, staff, client):
+    token = create_api_token(_account(STAFF_EMAIL), "old kiosk")
+    row = db.session.scalar(select(ApiToken).where(ApiToken.name == "old kiosk"))
+    submit(organiser, f"/console/api-tokens/{row.id}/revoke", form_url="/console/api-tokens")
+    assert user_for_api_token(token) is None
+    assert "old kiosk" not in organiser.get("/console/api-tokens").get_data(as_text=True)

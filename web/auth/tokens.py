@@ -1,7 +1,10 @@
-"""Console page for API tokens: an organiser creates and revokes their own tokens.
+"""Console page for API tokens: organisers create tokens for any active account and revoke any
+token.
 
-The plain token is shown once, in the answer to the POST that created it (never stored, never
-put in the session cookie); the list shows names, creation and last use only.
+A token acts as the account it belongs to, so a door scanner or kiosk program gets a token of a
+check-in staff account: it can check people in and nothing else. The plain token is shown
+once, in the answer to the POST that created it (never stored, never put in the session
+cookie); the list shows owners, names, creation and last use only.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import StringField, SubmitField
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from web.auth import bp
 from web.auth.decorators import organiser_required
-from web.auth.models import ApiToken
+from web.auth.models import ApiToken, User
 from web.auth.services import create_api_token
 from web.extensions import db
 from web.lookup_cache import LOOKUP_SECONDS
@@ -24,23 +29,37 @@ from web.lookup_cache import LOOKUP_SECONDS
 
 class TokenForm(FlaskForm):
     name = StringField("What the token is for", validators=[DataRequired(), Length(max=100)],
-                       description="For example 'registration site sync' or 'badge printer'.")
+                       description="For example 'registration site sync' or 'door scanner 2'.")
+    account = SelectField("Account", coerce=int,
+                          description="The token acts as this account. Give scanners and kiosks "
+                                      "a check-in staff account: its token can only check people in.")
     submit = SubmitField("Create token")
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.account.choices = [SelectChoice(u.id, f"{u.email} ({u.role})") for u in _active_accounts()]
+        if self.account.data is None:
+            self.account.data = current_user.id
+
+
+def _active_accounts() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.role, User.email)))
 
 
 class RevokeForm(FlaskForm):
     submit = SubmitField("Revoke")
 
 
-def user_tokens(user) -> list[ApiToken]:  # type: ignore[no-untyped-def]
+def all_tokens() -> list[ApiToken]:
+    """Every token with its owner, newest first."""
     return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+        select(ApiToken).options(joinedload(ApiToken.user)).order_by(ApiToken.created_at.desc())
     ))
 
 
-def revoke_token(user, token_id: int) -> bool:  # type: ignore[no-untyped-def]
-    """Delete one of ``user``'s tokens; ``False`` if they own no such token."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+def revoke_token(token_id: int) -> bool:
+    """Delete a token; ``False`` if there is no such token (any more)."""
+    token = db.session.get(ApiToken, token_id)
     if token is None:
         return False
     db.session.delete(token)
@@ -54,11 +73,12 @@ def api_tokens() -> ResponseReturnValue:
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        new_token = create_api_token(current_user, form.name.data.strip())
+        owner = db.session.get(User, form.account.data)
+        new_token = create_api_token(owner, form.name.data.strip())
         form = TokenForm(formdata=None)
     status = 422 if form.errors else 200
     response = render_template("auth/api_tokens.html", form=form, new_token=new_token,
-                               tokens=user_tokens(current_user), revoke_form=RevokeForm())
+                               tokens=all_tokens(), revoke_form=RevokeForm())
     return response, status, {"Cache-Control": "no-store"}
 
 
@@ -66,7 +86,7 @@ def api_tokens() -> ResponseReturnValue:
 @organiser_required
 def revoke_api_token(token_id: int) -> ResponseReturnValue:
     if RevokeForm().validate_on_submit():
-        if revoke_token(current_user, token_id):
+        if revoke_token(token_id):
             flash(f"Token revoked: programs using it lose access to the API within "
                   f"{LOOKUP_SECONDS:g} seconds.", "success")
         else:
