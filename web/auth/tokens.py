@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length
 from web.auth import bp
 from web.auth.decorators import organiser_required
 from web.auth.models import ApiToken, User
-from web.auth.services import create_api_token
+from web.auth.services import create_api_token, list_accounts
 from web.extensions import db
 from web.lookup_cache import LOOKUP_SECONDS
 
@@ -37,13 +37,10 @@ class TokenForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.account.choices = [SelectChoice(u.id, f"{u.email} ({u.role})") for u in _active_accounts()]
+        self.account.choices = [SelectChoice(u.id, f"{u.email} ({u.role})")
+                                for u in list_accounts() if u.active]
         if self.account.data is None:
             self.account.data = current_user.id
-
-
-def _active_accounts() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.role, User.email)))
 
 
 class RevokeForm(FlaskForm):
