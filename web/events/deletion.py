@@ -9,13 +9,9 @@ imports still waiting for confirmation live in files and are removed here too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sqlalchemy import delete
 
-from sqlalchemy import delete, func, select
-
-from web.attendees.models import Attendee
 from web.attendees.services import discard_pending_for_event
-from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.jobs.runner import active_job, recover_interrupted_jobs
@@ -24,23 +20,6 @@ from web.schedules.models import ScheduleVersion
 
 class EventInUse(RuntimeError):
     """The event cannot be deleted now (a schedule or re-plan is being computed)."""
-
-
-@dataclass(frozen=True)
-class DeletionPreview:
-    """What deleting the event removes, for the confirmation page."""
-
-    attendees: int
-    checkins: int
-    versions: int
-
-
-def deletion_preview(event: Event) -> DeletionPreview:
-    def count(model: type, column: object) -> int:
-        return db.session.scalar(select(func.count()).select_from(model).where(column == event.id)) or 0
-
-    return DeletionPreview(count(Attendee, Attendee.event_id), count(CheckIn, CheckIn.event_id),
-                           count(ScheduleVersion, ScheduleVersion.event_id))
 
 
 def delete_event(event: Event) -> None:

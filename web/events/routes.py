@@ -77,7 +77,7 @@ def edit_event(slug: str) -> ResponseReturnValue:
 @organiser_required
 def delete(slug: str) -> ResponseReturnValue:
     # Imported here: it reads the models of other features, whose packages import this one.
-    from web.events.deletion import EventInUse, delete_event, deletion_preview
+    from web.events.deletion import EventInUse, delete_event
 
     event = get_event_or_404(slug)
     form = DeleteEventForm()
@@ -93,7 +93,7 @@ def delete(slug: str) -> ResponseReturnValue:
             else:
                 flash(f"Deleted {name} with its attendees, check-ins and schedules.", "success")
                 return redirect(url_for("events.list_events"))
-    page = render_template("events/delete.html", event=event, form=form, preview=deletion_preview(event))
+    page = render_template("events/delete.html", event=event, form=form, counts=event_counts(event))
     return page, 422 if form.errors else 200
 
 

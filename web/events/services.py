@@ -222,10 +222,11 @@ class EventCounts:
     schedule_status: str          # "none", "draft" or "published"
     published_version: int | None
     draft_versions: int
+    versions: int                 # all stored versions, superseded ones included
 
 
 def event_counts(event: Event) -> EventCounts:
-    """Figures for the overview page."""
+    """Figures for the overview page, the API and the deletion page."""
     from web.attendees.models import Attendee
     from web.checkin.models import CheckIn
     from web.schedules.models import ScheduleVersion
@@ -241,9 +242,10 @@ def event_counts(event: Event) -> EventCounts:
         select(ScheduleVersion.number)
         .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published")
     )
-    drafts = db.session.scalar(
-        select(func.count()).select_from(ScheduleVersion)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "draft")
-    ) or 0
+    by_status = dict(db.session.execute(
+        select(ScheduleVersion.status, func.count()).where(ScheduleVersion.event_id == event.id)
+        .group_by(ScheduleVersion.status)
+    ).all())
+    drafts = by_status.get("draft", 0)
     status = "published" if published is not None else ("draft" if drafts else "none")
-    return EventCounts(attendees, checked_in, status, published, drafts)
+    return EventCounts(attendees, checked_in, status, published, drafts, sum(by_status.values()))

@@ -20,9 +20,7 @@ from sqlalchemy import select
 from scheduler.domain import Timetable, normalise_company
 from scheduler.spreadsheet import write_table
 from web.attendees.models import Attendee
-from web.auth.models import User
-from web.checkin.models import CheckIn
-from web.checkin.services import local_time
+from web.checkin.services import list_checkins, local_time
 from web.downloads import SPREADSHEET_FORMATS
 from web.events.models import Event
 from web.extensions import db
@@ -81,7 +79,7 @@ class ResultsSummary:
 
 @dataclass(frozen=True)
 class _Facts:
-    """Everything the summary and the exports read, loaded with three queries."""
+    """Everything the summary and the exports read, loaded with four queries."""
 
     attendees: list[Attendee]
     arrivals: dict[int, Arrival]
@@ -96,14 +94,10 @@ def _facts(event: Event) -> _Facts:
     attendees = list(db.session.scalars(
         select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.name, Attendee.ext_id)))
     arrivals: dict[int, Arrival] = {}
-    rows = db.session.execute(
-        select(CheckIn.attendee_id, CheckIn.created_at, CheckIn.device, User.email)
-        .outerjoin(User, User.id == CheckIn.staff_user_id)
-        .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
-        .order_by(CheckIn.created_at, CheckIn.id))
-    for attendee_id, created_at, device, staff in rows:
-        arrivals.setdefault(attendee_id, Arrival(
-            f"{local_time(event, created_at):%Y-%m-%d %H:%M}", device or "", staff or ""))
+    for entry in list_checkins(event):  # oldest first
+        if entry.annulled_at is None:
+            arrivals.setdefault(entry.attendee_id, Arrival(
+                f"{local_time(event, entry.created_at):%Y-%m-%d %H:%M}", entry.device, entry.staff or ""))
     version = published_version(event)
     meetings = [] if version is None else list(db.session.scalars(
         select(ScheduleMeeting).where(ScheduleMeeting.version_id == version.id)
