@@ -64,6 +64,13 @@ class Attendee(db.Model):
     checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_checkin_code)
     badge_number: Mapped[int]
     source: Mapped[str] = mapped_column(String(16), default="import")
+    # Attendee states (see web/attendees/states.py): withdrawn = cancelled, kept for the record
+    # and out of every future round until restored; left = went home during the event, so
+    # later rounds are free. Checked in comes from check-ins, no-show is derived from the clock.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When a published version last changed this attendee's agenda (the personal page shows it).
+    agenda_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

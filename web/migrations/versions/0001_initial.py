@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:47:36.372935
+Create Date: 2026-12-01 22:18:07.926509
 
 """
 from alembic import op
@@ -41,6 +41,8 @@ def upgrade():
     sa.Column('delay_minutes', sa.Integer(), nullable=False),
     sa.Column('delay_after_round', sa.Integer(), nullable=False),
     sa.Column('timetable_revision', sa.Integer(), nullable=False),
+    sa.Column('no_show_minutes', sa.Integer(), nullable=False),
+    sa.Column('auto_revise', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('changeover_minutes >= 0', name=op.f('ck_events_changeover_not_negative')),
@@ -95,6 +97,9 @@ def upgrade():
     sa.Column('checkin_code', sa.String(length=64), nullable=False),
     sa.Column('badge_number', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('agenda_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("source IN ('import', 'registration', 'walk-in')", name=op.f('ck_attendees_source')),
