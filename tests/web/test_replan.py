@@ -85,7 +85,7 @@ def test_from_round_defaults_to_the_next_round_not_started(world):
 
 def test_replan_keeps_held_rounds_and_seats_only_people_who_are_here(world):
     event, old, no_shows, present, walk_in = world
-    version_id = run_replan(event, 3, time_limit=1)
+    version_id = run_replan(event, 3, time_limit=1, now=at(12))
     new = db.session.get(ScheduleVersion, version_id)
     assert (new.status, new.kind, new.from_round) == ("draft", "replan", 3)
     before, after = meetings_by_round(old), meetings_by_round(new)
@@ -110,11 +110,11 @@ def test_replan_keeps_held_rounds_and_seats_only_people_who_are_here(world):
 
 def test_publishing_the_replan_moves_the_display_and_the_published_schedule(world):
     event, old, no_shows, present, walk_in = world
-    new = db.session.get(ScheduleVersion, run_replan(event, 3, time_limit=1))
+    new = db.session.get(ScheduleVersion, run_replan(event, 3, time_limit=1, now=at(12)))
     in_round_3 = at(2 * 10 + 1)
     names = lambda state: {row["name"] for row in state["tables"]}  # noqa: E731
     assert "Walk In" not in names(display_state(event, in_round_3))
-    publish_version(new)
+    publish_version(new, now=at(12))   # during round 2: round 3 has not started
     assert published_version(event).id == new.id
     schedule, _ = version_schedule(published_version(event))
     assert any("Walk In" == a.name for a in _ if a.id in {i for m in schedule.meetings if m.round >= 3 for i in (m.a_id, m.b_id)})

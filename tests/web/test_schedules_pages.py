@@ -72,17 +72,17 @@ def test_invalid_generate_form_shows_errors(organiser, event):
 
 
 def test_cancel_keeps_the_best_schedule(organiser, event, monkeypatch):
-    import web.schedules.services as services
+    import web.schedules.revisions as planning
 
     started = threading.Event()
-    real_plan = services.plan
+    real_plan = planning.plan
 
     def slow_plan(request, progress=None, cancel=None):
         started.set()
         assert cancel.wait(10), "cancel never arrived"
         return real_plan(request, progress, cancel)   # solver sees the cancel and stops early
 
-    monkeypatch.setattr(services, "plan", slow_plan)
+    monkeypatch.setattr(planning, "plan", slow_plan)
     response = submit(organiser, f"/console/{event.slug}/schedule/generate",
                       {"time_limit": "5", "seed": "0"})
     job_id = _job_id(response)

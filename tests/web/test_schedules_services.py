@@ -71,7 +71,7 @@ def test_schedule_job_produces_a_checked_version(app, make_event, make_attendee)
     assert progress["phase"] == "done"
     assert progress["rounds_placed"] == progress["rounds_total"] == 3
     assert progress["score"] == pytest.approx(version.report["total_score"], abs=0.1)
-    assert version.report["params"] == {"time_limit": 1.0, "seed": 3}
+    assert version.report["params"] == {"time_limit": 1.0, "seed": 3, "mode": "plan"}
 
 
 def test_publish_supersedes_the_previous_version(app, make_event, make_attendee, organiser_user):

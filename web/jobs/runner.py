@@ -116,6 +116,11 @@ class JobContext:
     _last_poll: float = field(default=-math.inf, repr=False)
     _progress: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    @property
+    def last_progress(self) -> dict[str, Any]:
+        """The progress last reported (stored or not yet, when throttled)."""
+        return dict(self._progress)
+
     def report(self, progress: dict[str, Any], *, force: bool = False) -> None:
         """Store ``progress`` as the job's progress JSON (at most every ``report_seconds``
         unless ``force``); also polls for a cancel request. Safe from any thread."""

@@ -17,17 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from scheduler.domain import Schedule
-from scheduler.replan import replan
 from web.attendees.models import Attendee
 from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.liveday.clock import ClockState, clock_state
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.revisions import PlanMode, PlanningError, run_planning
 from web.schedules.services import (
+    progress_reporter,
     published_meetings_of,
     published_version,
-    store_plan_result,
     version_schedule,
 )
 from web.jobs import JobContext, start_job  # after web.schedules (import order)
@@ -132,39 +132,34 @@ def start_replan(event: Event, from_round: int | None, now: dt.datetime, *,
     event_id = event.id
 
     def work(context: JobContext) -> int | None:
-        return run_replan(db.session.get(Event, event_id), first, context=context, time_limit=time_limit)
+        return run_replan(db.session.get(Event, event_id), first, context=context, time_limit=time_limit, now=now)
 
     return start_job(event, REPLAN_JOB_KIND, work, params={"from_round": first})
 
 
 def run_replan(event: Event, from_round: int, *, context: JobContext | None = None,
-               time_limit: float = REPLAN_TIME_LIMIT) -> int | None:
-    """Re-plan rounds ``from_round``.. of the published version for the attendees checked in,
-    store the result as a draft version (kind 'replan') and return its id (None if cancelled)."""
-    version = _published(event)
-    if version is None:
+               time_limit: float = REPLAN_TIME_LIMIT, now: dt.datetime | None = None) -> int | None:
+    """Revise rounds ``from_round``.. of the published version for the people expected there
+    (checked in, or not yet due; not withdrawn, no-shows or gone), store the result as a draft
+    version (kind 'replan') and return its id (None if cancelled).
+
+    The same revision as the console's (:mod:`web.schedules.revisions`): published meetings
+    stay where the rules still allow, so a late arrival moves a handful of agendas, not the room.
+    """
+    if _published(event) is None:
         raise ReplanError("There is no published schedule to re-plan.")
-    previous = _schedule(version)
-    present = [a.to_domain() for a in checked_in_attendees(event)]
-    registered = [a.to_domain() for a in _all_attendees(event)]
-    tables = previous.tables
-    if not event.tables:
-        tables = max(previous.tables, len(present) // 2)
-
-    def progress(p: Any) -> None:
-        if context is not None:
-            context.report({"phase": p.phase, "rounds_placed": p.rounds_placed,
-                            "rounds_total": p.rounds_total, "score": p.score, "bound": p.bound,
-                            "elapsed": p.elapsed})
-
     cancel = context.cancel_event if context is not None else None
-    result, _changes = replan(previous, present, from_round, event.scoring_weights(),
-                              time_limit=time_limit, registered=registered, tables=tables,
-                              progress=progress, cancel=cancel)
+    report = progress_reporter(context.report) if context is not None else None
+    try:
+        version, figures = run_planning(event, PlanMode.REVISE, now=now, from_round=from_round, kind="replan",
+                                        time_limit=time_limit, progress=report, cancel=cancel)
+    except PlanningError as exc:
+        raise ReplanError(str(exc)) from exc
+    if context is not None:
+        context.report({**context.last_progress, **figures, "phase": "done"}, force=True)
     if cancel is not None and cancel.is_set():
         return None
-    stored = store_plan_result(event, result, kind="replan", from_round=from_round)
-    return stored.id
+    return version.id
 
 
 def kept_share(old: ScheduleVersion, new: ScheduleVersion, from_round: int, present: set[int]) -> tuple[int, int]:

@@ -18,18 +18,23 @@ from web.extensions import db
 from web.types import UTCDateTime, utcnow
 
 VERSION_STATUSES = ("draft", "published", "superseded")
-VERSION_KINDS = ("plan", "replan")
+VERSION_KINDS = ("plan", "replan", "revision")
 JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 
 
 class ScheduleVersion(db.Model):
-    """One complete schedule for an event. ``from_round`` is the first round a re-plan changed."""
+    """One complete schedule for an event. ``from_round`` is the first round a re-plan changed.
+
+    A revision (kind ``revision`` or ``replan``) records the published version it revised
+    (``base_version_id``) and when it read the attendee list (``inputs_at``), so publishing it
+    can tell whether the room changed in the meantime.
+    """
 
     __tablename__ = "schedule_versions"
     __table_args__ = (
         UniqueConstraint("event_id", "number"),
         CheckConstraint("status IN ('draft', 'published', 'superseded')", name="status"),
-        CheckConstraint("kind IN ('plan', 'replan')", name="kind"),
+        CheckConstraint("kind IN ('plan', 'replan', 'revision')", name="kind"),
         Index(
             "uq_schedule_versions_one_published",
             "event_id",
@@ -46,11 +51,15 @@ class ScheduleVersion(db.Model):
     kind: Mapped[str] = mapped_column(String(16), default="plan")
     from_round: Mapped[int | None]
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    base_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedule_versions.id", ondelete="SET NULL"))
+    inputs_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     published_by: Mapped["User | None"] = relationship()  # noqa: F821
+    base_version: Mapped["ScheduleVersion | None"] = relationship(remote_side="ScheduleVersion.id")
     meetings: Mapped[list["ScheduleMeeting"]] = relationship(
         back_populates="version", cascade="all, delete-orphan", passive_deletes=True,
         order_by="(ScheduleMeeting.round, ScheduleMeeting.table)",

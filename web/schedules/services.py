@@ -1,47 +1,63 @@
-"""Schedule operations: plan (in a background job or synchronously), store, publish, compare,
-show and export versions. Free of request handling so the API, the event-day re-plan, printing
-and the tests use the same functions as the pages.
+"""Schedule operations: plan (in a background job or synchronously), compare, show and export
+versions. Free of request handling so the API, the event-day re-plan, printing and the tests
+use the same functions as the pages.
 
-Domain conversion: stored meetings refer to attendee rows; :func:`version_schedule` turns a
-version into ``scheduler.domain`` objects whose meeting ids are the attendees' ``ext_id``.
+Storing and reading versions live in :mod:`web.schedules.versions`, publishing in
+:mod:`web.schedules.publishing`, revising in :mod:`web.schedules.revisions`; their public names
+are imported here too, so callers have one place to import from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
-from sqlalchemy import bindparam, func, select, union_all, update
+from sqlalchemy import func, select
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Meeting, Schedule
 from scheduler.importer import write_attendee_file
 from scheduler.schedule_io import schedule_rows, write_schedule_csv
 from scheduler.scoring import explain_for
-from scheduler.solver import PlanRequest, PlanResult, Progress, plan
+from scheduler.solver import Progress
 from scheduler.spreadsheet import unescape_cell, write_table
 from web.attendees.models import Attendee
+from web.events.clock import first_open_round
 from web.events.models import Event
 from web.downloads import SPREADSHEET_FORMATS
 from web.extensions import db
 from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
 from web.jobs.models import Job
-from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.models import ScheduleVersion
+from web.schedules.publishing import PublishCheck, StalePublish, publish_checks, publish_version
+from web.schedules.revisions import PlanMode, PlanningError, default_mode, run_planning
 from web.types import utcnow
+from web.schedules.versions import (
+    PersonalMeeting,
+    ScheduleError,
+    get_version,
+    latest_draft,
+    list_versions,
+    published_meetings_of,
+    published_version,
+    store_plan_result,
+    version_schedule,
+)
+
+__all__ = [
+    "PersonalMeeting", "PlanMode", "PlanningError", "PublishCheck", "ScheduleError", "StalePublish",
+    "get_version", "latest_draft", "list_versions", "publish_checks", "publish_version",
+    "published_meetings_of", "published_version", "store_plan_result", "version_schedule",
+]
 
 DEFAULT_TIME_LIMIT = 30.0
 MAX_TIME_LIMIT = 600.0
 SCHEDULE_JOB_KIND = "plan"
 EXPORT_FORMATS = SPREADSHEET_FORMATS
-
-
-class ScheduleError(ValueError):
-    """A schedule operation that cannot be done as asked (message is for the organiser)."""
 
 
 # --------------------------------------------------------------------------- planning
@@ -53,21 +69,6 @@ def domain_attendees(event: Event) -> list[DomainAttendee]:
         select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)
     )
     return [row.to_domain() for row in rows]
-
-
-def plan_request(event: Event, *, time_limit: float | None = None, seed: int = 0,
-                 attendees: Sequence[DomainAttendee] | None = None) -> PlanRequest:
-    """A full-event PlanRequest: every attendee, ``event.rounds``, ``event.tables`` (0 = as many
-    as needed, i.e. one per two attendees), the event's scoring weights."""
-    limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
-    return PlanRequest(
-        attendees=list(domain_attendees(event) if attendees is None else attendees),
-        rounds=event.rounds,
-        tables=event.tables or None,
-        weights=event.scoring_weights(),
-        time_limit=max(0.1, min(limit, MAX_TIME_LIMIT)),
-        seed=int(seed),
-    )
 
 
 def progress_reporter(report: Callable[..., None]) -> Callable[[Progress], None]:
@@ -98,169 +99,52 @@ def progress_reporter(report: Callable[..., None]) -> Callable[[Progress], None]
 
 
 def plan_event(event: Event, *, time_limit: float | None = None, seed: int = 0,
+               mode: PlanMode | str | None = PlanMode.REGENERATE,
                progress: Callable[[Progress], None] | None = None,
                cancel: threading.Event | None = None) -> ScheduleVersion:
-    """Plan the whole event now (in this thread) and store the result as a draft version."""
-    request = plan_request(event, time_limit=time_limit, seed=seed)
-    result = plan(request, progress, cancel)
-    return store_plan_result(event, result, kind="plan",
-                             params={"time_limit": request.time_limit, "seed": request.seed})
+    """Plan the event now (in this thread) and store the result as a draft version.
+
+    Plans for the people expected (not withdrawn, not reported absent), holding rounds that
+    have started. ``mode``: a full plan by default; ``"revise"`` changes the published version
+    as little as possible (see :mod:`web.schedules.revisions`)."""
+    limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
+    version, _figures = run_planning(event, mode, time_limit=max(0.1, min(limit, MAX_TIME_LIMIT)),
+                                     seed=seed, progress=progress, cancel=cancel)
+    return version
 
 
-def start_schedule_job(event: Event, *, time_limit: float | None = None, seed: int = 0) -> Job:
+def start_schedule_job(event: Event, *, time_limit: float | None = None, seed: int = 0,
+                       mode: PlanMode | str | None = None) -> Job:
     """Plan the event in a background job; the job's result is the new draft version's id.
 
+    ``mode`` defaults to revising the published version once one exists (a full plan before).
     Cancelling keeps the best schedule found so far (stored as a draft like any other).
-    Raises :class:`web.jobs.JobBusy` when the event already has a job running.
+    Raises :class:`web.jobs.JobBusy` when the event already has a job running, and
+    :class:`PlanningError` when every round has started.
     """
-    limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
+    limit = max(0.1, min(DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit), MAX_TIME_LIMIT))
+    chosen = PlanMode(mode) if mode else default_mode(published_version(event))
     event_id = event.id
+    run_planning_check(event)
 
     def work(context: jobs.JobContext) -> int:
         current = db.session.get(Event, event_id)
         if current is None:
             raise ScheduleError("the event was deleted")
-        version = plan_event(current, time_limit=limit, seed=seed,
-                             progress=progress_reporter(context.report), cancel=context.cancel_event)
+        report = progress_reporter(context.report)
+        version, figures = run_planning(current, chosen, time_limit=limit, seed=seed, progress=report,
+                                        cancel=context.cancel_event)
+        context.report({**dict(context.last_progress), **figures, "phase": "done"}, force=True)
         return version.id
 
-    return jobs.start_job(event, SCHEDULE_JOB_KIND, work, params={"time_limit": limit, "seed": int(seed)})
+    return jobs.start_job(event, SCHEDULE_JOB_KIND, work,
+                          params={"time_limit": limit, "seed": int(seed), "mode": str(chosen)})
 
 
-# --------------------------------------------------------------------------- storing
-
-
-def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
-                      from_round: int | None = None,
-                      params: dict[str, Any] | None = None) -> ScheduleVersion:
-    """Store ``result`` as the event's next draft version (meetings and report) and commit.
-
-    Meeting ids are attendee ``ext_id``s; an id no longer in the event raises ScheduleError.
-    """
-    rows = dict(db.session.execute(
-        select(Attendee.ext_id, Attendee.id).where(Attendee.event_id == event.id)
-    ).all())
-    unknown = sorted({i for m in result.schedule.meetings for i in (m.a_id, m.b_id) if i not in rows})
-    if unknown:
-        raise ScheduleError("attendees removed while planning: " + ", ".join(unknown)
-                            + "; plan again")
-    report = result.report.to_dict()
-    report["rounds"] = result.schedule.rounds
-    report["tables"] = result.schedule.tables
-    if params:
-        report["params"] = dict(params)
-    number = (db.session.scalar(
-        select(func.max(ScheduleVersion.number)).where(ScheduleVersion.event_id == event.id)
-    ) or 0) + 1
-    version = ScheduleVersion(event_id=event.id, number=number, status="draft", kind=kind,
-                              from_round=from_round, report=report)
-    version.meetings = [
-        ScheduleMeeting(round=m.round, table=m.table, a_id=rows[m.a_id], b_id=rows[m.b_id],
-                        score=float(m.score), reason=m.reason)
-        for m in sorted(result.schedule.meetings, key=lambda m: (m.round, m.table))
-    ]
-    db.session.add(version)
-    db.session.commit()
-    return version
-
-
-def publish_version(version: ScheduleVersion, user: Any = None) -> ScheduleVersion:
-    """Publish ``version``; the previously published one becomes superseded (one transaction)."""
-    if version.status == "published":
-        return version
-    if version.status != "draft":
-        raise ScheduleError(f"version {version.number} is {version.status}; only a draft can be "
-                            "published")
-    try:
-        db.session.execute(
-            update(ScheduleVersion)
-            .where(ScheduleVersion.event_id == version.event_id,
-                   ScheduleVersion.status == "published",
-                   ScheduleVersion.id != version.id)
-            .values(status="superseded")
-            .execution_options(synchronize_session="fetch")
-        )
-        version.status = "published"
-        version.published_at = utcnow()
-        version.published_by_id = getattr(user, "id", None)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return version
-
-
-def published_version(event: Event) -> ScheduleVersion | None:
-    return db.session.scalar(select(ScheduleVersion).where(
-        ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published"))
-
-
-@dataclass(frozen=True)
-class PersonalMeeting:
-    """One of an attendee's meetings in the published schedule, partner resolved."""
-
-    round: int
-    table: int
-    partner_name: str
-    partner_company: str
-
-
-def published_meetings_of(event_id: int, attendee_id: int, *, from_round: int = 1
-                          ) -> list[PersonalMeeting]:
-    """One attendee's meetings in the event's published schedule from ``from_round`` on, by
-    round, in one query.
-
-    A kiosk scan and a phone refreshing ``/me`` each need a handful of rows; loading the whole
-    version (thousands of meetings) for them would cost more than the rest of the request.
-    """
-    rows = db.session.connection().execute(_personal_meetings_query(), {
-        "event_id": event_id, "attendee_id": attendee_id, "from_round": from_round})
-    return [PersonalMeeting(*row) for row in rows]
-
-
-@functools.cache
-def _personal_meetings_query() -> Any:
-    """Built once: constructing this statement costs more than running it."""
-    # Plain tables, not entities: rows come back as tuples without the ORM's per-row work.
-    # Two halves (attendee on side a, then on side b) so each uses its own index
-    # (ix_schedule_meetings_{a,b}_version_round); an OR would make the database walk the
-    # whole version.
-    partner_table = Attendee.__table__.alias("partner")
-    partner, meeting, version = partner_table.c, ScheduleMeeting.__table__.c, ScheduleVersion.__table__.c
-
-    def side(me: Any, other: Any) -> Any:
-        return (
-            select(meeting.round, meeting.table, partner.name, partner.company)
-            .select_from(ScheduleMeeting.__table__
-                         .join(ScheduleVersion.__table__, version.id == meeting.version_id)
-                         .join(partner_table, partner.id == other))
-            .where(version.event_id == bindparam("event_id"), version.status == "published",
-                   me == bindparam("attendee_id"), meeting.round >= bindparam("from_round"))
-        )
-
-    return union_all(side(meeting.a_id, meeting.b_id), side(meeting.b_id, meeting.a_id)
-                     ).order_by(meeting.round)
-
-
-def latest_draft(event: Event) -> ScheduleVersion | None:
-    return db.session.scalar(
-        select(ScheduleVersion)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "draft")
-        .order_by(ScheduleVersion.number.desc()).limit(1)
-    )
-
-
-def list_versions(event: Event) -> list[ScheduleVersion]:
-    """Every version of the event, newest first."""
-    return list(db.session.scalars(
-        select(ScheduleVersion).where(ScheduleVersion.event_id == event.id)
-        .order_by(ScheduleVersion.number.desc())
-    ))
-
-
-def get_version(event: Event, number: int) -> ScheduleVersion | None:
-    return db.session.scalar(select(ScheduleVersion).where(
-        ScheduleVersion.event_id == event.id, ScheduleVersion.number == number))
+def run_planning_check(event: Event) -> None:
+    """Refuse at once (not in the job) what the job would refuse: every round started."""
+    if first_open_round(event, utcnow()) is None:
+        raise PlanningError("Every round has started; there is nothing left to plan.")
 
 
 def schedule_jobs(event: Event, limit: int = 10) -> list[Job]:
@@ -270,30 +154,6 @@ def schedule_jobs(event: Event, limit: int = 10) -> list[Job]:
 
 
 # --------------------------------------------------------------------------- domain views
-
-
-def version_schedule(version: ScheduleVersion) -> tuple[Schedule, list[DomainAttendee]]:
-    """The version as domain objects: its Schedule (meeting ids = attendee ext_ids) and the
-    event's attendees (badge order), for printing, calendars and display."""
-    event = db.session.get(Event, version.event_id)
-    rows = list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == version.event_id).order_by(Attendee.badge_number)
-    ))
-    ext = {row.id: row.ext_id for row in rows}
-    stored = db.session.execute(
-        select(ScheduleMeeting.round, ScheduleMeeting.table, ScheduleMeeting.a_id,
-               ScheduleMeeting.b_id, ScheduleMeeting.score, ScheduleMeeting.reason)
-        .where(ScheduleMeeting.version_id == version.id)
-        .order_by(ScheduleMeeting.round, ScheduleMeeting.table)
-    ).all()
-    meetings = tuple(Meeting(r, t, ext[a], ext[b], float(s or 0.0), reason or "")
-                     for r, t, a, b, s, reason in stored)
-    report = version.report or {}
-    rounds = int(report.get("rounds") or (event.rounds if event else 0))
-    rounds = max([rounds, *(m.round for m in meetings)])
-    tables = int(report.get("tables") or 0)
-    tables = max([tables, *(m.table for m in meetings)])
-    return Schedule(rounds, tables, meetings), [row.to_domain() for row in rows]
 
 
 @dataclass(frozen=True)

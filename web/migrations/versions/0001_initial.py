@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:18:07.926509
+Create Date: 2026-12-01 22:27:39.565730
 
 """
 from alembic import op
@@ -121,11 +121,14 @@ def upgrade():
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('from_round', sa.Integer(), nullable=True),
     sa.Column('report', sa.JSON(), nullable=True),
+    sa.Column('base_version_id', sa.Integer(), nullable=True),
+    sa.Column('inputs_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('published_by_id', sa.Integer(), nullable=True),
-    sa.CheckConstraint("kind IN ('plan', 'replan')", name=op.f('ck_schedule_versions_kind')),
+    sa.CheckConstraint("kind IN ('plan', 'replan', 'revision')", name=op.f('ck_schedule_versions_kind')),
     sa.CheckConstraint("status IN ('draft', 'published', 'superseded')", name=op.f('ck_schedule_versions_status')),
+    sa.ForeignKeyConstraint(['base_version_id'], ['schedule_versions.id'], name=op.f('fk_schedule_versions_base_version_id_schedule_versions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_schedule_versions_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_schedule_versions_published_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule_versions')),

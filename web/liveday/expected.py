@@ -1,0 +1,75 @@
+"""Who the rounds to come are planned for, as the door sees it.
+
+The schedules feature plans for everyone not withdrawn unless told otherwise; this module tells
+it, through ``planning_exclusions``, who else stays out: no-shows (due, not checked in, the
+event's ``no_show_minutes`` after their first round started, once the clock runs) and people
+who checked in and left. It also warns a publish about arrivals the draft does not place
+(``publish_warnings``). Both answers are read from check-ins, which only this side may import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from web.attendees.models import Attendee
+from web.attendees.states import AttendeeState, attendee_state
+from web.checkin.models import CheckIn
+from web.events.clock import clock_state
+from web.events.models import Event
+from web.extensions import db
+from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.signals import planning_exclusions, publish_warnings
+
+NAMES_LISTED = 5
+
+
+def checked_in_ids(event_id: int) -> set[int]:
+    return set(db.session.scalars(
+        select(CheckIn.attendee_id).where(CheckIn.event_id == event_id, CheckIn.annulled_at.is_(None))))
+
+
+def absent_attendees(event: Event, now: dt.datetime) -> dict[int, str]:
+    """Attendee id -> "no-show" or "left" for the people not expected in the rounds to come."""
+    present = checked_in_ids(event.id)
+    timetable = event.timetable()
+    clock_running = clock_state(event, now).started
+    out: dict[int, str] = {}
+    for row in db.session.scalars(select(Attendee).where(Attendee.event_id == event.id,
+                                                         Attendee.withdrawn_at.is_(None))):
+        state = attendee_state(row, checked_in=row.id in present, now=now, timetable=timetable,
+                               rounds=event.rounds, no_show_minutes=event.no_show_minutes or 0)
+        if state is AttendeeState.LEFT:
+            out[row.id] = "left"
+        elif state is AttendeeState.NO_SHOW and clock_running:
+            out[row.id] = "no-show"
+    return out
+
+
+@planning_exclusions.connect
+def _exclude_absent(_app: Any, *, event: Event, now: dt.datetime, **_: Any) -> dict[int, str]:
+    return absent_attendees(event, now)
+
+
+@publish_warnings.connect
+def _unplaced_arrivals(_app: Any, *, version: ScheduleVersion, since: dt.datetime, **_: Any) -> list[str]:
+    """Check-ins since ``since`` of people the draft gives no meeting from its first round."""
+    first = version.from_round or 1
+    seated = set(db.session.scalars(
+        select(ScheduleMeeting.a_id).where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round >= first)
+        .union(select(ScheduleMeeting.b_id).where(ScheduleMeeting.version_id == version.id,
+                                                  ScheduleMeeting.round >= first))))
+    names = list(db.session.scalars(
+        select(Attendee.name)
+        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.annulled_at.is_(None))
+        .where(Attendee.event_id == version.event_id, CheckIn.created_at > since,
+               Attendee.id.not_in(seated) if seated else Attendee.id.isnot(None))
+        .order_by(Attendee.name)))
+    if not names:
+        return []
+    shown = ", ".join(names[:NAMES_LISTED]) + (f" and {len(names) - NAMES_LISTED} more"
+                                               if len(names) > NAMES_LISTED else "")
+    count = "1 person" if len(names) == 1 else f"{len(names)} people"
+    return [f"{count} checked in since this draft was computed and get no table in it: {shown}."]

@@ -1,0 +1,194 @@
+"""Publishing a version: the checks that keep a stale revision out, and telling who changed.
+
+A revision is computed from the published version and the attendee list of one moment. By the
+time the organiser presses *Publish*, another version may have been published, its first
+re-planned round may have started, or people may have checked in, registered or withdrawn.
+:func:`publish_checks` says which: the first two block the publish (it would undo someone
+else's changes or rewrite a round in progress), the rest are warnings the organiser may accept.
+
+After a publish, every attendee whose own agenda differs learns it: ``agenda_changed_at`` is set
+on their row (their page shows it) and ``version_published`` carries each one's changes, so the
+mail feature can write to exactly those people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from scheduler.changes import agendas
+from scheduler.domain import Attendee as DomainAttendee
+from scheduler.domain import Schedule
+from web.attendees.models import Attendee
+from web.events.clock import clock_state
+from web.events.models import Event
+from web.extensions import db
+from web.schedules.models import ScheduleVersion
+from web.schedules.signals import AgendaChange, publish_warnings, version_published
+from web.schedules.versions import ScheduleError, published_version, version_schedule
+from web.types import utcnow
+
+NAMES_LISTED = 5
+
+
+class StalePublish(ScheduleError):
+    """The version may not (or should not, unconfirmed) be published: ``check`` says why."""
+
+    def __init__(self, check: "PublishCheck") -> None:
+        super().__init__(" ".join(check.blocking + check.warnings))
+        self.check = check
+
+
+@dataclass(frozen=True)
+class PublishCheck:
+    """``blocking``: reasons the version cannot be published; ``warnings``: what changed since
+    it was computed, which the organiser may accept (``force``)."""
+
+    blocking: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking and not self.warnings
+
+
+def publish_checks(version: ScheduleVersion, now: dt.datetime | None = None) -> PublishCheck:
+    """What stands between ``version`` and publishing it now."""
+    now = now or utcnow()
+    event = db.session.get(Event, version.event_id)
+    assert event is not None
+    blocking: list[str] = []
+    warnings: list[str] = []
+    current = published_version(event)
+    if version.base_version_id is not None and (current is None or current.id != version.base_version_id):
+        base = db.session.get(ScheduleVersion, version.base_version_id)
+        base_name = f"version {base.number}" if base is not None else "a version that no longer exists"
+        now_name = f"version {current.number} is published now" if current is not None else "nothing is published now"
+        blocking.append(f"This draft revises {base_name}, but {now_name}: publishing it would undo "
+                        "those changes. Revise again.")
+    if version.from_round is not None and current is not None:
+        state = clock_state(event, now)
+        if state.rounds_started >= version.from_round:
+            blocking.append(f"Round {version.from_round} has started, and this draft re-plans it. "
+                            f"Revise again from round {state.rounds_started + 1}.")
+    if version.inputs_at is not None and current is not None:
+        warnings.extend(_attendee_changes_since(event, version.inputs_at))
+        for _receiver, answer in publish_warnings.send(current_app._get_current_object(), version=version,
+                                                       since=version.inputs_at):
+            warnings.extend(answer or [])
+    return PublishCheck(blocking, warnings)
+
+
+def _attendee_changes_since(event: Event, since: dt.datetime) -> list[str]:
+    rows = list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id,
+                               or_(Attendee.created_at > since, Attendee.updated_at > since))
+        .order_by(Attendee.name)))
+    if not rows:
+        return []
+    new = [r for r in rows if r.created_at > since]
+    edited = [r for r in rows if r.created_at <= since]
+    out = []
+    if new:
+        out.append(f"{_count(len(new), 'person', 'people')} registered since this draft was computed: "
+                   f"{_names(new)}.")
+    if edited:
+        out.append(f"{_count(len(edited), 'attendee was', 'attendees were')} changed or withdrawn since "
+                   f"this draft was computed: {_names(edited)}.")
+    return out
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"1 {one}" if n == 1 else f"{n} {many}"
+
+
+def _names(rows: list[Attendee]) -> str:
+    shown = ", ".join(r.name for r in rows[:NAMES_LISTED])
+    return shown + (f" and {len(rows) - NAMES_LISTED} more" if len(rows) > NAMES_LISTED else "")
+
+
+def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool = False,
+                    now: dt.datetime | None = None) -> ScheduleVersion:
+    """Publish ``version``; the previously published one becomes superseded (one transaction).
+
+    Raises :class:`StalePublish` when :func:`publish_checks` blocks it, or warns and ``force``
+    is not set. Then marks and announces whose agenda changed.
+    """
+    if version.status == "published":
+        return version
+    if version.status != "draft":
+        raise ScheduleError(f"version {version.number} is {version.status}; only a draft can be "
+                            "published")
+    check = publish_checks(version, now)
+    if check.blocking or (check.warnings and not force):
+        raise StalePublish(check)
+    event = db.session.get(Event, version.event_id)
+    previous = published_version(event) if event is not None else None
+    changes = agenda_changes(previous, version) if previous is not None else {}
+    try:
+        db.session.execute(
+            update(ScheduleVersion)
+            .where(ScheduleVersion.event_id == version.event_id,
+                   ScheduleVersion.status == "published",
+                   ScheduleVersion.id != version.id)
+            .values(status="superseded")
+            .execution_options(synchronize_session="fetch")
+        )
+        version.status = "published"
+        version.published_at = utcnow()
+        version.published_by_id = getattr(user, "id", None)
+        if previous is None:
+            db.session.execute(update(Attendee).where(Attendee.event_id == version.event_id)
+                               .values(agenda_changed_at=version.published_at)
+                               .execution_options(synchronize_session=False))
+        elif changes:
+            db.session.execute(update(Attendee).where(Attendee.id.in_(list(changes)))
+                               .values(agenda_changed_at=version.published_at)
+                               .execution_options(synchronize_session=False))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    version_published.send(current_app._get_current_object(), version=version, previous=previous,
+                           changes=changes)
+    return version
+
+
+def agenda_changes(old: ScheduleVersion, new: ScheduleVersion) -> dict[int, list[AgendaChange]]:
+    """Attendee row id -> the rounds of their own agenda that differ, in words."""
+    event = db.session.get(Event, new.event_id)
+    assert event is not None
+    before, people = version_schedule(old)
+    after, _ = version_schedule(new)
+    rows = dict(db.session.execute(
+        select(Attendee.ext_id, Attendee.id).where(Attendee.event_id == new.event_id)).all())
+    return {rows[ident]: changes for ident, changes in _changes_by_attendee(event, before, after, people).items()
+            if ident in rows}
+
+
+def _changes_by_attendee(event: Event, before: Schedule, after: Schedule,
+                         people: list[DomainAttendee]) -> dict[str, list[AgendaChange]]:
+    info = event.event_info()
+    by_id = {p.id: p for p in people}
+    old, new = agendas(before), agendas(after)
+
+    def describe(slot: tuple[str, int] | None) -> str | None:
+        if slot is None:
+            return None
+        partner = by_id.get(slot[0])
+        who = f"{partner.name}, {partner.company}" if partner is not None and partner.company else (
+            partner.name if partner is not None else slot[0])
+        return f"{who}, table {info.table_label(slot[1])}"
+
+    out: dict[str, list[AgendaChange]] = {}
+    for ident in old.keys() | new.keys():
+        mine_before, mine_after = old.get(ident, {}), new.get(ident, {})
+        rounds = sorted(r for r in mine_before.keys() | mine_after.keys() if mine_before.get(r) != mine_after.get(r))
+        if rounds:
+            out[ident] = [AgendaChange(r, describe(mine_before.get(r)), describe(mine_after.get(r)))
+                          for r in rounds]
+    return out

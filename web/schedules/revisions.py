@@ -1,0 +1,169 @@
+"""Planning once a schedule is out: revise the published version, or re-generate on purpose.
+
+Once a version is published, people hold it on paper, in their mail and in their calendars,
+so planning again *revises* it by default (``scheduler.revise``: published meetings stay where
+the rules allow, the people who changed are placed). A full re-generate stays available for an
+organiser who wants it. Both plan for the people *expected* in the rounds to come: everyone but
+the withdrawn and whoever the check-in side reports as a no-show or gone home (the
+``planning_exclusions`` signal), so the console, the API and the event-day re-plan share one
+rule. Rounds that have started are held exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any, Callable
+
+from flask import current_app
+from sqlalchemy import select
+
+from scheduler.changes import changed_agendas, moved_meetings
+from scheduler.domain import Attendee as DomainAttendee
+from scheduler.revise import RevisionRequest, revise
+from scheduler.solver import PlanRequest, PlanResult, Progress, plan
+from web.attendees.models import Attendee
+from web.events.clock import first_open_round
+from web.events.models import Event
+from web.extensions import db
+from web.schedules.models import ScheduleVersion
+from web.schedules.signals import planning_exclusions
+from web.schedules.versions import published_version, store_plan_result, version_schedule
+from web.types import utcnow
+
+
+class PlanMode(StrEnum):
+    PLAN = "plan"              # nothing published yet: plan everything
+    REVISE = "revise"          # change the published version as little as possible
+    REGENERATE = "regenerate"  # plan the open rounds from scratch
+
+
+class PlanningError(ValueError):
+    """Planning cannot start as asked (message for the organiser)."""
+
+
+@dataclass(frozen=True)
+class PlanningInputs:
+    """Who a plan is for, read at ``inputs_at``."""
+
+    expected: list[Attendee]
+    excluded: dict[int, str]           # attendee row id -> why they are not planned for
+    everyone: list[Attendee]
+    from_round: int
+    published: ScheduleVersion | None
+    inputs_at: dt.datetime
+
+
+def default_mode(published: ScheduleVersion | None) -> PlanMode:
+    return PlanMode.REVISE if published is not None else PlanMode.PLAN
+
+
+def planning_inputs(event: Event, now: dt.datetime, from_round: int | None = None) -> PlanningInputs:
+    """The expected attendees and the first round to plan (the first not started by default)."""
+    first = first_open_round(event, now)
+    if first is None:
+        raise PlanningError("Every round has started; there is nothing left to plan.")
+    if from_round is None:
+        from_round = first
+    elif from_round < first:
+        raise PlanningError(f"Round {from_round} has already started; plan from round {first} or later.")
+    elif from_round > event.rounds:
+        raise PlanningError(f"The event has {event.rounds} rounds.")
+    everyone = list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)))
+    excluded = {row.id: "withdrawn" for row in everyone if row.withdrawn_at is not None}
+    for _receiver, answer in planning_exclusions.send(current_app._get_current_object(), event=event, now=now):
+        for attendee_id, reason in (answer or {}).items():
+            excluded.setdefault(int(attendee_id), str(reason))
+    expected = [row for row in everyone if row.id not in excluded]
+    # inputs_at is the real time of the read (rows carry real timestamps), whatever ``now`` is.
+    return PlanningInputs(expected, excluded, everyone, from_round, published_version(event), utcnow())
+
+
+def table_count(event: Event, expected: int, previous_tables: int = 0) -> int:
+    """``event.tables``, or as many as needed (half the people expected) when it is 0; a
+    revision never has fewer tables than the version it revises, so meetings keep theirs."""
+    if event.tables:
+        return int(event.tables)
+    return max(expected // 2, previous_tables, 1)
+
+
+def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit: float, seed: int = 0,
+             progress: Callable[[Progress], None] | None = None,
+             cancel: threading.Event | None = None) -> tuple[PlanResult, dict[str, Any]]:
+    """Plan or revise for ``inputs``; returns the result and the figures against the published
+    version (``agendas_changed``, ``meetings_moved``, ...) that the job and the console show."""
+    if mode is PlanMode.REVISE and inputs.published is None:
+        mode = PlanMode.PLAN
+    expected_ids = {row.id for row in inputs.expected}
+    expected = [row.to_domain() for row in inputs.expected]
+    others = [row.to_domain() for row in inputs.everyone if row.id not in expected_ids]
+    previous = version_schedule(inputs.published)[0] if inputs.published is not None else None
+    tables = table_count(event, len(expected), previous.tables if previous is not None else 0)
+    weights = event.scoring_weights()
+    first = inputs.from_round
+    if mode is PlanMode.REVISE:
+        assert previous is not None
+        revision = revise(RevisionRequest(previous, expected, event.rounds, tables, weights, from_round=first,
+                                          registered=others, time_limit=time_limit), progress, cancel)
+        result = revision.result
+    else:
+        held = [m for m in previous.meetings if m.round < first] if previous is not None else []
+        # People not expected keep only their meetings in the held rounds.
+        people = expected + [replace(p, available_rounds=frozenset(r for r in range(1, first) if p.is_available(r)),
+                                     must_meet=()) for p in others] if held else expected
+        request = PlanRequest(people, event.rounds, tables, weights, fixed=held,
+                              fixed_rounds=frozenset(range(1, first)), time_limit=time_limit, seed=seed)
+        result = plan(request, progress, cancel)
+    figures: dict[str, Any] = {
+        "mode": str(mode), "from_round": first, "expected": len(expected),
+        "excluded": _count_reasons(inputs.excluded),
+        "base_version": inputs.published.number if inputs.published is not None else None,
+    }
+    if previous is not None:
+        figures["agendas_changed"] = len(changed_agendas(previous, result.schedule, first))
+        figures["meetings_moved"] = moved_meetings(previous, result.schedule, first)
+    return result, figures
+
+
+def _count_reasons(excluded: dict[int, str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for reason in excluded.values():
+        counts[reason] = counts.get(reason, 0) + 1
+    return counts
+
+
+def run_planning(event: Event, mode: PlanMode | str | None = None, *, now: dt.datetime | None = None,
+                 from_round: int | None = None, time_limit: float, seed: int = 0, kind: str | None = None,
+                 progress: Callable[[Progress], None] | None = None,
+                 cancel: threading.Event | None = None) -> tuple[ScheduleVersion, dict[str, Any]]:
+    """Plan (in this thread) and store the result as a draft; returns it and its figures."""
+    now = now or utcnow()
+    inputs = planning_inputs(event, now, from_round)
+    chosen = PlanMode(mode) if mode else default_mode(inputs.published)
+    if chosen is PlanMode.REGENERATE and inputs.published is None:
+        chosen = PlanMode.PLAN
+    result, figures = plan_for(event, inputs, chosen, time_limit=time_limit, seed=seed,
+                               progress=progress, cancel=cancel)
+    base = inputs.published if inputs.published is not None and published_version(event) is not None else None
+    version = store_plan_result(
+        event, result,
+        kind=kind or ("revision" if chosen is PlanMode.REVISE else "plan"),
+        from_round=inputs.from_round if base is not None else None,
+        params={"time_limit": time_limit, "seed": int(seed), "mode": str(chosen)},
+        base_version=base, inputs_at=inputs.inputs_at, revision=figures)
+    return version, figures
+
+
+def expected_without_meeting(event: Event, version: ScheduleVersion, now: dt.datetime) -> list[Attendee]:
+    """Expected attendees with no meeting in ``version`` from the first round not started."""
+    inputs = planning_inputs(event, now)
+    seated = {i for m in version.meetings if m.round >= inputs.from_round for i in (m.a_id, m.b_id)}
+    return [row for row in inputs.expected if row.id not in seated and _attends_from(row, inputs.from_round, event)]
+
+
+def _attends_from(row: Attendee, first: int, event: Event) -> bool:
+    domain: DomainAttendee = row.to_domain()
+    return any(domain.is_available(r) for r in range(first, event.rounds + 1))
