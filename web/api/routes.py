@@ -21,6 +21,7 @@ from web.api.schemas import (
     ImportQuery,
     ImportSummaryOut,
     JobOut,
+    PublishRequest,
     ScheduleRequest,
     VersionOut,
 )
@@ -158,6 +159,10 @@ def _job_json(job: Job) -> dict:
 
     data = job_status_dict(job)
     data["result_version"] = data["version_number"]
+    progress = data.get("progress") or {}
+    data["mode"] = progress.get("mode") or (job.params or {}).get("mode")
+    data["agendas_changed"] = progress.get("agendas_changed")
+    data["meetings_moved"] = progress.get("meetings_moved")
     data["url"] = url_for("api.get_job", job_id=job.id)
     return data
 
@@ -167,15 +172,20 @@ def _job_json(job: Job) -> dict:
 @bp.input(ScheduleRequest, arg_name="data")
 @bp.output(JobOut, status_code=202, description="The job started; poll Location.")
 @bp.doc(summary="Compute a schedule",
-        description="Starts a background job that stores a new draft version.",
+        description="Starts a background job that stores a new draft version. Once a version is "
+                    "published this revises it by default; the finished job reports agendas_changed "
+                    "and meetings_moved against the published version.",
         responses={404: "Unknown event", 409: "A job is already running for this event"})
 def start_schedule(slug: str, data: dict) -> ResponseReturnValue:
     from web.jobs import JobBusy
-    from web.schedules.services import ScheduleError, start_schedule_job
+    from web.schedules.services import PlanningError, ScheduleError, start_schedule_job
 
     event = event_or_404(slug)
     try:
-        job = start_schedule_job(event, time_limit=data.get("time_limit"), seed=data.get("seed", 0))
+        job = start_schedule_job(event, time_limit=data.get("time_limit"), seed=data.get("seed", 0),
+                                 mode=data.get("mode"))
+    except PlanningError as exc:
+        abort(409, str(exc))
     except JobBusy as exc:
         abort(409, str(exc), detail={"job": url_for("api.get_job", job_id=exc.job.id)})
     except ScheduleError as exc:
@@ -197,20 +207,26 @@ def get_job(job_id: str) -> ResponseReturnValue:
 
 @bp.post("/events/<slug>/schedule/publish")
 @organiser_only
+@bp.input(PublishRequest, arg_name="data")
 @bp.output(VersionOut)
 @bp.doc(summary="Publish the latest draft",
         description="Attendees see it on their pages and calendars; the previously published "
                     "version is superseded.",
-        responses={404: "Unknown event", 409: "There is no draft to publish"})
-def publish_schedule(slug: str) -> ResponseReturnValue:
-    from web.schedules.services import ScheduleError, latest_draft, publish_version
+        responses={404: "Unknown event",
+                   409: "There is no draft to publish, or the draft is stale: `blocking` and "
+                        "`warnings` say why (send force=true to accept the warnings)"})
+def publish_schedule(slug: str, data: dict) -> ResponseReturnValue:
+    from web.schedules.services import ScheduleError, StalePublish, latest_draft, publish_version
 
     event = event_or_404(slug)
     draft = latest_draft(event)
     if draft is None:
         abort(409, "There is no draft schedule to publish; compute one first.")
     try:
-        version = publish_version(draft, token_auth.current_user)
+        version = publish_version(draft, token_auth.current_user, force=bool(data.get("force")))
+    except StalePublish as exc:
+        abort(409, str(exc), detail={"blocking": exc.check.blocking, "warnings": exc.check.warnings,
+                                     "version": draft.number})
     except ScheduleError as exc:
         abort(409, str(exc))
     return {"number": version.number, "status": version.status, "kind": version.kind,

@@ -7,7 +7,7 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates
 from wtforms.validators import ValidationError as FormValidationError
 
@@ -134,6 +134,17 @@ class ImportErrorOut(Schema):
 class ScheduleRequest(Schema):
     time_limit = Float(validate=Range(min=1, max=3600), metadata={"description": "Seconds the solver may use."})
     seed = Integer(load_default=0, validate=Range(min=0, max=2**31 - 1))
+    mode = String(validate=OneOf(["revise", "regenerate"]), metadata={
+        "description": "Once a version is published: 'revise' (the default) keeps every published meeting "
+                       "the rules still allow and places the people who changed; 'regenerate' plans the "
+                       "open rounds again from scratch. Before that, a full plan either way."})
+
+
+class PublishRequest(Schema):
+    force = Boolean(load_default=False, metadata={
+        "description": "Publish although people checked in, registered or changed since the draft was "
+                       "computed (the answer 409 lists them). A draft whose base version is no longer "
+                       "published, or whose first re-planned round has started, is never published."})
 
 
 class JobOut(Schema):
@@ -147,6 +158,11 @@ class JobOut(Schema):
     error = String()
     result_version_id = Integer(allow_none=True)
     result_version = Integer(allow_none=True, metadata={"description": "Number of the draft the job stored."})
+    mode = String(allow_none=True, metadata={"description": "plan, revise or regenerate"})
+    agendas_changed = Integer(allow_none=True, metadata={
+        "description": "Attendees whose agenda from the first planned round differs from the published version."})
+    meetings_moved = Integer(allow_none=True, metadata={
+        "description": "Published meetings from the first planned round that the draft moves or drops."})
     created_at = String(allow_none=True)
     started_at = String(allow_none=True)
     finished_at = String(allow_none=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, IntegerField, SubmitField
+from wtforms import BooleanField, FloatField, IntegerField, RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from web.schedules.services import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT
@@ -19,7 +20,22 @@ class GenerateForm(FlaskForm):
         "Seed", default=0, validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)],
         description="The same seed and attendees give the same schedule; another seed may "
                     "break ties differently.")
+    mode = RadioField(
+        "How to plan", default="revise",
+        choices=[SelectChoice("revise", "Revise the published schedule: keep every published meeting the "
+                                        "rules still allow, place the people who changed"),
+                 SelectChoice("regenerate", "Re-generate from scratch: plan every open round again")],
+        description="Only shown once a version is published. A revision changes as few agendas as "
+                    "possible; a re-generate may change nearly everyone's.")
+    confirm_regenerate = BooleanField("I understand that a re-generate can change every agenda listed above")
     submit = SubmitField("Generate schedule")
+
+
+class PublishForm(FlaskForm):
+    """Publish a draft; ``force`` accepts the warnings about what changed since it was computed."""
+
+    force = BooleanField("Publish anyway: the people listed above are placed by the next revision")
+    submit = SubmitField("Publish")
 
 
 class ConfirmForm(FlaskForm):

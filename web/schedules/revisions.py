@@ -167,3 +167,20 @@ def expected_without_meeting(event: Event, version: ScheduleVersion, now: dt.dat
 def _attends_from(row: Attendee, first: int, event: Event) -> bool:
     domain: DomainAttendee = row.to_domain()
     return any(domain.is_available(r) for r in range(first, event.rounds + 1))
+
+
+@dataclass(frozen=True)
+class RegenerateReach:
+    """What a full re-generate may change, said before it runs: everyone who holds a published
+    meeting in the rounds it would plan again."""
+
+    from_round: int
+    agendas: int
+
+
+def regenerate_reach(event: Event, published: ScheduleVersion, now: dt.datetime) -> RegenerateReach | None:
+    first = first_open_round(event, now)
+    if first is None:
+        return None
+    holders = {i for m in published.meetings if m.round >= first for i in (m.a_id, m.b_id)}
+    return RegenerateReach(first, len(holders))

@@ -14,10 +14,12 @@ from web.events.services import get_event_or_404
 from web.extensions import db
 from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
 from web.schedules import bp
-from web.schedules.forms import ConfirmForm, GenerateForm
+from web.schedules.forms import ConfirmForm, GenerateForm, PublishForm
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import (
+    PlanningError,
     ScheduleError,
+    StalePublish,
     attendee_agenda,
     diff_versions,
     export_attendees,
@@ -25,6 +27,8 @@ from web.schedules.services import (
     get_version,
     latest_draft,
     list_versions,
+    publish_checks,
+    regenerate_reach,
     publish_version,
     published_version,
     quality_summary,
@@ -33,6 +37,7 @@ from web.schedules.services import (
     start_schedule_job,
     version_schedule,
 )
+from web.types import utcnow
 
 def _version_or_404(event: Event, number: int) -> ScheduleVersion:
     version = get_version(event, number)
@@ -51,6 +56,7 @@ def overview(slug: str) -> ResponseReturnValue:
         summary=quality_summary(published) if published else None, versions=list_versions(event),
         jobs=schedule_jobs(event), running=jobs.active_job(event), form=GenerateForm(),
         attendee_count=db.session.query(Attendee).filter_by(event_id=event.id).count(),
+        reach=regenerate_reach(event, published, utcnow()) if published else None,
     )
 
 
@@ -59,16 +65,27 @@ def overview(slug: str) -> ResponseReturnValue:
 def generate(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     form = GenerateForm()
+    published = published_version(event)
+    reach = regenerate_reach(event, published, utcnow()) if published else None
+    error = None
     if form.validate_on_submit():
-        try:
-            job = start_schedule_job(event, time_limit=form.time_limit.data, seed=form.seed.data)
-        except jobs.JobBusy as busy:
-            flash("A schedule is already being computed for this event; here is its progress.", "info")
-            return redirect(url_for("schedules.job", slug=event.slug, job_id=busy.job.id))
-        return redirect(url_for("schedules.job", slug=event.slug, job_id=job.id))
-    status = 422 if form.errors else 200
-    return render_template("schedules/generate.html", event=event, form=form,
-                           running=jobs.active_job(event)), status
+        mode = form.mode.data if published else None
+        if mode == "regenerate" and not form.confirm_regenerate.data:
+            error = (f"A re-generate plans rounds {reach.from_round}-{event.rounds} again for everyone: up to "
+                     f"{reach.agendas} agendas change. Tick the box to confirm, or revise instead.")
+        else:
+            try:
+                job = start_schedule_job(event, time_limit=form.time_limit.data, seed=form.seed.data, mode=mode)
+            except jobs.JobBusy as busy:
+                flash("A schedule is already being computed for this event; here is its progress.", "info")
+                return redirect(url_for("schedules.job", slug=event.slug, job_id=busy.job.id))
+            except PlanningError as exc:
+                error = str(exc)
+            else:
+                return redirect(url_for("schedules.job", slug=event.slug, job_id=job.id))
+    status = 422 if form.errors or error else 200
+    return render_template("schedules/generate.html", event=event, form=form, published=published,
+                           reach=reach, error=error, running=jobs.active_job(event)), status
 
 
 @bp.get("/jobs/<job_id>")
@@ -141,10 +158,13 @@ def attendee(slug: str, number: int) -> ResponseReturnValue:
 def publish(slug: str, number: int) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     row = _version_or_404(event, number)
-    form = ConfirmForm()
+    form = PublishForm()
     if form.validate_on_submit():
         try:
-            publish_version(row, current_user)
+            publish_version(row, current_user, force=bool(form.force.data))
+        except StalePublish as exc:
+            flash("Not published: " + str(exc), "error")
+            return redirect(url_for("schedules.publish", slug=event.slug, number=row.number))
         except ScheduleError as exc:
             flash(str(exc), "error")
             return redirect(url_for("schedules.version", slug=event.slug, number=row.number))
@@ -152,8 +172,9 @@ def publish(slug: str, number: int) -> ResponseReturnValue:
         return redirect(url_for("schedules.version", slug=event.slug, number=row.number))
     current = published_version(event)
     diff = diff_versions(current, row) if row.status == "draft" else None
+    check = publish_checks(row) if row.status == "draft" else None
     return render_template("schedules/publish.html", event=event, version=row, current=current,
-                           diff=diff, form=form)
+                           diff=diff, check=check, form=form, revise_form=GenerateForm(formdata=None))
 
 
 @bp.get("/schedule/v<int:number>/schedule.<fmt>")

@@ -34,7 +34,7 @@ from web.jobs import runner as jobs  # module access: web.jobs imports this pack
 from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.schedules.publishing import PublishCheck, StalePublish, publish_checks, publish_version
-from web.schedules.revisions import PlanMode, PlanningError, default_mode, run_planning
+from web.schedules.revisions import PlanMode, PlanningError, RegenerateReach, default_mode, regenerate_reach, run_planning
 from web.types import utcnow
 from web.schedules.versions import (
     PersonalMeeting,
@@ -49,7 +49,7 @@ from web.schedules.versions import (
 )
 
 __all__ = [
-    "PersonalMeeting", "PlanMode", "PlanningError", "PublishCheck", "ScheduleError", "StalePublish",
+    "PersonalMeeting", "PlanMode", "PlanningError", "RegenerateReach", "regenerate_reach", "PublishCheck", "ScheduleError", "StalePublish",
     "get_version", "latest_draft", "list_versions", "publish_checks", "publish_version",
     "published_meetings_of", "published_version", "store_plan_result", "version_schedule",
 ]
