@@ -180,7 +180,7 @@ def revise(request: RevisionRequest, progress: Callable[[Progress], None] | None
     room = _Room(n, open_rounds, tables, allowed)
     previously: dict[str, dict[int, tuple[str, int]]] = defaultdict(dict)
     for m in previous.meetings:
-        if m.round >= first:
+        if first <= m.round <= rounds:  # rounds cut by the organiser are not a change to repair
             previously[m.a_id][m.round] = (m.b_id, m.table)
             previously[m.b_id][m.round] = (m.a_id, m.table)
 
@@ -218,6 +218,9 @@ def revise(request: RevisionRequest, progress: Callable[[Progress], None] | None
         return now == previously.get(ident, {})
 
     changed = np.array([not unchanged(k) for k in range(n)], dtype=bool)
+    # The published meetings kept in step 1: the polish below re-pairs only meetings this
+    # revision made, so no published meeting moves for score alone.
+    published_pairs = {(r, pair) for r in open_rounds for pair in room.table_of[r]}
 
     # Fairness target over the open rounds: fewest avoidable sit-outs the worst-off must accept.
     degree = avail[:, first:rounds + 1].sum(axis=1).astype(np.int64) if open_rounds else np.zeros(n, np.int64)
@@ -237,12 +240,21 @@ def revise(request: RevisionRequest, progress: Callable[[Progress], None] | None
                                and (r, person.id) not in seated_held)
     held_sit_outs = np.minimum(held_sit_outs, np.maximum(0, capacity))
 
-    def excess_all() -> np.ndarray:
-        """Sit-outs beyond the fairness target (<= 0 is fair), per attendee."""
+    # Who may be lifted, and how far: people the change touched (they lost a meeting, moved
+    # table or are new) down to the target; everyone else only back to where the published
+    # plan had them, so a revision does not reshuffle the room to polish what nobody changed.
+    def raw_excess() -> np.ndarray:
         return degree - room.meetings - forced - target + held_sit_outs
 
+    untouched = ~changed & np.array([people[k].id in previously for k in range(n)], dtype=bool)
+    floor = np.where(untouched, np.maximum(0, raw_excess()), 0)
+
+    def excess_all() -> np.ndarray:
+        """Sit-outs beyond what this attendee may be left with (<= 0 is fine), per attendee."""
+        return raw_excess() - floor
+
     def excess(k: int) -> int:
-        return int(degree[k] - room.meetings[k] - forced[k] - target + held_sit_outs[k])
+        return int(degree[k] - room.meetings[k] - forced[k] - target + held_sit_outs[k] - floor[k])
 
     def can_meet(i: int, j: int) -> bool:
         return bool(allowed[i, j]) and not room.met[i, j]
@@ -284,7 +296,7 @@ def revise(request: RevisionRequest, progress: Callable[[Progress], None] | None
     for r in open_rounds:
         if stopped():
             break
-        _polish_round(r, room, changed, pair_value, seat, unseat)
+        _polish_round(r, room, published_pairs, pair_value, seat, unseat)
     tell("revising", len(open_rounds))
 
     schedule = _schedule(people, previous, held, room, rounds, tables, scores, weights)
@@ -443,16 +455,18 @@ def _lift_sit_outs(open_rounds: list[int], room: _Room, avail: np.ndarray, allow
     return swaps
 
 
-def _polish_round(r: int, room: _Room, changed: np.ndarray, pair_value: Callable[[int, int], float],
+def _polish_round(r: int, room: _Room, published: set[tuple[int, frozenset[int]]],
+                  pair_value: Callable[[int, int], float],
                   seat: Callable[[int, int, int, int], None], unseat: Callable[[int, int, int], int]) -> int:
-    """Raise the score among round ``r``'s meetings whose four people change anyway.
+    """Raise the score among the meetings this revision made in round ``r``.
 
-    Two such meetings ``(a, b)`` and ``(c, d)`` become ``(a, c)`` and ``(b, d)`` (or ``(a, d)``
-    and ``(b, c)``) when that scores more: nobody else's agenda changes, nobody loses a meeting.
+    Two of them, ``(a, b)`` and ``(c, d)``, become ``(a, c)`` and ``(b, d)`` (or ``(a, d)`` and
+    ``(b, c)``) when that scores more: those four agendas change anyway, nobody else's does,
+    nobody loses a meeting, and no published meeting moves.
     """
     improved = 0
     for _ in range(50):
-        pairs = [tuple(sorted(pair)) for pair in room.table_of[r] if all(changed[k] for k in pair)]
+        pairs = [tuple(sorted(pair)) for pair in room.table_of[r] if (r, pair) not in published]
         best: tuple[float, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]] | None = None
         for x, (a, b) in enumerate(pairs):
             base_ab = pair_value(a, b)
