@@ -281,3 +281,30 @@ def test_a_publish_outside_a_request_without_public_url_still_tells_the_changes(
     (message,) = outbox("agenda-change")
     assert "- round 3: now Bo, B Co, table 2" in message.body
     assert ana.token not in message.body  # no address known to build the link with
+
+
+@pytest.mark.parametrize("in_request", [True, False])
+def test_mailed_links_use_the_public_address_in_and_outside_requests(app, smtp, make_event,
+                                                                     make_attendee, in_request):
+    """A publish from a background job has no request; SPEEDNET_PUBLIC_URL still gives the link."""
+    app.config["PUBLIC_URL"] = "https://networking.example.com"
+    event = make_event()
+    ana = make_attendee(event, email="ana@example.com")
+    version = published(event)
+    changes = {ana.id: [AgendaChange(1, None, "Bo, B Co, table 2")]}
+    if in_request:
+        with app.test_request_context("/console/x/schedule/", base_url="http://127.0.0.1:8000"):
+            version_published.send(app, version=version, previous=None, changes=changes)
+    else:
+        version_published.send(app, version=version, previous=None, changes=changes)
+    (message,) = outbox("agenda-change")
+    assert f"https://networking.example.com/me/{ana.token}\n" in message.body
+    assert "127.0.0.1" not in message.body
+
+
+def test_the_recovery_form_is_linked_from_registration_pages(client, make_event):
+    event = make_event(registration_open=True)
+    link = f'href="/e/{event.slug}/link"'
+    assert link in client.get(f"/e/{event.slug}/register").get_data(as_text=True)
+    closed = make_event(registration_open=False)
+    assert f'href="/e/{closed.slug}/link"' in client.get(f"/e/{closed.slug}/register").get_data(as_text=True)
