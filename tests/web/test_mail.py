@@ -327,3 +327,36 @@ def test_smtp_settings_come_from_the_environment():
 def test_bad_smtp_settings_fail_at_start_naming_the_variable(env, name):
     with pytest.raises(ValueError, match=name):
         config_from_env("/tmp", env)
+
+
+def test_held_and_failed_messages_can_be_sent_again_once_a_server_is_there(app, smtp, organiser,
+                                                                          make_event):
+    event, other = make_event(), make_event()
+    app.config["SMTP_HOST"] = None
+    queue(2, event=event, prefix="held")
+    queue(1, event=other, prefix="other")
+    app.config["SMTP_HOST"] = "127.0.0.1"
+    queue(1, event=event, prefix="bad")
+    smtp.inbox.reply = "550 no such user"
+    deliver_due()
+    smtp.inbox.reply = None
+    assert states() == {"held": 3, "failed": 1}
+    page = organiser.get(f"/console/{event.slug}/mail/").get_data(as_text=True)
+    assert "3 messages held or failed." in page
+    response = submit(organiser, f"/console/{event.slug}/mail/resend",
+                      form_url=f"/console/{event.slug}/mail/", follow_redirects=True)
+    assert "Queued 3 messages again." in response.get_data(as_text=True)
+    assert deliver_due().sent == 3
+    assert sorted(smtp.inbox.subjects()) == ["bad 0", "held 0", "held 1"]
+    assert states() == {"sent": 3, "held": 1}  # the other event's message is untouched
+
+
+def test_sending_again_needs_a_server(app, organiser, make_event):
+    event = make_event()
+    app.config["SMTP_HOST"] = None
+    queue(1, event=event)
+    assert "held or failed" not in organiser.get(f"/console/{event.slug}/mail/").get_data(as_text=True)
+    response = submit(organiser, f"/console/{event.slug}/mail/resend",
+                      form_url=f"/console/{event.slug}/attendees/")
+    assert response.status_code == 409
+    assert states() == {"held": 1}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.auth.decorators import organiser_required
@@ -11,7 +11,7 @@ from web.mail import bp
 from web.mail.forms import SendLinksForm
 from web.mail.messages import local_time, new_batch_id, plan_send_links, send_personal_links
 from web.mail.models import STATES
-from web.mail.services import event_messages, smtp_settings, state_counts
+from web.mail.services import RESENDABLE, event_messages, requeue, smtp_settings, state_counts
 
 PAGE_LIMIT = 200
 
@@ -26,7 +26,20 @@ def outbox(slug: str) -> ResponseReturnValue:
     messages = event_messages(event.id, state=state or None, limit=PAGE_LIMIT)
     return render_template("mail/outbox.html", event=event, messages=messages, state=state,
                            states=STATES, counts=state_counts(event.id), limit=PAGE_LIMIT,
-                           smtp=smtp_settings(), local_time=local_time)
+                           smtp=smtp_settings(), local_time=local_time,
+                           resendable=sum(state_counts(event.id).get(s, 0) for s in RESENDABLE))
+
+
+@bp.post("/<slug>/mail/resend")
+@organiser_required
+def resend(slug: str) -> ResponseReturnValue:
+    """Send held and failed messages again (once an SMTP server is configured)."""
+    event = get_event_or_404(slug)
+    if smtp_settings() is None:
+        abort(409, "No SMTP server is configured: the messages would only be held again.")
+    count = requeue(event.id)
+    flash(f"Queued {count} message{'' if count == 1 else 's'} again.", "success")
+    return redirect(url_for("mail.outbox", slug=event.slug))
 
 
 @bp.route("/<slug>/mail/send-links", methods=["GET", "POST"])

@@ -362,6 +362,29 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
 # --------------------------------------------------------------------------- console
 
 
+RESENDABLE = ("held", "failed")
+
+
+def requeue(event_id: int, now: dt.datetime | None = None) -> int:
+    """Queue an event's held and failed messages again (attempts from zero) and commit.
+
+    For the organiser who has just configured SMTP, or fixed what made messages fail. Needs a
+    server: without one they would only be held again.
+    """
+    now = now or utcnow()
+    count = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.event_id == event_id,
+                                    OutboxMessage.state.in_(RESENDABLE))
+        .values(state="queued", attempts=0, last_error=None, next_attempt_at=now,
+                claimed_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+    if count:
+        db.session.info["mail_wake"] = True
+    db.session.commit()
+    return count
+
+
+
 def event_messages(event_id: int, *, state: str | None = None, limit: int = 200
                    ) -> list[OutboxMessage]:
     """An event's messages, newest first (bounded: the page shows the latest ``limit``)."""
