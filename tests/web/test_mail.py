@@ -44,11 +44,15 @@ class Inbox:
         self.messages: list[Message] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.reply: str | None = None
+        self.replies: dict[str, str] = {}  # recipient -> error reply for that message only
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply:
             return self.reply
+        for rcpt in envelope.rcpt_tos:
+            if rcpt in self.replies:
+                return self.replies[rcpt]
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
@@ -360,3 +364,16 @@ def test_sending_again_needs_a_server(app, organiser, make_event):
                       form_url=f"/console/{event.slug}/attendees/")
     assert response.status_code == 409
     assert states() == {"held": 1}
+
+
+def test_a_4xx_for_one_message_does_not_hold_up_the_others(app, smtp):
+    queue(4)
+    smtp.inbox.replies["person1@example.com"] = "452 4.2.2 Mailbox full"
+    now = utcnow()
+    report = deliver_due(now=now)
+    assert (report.sent, report.retrying) == (3, 1)
+    assert sorted(smtp.inbox.to()) == ["person0@example.com", "person2@example.com",
+                                       "person3@example.com"]
+    del smtp.inbox.replies["person1@example.com"]
+    assert deliver_due(now=now + retry_delay(1)).sent == 1
+    assert states() == {"sent": 4}

@@ -22,7 +22,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -164,7 +164,13 @@ class DeliveryReport:
 
 
 class _Transient(Exception):
-    """The server could not take the message now (connection refused, 4xx): retry later."""
+    """The message could not be sent now: retry it later. ``connection_lost``: the server is
+    unreachable or hung up (the rest of the batch waits too); otherwise it answered 4xx for
+    this message and the next one can go over the same connection."""
+
+    def __init__(self, message: str, *, connection_lost: bool = True) -> None:
+        super().__init__(message)
+        self.connection_lost = connection_lost
 
 
 class _Permanent(Exception):
@@ -217,9 +223,10 @@ def deliver_due(limit: int = 100, *, now: dt.datetime | None = None) -> Delivery
                     state = _retry_or_fail(session, message, str(exc), now)
                     report.failed += state == "failed"
                     report.retrying += state == "queued"
-                    _close(connection)
-                    connection = None
-                    break
+                    if exc.connection_lost:
+                        _close(connection)
+                        connection = None
+                        break
                 else:
                     _finish(session, message, "sent", None, now)
                     report.sent += 1
@@ -322,7 +329,7 @@ def _send(connection: smtplib.SMTP, settings: SmtpSettings, message: OutboxMessa
 def _raise_for_code(code: int, text: bytes | str) -> None:
     reply = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     if 400 <= code < 500:
-        raise _Transient(f"server said {code} {reply}")
+        raise _Transient(f"server said {code} {reply}", connection_lost=code == 421)
     raise _Permanent(f"server refused it: {code} {reply}")
 
 
@@ -353,7 +360,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Date"] = format_datetime(utcnow())
     domain = sender.rpartition("@")[2].strip(" >") or "speednet.local"
     digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:16]
-    email["Message-ID"] = f"<{message.id}.{digest}@{domain}>" if domain else make_msgid()
+    email["Message-ID"] = f"<{message.id}.{digest}@{domain}>"
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
     return email
