@@ -14,14 +14,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from tests.web.conftest import ORGANISER_EMAIL, submit
+from tests.web.conftest import submit
 from web.config import config_from_env
 from web.extensions import db
 from web.mail.delivery import start_delivery_thread, stop_delivery_thread
 from web.mail.models import OutboxMessage
 from web.mail.services import (
     MAX_ATTEMPTS,
-    NO_SERVER,
     SENDING_TIMEOUT,
     MailError,
     deliver_due,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.web.conftest import PASSWORD, STAFF_EMAIL, submit
+from tests.web.conftest import submit
 from web.extensions import db
 from web.mail.models import OutboxMessage
 from web.mail.services import NO_SERVER, deliver_due, enqueue
