@@ -376,3 +376,42 @@ def test_a_4xx_for_one_message_does_not_hold_up_the_others(app, smtp):
     del smtp.inbox.replies["person1@example.com"]
     assert deliver_due(now=now + retry_delay(1)).sent == 1
     assert states() == {"sent": 4}
+
+
+@pytest.mark.postgres
+def test_sent_once_and_queued_once_on_postgresql(tmp_path, smtp, smtp_port):
+    """The claim and the dedupe insert rely on the database, so they are checked there too."""
+    import os
+
+    from tests.reliability.server import scratch_postgres
+    from web import create_app
+
+    with scratch_postgres(os.environ["SPEEDNET_TEST_POSTGRES_URL"]) as url:
+        app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
+                          "SQLALCHEMY_DATABASE_URI": url, "SMTP_HOST": "127.0.0.1",
+                          "SMTP_PORT": smtp_port, "SMTP_SECURITY": "none",
+                          "MAIL_FROM": "networking@example.com"})
+        with app.app_context():
+            try:
+                queue(30)
+                assert enqueue(to="x@example.com", subject="again", body="b", kind="registration",
+                               dedupe_key="m:0") is False
+                db.session.commit()
+                barrier = threading.Barrier(3)
+                sent: list[int] = []
+
+                def run() -> None:
+                    with app.app_context():
+                        barrier.wait()
+                        sent.append(deliver_due(limit=100).sent)
+
+                threads = [threading.Thread(target=run) for _ in range(3)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(60)
+                assert sum(sent) == 30
+                assert sorted(smtp.inbox.subjects()) == sorted(f"m {i}" for i in range(30))
+            finally:
+                db.session.remove()
+                db.engine.dispose()

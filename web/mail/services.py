@@ -115,12 +115,14 @@ def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
     dialect = session.get_bind().dialect.name
     table = OutboxMessage.__table__
     if dialect == "postgresql":
+        # psycopg reports no rowcount for this statement; RETURNING says whether a row went in.
         statement = postgresql_insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["dedupe_key"])
+            index_elements=["dedupe_key"]).returning(table.c.id)
+        added = session.execute(statement).first() is not None
     else:
         statement = sqlite_insert(table).values(**values).on_conflict_do_nothing(
             index_elements=["dedupe_key"])
-    added = session.execute(statement).rowcount == 1
+        added = session.execute(statement).rowcount == 1
     if added and not held:
         session.info["mail_wake"] = True
     return added
