@@ -7,19 +7,22 @@ queued through the outbox (:func:`web.mail.services.enqueue`), never sent from t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from sqlalchemy import func, select
 
 from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
-from web.mail.services import enqueue, render_mail
+from web.mail.services import MailError, enqueue, render_mail
 from web.public.links import personal_links, public_url
 from web.types import utcnow
 
 # One recovery message per address and event per window: asking again within it sends
 # nothing new (the first message is on its way), so the form cannot flood a mailbox.
 RECOVERY_WINDOW = dt.timedelta(minutes=10)
+
+log = logging.getLogger(__name__)
 
 
 def queue_registration_confirmation(attendee: Attendee) -> bool:
@@ -29,9 +32,14 @@ def queue_registration_confirmation(attendee: Attendee) -> bool:
     event = attendee.event
     body = render_mail("registration.txt", event=event, attendee=attendee,
                        links=personal_links(attendee))
-    queued = enqueue(to=attendee.email, subject=f"You are registered: {event.name}", body=body,
-                     kind="registration", dedupe_key=f"registration:{attendee.id}",
-                     event_id=event.id, attendee_id=attendee.id)
+    try:
+        queued = enqueue(to=attendee.email, subject=f"You are registered: {event.name}",
+                         body=body, kind="registration", dedupe_key=f"registration:{attendee.id}",
+                         event_id=event.id, attendee_id=attendee.id)
+    except MailError:  # the registration stands; the page shows the link anyway
+        log.warning("no confirmation for attendee %s: unusable address", attendee.id)
+        db.session.rollback()
+        return False
     db.session.commit()
     return queued
 
