@@ -308,3 +308,15 @@ def test_the_recovery_form_is_linked_from_registration_pages(client, make_event)
     assert link in client.get(f"/e/{event.slug}/register").get_data(as_text=True)
     closed = make_event(registration_open=False)
     assert f'href="/e/{closed.slug}/link"' in client.get(f"/e/{closed.slug}/register").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email, queued", [("ana@example.com", True), ("", False),
+                                           ("a@example.com, b@example.com", False)])
+def test_confirmation_only_for_a_usable_address(app, make_event, make_attendee, email, queued):
+    from web.public.mail import queue_registration_confirmation
+
+    attendee = make_attendee(make_event(), email=email, source="registration")
+    with app.test_request_context():
+        assert queue_registration_confirmation(attendee) is queued
+    assert len(outbox("registration")) == int(queued)
+    assert db.session.get(Attendee, attendee.id) is not None
