@@ -78,7 +78,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.jobs import recover_at_startup
 
     recover_at_startup(app)
+    _connect_mail(app)
     return app
+
+
+def _connect_mail(app: Flask) -> None:
+    """Mail is low in the feature order and imports no schedules code; the publish signal
+    is wired to its receiver here. The delivery thread starts on a worker's first request."""
+    from web.mail.delivery import install
+    from web.mail.messages import on_version_published
+    from web.schedules.signals import version_published
+
+    version_published.connect(on_version_published)  # weak=True: a module function stays alive
+    install(app)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -108,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.printing import bp as printing_bp
     from web.results import bp as results_bp
     from web.public import bp as public_bp
+    from web.mail import bp as mail_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
@@ -122,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(display_bp)
     app.register_blueprint(liveday_api_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(mail_bp)
 
     @app.get("/")
     def index() -> ResponseReturnValue:
@@ -185,7 +199,9 @@ def _register_security_headers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from web.auth.cli import register_auth_cli
+    from web.mail.cli import mail_cli
     from web.printing.cli import print_cli
 
     register_auth_cli(app)
     app.cli.add_command(print_cli)
+    app.cli.add_command(mail_cli)

@@ -71,6 +71,41 @@ def load_or_create_secret_key(instance_path: str | os.PathLike[str]) -> str:
     raise RuntimeError(f"{target} is empty; delete it or set SECRET_KEY")
 
 
+SMTP_SECURITY_MODES = ("starttls", "ssl", "none")
+
+
+def smtp_config(env: Mapping[str, str]) -> dict[str, Any]:
+    """The SMTP settings, checked: a wrong value fails at start-up naming the variable, not at
+    the first message. Without ``SMTP_HOST`` nothing is sent and the outbox holds the mail."""
+    host = env.get("SMTP_HOST", "").strip()
+    security = env.get("SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY_MODES:
+        raise ValueError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_MODES)}, not {security!r}")
+    port_text = env.get("SMTP_PORT", "").strip() or ("465" if security == "ssl" else "587")
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError(f"SMTP_PORT must be a port number (1-65535), not {port_text!r}")
+    timeout_text = env.get("SMTP_TIMEOUT", "").strip() or "10"
+    try:
+        timeout = float(timeout_text)
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout <= 300:
+        raise ValueError(f"SMTP_TIMEOUT must be seconds between 0 and 300, not {timeout_text!r}")
+    sender = env.get("MAIL_FROM", "").strip()
+    if host and ("@" not in sender or any(c in sender for c in "\r\n")):
+        raise ValueError("MAIL_FROM must be set to the sender address (e.g. "
+                         "'Partner Summit <networking@example.com>') when SMTP_HOST is set")
+    return {
+        "SMTP_HOST": host or None,
+        "SMTP_PORT": int(port_text),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_SECURITY": security,
+        "SMTP_TIMEOUT": timeout,
+        "MAIL_FROM": sender,
+    }
+
+
 def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from environment variables (documented in docs/architecture.md)."""
     env = os.environ if env is None else env
@@ -97,4 +132,5 @@ def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) ->
         # `flask --app web db upgrade` as a separate deploy step instead.
         "SPEEDNET_AUTO_MIGRATE": env.get("SPEEDNET_AUTO_MIGRATE", "1") not in {"0", "false", "no"},
         "ATTENDEES_PER_PAGE": 50,
+        **smtp_config(env),
     }

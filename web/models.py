@@ -8,4 +8,5 @@ from web.auth.models import ApiToken, User  # noqa: F401
 from web.checkin.models import CheckIn  # noqa: F401
 from web.events.models import Event  # noqa: F401
 from web.jobs.models import Job  # noqa: F401
+from web.mail.models import OutboxMessage  # noqa: F401
 from web.schedules.models import ScheduleMeeting, ScheduleVersion  # noqa: F401

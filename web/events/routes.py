@@ -30,6 +30,7 @@ FEATURE_LINKS: list[tuple[str, str]] = [
     ("display.display", "Room display"),
     ("printing.index", "Badges and printouts"),
     ("results.index", "Results and exports"),
+    ("mail.outbox", "E-mail: outbox and personal links"),
     ("events.edit_event", "Event settings"),
 ]
 

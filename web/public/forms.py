@@ -70,3 +70,15 @@ def registration_form(taxonomy: Taxonomy, timetable: Timetable, **kwargs: Any) -
         (number, f"Round {number}, {start:%H:%M}–{end:%H:%M}") for number, start, end in timetable.slots()
     ]
     return form
+
+
+class LinkRecoveryForm(FlaskForm):
+    """"Send me my link again": only an address; the answer never says whether it is known."""
+
+    email = EmailField("Your e-mail address", filters=[_strip],
+                       validators=[DataRequired(message="Enter the address you registered with."),
+                                   Email(message="Enter an email address such as ana@example.com."),
+                                   Length(max=254)],
+                       render_kw={"autocomplete": "email"},
+                       description="The one you registered with, or the one the organisers have.")
+    submit = SubmitField("Send me my link")

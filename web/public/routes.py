@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, url_for
+from dataclasses import asdict
+
+from flask import Response, abort, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from web.attendees.services import AttendeeRowInvalid
@@ -11,10 +13,13 @@ from web.extensions import limiter
 from web.liveday.services import now_and_next
 from web.public import bp
 from web.public.calendar import calendar_for
-from web.public.forms import registration_form
+from web.public.forms import LinkRecoveryForm, registration_form
+from web.public.mail import queue_link_recovery, queue_registration_confirmation
 from web.public.services import (
     agenda_for,
+    agenda_last_changed,
     get_attendee_for_token_or_404,
+    local_label,
     qr_png,
     qr_svg,
     register,
@@ -54,6 +59,7 @@ def register_page(slug: str) -> ResponseReturnValue:
         else:
             if result.already_registered:
                 return render_template("public/already_registered.html", event=event)
+            queue_registration_confirmation(result.attendee)
             return Response(status=303, headers={
                 "Location": url_for("public.registered", token=result.attendee.token)})
     status = 422 if (form.errors or general) else 200
@@ -73,13 +79,47 @@ def registered(token: str) -> ResponseReturnValue:
                                              event=attendee.event)))
 
 
+@bp.route("/e/<slug>/link", methods=["GET", "POST"])
+@limiter.limit("5/minute;20/hour", methods=["POST"],
+               error_message="Too many requests from your network. Wait a minute and try again.")
+def link_recovery(slug: str) -> ResponseReturnValue:
+    """"Send me my link again". A valid address always gets the same page, whether or not it
+    is registered: the page must not tell anyone who is coming."""
+    event = get_event_or_404(slug)
+    form = LinkRecoveryForm()
+    if form.validate_on_submit():
+        queue_link_recovery(event, form.email.data or "")
+        return _private(Response(render_template("public/link_sent.html", event=event)))
+    status = 422 if form.errors else 200
+    return _private(Response(render_template("public/link_recovery.html", event=event,
+                                             form=form), status=status))
+
+
 @bp.get("/me/<token>")
 def me(token: str) -> ResponseReturnValue:
     attendee = get_attendee_for_token_or_404(token)
     now_next = now_and_next(attendee.event, attendee, utcnow())
+    changed = agenda_last_changed(attendee)
     return _private(Response(render_template("public/me.html", attendee=attendee,
                                              event=attendee.event, agenda=agenda_for(attendee),
-                                             now_next=now_next)))
+                                             now_next=now_next,
+                                             agenda_changed=local_label(attendee.event, changed),
+                                             agenda_changed_at=changed.isoformat() if changed else "")))
+
+
+@bp.get("/me/<token>/now.json")
+def now_json(token: str) -> ResponseReturnValue:
+    """What the personal page's script polls: this attendee's now and next (their own
+    meetings of the published version only) and when their agenda last changed."""
+    attendee = get_attendee_for_token_or_404(token)
+    now_next = now_and_next(attendee.event, attendee, utcnow())
+    changed = agenda_last_changed(attendee)
+    response = jsonify({
+        "now_next": asdict(now_next) if now_next else None,
+        "agenda_changed_at": changed.isoformat() if changed else None,
+        "agenda_changed": local_label(attendee.event, changed),
+    })
+    return _private(response)
 
 
 @bp.get("/me/<token>/qr.<fmt>")

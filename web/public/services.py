@@ -206,3 +206,31 @@ def qr_svg(payload: str) -> bytes:
     out = io.BytesIO()
     image.save(out)
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------- last change
+
+
+def agenda_last_changed(attendee: Attendee) -> dt.datetime | None:
+    """When this attendee's agenda last changed: the publish that last changed it, else the
+    published version's publish time; None while nothing is published."""
+    from web.schedules.services import published_version
+
+    version = published_version(attendee.event)
+    if version is None:
+        return None
+    return attendee.agenda_changed_at or version.published_at
+
+
+def local_label(event: Event, moment: dt.datetime | None) -> str:
+    """``Tuesday 1 December, 14:05`` in the event's time zone ('' for None)."""
+    if moment is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone: dt.tzinfo = ZoneInfo(event.timezone)
+    except (KeyError, ValueError):
+        zone = dt.timezone.utc
+    local = moment.astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}"

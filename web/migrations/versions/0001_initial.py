@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:27:39.565730
+Create Date: 2026-12-01 22:37:15.588829
 
 """
 from alembic import op
@@ -181,6 +181,34 @@ def upgrade():
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jobs_event_id'), ['event_id'], unique=False)
 
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('attendee_id', sa.Integer(), nullable=True),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("kind IN ('registration', 'link-recovery', 'personal-link', 'agenda-change')", name=op.f('ck_outbox_messages_kind')),
+    sa.CheckConstraint("state IN ('queued', 'sending', 'sent', 'failed', 'held')", name=op.f('ck_outbox_messages_state')),
+    sa.ForeignKeyConstraint(['attendee_id'], ['attendees.id'], name=op.f('fk_outbox_messages_attendee_id_attendees'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_outbox_messages_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_messages_dedupe_key'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_attendee_id'), ['attendee_id'], unique=False)
+        batch_op.create_index('ix_outbox_messages_event_created', ['event_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_outbox_messages_state_due', ['state', 'next_attempt_at'], unique=False)
+
     op.create_table('schedule_meetings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -213,6 +241,12 @@ def downgrade():
         batch_op.drop_index('ix_schedule_meetings_a_version_round')
 
     op.drop_table('schedule_meetings')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_messages_state_due')
+        batch_op.drop_index('ix_outbox_messages_event_created')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_attendee_id'))
+
+    op.drop_table('outbox_messages')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jobs_event_id'))
 

@@ -1,0 +1,149 @@
+"""Messages the organiser sends (personal links) and those a publish sends (agenda changes).
+
+Each message carries only what its recipient already owns: their own links, their own
+meetings. Registration confirmations and link recovery are composed by the public pages
+(``web.public.mail``), which own those links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from web.attendees.models import Attendee
+from web.events.models import Event
+from web.extensions import db
+from web.mail.models import OutboxMessage
+from web.mail.services import enqueue, personal_page_url, render_mail
+
+log = logging.getLogger(__name__)
+
+# Kinds whose message carries the personal link: an attendee with one of these (not failed)
+# has been sent their link.
+LINK_KINDS = ("personal-link", "registration")
+SEND_SCOPES = ("all", "unsent")
+
+
+@dataclass(frozen=True)
+class SendLinksPlan:
+    """Who a "send personal links" run would reach."""
+
+    recipients: tuple[Attendee, ...]
+    without_address: int
+    already_sent: int
+
+
+def attendees_with_link_sent(event: Event) -> set[int]:
+    """Attendee ids whose personal link is in a message that was sent or is on its way."""
+    return set(db.session.scalars(
+        select(OutboxMessage.attendee_id).where(
+            OutboxMessage.event_id == event.id, OutboxMessage.kind.in_(LINK_KINDS),
+            OutboxMessage.state != "failed", OutboxMessage.attendee_id.is_not(None))))
+
+
+def plan_send_links(event: Event, scope: str) -> SendLinksPlan:
+    """Attendees a run for ``scope`` ('all' or 'unsent') mails, and how many it cannot."""
+    if scope not in SEND_SCOPES:
+        raise ValueError(f"scope: {scope!r} is not one of {', '.join(SEND_SCOPES)}")
+    people = list(db.session.scalars(select(Attendee).where(
+        Attendee.event_id == event.id, Attendee.withdrawn_at.is_(None))
+        .order_by(Attendee.name, Attendee.ext_id)))
+    with_address = [a for a in people if (a.email or "").strip()]
+    sent = attendees_with_link_sent(event)
+    if scope == "unsent":
+        recipients = [a for a in with_address if a.id not in sent]
+    else:
+        recipients = with_address
+    return SendLinksPlan(tuple(recipients), len(people) - len(with_address),
+                         sum(1 for a in with_address if a.id in sent))
+
+
+def new_batch_id() -> str:
+    """Identifies one submitted form, so a double-click queues each message once."""
+    return secrets.token_urlsafe(9)
+
+
+def send_personal_links(event: Event, scope: str, batch: str) -> tuple[int, int]:
+    """Queue a personal-link message per recipient of ``scope`` and commit.
+
+    Returns (queued, without address). The same ``batch`` queues nothing twice.
+    """
+    plan = plan_send_links(event, scope)
+    queued = 0
+    for attendee in plan.recipients:
+        body = render_mail("personal_link.txt", event=event, attendee=attendee,
+                           page_url=personal_page_url(attendee.token))
+        queued += enqueue(to=attendee.email, subject=f"Your speed networking page: {event.name}",
+                          body=body, kind="personal-link",
+                          dedupe_key=f"personal-link:{attendee.id}:{batch[:40]}",
+                          event_id=event.id, attendee_id=attendee.id)
+    db.session.commit()
+    return queued, plan.without_address
+
+
+def queue_agenda_changes(version: Any, changes: dict[int, list[Any]]) -> int:
+    """Queue one "your agenda changed" message per affected attendee (who has an address and
+    has not withdrawn) and commit; returns how many were queued.
+
+    ``changes`` maps attendee row ids to their AgendaChange items (each prints as "round 4:
+    now Ana Lima, Contoso, table 12"). Keyed by version and attendee, so a repeated signal
+    queues nothing new.
+    """
+    if not changes:
+        return 0
+    event = db.session.get(Event, version.event_id)
+    if event is None:
+        return 0
+    ids = [int(i) for i in changes]
+    queued = 0
+    for attendee in db.session.scalars(select(Attendee).where(
+            Attendee.event_id == event.id, Attendee.id.in_(ids))):
+        if not (attendee.email or "").strip() or attendee.withdrawn_at is not None:
+            continue
+        items = sorted(changes.get(attendee.id) or (), key=lambda c: getattr(c, "round", 0))
+        if not items:
+            continue
+        body = render_mail("agenda_change.txt", event=event, attendee=attendee,
+                           changes=[str(c) for c in items],
+                           page_url=personal_page_url(attendee.token))
+        queued += enqueue(to=attendee.email, subject=f"Your agenda changed: {event.name}",
+                          body=body, kind="agenda-change",
+                          dedupe_key=f"agenda-change:{version.id}:{attendee.id}",
+                          event_id=event.id, attendee_id=attendee.id)
+    db.session.commit()
+    return queued
+
+
+def on_version_published(sender: Flask, *, version: Any, previous: Any = None,
+                         changes: dict[int, list[Any]] | None = None, **_: Any) -> None:
+    """Receiver of ``web.schedules.signals.version_published`` (connected by create_app).
+
+    A failure here must not undo or fail the publish, which is committed already: it is
+    logged, and the organiser sees in the outbox that no notice went out.
+    """
+    try:
+        queue_agenda_changes(version, changes or {})
+    except Exception:
+        db.session.rollback()
+        log.exception("could not queue the agenda-change messages of version %s",
+                      getattr(version, "id", "?"))
+
+
+def local_time(event: Event, moment: dt.datetime | None) -> str:
+    """``1 Dec 14:05`` in the event's time zone (the console's time column)."""
+    if moment is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(event.timezone)
+    except (KeyError, ValueError):
+        zone = dt.timezone.utc
+    return moment.astimezone(zone).strftime("%d %b %H:%M")
+

@@ -1,0 +1,62 @@
+"""Organiser pages: an event's outbox and "send personal links" (thin; see services)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from web.auth.decorators import organiser_required
+from web.events.services import get_event_or_404
+from web.mail import bp
+from web.mail.forms import SendLinksForm
+from web.mail.messages import local_time, new_batch_id, plan_send_links, send_personal_links
+from web.mail.models import STATES
+from web.mail.services import RESENDABLE, event_messages, requeue, smtp_settings, state_counts
+
+PAGE_LIMIT = 200
+
+
+@bp.get("/<slug>/mail/")
+@organiser_required
+def outbox(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    state = request.args.get("state", "")
+    if state not in STATES:
+        state = ""
+    messages = event_messages(event.id, state=state or None, limit=PAGE_LIMIT)
+    return render_template("mail/outbox.html", event=event, messages=messages, state=state,
+                           states=STATES, counts=state_counts(event.id), limit=PAGE_LIMIT,
+                           smtp=smtp_settings(), local_time=local_time,
+                           resendable=sum(state_counts(event.id).get(s, 0) for s in RESENDABLE))
+
+
+@bp.post("/<slug>/mail/resend")
+@organiser_required
+def resend(slug: str) -> ResponseReturnValue:
+    """Send held and failed messages again (once an SMTP server is configured)."""
+    event = get_event_or_404(slug)
+    if smtp_settings() is None:
+        abort(409, "No SMTP server is configured: the messages would only be held again.")
+    count = requeue(event.id)
+    flash(f"Queued {count} message{'' if count == 1 else 's'} again.", "success")
+    return redirect(url_for("mail.outbox", slug=event.slug))
+
+
+@bp.route("/<slug>/mail/send-links", methods=["GET", "POST"])
+@organiser_required
+def send_links(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    form = SendLinksForm()
+    if form.validate_on_submit():
+        queued, without = send_personal_links(event, form.scope.data, form.batch.data)
+        flash(f"Queued {queued} message{'' if queued == 1 else 's'}; "
+              f"{without} attendee{'' if without == 1 else 's'} ha{'s' if without == 1 else 've'} "
+              "no e-mail address.", "success")
+        return redirect(url_for("mail.outbox", slug=event.slug))
+    if not form.is_submitted():
+        form.batch.data = new_batch_id()
+    unsent = plan_send_links(event, "unsent")
+    everyone = plan_send_links(event, "all")
+    status = 422 if form.errors else 200
+    return render_template("mail/send_links.html", event=event, form=form, unsent=unsent,
+                           everyone=everyone, smtp=smtp_settings()), status

@@ -1,0 +1,412 @@
+"""Outbox and SMTP delivery.
+
+A feature calls :func:`enqueue` inside its own transaction; the message is a row in
+``outbox_messages`` from then on, so a crash, a refused connection or a missing SMTP server
+loses nothing. :func:`deliver_due` sends what is due. It is the only function that talks to
+SMTP, so a task queue can call it in place of the delivery thread.
+
+Sent once: a process claims a message with ``UPDATE ... SET state='sending' WHERE id=? AND
+state='queued'`` and sends only when that changed one row, so two processes (or threads)
+never send the same message. A message left in 'sending' by a process that died becomes due
+again after :data:`SENDING_TIMEOUT`; its Message-ID stays the same, so a mail client that
+got it already shows it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from flask import current_app, has_request_context, render_template, url_for
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from web.extensions import db
+from web.mail.models import KINDS, OutboxMessage
+from web.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+RETRY_BASE = dt.timedelta(seconds=30)     # 30 s, 1 min, 2 min, 4 min, 8 min between attempts
+RETRY_CAP = dt.timedelta(hours=1)
+SENDING_TIMEOUT = dt.timedelta(minutes=5)  # a claim older than this belongs to a dead process
+NO_SERVER = "not sent: no SMTP server configured"
+SECURITY_MODES = ("starttls", "ssl", "none")
+MAX_SUBJECT = 300
+MAX_BODY = 100_000
+
+
+class MailError(ValueError):
+    """A message cannot be queued; the message names the field."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send, from the app config (see ``web.config.config_from_env``)."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+    security: str
+    sender: str
+    timeout: float
+
+    @classmethod
+    def from_config(cls, config: Any) -> "SmtpSettings | None":
+        """None when ``SMTP_HOST`` is unset: messages are then held in the outbox."""
+        host = (config.get("SMTP_HOST") or "").strip()
+        if not host:
+            return None
+        return cls(host=host, port=int(config.get("SMTP_PORT") or 587),
+                   username=config.get("SMTP_USERNAME") or "",
+                   password=config.get("SMTP_PASSWORD") or "",
+                   security=config.get("SMTP_SECURITY") or "starttls",
+                   sender=config.get("MAIL_FROM") or "",
+                   timeout=float(config.get("SMTP_TIMEOUT") or 10))
+
+
+def smtp_settings() -> SmtpSettings | None:
+    return SmtpSettings.from_config(current_app.config)
+
+
+# --------------------------------------------------------------------------- queueing
+
+
+def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
+            event_id: int | None = None, attendee_id: int | None = None) -> bool:
+    """Add one message to the outbox in the caller's transaction (the caller commits).
+
+    Returns False when a message with ``dedupe_key`` exists already (nothing is added), so
+    callers can ask again safely. Without an SMTP server the row is stored as 'held'. The
+    delivery thread wakes as soon as the transaction commits.
+    """
+    to = (to or "").strip()
+    if not to or "@" not in to or len(to) > 254 or any(c in to for c in "\r\n,;<>"):
+        raise MailError(f"to: {to!r} is not a single e-mail address")
+    if kind not in KINDS:
+        raise MailError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+    if not dedupe_key or len(dedupe_key) > 200:
+        raise MailError("dedupe_key: required, at most 200 characters")
+    subject = " ".join(subject.split())  # no header injection through line breaks
+    if not subject or len(subject) > MAX_SUBJECT:
+        raise MailError(f"subject: required, at most {MAX_SUBJECT} characters")
+    if len(body) > MAX_BODY:
+        raise MailError(f"body: at most {MAX_BODY} characters")
+    held = smtp_settings() is None
+    now = utcnow()
+    values = dict(event_id=event_id, attendee_id=attendee_id, to_address=to, subject=subject,
+                  body=body, kind=kind, dedupe_key=dedupe_key,
+                  state="held" if held else "queued", attempts=0,
+                  last_error=NO_SERVER if held else None, next_attempt_at=None if held else now,
+                  created_at=now)
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    table = OutboxMessage.__table__
+    if dialect == "postgresql":
+        # psycopg reports no rowcount for this statement; RETURNING says whether a row went in.
+        statement = postgresql_insert(table).values(**values).on_conflict_do_nothing(
+            index_elements=["dedupe_key"]).returning(table.c.id)
+        added = session.execute(statement).first() is not None
+    else:
+        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing(
+            index_elements=["dedupe_key"])
+        added = session.execute(statement).rowcount == 1
+    if added and not held:
+        session.info["mail_wake"] = True
+    return added
+
+
+def already_queued(dedupe_key: str) -> bool:
+    return db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.dedupe_key == dedupe_key)) is not None
+
+
+def render_mail(template: str, **context: Any) -> str:
+    """A plain-text body from ``web/mail/templates/mail/<template>`` (autoescape is off for
+    .txt templates, so names print as typed)."""
+    return render_template(f"mail/{template}", **context).strip() + "\n"
+
+
+def personal_page_url(token: str) -> str | None:
+    """The attendee's /me link, by the same rule as ``web.public.links.public_url`` (which
+    mail cannot import: public is a higher feature). Outside a request and without
+    ``SPEEDNET_PUBLIC_URL`` (a publish from a background job) the address is unknown: None."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        with current_app.test_request_context():
+            return base + url_for("public.me", token=token)
+    if has_request_context():
+        return url_for("public.me", token=token, _external=True)
+    return None
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+@dataclass
+class DeliveryReport:
+    """What one :func:`deliver_due` call did (message counts)."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    held: int = 0
+
+
+class _Transient(Exception):
+    """The message could not be sent now: retry it later. ``connection_lost``: the server is
+    unreachable or hung up (the rest of the batch waits too); otherwise it answered 4xx for
+    this message and the next one can go over the same connection."""
+
+    def __init__(self, message: str, *, connection_lost: bool = True) -> None:
+        super().__init__(message)
+        self.connection_lost = connection_lost
+
+
+class _Permanent(Exception):
+    """The server refused this message for good (5xx for the address or the content)."""
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff after ``attempts`` failed tries, capped at :data:`RETRY_CAP`."""
+    return min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempts - 1)))
+
+
+def deliver_due(limit: int = 100, *, now: dt.datetime | None = None) -> DeliveryReport:
+    """Send up to ``limit`` messages that are due, each at most once; needs an app context.
+
+    One SMTP connection serves the batch. When the server cannot be reached the claimed
+    message goes back to the queue with a later ``next_attempt_at`` and the batch stops (the
+    others would fail the same way). ``now`` lets tests move the clock.
+    """
+    now = now or utcnow()
+    report = DeliveryReport()
+    settings = smtp_settings()
+    engine = db.engine
+    with Session(engine) as session:
+        _release_stale_claims(session, now)
+        if settings is None:
+            report.held = _hold_queued(session)
+            return report
+        with session.begin():
+            due = list(session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.state == "queued",
+                    or_(OutboxMessage.next_attempt_at.is_(None),
+                        OutboxMessage.next_attempt_at <= now))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(max(1, int(limit)))))
+        connection: smtplib.SMTP | None = None
+        try:
+            for message_id in due:
+                message = _claim(session, message_id, now)
+                if message is None:
+                    continue  # another process took it
+                try:
+                    if connection is None:
+                        connection = _connect(settings)
+                    _send(connection, settings, message)
+                except _Permanent as exc:
+                    _finish(session, message, "failed", str(exc), now)
+                    report.failed += 1
+                except _Transient as exc:
+                    state = _retry_or_fail(session, message, str(exc), now)
+                    report.failed += state == "failed"
+                    report.retrying += state == "queued"
+                    if exc.connection_lost:
+                        _close(connection)
+                        connection = None
+                        break
+                else:
+                    _finish(session, message, "sent", None, now)
+                    report.sent += 1
+        finally:
+            _close(connection)
+    return report
+
+
+def _release_stale_claims(session: Session, now: dt.datetime) -> None:
+    """Messages claimed by a process that died are due again (their attempt counted)."""
+    with session.begin():
+        session.execute(update(OutboxMessage).where(
+            OutboxMessage.state == "sending", OutboxMessage.claimed_at < now - SENDING_TIMEOUT)
+            .values(state="queued", next_attempt_at=now,
+                    last_error="delivery interrupted; sending again"))
+
+
+def _hold_queued(session: Session) -> int:
+    """No SMTP server any more: queued messages are held, readable in the console."""
+    with session.begin():
+        return session.execute(update(OutboxMessage).where(OutboxMessage.state == "queued")
+                               .values(state="held", last_error=NO_SERVER)).rowcount
+
+
+def _claim(session: Session, message_id: int, now: dt.datetime) -> OutboxMessage | None:
+    """Take one queued message for this process; None when another one was faster."""
+    with session.begin():
+        taken = session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                        OutboxMessage.state == "queued")
+            .values(state="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        return None
+    message = session.get(OutboxMessage, message_id, populate_existing=True)
+    session.expunge(message)
+    session.rollback()
+    return message
+
+
+def _finish(session: Session, message: OutboxMessage, state: str, error: str | None,
+            now: dt.datetime) -> None:
+    with session.begin():
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
+                                                    OutboxMessage.state == "sending")
+                        .values(state=state, last_error=error, claimed_at=None,
+                                sent_at=now if state == "sent" else None))
+
+
+def _retry_or_fail(session: Session, message: OutboxMessage, error: str,
+                   now: dt.datetime) -> str:
+    if message.attempts >= MAX_ATTEMPTS:
+        _finish(session, message, "failed", f"gave up after {message.attempts} attempts: {error}",
+                now)
+        return "failed"
+    with session.begin():
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
+                                                    OutboxMessage.state == "sending")
+                        .values(state="queued", last_error=error, claimed_at=None,
+                                next_attempt_at=now + retry_delay(message.attempts)))
+    return "queued"
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    try:
+        if settings.security == "ssl":
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout,
+                context=ssl.create_default_context())
+        else:
+            connection = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            if settings.security == "starttls":
+                connection.starttls(context=ssl.create_default_context())
+        if settings.username:
+            connection.login(settings.username, settings.password)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise _Transient(f"SMTP sign-in refused ({exc.smtp_code}): check SMTP_USERNAME and "
+                         "SMTP_PASSWORD") from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise _Transient(f"cannot reach {settings.host}:{settings.port}: {_describe(exc)}") from exc
+    return connection
+
+
+def _send(connection: smtplib.SMTP, settings: SmtpSettings, message: OutboxMessage) -> None:
+    email = build_email(message, settings.sender)
+    try:
+        refused = connection.send_message(email)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        _raise_for_code(code, text)
+    except smtplib.SMTPResponseException as exc:
+        _raise_for_code(exc.smtp_code, exc.smtp_error)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise _Transient(_describe(exc)) from exc
+    if refused:
+        code, text = next(iter(refused.values()))
+        _raise_for_code(code, text)
+
+
+def _raise_for_code(code: int, text: bytes | str) -> None:
+    reply = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    if 400 <= code < 500:
+        raise _Transient(f"server said {code} {reply}", connection_lost=code == 421)
+    raise _Permanent(f"server refused it: {code} {reply}")
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, socket.timeout):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _close(connection: smtplib.SMTP | None) -> None:
+    if connection is None:
+        return
+    try:
+        connection.quit()
+    except (OSError, smtplib.SMTPException):
+        connection.close()
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The message as sent. Its Message-ID is derived from the outbox row, so a message sent
+    again after an interrupted delivery carries the same id and mail clients show it once."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(utcnow())
+    domain = sender.rpartition("@")[2].strip(" >") or "speednet.local"
+    digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:16]
+    email["Message-ID"] = f"<{message.id}.{digest}@{domain}>"
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(message.body)
+    return email
+
+
+# --------------------------------------------------------------------------- console
+
+
+RESENDABLE = ("held", "failed")
+
+
+def requeue(event_id: int, now: dt.datetime | None = None) -> int:
+    """Queue an event's held and failed messages again (attempts from zero) and commit.
+
+    For the organiser who has just configured SMTP, or fixed what made messages fail. Needs a
+    server: without one they would only be held again.
+    """
+    now = now or utcnow()
+    count = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.event_id == event_id,
+                                    OutboxMessage.state.in_(RESENDABLE))
+        .values(state="queued", attempts=0, last_error=None, next_attempt_at=now,
+                claimed_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+    if count:
+        db.session.info["mail_wake"] = True
+    db.session.commit()
+    return count
+
+
+
+def event_messages(event_id: int, *, state: str | None = None, limit: int = 200
+                   ) -> list[OutboxMessage]:
+    """An event's messages, newest first (bounded: the page shows the latest ``limit``)."""
+    query = select(OutboxMessage).where(OutboxMessage.event_id == event_id)
+    if state:
+        query = query.where(OutboxMessage.state == state)
+    return list(db.session.scalars(query.order_by(OutboxMessage.created_at.desc(),
+                                                  OutboxMessage.id.desc()).limit(limit)))
+
+
+def state_counts(event_id: int) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = db.session.execute(select(OutboxMessage.state, func.count()).where(
+        OutboxMessage.event_id == event_id).group_by(OutboxMessage.state))
+    return {state: count for state, count in rows}
