@@ -44,6 +44,17 @@ def _span(numbers: list[int]) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
+def _which(word: str, numbers: list[int]) -> str:
+    """``round 8 holds`` / ``rounds 7-8 hold``."""
+    span = _span(numbers)
+    return f"{word} {span} holds" if "-" not in span else f"{word}s {span} hold"
+
+
+def _rounds(numbers: list[int]) -> str:
+    span = _span(numbers)
+    return f"round {span}" if "-" not in span else f"rounds {span}"
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -69,7 +80,7 @@ def rounds_conflict(meetings: list[PublishedMeeting], rounds: int) -> SettingsCo
         return None
     people = {m.a_id for m in cut} | {m.b_id for m in cut}
     return SettingsConflict("rounds", (
-        f"rounds {_span([m.round for m in cut])} hold {_plural(len(cut), 'published meeting')} "
+        f"{_which('round', [m.round for m in cut])} {_plural(len(cut), 'published meeting')} "
         f"of {_plural(len(people), 'attendee')}: they would disappear from agendas"))
 
 
@@ -81,8 +92,8 @@ def tables_conflict(meetings: list[PublishedMeeting], rounds: int, tables: int
     if not cut:
         return None
     return SettingsConflict("tables", (
-        f"tables {_span([m.table for m in cut])} hold {_plural(len(cut), 'published meeting')} "
-        f"in rounds {_span([m.round for m in cut])}: those tables would no longer exist"))
+        f"{_which('table', [m.table for m in cut])} {_plural(len(cut), 'published meeting')} "
+        f"in {_rounds([m.round for m in cut])}: those tables would no longer exist"))
 
 
 def times_conflict(meetings: list[PublishedMeeting], old: Timetable, new: Timetable | None
@@ -96,8 +107,8 @@ def times_conflict(meetings: list[PublishedMeeting], old: Timetable, new: Timeta
     if not moved:
         return None
     return SettingsConflict("times", (
-        f"times of {_plural(len(moved), 'published meeting')} move (rounds "
-        f"{_span(sorted(moved_rounds & {m.round for m in moved}))}): printed agendas show the old times"))
+        f"times of {_plural(len(moved), 'published meeting')} move "
+        f"({_rounds([m.round for m in moved])}): printed agendas show the old times"))
 
 
 @settings_changing.connect
