@@ -151,8 +151,8 @@ def _schedule_attention(_sender: Any, *, event: Event, **_: Any) -> list[Attenti
     if cut:
         items.append(AttentionItem(
             f"The published schedule (version {version.number}) has {_plural(len(cut), 'meeting')} "
-            f"outside the event's {event.rounds} rounds"
-            + (f" and {event.tables} tables" if event.tables else "")
-            + ": they are not shown; the published schedule needs a revision",
+            f"outside the event's {_plural(event.rounds, 'round')}"
+            + (f" and {_plural(event.tables, 'table')}" if event.tables else "")
+            + ": not shown on agendas and exports; the published schedule needs a revision",
             schedule_url, "Revise"))
     return items
