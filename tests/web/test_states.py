@@ -356,3 +356,28 @@ def test_attention_is_empty_after_the_last_round_started(organiser, event, make_
     publish(event, [(1, 1, a, b)])
     withdraw_attendee(a)
     assert attention(organiser, event) == []  # the fixture event is over
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(("value", "status"), [(0, 200), (240, 200), (-1, 422), (241, 422)])
+def test_no_show_minutes_are_bounded_in_the_api(api, event, value, status):
+    response = api("PATCH", f"/api/v1/events/{event.slug}", json={"no_show_minutes": value})
+    assert response.status_code == status
+    if status == 422:
+        assert "no_show_minutes" in response.json["detail"]["json"]
+    else:
+        assert response.json["no_show_minutes"] == value
+
+
+def test_event_form_sets_no_show_minutes_and_auto_revise(organiser, event):
+    from tests.web.test_settings_guard import edit_form, reload
+
+    url = f"/console/{event.slug}/edit"
+    bad = submit(organiser, url, edit_form(event, no_show_minutes=500))
+    assert bad.status_code == 422 and "Number must be between 0 and 240" in bad.get_data(as_text=True)
+    good = submit(organiser, url, edit_form(event, no_show_minutes=25, auto_revise="y"))
+    assert good.status_code == 302
+    saved = reload(event)
+    assert (saved.no_show_minutes, saved.auto_revise) == (25, True)
