@@ -285,3 +285,12 @@ def test_leaving_someone_not_checked_in_is_refused(staff, tomorrow):
     assert "not checked in" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Attendee, bob.id).left_at is None
+
+
+def test_live_counts_leave_out_withdrawn_people(event, people):
+    from web.checkin.services import live_counts
+
+    withdraw_attendee(people[0])
+    check_in(event, people[1].checkin_code, nonce=nonce(), now=at(-60))
+    counts = live_counts(event)
+    assert (counts.checked_in, counts.expected) == (1, 3)

@@ -547,13 +547,14 @@ class LiveCounts:
 
 
 def live_counts(event: Event) -> LiveCounts:
-    """People checked in (non-annulled) and people expected (all attendees of the event)."""
+    """People checked in (non-annulled) and people expected (attendees not withdrawn)."""
     checked_in = db.session.scalar(
         select(func.count()).select_from(CheckIn)
         .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
     ) or 0
     expected = db.session.scalar(
-        select(func.count()).select_from(Attendee).where(Attendee.event_id == event.id)
+        select(func.count()).select_from(Attendee)
+        .where(Attendee.event_id == event.id, Attendee.withdrawn_at.is_(None))
     ) or 0
     return LiveCounts(checked_in, expected)
 
