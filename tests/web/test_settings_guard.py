@@ -10,9 +10,8 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from tests.web.conftest import csrf_token, submit
+from tests.web.conftest import submit
 from web.auth.services import create_api_token
 from web.events.models import Event
 from web.events.services import form_data_for

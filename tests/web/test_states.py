@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import csrf_token, submit
+from tests.web.conftest import submit
 from web.attendees.lifecycle import (
     StateChangeRefused,
     mark_back,
