@@ -166,7 +166,7 @@ def test_welcome_names_the_first_meeting_from_the_published_schedule(event, ana,
     meeting = result.first_meeting
     assert (meeting.round, meeting.table, meeting.partner) == (2, 3, "Bob")
     assert meeting.start == dt.datetime(2025, 6, 12, 14, 10)
-    assert result_message(result) == "Welcome, Ana Lima: first meeting at table 3, 14:10"
+    assert result_message(result) == "Welcome, Ana Lima: round 2 at table 3 with Bob, 14:10"
 
 
 def test_a_late_arrival_is_told_their_next_meeting_with_the_table_label(event, ana, make_attendee):
@@ -177,7 +177,7 @@ def test_a_late_arrival_is_told_their_next_meeting_with_the_table_label(event, a
     # 14:20 local: rounds 1 and 2 are over, round 4 starts at 14:30.
     late = dt.datetime(2025, 6, 12, 12, 20, tzinfo=UTC)
     result = check_in(event, ana.checkin_code, nonce=nonce(), now=late)
-    assert result_message(result) == "Welcome, Ana Lima: first meeting at table Stage, 14:30"
+    assert result_message(result) == "Welcome, Ana Lima: round 4 at table Stage with Cleo, 14:30"
 
 
 def test_without_a_published_schedule_the_welcome_is_just_the_name(event, ana, make_attendee):
@@ -501,11 +501,11 @@ def test_api_welcome_shows_a_delay_the_moment_it_is_announced(client, make_event
     ana, bob, cleo, dan = (make_attendee(event, name=name) for name in ("Ana", "Bob", "Cleo", "Dan"))
     publish(event, [(1, 1, ana, bob), (1, 2, cleo, dan)])
     before = api(client, staff_token, event, {"code": ana.checkin_code, "nonce": nonce()})
-    assert before.json["message"] == "Welcome, Ana: first meeting at table 1, 14:00"
+    assert before.json["message"] == "Welcome, Ana: round 1 at table 1 with Bob, 14:00"
 
     delay_clock(event, 15, now=utcnow())
     after = api(client, staff_token, event, {"code": cleo.checkin_code, "nonce": nonce()})
-    assert after.json["message"] == "Welcome, Cleo: first meeting at table 2, 14:15"
+    assert after.json["message"] == "Welcome, Cleo: round 1 at table 2 with Dan, 14:15"
 
 
 def test_api_refuses_a_deactivated_account_at_once(client, event, ana, make_attendee, staff_token):

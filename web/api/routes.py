@@ -23,19 +23,24 @@ from web.api.schemas import (
     JobOut,
     PublishRequest,
     ScheduleRequest,
+    SettingsConflictOut,
     VersionOut,
 )
 from web.api.services import (
     XLSX_TYPE,
+    attendee_by_ext_id,
     attendee_dicts,
     event_dict,
+    event_input,
+    one_attendee_dict,
     file_format,
     import_attendee_file,
     save_event_from_api,
     schedule_csv,
 )
 from web.events.models import Event
-from web.events.services import EventDataError, find_event, list_events
+from web.attendees.lifecycle import StateChangeRefused, restore_attendee, withdraw_attendee
+from web.events.services import EventDataError, find_event, list_events, settings_conflicts
 from web.extensions import db
 from web.jobs.models import Job
 from web.public.links import public_url
@@ -93,20 +98,74 @@ def get_event(slug: str) -> ResponseReturnValue:
 @organiser_only
 @bp.input(EventPatch, arg_name="data")
 @bp.output(EventOut)
-@bp.doc(summary="Change an event", description="Only the fields sent change.",
-        responses={404: "Unknown event", 422: "Invalid fields"})
+@bp.doc(summary="Change an event",
+        description="Only the fields sent change. With a published schedule, a change that "
+                    "cuts published meetings (fewer rounds or tables) or moves their times "
+                    "answers 409 with the conflicts, unless the body has `\"confirm\": true`.",
+        responses={404: "Unknown event", 422: "Invalid fields",
+                   409: {"description": "The change would break the published schedule",
+                         "content": {"application/json": {"schema": SettingsConflictOut}}}})
 def patch_event(slug: str, data: dict) -> ResponseReturnValue:
     event = event_or_404(slug)
+    confirm = bool(data.pop("confirm", False))
+    if not confirm:
+        conflicts = settings_conflicts(event, event_input(data, event))
+        if conflicts:
+            return _error(409, "This change would break the published schedule: "
+                               + "; ".join(c.message for c in conflicts)
+                               + '. Send "confirm": true to apply it anyway.',
+                          conflicts=[{"kind": c.kind, "message": c.message} for c in conflicts])
     return _event_json(_save(data, event))
 
 
 @bp.get("/events/<slug>/attendees")
 @organiser_only
 @bp.output(AttendeeOut(many=True))
-@bp.doc(summary="List attendees", description="In badge order, with their check-in state.",
+@bp.doc(summary="List attendees",
+        description="In badge order, with their state (registered, withdrawn, checked-in, "
+                    "left or no-show) and whether they have a check-in.",
         responses={404: "Unknown event"})
 def get_attendees(slug: str) -> ResponseReturnValue:
     return attendee_dicts(event_or_404(slug))
+
+
+def _attendee_or_404(slug: str, attendee_id: str):  # type: ignore[no-untyped-def]
+    event = event_or_404(slug)
+    attendee = attendee_by_ext_id(event, attendee_id)
+    if attendee is None:
+        abort(404, f"Event '{event.slug}' has no attendee with id '{attendee_id[:64]}'.")
+    return attendee
+
+
+@bp.post("/events/<slug>/attendees/<attendee_id>/withdraw")
+@organiser_only
+@bp.output(AttendeeOut)
+@bp.doc(summary="Withdraw an attendee",
+        description="Cancelled: kept for the record, out of every future round and re-plan, "
+                    "until restored. `attendee_id` is the attendee file's id.",
+        responses={404: "Unknown event or attendee", 409: "Already withdrawn"})
+def withdraw(slug: str, attendee_id: str) -> ResponseReturnValue:
+    attendee = _attendee_or_404(slug, attendee_id)
+    try:
+        withdraw_attendee(attendee, token_auth.current_user)
+    except StateChangeRefused as exc:
+        abort(409, str(exc))
+    return one_attendee_dict(attendee)
+
+
+@bp.post("/events/<slug>/attendees/<attendee_id>/restore")
+@organiser_only
+@bp.output(AttendeeOut)
+@bp.doc(summary="Restore a withdrawn attendee",
+        description="Planned for again from the next revision.",
+        responses={404: "Unknown event or attendee", 409: "Not withdrawn"})
+def restore(slug: str, attendee_id: str) -> ResponseReturnValue:
+    attendee = _attendee_or_404(slug, attendee_id)
+    try:
+        restore_attendee(attendee, token_auth.current_user)
+    except StateChangeRefused as exc:
+        abort(409, str(exc))
+    return one_attendee_dict(attendee)
 
 
 def _attendee_file_body(view):  # type: ignore[no-untyped-def]

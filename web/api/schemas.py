@@ -52,6 +52,16 @@ class EventPatch(Schema):
     breaks = List(Nested(BreakSchema), validate=Length(max=100))
     registration_open = Boolean()
     prefer_same_region = Boolean()
+    no_show_minutes = Integer(validate=Range(min=0, max=240), metadata={
+        "description": "Minutes after an attendee's first round starts before someone not "
+                       "checked in counts as a no-show."})
+    auto_revise = Boolean(metadata={
+        "description": "Revise and publish by itself at each changeover for the people who "
+                       "arrived since."})
+    confirm = Boolean(load_default=False, metadata={
+        "description": "Apply a change that breaks the published schedule (fewer rounds or "
+                       "tables, moved times); without it such a change answers 409 with the "
+                       "conflicts."})
 
     @validates("slug")
     def _slug(self, value: str, **_: Any) -> None:
@@ -91,6 +101,8 @@ class EventOut(Schema):
     breaks = List(Nested(BreakSchema))
     registration_open = Boolean()
     prefer_same_region = Boolean()
+    no_show_minutes = Integer()
+    auto_revise = Boolean()
     registration_url = String()
     schedule_status = String(metadata={"description": "none, draft or published"})
     published_version = Integer(allow_none=True)
@@ -103,6 +115,19 @@ class AttendeeOut(Schema):
     region = String()
     partner_type = String()
     checked_in = Boolean()
+    state = String(metadata={"description": "registered, withdrawn, checked-in, left or no-show"})
+    withdrawn_at = DateTime(allow_none=True)
+    left_at = DateTime(allow_none=True)
+
+
+class ConflictOut(Schema):
+    kind = String(metadata={"description": "rounds, tables or times"})
+    message = String()
+
+
+class SettingsConflictOut(Schema):
+    message = String()
+    conflicts = List(Nested(ConflictOut))
 
 
 class ImportQuery(Schema):

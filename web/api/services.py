@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from scheduler.schedule_io import write_schedule_csv
 from scheduler.taxonomy import TAXONOMY_KEYS
+from web.attendees.lifecycle import state_of
 from web.attendees.models import Attendee
+from web.attendees.states import AttendeeState
 from web.attendees.services import ImportSummary, commit_import, parse_upload
 from web.events.forms import WEIGHT_FIELDS
 from web.events.models import Event
@@ -48,6 +50,8 @@ def event_input(data: dict[str, Any], event: Event | None = None) -> EventInput:
         breaks_text=breaks,
         prefer_same_region=data.get("prefer_same_region", bool(current.get("prefer_same_region"))),
         registration_open=data.get("registration_open", bool(current.get("registration_open"))),
+        no_show_minutes=data.get("no_show_minutes", current["no_show_minutes"]),
+        auto_revise=data.get("auto_revise", bool(current.get("auto_revise"))),
         weights={name: current[f"weight_{name}"] for name in WEIGHT_FIELDS},
         taxonomy_lists={key: current.get(key) or "" for key in TAXONOMY_KEYS},
     )
@@ -70,21 +74,41 @@ def event_dict(event: Event, registration_url: str = "") -> dict[str, Any]:
         "table_labels": list(event.table_label_list()), "breaks": list(event.breaks or []),
         "registration_open": bool(event.registration_open),
         "prefer_same_region": bool(event.prefer_same_region),
+        "no_show_minutes": event.no_show_minutes, "auto_revise": bool(event.auto_revise),
         "registration_url": registration_url,
         "schedule_status": counts.schedule_status, "published_version": counts.published_version,
     }
 
 
-def attendee_dicts(event: Event) -> list[dict[str, Any]]:
-    """Attendees in badge order; checked in = a check-in that was not annulled exists."""
-    from web.checkin.models import CheckIn
+def attendee_dict(attendee: Attendee, state: AttendeeState, checked_in: bool) -> dict[str, Any]:
+    return {"id": attendee.ext_id, "name": attendee.name, "company": attendee.company,
+            "region": attendee.region, "partner_type": attendee.partner_type,
+            "checked_in": checked_in, "state": state.value,
+            "withdrawn_at": attendee.withdrawn_at, "left_at": attendee.left_at}
 
-    checked_in = exists().where(CheckIn.attendee_id == Attendee.id, CheckIn.annulled_at.is_(None))
-    rows = db.session.execute(
-        select(Attendee, checked_in).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)
-    ).all()
-    return [{"id": a.ext_id, "name": a.name, "company": a.company, "region": a.region,
-             "partner_type": a.partner_type, "checked_in": bool(flag)} for a, flag in rows]
+
+def attendee_dicts(event: Event) -> list[dict[str, Any]]:
+    """Attendees in badge order with their state; checked in = a check-in that was not
+    annulled exists (also for someone withdrawn or gone since)."""
+    from web.checkin.states import active_checkin_ids, states_for_event
+
+    rows = list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)))
+    checked = active_checkin_ids(event.id)
+    states = states_for_event(event, attendees=rows)
+    return [attendee_dict(a, states[a.id], a.id in checked) for a in rows]
+
+
+def attendee_by_ext_id(event: Event, ext_id: str) -> Attendee | None:
+    return db.session.scalar(select(Attendee).where(Attendee.event_id == event.id,
+                                                    Attendee.ext_id == ext_id[:64]))
+
+
+def one_attendee_dict(attendee: Attendee) -> dict[str, Any]:
+    from web.checkin.states import active_checkin_ids
+
+    checked = attendee.id in active_checkin_ids(attendee.event_id, [attendee.id])
+    return attendee_dict(attendee, state_of(attendee, checked_in=checked), checked)
 
 
 def file_format(content_type: str | None, filename: str | None = None) -> str | None:

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from scheduler.importer import AttendeeFileError
 from web.attendees import bp
 from web.attendees.forms import FIELD_COLUMNS, AttendeeForm, ConfirmForm, ImportForm
+from web.attendees.lifecycle import (
+    StateChangeRefused,
+    event_states,
+    mark_back,
+    mark_left,
+    restore_attendee,
+    state_of,
+    withdraw_attendee,
+)
 from web.attendees.models import Attendee
+from web.attendees.states import AttendeeState
 from web.attendees.services import (
     AttendeeInUse,
     AttendeeRowInvalid,
@@ -35,14 +50,68 @@ from web.public.links import export_personal_links, personal_links
 SESSION_KEY = "attendee_import"
 
 
+@dataclass
+class StatePage:
+    """One page of a list filtered by state (states are derived, so the filter runs here,
+    not in SQL); the same attributes the templates read of ``db.paginate``."""
+
+    items: list[Attendee]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _state_filter() -> AttendeeState | None:
+    raw = request.args.get("state", "")
+    if not raw:
+        return None
+    try:
+        return AttendeeState(raw)
+    except ValueError:
+        abort(400, f"state must be one of {', '.join(s.value for s in AttendeeState)}")
+
+
 @bp.get("/")
 @organiser_required
 def list_attendees(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     query = request.args.get("q", "")[:200]
-    page = db.paginate(search_attendees(event, query), per_page=current_app.config["ATTENDEES_PER_PAGE"],
-                       max_per_page=200, error_out=False)
+    wanted = _state_filter()
+    per_page = current_app.config["ATTENDEES_PER_PAGE"]
+    page: Any
+    if wanted is None:
+        page = db.paginate(search_attendees(event, query), per_page=per_page,
+                           max_per_page=200, error_out=False)
+        states = event_states(event, list(page.items))
+    else:
+        rows = list(db.session.scalars(search_attendees(event, query)))
+        states = event_states(event, rows)
+        matching = [a for a in rows if states[a.id] is wanted]
+        number = max(1, request.args.get("page", 1, type=int) or 1)
+        page = StatePage(matching[(number - 1) * per_page:number * per_page], number, per_page,
+                         len(matching))
     return render_template("attendees/list.html", event=event, page=page, query=query,
+                           states=states, state_filter=wanted, all_states=list(AttendeeState),
                            delete_form=ConfirmForm())
 
 
@@ -77,6 +146,7 @@ def _edit(slug: str, row: Attendee | None) -> ResponseReturnValue:
     status = 422 if (form.errors or general) else 200
     return render_template("attendees/form.html", event=event, form=form, attendee=row,
                            links=personal_links(row) if row else None,
+                           state=state_of(row) if row else None, action_form=ConfirmForm(),
                            general_errors=general), status
 
 
@@ -111,12 +181,65 @@ def remove(slug: str, attendee_id: int) -> ResponseReturnValue:
         try:
             remove_attendee(attendee)
         except AttendeeInUse as exc:
-            flash(str(exc), "error")
+            flash(f"{exc} Withdraw them instead.", "error")
+            return redirect(url_for("attendees.remove", slug=event.slug, attendee_id=attendee.id))
         else:
             flash(f"Removed {name}.", "success")
         return redirect(url_for("attendees.list_attendees", slug=event.slug))
     return render_template("attendees/remove.html", event=event, attendee=attendee, form=form,
-                           blockers=removal_blockers(attendee))
+                           blockers=removal_blockers(attendee), state=state_of(attendee))
+
+
+# Console actions on an attendee's state: endpoint suffix -> (service, past tense for the flash).
+STATE_ACTIONS = {
+    "withdraw": (withdraw_attendee, "withdrawn: out of every future round until restored"),
+    "restore": (restore_attendee, "restored: planned for again"),
+    "left": (mark_left, "marked as left: their later rounds are free"),
+    "back": (mark_back, "back: planned for again"),
+}
+
+
+def _change_state(slug: str, attendee_id: int, action: str) -> ResponseReturnValue:
+    """Withdraw, Restore, Mark as left, Back (buttons on the attendee page and the list)."""
+    event = get_event_or_404(slug)
+    attendee = get_attendee_or_404(event, attendee_id)
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired; try again.", "error")
+    else:
+        service, done = STATE_ACTIONS[action]
+        try:
+            service(attendee, current_user)
+        except StateChangeRefused as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{attendee.name} {done}.", "success")
+    if request.form.get("next", "") == "list":
+        return redirect(url_for("attendees.list_attendees", slug=event.slug, q=attendee.ext_id))
+    return redirect(url_for("attendees.edit_attendee", slug=event.slug, attendee_id=attendee.id))
+
+
+@bp.post("/<int:attendee_id>/withdraw")
+@organiser_required
+def withdraw(slug: str, attendee_id: int) -> ResponseReturnValue:
+    return _change_state(slug, attendee_id, "withdraw")
+
+
+@bp.post("/<int:attendee_id>/restore")
+@organiser_required
+def restore(slug: str, attendee_id: int) -> ResponseReturnValue:
+    return _change_state(slug, attendee_id, "restore")
+
+
+@bp.post("/<int:attendee_id>/left")
+@organiser_required
+def left(slug: str, attendee_id: int) -> ResponseReturnValue:
+    return _change_state(slug, attendee_id, "left")
+
+
+@bp.post("/<int:attendee_id>/back")
+@organiser_required
+def back(slug: str, attendee_id: int) -> ResponseReturnValue:
+    return _change_state(slug, attendee_id, "back")
 
 
 @bp.route("/import", methods=["GET", "POST"])

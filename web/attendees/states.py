@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from scheduler.domain import Timetable
 from web.attendees.convert import parse_rounds
+
+if TYPE_CHECKING:
+    from web.events.models import Event
 
 
 class AttendeeState(StrEnum):
@@ -53,16 +57,21 @@ def no_show_after(available_rounds: str | None, timetable: Timetable, rounds: in
     first = first_due_round(available_rounds, rounds)
     if first is None:
         return None
-    start = timetable.round_start(first)
-    if start.tzinfo is None:  # the timetable is in the venue's local wall-clock time
-        start = start.replace(tzinfo=ZoneInfo(timetable.timezone or "UTC"))
-    return start + dt.timedelta(minutes=max(0, no_show_minutes))
+    return _aware(timetable.round_start(first), timetable) + dt.timedelta(minutes=max(0, no_show_minutes))
+
+
+def _aware(local: dt.datetime, timetable: Timetable) -> dt.datetime:
+    """Timetable times are the venue's local wall-clock time."""
+    return local if local.tzinfo else local.replace(tzinfo=ZoneInfo(timetable.timezone or "UTC"))
 
 
 def attendee_state(attendee: HasStateFields, *, checked_in: bool, now: dt.datetime,
                    timetable: Timetable, rounds: int, no_show_minutes: int) -> AttendeeState:
     """The one state shown and planned for. Withdrawn wins over everything (a cancelled person
-    who was checked in by mistake stays out); left only counts for someone checked in."""
+    who was checked in by mistake stays out); left only counts for someone checked in. No-shows
+    follow the timetable (the planned times until the clock starts), so the desk sees them even
+    when nobody runs the clock; re-plans leave them out only once the clock runs
+    (:mod:`web.liveday.expected`)."""
     if attendee.withdrawn_at is not None:
         return AttendeeState.WITHDRAWN
     if checked_in:
@@ -71,3 +80,20 @@ def attendee_state(attendee: HasStateFields, *, checked_in: bool, now: dt.dateti
     if deadline is not None and now >= deadline:
         return AttendeeState.NO_SHOW
     return AttendeeState.REGISTERED
+
+
+@dataclass(frozen=True)
+class StateRules:
+    """What an event contributes to every attendee's state, read once for a whole list."""
+
+    timetable: Timetable
+    rounds: int
+    no_show_minutes: int
+
+    @classmethod
+    def of(cls, event: "Event") -> "StateRules":
+        return cls(event.timetable(), event.rounds, event.no_show_minutes or 0)
+
+    def state(self, attendee: HasStateFields, *, checked_in: bool, now: dt.datetime) -> AttendeeState:
+        return attendee_state(attendee, checked_in=checked_in, now=now, timetable=self.timetable,
+                              rounds=self.rounds, no_show_minutes=self.no_show_minutes)

@@ -83,13 +83,20 @@ class FirstMeetingOut(Schema):
 
 
 class CheckInResultOut(Schema):
-    status = String(metadata={"description": "welcome (201), already (200) or unknown (404)."})
+    status = String(metadata={"description": "welcome (201), already (200), unknown (404) or "
+                                             "withdrawn (409: cancelled, nothing recorded; "
+                                             "restore them in the console or at the kiosk)."})
     message = String()
     replayed = Boolean(metadata={"description": "True when this nonce had already been answered."})
     attendee = Nested(AttendeeBrief, allow_none=True)
     checkin = Nested(CheckInOut, allow_none=True,
                      metadata={"description": "The new check-in, or the first one for 'already'."})
     first_meeting = Nested(FirstMeetingOut, allow_none=True)
+    unplaced = Boolean(metadata={"description": "Checked in now with no meeting in the rounds "
+                                                "to come of the published schedule."})
+    next_round = Integer(allow_none=True, metadata={
+        "description": "For an unplaced arrival: the first round that starts after now (null: "
+                       "no rounds left)."})
 
 
 class CheckInListOut(Schema):
@@ -110,7 +117,11 @@ class CheckInListOut(Schema):
           "content": {"application/json": {"schema": {"anyOf": [
               {"$ref": "#/components/schemas/CheckInResultOut"},
               {"$ref": "#/components/schemas/HTTPError"}]}}}},
-    409: "The nonce was already used for another attendee.",
+    409: {"description": "The attendee is withdrawn (a result with status 'withdrawn'), or the "
+                         "nonce was already used for another attendee (an error message).",
+          "content": {"application/json": {"schema": {"anyOf": [
+              {"$ref": "#/components/schemas/CheckInResultOut"},
+              {"$ref": "#/components/schemas/HTTPError"}]}}}},
 })
 def create_checkin(slug: str, json_data: dict) -> ResponseReturnValue:
     """Check in the attendee whose badge code was scanned"""

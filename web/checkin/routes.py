@@ -24,6 +24,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
+from web.attendees.lifecycle import StateChangeRefused, mark_left
 from web.attendees.services import AttendeeRowInvalid, get_attendee_or_404
 from web.auth.decorators import role_required
 from web.checkin import bp
@@ -43,6 +44,7 @@ from web.checkin.services import (
     new_nonce,
     recent_checkins,
     register_walk_in,
+    restore_and_check_in,
     result_message,
     result_payload,
     search_desk,
@@ -90,6 +92,7 @@ def _render_kiosk(event: Event, result: CheckInResult | None = None, *, status: 
         "message": result_message(result) if result else "",
         "print_url": (_print_badge_url(event, result.attendee)
                       if walk_in and result and result.attendee else None),
+        "actions": _answer_actions(event, result) if result and result.attendee else [],
         "device_form": None if device else DeviceForm(formdata=None),
     }
     return render_template("checkin/kiosk.html", **context), status
@@ -146,7 +149,22 @@ def scan_json(slug: str) -> ResponseReturnValue:
     if result.checkin is not None and result.checkin.annulled_at is None:
         payload["annul_url"] = url_for("checkin.annul_checkin", slug=event.slug,
                                        checkin_id=result.checkin.id)
+    if result.attendee is not None:
+        payload["actions"] = _answer_actions(event, result)
     return jsonify(payload), HTTP_STATUS[result.status]
+
+
+def _answer_actions(event: Event, result: CheckInResult) -> list[dict[str, Any]]:
+    """Buttons the kiosk script draws under an answer (the page draws the same ones)."""
+    assert result.attendee is not None
+    if result.status == "withdrawn":
+        return [{"url": url_for("checkin.restore_person", slug=event.slug,
+                                attendee_id=result.attendee.id),
+                 "label": "Restore and check in", "nonce": new_nonce()}]
+    if result.status == "already":
+        return [{"url": url_for("checkin.leave_person", slug=event.slug,
+                                attendee_id=result.attendee.id), "label": "Leaving"}]
+    return []
 
 
 @bp.post("/<slug>/attendees/<int:attendee_id>")
@@ -166,6 +184,41 @@ def check_in_person(slug: str, attendee_id: int) -> ResponseReturnValue:
         flash(str(exc), "error")
         return _render_kiosk(event, status=409)
     return _render_kiosk(event, result)
+
+
+@bp.post("/<slug>/attendees/<int:attendee_id>/restore")
+@staff_required
+def restore_person(slug: str, attendee_id: int) -> ResponseReturnValue:
+    """"Restore and check in" for a withdrawn person who came after all."""
+    event = get_event_or_404(slug)
+    attendee = get_attendee_or_404(event, attendee_id)
+    form = CheckInPersonForm()
+    if not form.validate_on_submit():
+        flash("The form expired; scan again.", "error")
+        return redirect(url_for("checkin.kiosk", slug=event.slug))
+    try:
+        result = restore_and_check_in(event, attendee, nonce=form.nonce.data, device=_device(),
+                                      staff_user=current_user)
+    except CheckInError as exc:
+        flash(str(exc), "error")
+        return _render_kiosk(event, status=409)
+    return _render_kiosk(event, result)
+
+
+@bp.post("/<slug>/attendees/<int:attendee_id>/leave")
+@staff_required
+def leave_person(slug: str, attendee_id: int) -> ResponseReturnValue:
+    """"Leaving": a checked-in person goes home; their later rounds are free."""
+    event = get_event_or_404(slug)
+    attendee = get_attendee_or_404(event, attendee_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            mark_left(attendee, current_user)
+        except StateChangeRefused as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{attendee.name} has left: their later rounds are free.", "success")
+    return redirect(url_for("checkin.kiosk", slug=event.slug))
 
 
 @bp.post("/<slug>/checkins/<int:checkin_id>/annul")

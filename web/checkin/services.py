@@ -26,6 +26,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -35,19 +36,23 @@ from sqlalchemy.orm import joinedload
 
 from scheduler.domain import EventInfo
 from scheduler.importer import RowError
+from web.attendees.lifecycle import restore_attendee
 from web.attendees.models import Attendee
 from web.attendees.services import save_attendee, search_attendees, validate_row
 from web.auth.models import User
 from web.auth.services import ApiUser
 from web.checkin.models import CheckIn
+from web.checkin.signals import arrived_unplaced
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
 from web.lookup_cache import forget_after_commit, lookup_cache
 from web.types import utcnow
 
-Status = Literal["welcome", "already", "unknown"]
-HTTP_STATUS: dict[Status, int] = {"welcome": 201, "already": 200, "unknown": 404}  # kiosk JSON and API
+Status = Literal["welcome", "already", "unknown", "withdrawn"]
+# Kiosk JSON and API. "withdrawn": the person cancelled; nothing was recorded, staff may
+# restore and check in with one action.
+HTTP_STATUS: dict[Status, int] = {"welcome": 201, "already": 200, "unknown": 404, "withdrawn": 409}
 Staff = User | ApiUser  # who scanned: a signed-in kiosk user, or an API token's account
 
 # Check-in codes are ``secrets.token_urlsafe(24)`` (32 characters); anything else cannot be one.
@@ -79,11 +84,12 @@ class Person:
     name: str
     company: str
     badge_number: int
+    withdrawn: bool = False
 
     @classmethod
     def of(cls, attendee: Attendee) -> "Person":
         return cls(attendee.id, attendee.ext_id, attendee.name, attendee.company,
-                   attendee.badge_number)
+                   attendee.badge_number, attendee.withdrawn_at is not None)
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,10 @@ class CheckInResult:
     checkin: Entry | None
     first_meeting: FirstMeeting | None = None
     replayed: bool = False
+    # Set on a welcome without a meeting in the rounds to come while a schedule is published:
+    # the first round that starts after now (None: no rounds left).
+    unplaced: bool = False
+    next_round: int | None = None
 
 
 UNKNOWN = CheckInResult("unknown", None, None, None)
@@ -142,13 +152,20 @@ def result_message(result: CheckInResult) -> str:
     if result.status == "unknown" or result.attendee is None:
         return "Unknown code"
     name = result.attendee.name
+    if result.status == "withdrawn":
+        return f"{name} is withdrawn: restore and check in?"
     if result.status == "already" and result.checkin is not None:
         where = f" ({result.checkin.device})" if result.checkin.device else ""
         return f"{name} already checked in at {result.checkin.local_time}{where}"
     meeting = result.first_meeting
-    if meeting is None:
-        return f"Welcome, {name}"
-    return f"Welcome, {name}: first meeting at table {meeting.table_label}, {meeting.start:%H:%M}"
+    if meeting is not None:
+        return (f"Welcome, {name}: round {meeting.round} at table {meeting.table_label} with "
+                f"{meeting.partner}, {meeting.start:%H:%M}")
+    if result.unplaced:
+        if result.next_round is None:
+            return f"Welcome, {name}: no rounds left"
+        return f"Welcome, {name}: you will get a table from round {result.next_round}"
+    return f"Welcome, {name}"
 
 
 def result_payload(result: CheckInResult) -> dict[str, Any]:
@@ -160,6 +177,8 @@ def result_payload(result: CheckInResult) -> dict[str, Any]:
         "status": result.status,
         "message": result_message(result),
         "replayed": result.replayed,
+        "unplaced": result.unplaced,
+        "next_round": result.next_round,
         "attendee": None if attendee is None else {
             "id": attendee.id, "ext_id": attendee.ext_id, "name": attendee.name,
             "company": attendee.company, "badge_number": attendee.badge_number,
@@ -203,7 +222,8 @@ _annulled_by = User.__table__.alias("annulled_by")
 # compared after the read.
 _PERSON_BY_CODE = (
     select(_attendees.c.id, _attendees.c.event_id, _attendees.c.ext_id, _attendees.c.name,
-           _attendees.c.company, _attendees.c.badge_number, _attendees.c.checkin_code)
+           _attendees.c.company, _attendees.c.badge_number, _attendees.c.checkin_code,
+           _attendees.c.withdrawn_at)
     .where(_attendees.c.checkin_code == bindparam("code"))
 )
 _ENTRIES = (
@@ -268,7 +288,8 @@ def person_for_code(event: Event | ScanEvent, raw: str | None) -> Person | None:
     # driver quirk (case folding, trailing spaces) can never let an altered code through.
     if not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
         return None
-    return Person(row.id, row.ext_id, row.name, row.company, row.badge_number)
+    return Person(row.id, row.ext_id, row.name, row.company, row.badge_number,
+                  row.withdrawn_at is not None)
 
 
 @dataclass(frozen=True)
@@ -283,6 +304,7 @@ class ScanEvent:
 
     id: int
     info: EventInfo  # timetable (clock, delays and time zone included) and table labels
+    tables: int = 0  # 0 = as many as needed; meetings at higher tables are out of range
 
     @property
     def timezone(self) -> str:
@@ -292,7 +314,7 @@ class ScanEvent:
     def of(cls, event: Event | ScanEvent) -> ScanEvent:
         if isinstance(event, ScanEvent):
             return event
-        return cls(event.id, event.event_info())
+        return cls(event.id, event.event_info(), event.tables or 0)
 
 
 EVENT_CACHE = "scan-events"
@@ -351,19 +373,35 @@ def clean_device(device: str | None) -> str:
     return " ".join((device or "").split())[:DEVICE_MAX]
 
 
+def next_round(event: Event | ScanEvent, now: dt.datetime | None = None) -> int | None:
+    """The first round that starts after ``now`` (None: every round has started)."""
+    timetable = ScanEvent.of(event).info.timetable
+    now_local = local_time(event, now or utcnow())
+    return next((r for r in range(1, timetable.rounds + 1) if timetable.round_start(r) > now_local),
+                None)
+
+
+def has_published_schedule(event_id: int) -> bool:
+    from web.schedules.models import ScheduleVersion
+
+    return bool(db.session.scalar(select(func.count()).select_from(ScheduleVersion).where(
+        ScheduleVersion.event_id == event_id, ScheduleVersion.status == "published")))
+
+
 def first_meeting(event: ScanEvent, attendee_id: int, now: dt.datetime | None = None
                   ) -> FirstMeeting | None:
-    """The attendee's first meeting that has not ended yet in the published schedule, or
-    ``None`` (nothing published, no meetings left)."""
+    """The attendee's first meeting in the published schedule from the first round not yet
+    started, or ``None`` (nothing published, no meetings in the rounds to come). A meeting
+    beyond the event's rounds (rounds cut after publishing) does not count."""
     from web.schedules.services import published_meetings_of
 
     timetable = event.info.timetable
-    now_local = local_time(event, now or utcnow())
-    open_rounds = [r for r in range(1, timetable.rounds + 1) if timetable.round_end(r) > now_local]
-    if not open_rounds:
+    upcoming = next_round(event, now)
+    if upcoming is None:
         return None
-    found = published_meetings_of(event.id, attendee_id, from_round=open_rounds[0])
-    if not found or found[0].round > timetable.rounds:
+    found = [m for m in published_meetings_of(event.id, attendee_id, from_round=upcoming)
+             if m.round <= timetable.rounds and not (event.tables and m.table > event.tables)]
+    if not found:
         return None
     meeting = found[0]
     return FirstMeeting(meeting.round, meeting.table, event.info.table_label(meeting.table),
@@ -417,6 +455,9 @@ def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_
     is needed to find out who won. Everything is read before the insert, so SQLite's write
     lock is held from the insert to the commit only.
     """
+    if person.withdrawn:
+        # Nothing is recorded: the kiosk offers "restore and check in" (restore_and_check_in).
+        return CheckInResult("withdrawn", person, None)
     meeting = first_meeting(event, person.id, now)
     staff_id = staff_user.id if staff_user is not None else None
     staff_email = staff_user.email if staff_user is not None else None
@@ -430,7 +471,9 @@ def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_
         if new_id is not None:
             entry = Entry(new_id, person.id, person.name, created_at,
                           _local(event.timezone, created_at).strftime("%H:%M"), device, staff_email)
-            return CheckInResult("welcome", person, entry, meeting)
+            if meeting is not None:  # the hot path: nothing more to read
+                return CheckInResult("welcome", person, entry, meeting)
+            return _welcome_unplaced(event, person, entry, now)
         # Refused: either this nonce was used before (a resent request, or a client bug) or
         # the person is already in. The row that refused ours is committed: these reads see it.
         replay = _entry_by_nonce(event, nonce)
@@ -443,6 +486,32 @@ def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_
             return CheckInResult("already", person, existing, meeting)
         # The check-in that refused ours was undone a moment ago: try again.
     raise CheckInError("the check-in could not be recorded; try again")
+
+
+def _welcome_unplaced(event: ScanEvent, person: Person, entry: Entry, now: dt.datetime | None
+                      ) -> CheckInResult:
+    """A new check-in with no meeting in the rounds to come. With a published schedule the
+    person is told from which round they will get a table, and ``arrived_unplaced`` lets the
+    live day revise the plan for them."""
+    if not has_published_schedule(event.id):
+        return CheckInResult("welcome", person, entry, None)
+    upcoming = next_round(event, now)
+    if upcoming is not None:
+        arrived_unplaced.send(current_app._get_current_object(), event_id=event.id,
+                              attendee_id=person.id)
+    return CheckInResult("welcome", person, entry, None, unplaced=True, next_round=upcoming)
+
+
+def restore_and_check_in(event: Event, attendee: Attendee, *, nonce: str, device: str = "",
+                         staff_user: Staff | None = None, now: dt.datetime | None = None
+                         ) -> CheckInResult:
+    """A withdrawn person came after all: restore them and check them in, one action."""
+    if attendee.event_id != event.id:
+        raise CheckInError("attendee belongs to another event")
+    if attendee.withdrawn_at is not None:
+        restore_attendee(attendee, staff_user)
+    return check_in_attendee(event, attendee, nonce=nonce, device=device, staff_user=staff_user,
+                             now=now)
 
 
 def annul(checkin: CheckIn, by: User | None) -> CheckIn:
@@ -478,13 +547,14 @@ class LiveCounts:
 
 
 def live_counts(event: Event) -> LiveCounts:
-    """People checked in (non-annulled) and people expected (all attendees of the event)."""
+    """People checked in (non-annulled) and people expected (attendees not withdrawn)."""
     checked_in = db.session.scalar(
         select(func.count()).select_from(CheckIn)
         .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
     ) or 0
     expected = db.session.scalar(
-        select(func.count()).select_from(Attendee).where(Attendee.event_id == event.id)
+        select(func.count()).select_from(Attendee)
+        .where(Attendee.event_id == event.id, Attendee.withdrawn_at.is_(None))
     ) or 0
     return LiveCounts(checked_in, expected)
 

@@ -79,6 +79,13 @@ class EventForm(FlaskForm):
     prefer_same_region = BooleanField("Prefer meetings within the same region",
                                       description="Off: the region bonus goes to pairs from different regions.")
     registration_open = BooleanField("Registration is open")
+    no_show_minutes = IntegerField("No-show after (minutes)",
+                                   validators=[Optional(), NumberRange(min=0, max=240)],
+                                   description="Someone not checked in this many minutes after their first round "
+                                               "starts counts as a no-show and is left out of re-plans until they arrive. "
+                                               "Empty: 10.")
+    auto_revise = BooleanField("Revise and publish by itself at each changeover for the people who arrived since")
+    confirm = BooleanField("Yes, change the settings anyway")
     competencies = TextAreaField("Competencies", validators=[Optional(), Length(max=20000)],
                                  description="One per line. Leave all three lists empty to use the default vocabulary.")
     regions = TextAreaField("Regions", validators=[Optional(), Length(max=5000)],

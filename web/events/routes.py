@@ -16,7 +16,9 @@ from web.events.services import (
     form_data_for,
     get_event_or_404,
     list_events as all_events,
+    attention_items,
     save_event,
+    settings_conflicts,
 )
 
 # Pages of an event shown on its overview, in order. A feature adds its own entry here; an
@@ -41,20 +43,27 @@ def list_events() -> ResponseReturnValue:
     return render_template("events/list.html", events=all_events())
 
 
-def _render_form(form: EventForm, event=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
-    status = 422 if form.errors else 200
-    return render_template("events/form.html", form=form, event=event,
+def _render_form(form: EventForm, event=None, conflicts=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    status = 409 if conflicts else (422 if form.errors else 200)
+    return render_template("events/form.html", form=form, event=event, conflicts=conflicts or [],
                            weight_fields=list(WEIGHT_FIELDS), taxonomy_keys=TAXONOMY_KEYS), status
 
 
-def _save(form: EventForm, event=None) -> ResponseReturnValue | None:  # type: ignore[no-untyped-def]
+def _save(form: EventForm, event=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    """Save a valid form; with a published schedule, a change that would break it is shown
+    and only saved on a second submit with the confirm box ticked."""
     if not form.validate_on_submit():
-        return None
+        return _render_form(form, event)
+    data = EventInput.from_form(form)
+    if event is not None and not form.confirm.data:
+        conflicts = settings_conflicts(event, data)
+        if conflicts:
+            return _render_form(form, event, conflicts)
     try:
-        saved = save_event(EventInput.from_form(form), event)
+        saved = save_event(data, event)
     except EventDataError as exc:
         getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, str(exc)]
-        return None
+        return _render_form(form, event)
     flash(f"Saved {saved.name}.", "success")
     return redirect(url_for("events.overview", slug=saved.slug))
 
@@ -63,7 +72,7 @@ def _save(form: EventForm, event=None) -> ResponseReturnValue | None:  # type: i
 @organiser_required
 def create_event() -> ResponseReturnValue:
     form = EventForm(data=form_data_for(None))
-    return _save(form) or _render_form(form)
+    return _save(form)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -71,7 +80,7 @@ def create_event() -> ResponseReturnValue:
 def edit_event(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     form = EventForm(data=form_data_for(event))
-    return _save(form, event) or _render_form(form, event)
+    return _save(form, event)
 
 
 @bp.route("/<slug>/delete", methods=["GET", "POST"])
@@ -104,4 +113,5 @@ def overview(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     links = [(url_for(endpoint, slug=event.slug), label) for endpoint, label in FEATURE_LINKS]
     return render_template("events/overview.html", event=event, counts=event_counts(event),
-                           timetable=event.timetable(), links=links)
+                           timetable=event.timetable(), links=links,
+                           attention=attention_items(event))

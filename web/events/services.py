@@ -6,13 +6,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
 from sqlalchemy import bindparam, func, select
 
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import Event
+from web.events.signals import AttentionItem, SettingsConflict, collect_attention, settings_changing
 from web.extensions import db
+from web.types import utcnow
+
+
+DEFAULT_NO_SHOW_MINUTES = 10
 
 
 class EventDataError(ValueError):
@@ -96,6 +101,8 @@ class EventInput:
     breaks_text: str = ""
     prefer_same_region: bool = False
     registration_open: bool = False
+    no_show_minutes: int = DEFAULT_NO_SHOW_MINUTES
+    auto_revise: bool = False
     weights: dict[str, float | int] = field(default_factory=dict)
     taxonomy_lists: dict[str, str] = field(default_factory=dict)
 
@@ -116,6 +123,9 @@ class EventInput:
             breaks_text=form.breaks.data or "",
             prefer_same_region=bool(form.prefer_same_region.data),
             registration_open=bool(form.registration_open.data),
+            no_show_minutes=(DEFAULT_NO_SHOW_MINUTES if form.no_show_minutes.data is None
+                             else form.no_show_minutes.data),
+            auto_revise=bool(form.auto_revise.data),
             weights={name: getattr(form, f"weight_{name}").data for name in WEIGHT_FIELDS},
             taxonomy_lists={key: getattr(form, key).data or "" for key in TAXONOMY_KEYS},
         )
@@ -164,6 +174,8 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     event.breaks = breaks
     event.prefer_same_region = data.prefer_same_region
     event.registration_open = data.registration_open
+    event.no_show_minutes = data.no_show_minutes
+    event.auto_revise = data.auto_revise
     event.weights = overrides
     event.taxonomy = taxonomy
     db.session.commit()
@@ -177,6 +189,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
         data: dict[str, Any] = {
             "date": dt.date.today(), "start_time": dt.time(14, 0), "timezone": "UTC",
             "rounds": 8, "round_minutes": 8, "changeover_minutes": 2, "tables": 0,
+            "no_show_minutes": 10, "auto_revise": False,
         }
     else:
         weights.update(event.weights or {})
@@ -188,6 +201,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "breaks": format_breaks(event.breaks),
             "prefer_same_region": event.prefer_same_region,
             "registration_open": event.registration_open,
+            "no_show_minutes": event.no_show_minutes, "auto_revise": bool(event.auto_revise),
         }
         for key in TAXONOMY_KEYS:
             data[key] = "\n".join((event.taxonomy or {}).get(key, []))
@@ -249,3 +263,22 @@ def event_counts(event: Event) -> EventCounts:
     drafts = by_status.get("draft", 0)
     status = "published" if published is not None else ("draft" if drafts else "none")
     return EventCounts(attendees, checked_in, status, published, drafts, sum(by_status.values()))
+
+
+def settings_conflicts(event: Event, new: EventInput) -> list[SettingsConflict]:
+    """What saving ``new`` over ``event`` would break (published meetings cut off or moved),
+    asked of the features that know (see :mod:`web.events.signals`). Empty = safe to save."""
+    found: list[SettingsConflict] = []
+    for _receiver, value in settings_changing.send(current_app._get_current_object(),
+                                                   event=event, new=new):
+        found.extend(value or ())
+    return found
+
+
+def attention_items(event: Event, now: dt.datetime | None = None) -> list[AttentionItem]:
+    """What needs the organiser's attention on the overview, from every feature that knows."""
+    found: list[AttentionItem] = []
+    for _receiver, value in collect_attention.send(current_app._get_current_object(),
+                                                   event=event, now=now or utcnow()):
+        found.extend(value or ())
+    return found

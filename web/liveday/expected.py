@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 
 from web.attendees.models import Attendee
-from web.attendees.states import AttendeeState, attendee_state
+from web.attendees.states import AttendeeState
 from web.checkin.models import CheckIn
-from web.events.clock import clock_state
+from web.checkin.states import states_for_event
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
@@ -26,26 +26,16 @@ from web.schedules.signals import planning_exclusions, publish_warnings
 NAMES_LISTED = 5
 
 
-def checked_in_ids(event_id: int) -> set[int]:
-    return set(db.session.scalars(
-        select(CheckIn.attendee_id).where(CheckIn.event_id == event_id, CheckIn.annulled_at.is_(None))))
-
-
 def absent_attendees(event: Event, now: dt.datetime) -> dict[int, str]:
-    """Attendee id -> "no-show" or "left" for the people not expected in the rounds to come."""
-    present = checked_in_ids(event.id)
-    timetable = event.timetable()
-    clock_running = clock_state(event, now).started
-    out: dict[int, str] = {}
-    for row in db.session.scalars(select(Attendee).where(Attendee.event_id == event.id,
-                                                         Attendee.withdrawn_at.is_(None))):
-        state = attendee_state(row, checked_in=row.id in present, now=now, timetable=timetable,
-                               rounds=event.rounds, no_show_minutes=event.no_show_minutes or 0)
-        if state is AttendeeState.LEFT:
-            out[row.id] = "left"
-        elif state is AttendeeState.NO_SHOW and clock_running:
-            out[row.id] = "no-show"
-    return out
+    """Attendee id -> "no-show" or "left" for the people not expected in the rounds to come
+    (withdrawn people are left out by the schedules feature itself). No-shows count only once
+    the event clock runs: a plan made before the day (or for a date already past, without the
+    clock) is for everyone registered."""
+    reasons = {AttendeeState.LEFT: "left"}
+    if event.clock_started_at is not None:
+        reasons[AttendeeState.NO_SHOW] = "no-show"
+    return {attendee_id: reasons[state] for attendee_id, state in states_for_event(event, now).items()
+            if state in reasons}
 
 
 @planning_exclusions.connect

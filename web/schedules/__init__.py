@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("schedules", __name__, template_folder="templates", url_prefix="/console/<slug>")
 
-from web.schedules import routes  # noqa: E402,F401
+from web.schedules import guards, routes  # noqa: E402,F401  (guards answers the events' signals)

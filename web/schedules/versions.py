@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, union_all
+from sqlalchemy import bindparam, func, or_, select, union_all
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Meeting, Schedule
@@ -109,15 +109,21 @@ def _personal_meetings_query() -> Any:
     # whole version.
     partner_table = Attendee.__table__.alias("partner")
     partner, meeting, version = partner_table.c, ScheduleMeeting.__table__.c, ScheduleVersion.__table__.c
+    event = Event.__table__.c
 
     def side(me: Any, other: Any) -> Any:
+        # Meetings outside the event's current rounds or tables (cut after publishing) are
+        # left out, as in version_schedule().
         return (
             select(meeting.round, meeting.table, partner.name, partner.company)
             .select_from(ScheduleMeeting.__table__
                          .join(ScheduleVersion.__table__, version.id == meeting.version_id)
+                         .join(Event.__table__, event.id == version.event_id)
                          .join(partner_table, partner.id == other))
             .where(version.event_id == bindparam("event_id"), version.status == "published",
-                   me == bindparam("attendee_id"), meeting.round >= bindparam("from_round"))
+                   me == bindparam("attendee_id"), meeting.round >= bindparam("from_round"),
+                   meeting.round <= event.rounds,
+                   or_(event.tables == 0, meeting.table <= event.tables))
         )
 
     return union_all(side(meeting.a_id, meeting.b_id), side(meeting.b_id, meeting.a_id)
@@ -160,12 +166,23 @@ def version_schedule(version: ScheduleVersion) -> tuple[Schedule, list[DomainAtt
         .order_by(ScheduleMeeting.round, ScheduleMeeting.table)
     ).all()
     meetings = tuple(Meeting(r, t, ext[a], ext[b], float(s or 0.0), reason or "")
-                     for r, t, a, b, s, reason in stored)
+                     for r, t, a, b, s, reason in stored
+                     if event is None or in_event_range(event, r, t))
     report = version.report or {}
     rounds = int(report.get("rounds") or (event.rounds if event else 0))
     rounds = max([rounds, *(m.round for m in meetings)])
     tables = int(report.get("tables") or 0)
     tables = max([tables, *(m.table for m in meetings)])
+    if event is not None:  # rounds or tables cut after this version was made
+        rounds = min(rounds, event.rounds)
+        tables = min(tables, event.tables) if event.tables else tables
     return Schedule(rounds, tables, meetings), [row.to_domain() for row in rows]
+
+
+def in_event_range(event: Event, round_number: int, table: int) -> bool:
+    """Whether a stored meeting fits the event's current rounds and tables. Settings changed
+    after publishing (confirmed in the settings guard) leave meetings outside them: pages,
+    exports and printouts leave those out until a revision replaces the version."""
+    return round_number <= event.rounds and (not event.tables or table <= event.tables)
 
 

@@ -210,7 +210,36 @@
       actions.appendChild(form);
       answer.appendChild(actions);
     }
+    if (data && data.actions && data.actions.length) {
+      // Restore and check in (a withdrawn person), Leaving (someone already in).
+      var more = document.createElement("p");
+      more.className = "answer-actions";
+      data.actions.forEach(function (action) { more.appendChild(actionForm(action)); });
+      answer.appendChild(more);
+    }
   };
+
+  function actionForm(action) {
+    var form = document.createElement("form");
+    form.className = "inline";
+    form.method = "post";
+    form.action = action.url;
+    var fields = { csrf_token: csrfToken() };
+    if (action.nonce) fields.nonce = action.nonce;
+    Object.keys(fields).forEach(function (name) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = fields[name];
+      form.appendChild(input);
+    });
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.className = "secondary";
+    button.textContent = action.label;
+    form.appendChild(button);
+    return form;
+  }
 
   /* ------------------------------------------------------------------ camera */
 

@@ -1,0 +1,296 @@
+"""What the kiosk tells each kind of arrival (planned, late, new registrant, walk-in,
+withdrawn, no-show), the "Leaving" action, and the ``arrived_unplaced`` signal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+import pytest
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import func, select
+
+from tests.web.conftest import csrf_token, submit
+from tests.web.test_checkin import kiosk_url, name_kiosk, publish, scan
+from web.attendees.lifecycle import state_of, withdraw_attendee
+from web.attendees.models import Attendee
+from web.attendees.states import AttendeeState
+from web.auth.services import create_api_token, create_user
+from web.checkin.models import CheckIn
+from web.checkin.services import (
+    ScanEvent,
+    check_in,
+    register_walk_in,
+    restore_and_check_in,
+    result_message,
+)
+from web.checkin.signals import arrived_unplaced
+from web.extensions import db
+
+UTC = dt.timezone.utc
+ROUND_1 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)  # 14:00 Amsterdam; rounds every 10 min
+
+
+def at(minutes: float) -> dt.datetime:
+    return ROUND_1 + dt.timedelta(minutes=minutes)
+
+
+def nonce() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def event(make_event):
+    return make_event(tables=4)
+
+
+@pytest.fixture
+def people(event, make_attendee):
+    return [make_attendee(event, name=n) for n in ("Ana", "Bob", "Cleo", "Dan")]
+
+
+@pytest.fixture
+def unplaced():
+    log: list[dict] = []
+
+    def handler(sender, **kwargs):
+        log.append(kwargs)
+    arrived_unplaced.connect(handler)
+    yield log
+    arrived_unplaced.disconnect(handler)
+
+
+def active(attendee) -> int:
+    return db.session.scalar(select(func.count()).select_from(CheckIn).where(
+        CheckIn.attendee_id == attendee.id, CheckIn.annulled_at.is_(None)))
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@pytest.mark.parametrize(("minutes", "expected"), [
+    (-60, "Welcome, Ana: round 2 at table 3 with Bob, 14:10"),
+    (5, "Welcome, Ana: round 2 at table 3 with Bob, 14:10"),      # round 1 runs
+    (10, "Welcome, Ana: round 4 at table 1 with Cleo, 14:30"),    # round 2 just started
+    (25, "Welcome, Ana: round 4 at table 1 with Cleo, 14:30"),
+])
+def test_a_planned_or_late_arrival_is_told_the_next_table(event, people, unplaced, minutes, expected):
+    ana, bob, cleo, dan = people
+    publish(event, [(2, 3, bob, ana), (4, 1, ana, cleo), (2, 1, cleo, dan)])
+    result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(minutes))
+    assert result.status == "welcome" and result_message(result) == expected
+    assert unplaced == []
+
+
+@pytest.mark.parametrize(("minutes", "next_round"), [
+    (-60, 1), (0, 2), (1, 2), (35, 5), (69, 8),
+])
+def test_an_arrival_not_in_the_rounds_to_come_is_told_the_round_and_signalled(
+        event, people, unplaced, minutes, next_round):
+    ana, bob, cleo, dan = people
+    publish(event, [(1, 1, cleo, dan)])
+    result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(minutes))
+    assert result_message(result) == f"Welcome, Ana: you will get a table from round {next_round}"
+    assert (result.unplaced, result.next_round) == (True, next_round)
+    assert unplaced == [{"event_id": event.id, "attendee_id": ana.id}]
+
+
+def test_a_meeting_only_in_the_running_round_counts_as_unplaced(event, people, unplaced):
+    ana, bob, *_ = people
+    publish(event, [(3, 2, ana, bob)])
+    result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(22))  # round 3 runs
+    assert result_message(result) == "Welcome, Ana: you will get a table from round 4"
+    assert len(unplaced) == 1
+
+
+def test_after_the_last_round_started_there_are_no_rounds_left(event, people, unplaced):
+    ana, bob, *_ = people
+    publish(event, [(8, 1, ana, bob)])
+    result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(71))
+    assert result_message(result) == "Welcome, Ana: no rounds left"
+    assert unplaced == []  # nothing left to revise
+
+
+def test_without_a_published_schedule_the_welcome_stays_plain(event, people, unplaced):
+    result = check_in(event, people[0].checkin_code, nonce=nonce(), now=at(-60))
+    assert result_message(result) == "Welcome, Ana" and not result.unplaced
+    assert unplaced == []
+
+
+def test_a_new_registrant_after_publishing_is_told_and_signalled_once(event, people, make_attendee, unplaced):
+    ana, bob, cleo, dan = people
+    publish(event, [(1, 1, ana, bob), (1, 2, cleo, dan)])
+    newcomer = make_attendee(event, name="Eve", source="registration")
+    first_nonce = nonce()
+    first = check_in(event, newcomer.checkin_code, nonce=first_nonce, now=at(-30))
+    replay = check_in(event, newcomer.checkin_code, nonce=first_nonce, now=at(-30))
+    again = check_in(event, newcomer.checkin_code, nonce=nonce(), now=at(-30))
+    assert result_message(first) == "Welcome, Eve: you will get a table from round 1"
+    assert replay.replayed and again.status == "already"
+    assert unplaced == [{"event_id": event.id, "attendee_id": newcomer.id}]
+
+
+def test_a_walk_in_is_told_the_round_and_signalled(event, people, unplaced):
+    ana, bob, *_ = people
+    publish(event, [(1, 1, ana, bob)])
+    cells = {"name": "Walker Kim", "company": "Late Co", "region": "EMEA", "partner_type": "ISV",
+             "offers": "Hosting", "seeks": "DevOps", "email": ""}
+    registered = register_walk_in(event, cells, nonce=nonce(), now=at(12))
+    assert result_message(registered.result) == "Welcome, Walker Kim: you will get a table from round 3"
+    assert unplaced == [{"event_id": event.id, "attendee_id": registered.attendee.id}]
+
+
+def test_meetings_cut_by_fewer_rounds_or_tables_are_not_offered(event, people, unplaced):
+    ana, bob, cleo, dan = people
+    publish(event, [(7, 1, ana, bob), (2, 4, cleo, dan)])
+    event.rounds, event.tables = 6, 3
+    db.session.commit()
+    for person in (ana, cleo):
+        result = check_in(event, person.checkin_code, nonce=nonce(), now=at(-60))
+        assert result_message(result) == f"Welcome, {person.name}: you will get a table from round 1"
+
+
+def test_the_welcome_with_a_meeting_reads_no_more_than_before(app, event, people):
+    """The door's hot path: the person, their first meeting, the insert. Nothing about who is
+    unplaced is read when the first meeting was found."""
+    ana, bob, *_ = people
+    publish(event, [(1, 1, ana, bob)])
+    scan_event = ScanEvent.of(event)  # kiosks keep this per worker (web.lookup_cache)
+    code = ana.checkin_code
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+    engine = db.engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = check_in(scan_event, code, nonce=nonce(), now=at(-60))
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2, selects  # the code's person, their meetings
+    assert not any("count(" in s.lower() for s in selects)
+    assert result.first_meeting is not None and result.status == "welcome"
+
+
+# --------------------------------------------------------------------------- withdrawn, no-show
+
+
+def test_a_withdrawn_person_is_not_checked_in_but_offered_a_restore(event, people, unplaced):
+    ana = people[0]
+    withdraw_attendee(ana)
+    result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(-60))
+    assert result.status == "withdrawn" and result.checkin is None
+    assert result_message(result) == "Ana is withdrawn: restore and check in?"
+    assert active(ana) == 0
+    restored = restore_and_check_in(event, ana, nonce=nonce(), now=at(-60))
+    assert restored.status == "welcome" and active(ana) == 1
+    db.session.expire_all()
+    assert state_of(db.session.get(Attendee, ana.id), at(-60)) is AttendeeState.CHECKED_IN
+
+
+def test_a_no_show_who_arrives_is_checked_in_normally(event, people):
+    ana, bob, *_ = people
+    publish(event, [(5, 1, ana, bob)])
+    assert state_of(ana, at(30)) is AttendeeState.NO_SHOW
+    result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(30))
+    assert result_message(result) == "Welcome, Ana: round 5 at table 1 with Bob, 14:40"
+    assert state_of(ana, at(30)) is AttendeeState.CHECKED_IN
+
+
+# --------------------------------------------------------------------------- kiosk pages
+
+
+@pytest.fixture
+def tomorrow(make_event, make_attendee):
+    day = dt.date.today() + dt.timedelta(days=1)
+    event = make_event(slug="tomorrow", date=day, start=dt.datetime.combine(day, dt.time(14, 0)))
+    ana, bob = make_attendee(event, name="Ana"), make_attendee(event, name="Bob")
+    publish(event, [(1, 1, ana, bob)])
+    return event, ana, bob
+
+
+def test_kiosk_page_offers_restore_and_check_in_for_a_withdrawn_badge(staff, tomorrow):
+    event, ana, _ = tomorrow
+    withdraw_attendee(ana)
+    name_kiosk(staff, event)
+    html = scan(staff, event, ana.checkin_code).get_data(as_text=True)
+    assert "Ana is withdrawn: restore and check in?" in html and "answer-withdrawn" in html
+    restore_url = f"/checkin/{event.slug}/attendees/{ana.id}/restore"
+    assert f'action="{restore_url}"' in html
+    form_nonce = re.search(rf'action="{restore_url}">.*?name="nonce" value="([^"]+)"', html, re.S).group(1)
+    response = submit(staff, restore_url, {"nonce": form_nonce}, form_url=kiosk_url(event))
+    assert "Welcome, Ana: round 1 at table 1 with Bob" in response.get_data(as_text=True)
+    assert active(ana) == 1
+
+
+def test_kiosk_json_answers_409_for_a_withdrawn_badge_with_the_action(staff, tomorrow):
+    event, ana, _ = tomorrow
+    withdraw_attendee(ana)
+    name_kiosk(staff, event)
+    token = csrf_token(staff, kiosk_url(event))
+    response = staff.post(f"/checkin/{event.slug}/scan.json", json={"code": ana.checkin_code, "nonce": nonce()},
+                          headers={"X-CSRFToken": token})
+    assert response.status_code == 409 and response.json["status"] == "withdrawn"
+    assert response.json["actions"][0]["label"] == "Restore and check in"
+    assert response.json["actions"][0]["url"] == f"/checkin/{event.slug}/attendees/{ana.id}/restore"
+
+
+def test_kiosk_json_tells_a_newcomer_the_round(staff, tomorrow, make_attendee, unplaced):
+    event, *_ = tomorrow
+    eve = make_attendee(event, name="Eve")
+    name_kiosk(staff, event)
+    token = csrf_token(staff, kiosk_url(event))
+    response = staff.post(f"/checkin/{event.slug}/scan.json", json={"code": eve.checkin_code, "nonce": nonce()},
+                          headers={"X-CSRFToken": token})
+    assert response.status_code == 201
+    assert response.json["message"] == "Welcome, Eve: you will get a table from round 1"
+    assert (response.json["unplaced"], response.json["next_round"]) == (True, 1)
+    assert unplaced == [{"event_id": event.id, "attendee_id": eve.id}]
+
+
+def test_api_scanner_gets_409_withdrawn(client, tomorrow):
+    event, ana, _ = tomorrow
+    withdraw_attendee(ana)
+    token = create_api_token(create_user("scanner@example.com", "correct horse battery", "staff"), "kiosk")
+    response = client.post(f"/api/v1/events/{event.slug}/checkins", json={"code": ana.checkin_code, "nonce": nonce()},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 409 and response.json["status"] == "withdrawn"
+    assert active(ana) == 0
+
+
+def test_leaving_from_the_desk_search_and_from_an_already_answer(staff, tomorrow):
+    event, ana, bob = tomorrow
+    name_kiosk(staff, event)
+    scan(staff, event, ana.checkin_code)
+    again = scan(staff, event, ana.checkin_code).get_data(as_text=True)
+    leave_url = f"/checkin/{event.slug}/attendees/{ana.id}/leave"
+    assert "already checked in" in again and f'action="{leave_url}"' in again
+    search = staff.get(f"{kiosk_url(event)}?q=Ana").get_data(as_text=True)
+    assert f'action="{leave_url}"' in search
+    response = submit(staff, leave_url, {}, form_url=f"{kiosk_url(event)}?q=Ana", follow_redirects=True)
+    assert "Ana has left" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert state_of(db.session.get(Attendee, ana.id)) is AttendeeState.LEFT
+    search = staff.get(f"{kiosk_url(event)}?q=Ana").get_data(as_text=True)
+    assert "Left at" in search and f'action="{leave_url}"' not in search
+
+
+def test_leaving_someone_not_checked_in_is_refused(staff, tomorrow):
+    event, _, bob = tomorrow
+    name_kiosk(staff, event)
+    response = submit(staff, f"/checkin/{event.slug}/attendees/{bob.id}/leave", {},
+                      form_url=kiosk_url(event), follow_redirects=True)
+    assert "not checked in" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Attendee, bob.id).left_at is None
+
+
+def test_live_counts_leave_out_withdrawn_people(event, people):
+    from web.checkin.services import live_counts
+
+    withdraw_attendee(people[0])
+    check_in(event, people[1].checkin_code, nonce=nonce(), now=at(-60))
+    counts = live_counts(event)
+    assert (counts.checked_in, counts.expected) == (1, 3)

@@ -1,0 +1,108 @@
+"""Withdraw, restore, leave and come back: the stored parts of an attendee's state.
+
+Each action commits and then sends its signal (:mod:`web.attendees.signals`) so re-plans, mail
+and the live day can react. States themselves are derived in :mod:`web.attendees.states`.
+Who is checked in is known to the check-in feature only; it answers ``checked_in_lookup``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
+from flask import current_app
+
+from web.attendees.models import Attendee
+from web.attendees.signals import (
+    attendee_left,
+    attendee_restored,
+    attendee_withdrawn,
+    checked_in_lookup,
+)
+from web.attendees.states import AttendeeState, StateRules
+from web.events.models import Event
+from web.extensions import db
+from web.types import utcnow
+
+
+class StateChangeRefused(ValueError):
+    """The action does not apply to the attendee's current state (the message says why)."""
+
+
+def checked_in_ids(event_id: int, attendee_ids: Collection[int] | None = None) -> set[int]:
+    """Ids (of ``attendee_ids``, or all of the event) with an active check-in."""
+    found: set[int] = set()
+    for _receiver, value in checked_in_lookup.send(current_app._get_current_object(),
+                                                   event_id=event_id, attendee_ids=attendee_ids):
+        found |= set(value or ())
+    return found
+
+
+def state_of(attendee: Attendee, now: dt.datetime | None = None, *,
+             checked_in: bool | None = None) -> AttendeeState:
+    """One attendee's state now (for pages showing one person)."""
+    event = attendee.event
+    if checked_in is None:
+        checked_in = attendee.id in checked_in_ids(attendee.event_id, [attendee.id])
+    return StateRules.of(event).state(attendee, checked_in=checked_in, now=now or utcnow())
+
+
+def event_states(event: Event, attendees: list[Attendee], now: dt.datetime | None = None
+                 ) -> dict[int, AttendeeState]:
+    """States of ``attendees`` of ``event`` with one question to the check-in feature."""
+    now = now or utcnow()
+    checked = checked_in_ids(event.id, None if len(attendees) > 500 else [a.id for a in attendees])
+    rules = StateRules.of(event)
+    return {a.id: rules.state(a, checked_in=a.id in checked, now=now) for a in attendees}
+
+
+def _notify(signal: Any, attendee: Attendee) -> None:
+    signal.send(current_app._get_current_object(), attendee_id=attendee.id,
+                event_id=attendee.event_id)
+
+
+def withdraw_attendee(attendee: Attendee, by: Any = None) -> Attendee:
+    """Cancel: the person stays on record but is out of every future round until restored.
+    Withdrawing twice keeps the first time."""
+    if attendee.withdrawn_at is not None:
+        return attendee
+    attendee.withdrawn_at = utcnow()
+    db.session.commit()
+    _notify(attendee_withdrawn, attendee)
+    return attendee
+
+
+def restore_attendee(attendee: Attendee, by: Any = None) -> Attendee:
+    """Undo a withdrawal: planned for again from the next revision."""
+    if attendee.withdrawn_at is None:
+        raise StateChangeRefused(f"{attendee.name} is not withdrawn, so there is nothing to restore.")
+    attendee.withdrawn_at = None
+    db.session.commit()
+    _notify(attendee_restored, attendee)
+    return attendee
+
+
+def mark_left(attendee: Attendee, by: Any = None) -> Attendee:
+    """The person went home: their later rounds are free. Only someone checked in can leave."""
+    if attendee.withdrawn_at is not None:
+        raise StateChangeRefused(f"{attendee.name} is withdrawn; restore them first.")
+    if attendee.left_at is not None:
+        raise StateChangeRefused(f"{attendee.name} has already left.")
+    if attendee.id not in checked_in_ids(attendee.event_id, [attendee.id]):
+        raise StateChangeRefused(f"{attendee.name} is not checked in, so cannot leave; "
+                                 "withdraw them instead.")
+    attendee.left_at = utcnow()
+    db.session.commit()
+    _notify(attendee_left, attendee)
+    return attendee
+
+
+def mark_back(attendee: Attendee, by: Any = None) -> Attendee:
+    """The person who left came back: checked in again (their check-in never ended)."""
+    if attendee.left_at is None:
+        raise StateChangeRefused(f"{attendee.name} has not left.")
+    attendee.left_at = None
+    db.session.commit()
+    _notify(attendee_restored, attendee)
+    return attendee

@@ -1,0 +1,26 @@
+"""Signals of the attendees feature, so higher features (re-plans, mail, live day) can react to
+a change of state without this package importing them, and so this package can ask the
+check-in feature (higher) who is checked in.
+
+Sent after the change is committed, with ``sender=app`` and keyword arguments ``attendee_id``
+and ``event_id``:
+
+- ``attendee_withdrawn``: cancelled; out of every future round until restored;
+- ``attendee_restored``: expected again: back from withdrawn, or back after leaving;
+- ``attendee_left``: went home during the event, later rounds are free.
+
+``checked_in_lookup`` is a question, not a notice: sent with ``event_id`` and ``attendee_ids``
+(a collection, or None for all), each receiver returns the set of those ids with an active
+check-in. The check-in feature answers it.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+attendee_withdrawn = _signals.signal("attendee-withdrawn")
+attendee_restored = _signals.signal("attendee-restored")
+attendee_left = _signals.signal("attendee-left")
+checked_in_lookup = _signals.signal("attendee-checked-in-lookup")

@@ -1,0 +1,40 @@
+"""Signals of the events feature. Events is the lowest feature, so what other features know
+about an event (published meetings, check-ins) reaches it through these; each is sent with
+``sender=app`` and the receivers' return values are collected (blinker's ``send()`` returns
+``[(receiver, value), ...]``).
+
+- ``settings_changing``: before saving new settings of an event; kwargs ``event`` (the row,
+  unchanged) and ``new`` (:class:`web.events.services.EventInput`). Each receiver returns a
+  list of :class:`SettingsConflict` (what the change would break).
+- ``collect_attention``: the overview page asks what needs the organiser's attention; kwargs
+  ``event`` and ``now`` (aware UTC). Each receiver returns a list of :class:`AttentionItem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+settings_changing = _signals.signal("event-settings-changing")
+collect_attention = _signals.signal("event-collect-attention")
+
+
+@dataclass(frozen=True)
+class SettingsConflict:
+    """One consequence of a settings change, e.g. ``rounds 7-8 hold 86 published meetings``.
+    ``kind`` is ``rounds``, ``tables`` or ``times``."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """A line of the overview's "needs attention" list with a link to act on it."""
+
+    message: str
+    url: str
+    label: str = "Open"
