@@ -231,7 +231,7 @@ class QualitySummary:
     must_meet_unkept: list[UnkeptMustMeet]
     complementary_share: float
     cross_region_share: float
-    percent_of_bound: float
+    percent_of_bound: float | None     # None: no bound computed (a revision)
     total_score: float
     upper_bound: float
     messages: list[str] = field(default_factory=list)
@@ -241,6 +241,12 @@ def _complementary(a: DomainAttendee, b: DomainAttendee) -> bool:
     def fold(items: Sequence[str]) -> set[str]:
         return {x.casefold() for x in items}
     return bool(fold(a.offers) & fold(b.seeks) or fold(b.offers) & fold(a.seeks))
+
+
+def _percent_of_bound(report: dict, score: float, upper: float) -> float | None:
+    if "ratio" in report:
+        return None if report["ratio"] is None else 100.0 * float(report["ratio"])
+    return 100.0 if upper <= 0 else 100.0 * score / upper
 
 
 def quality_summary(version: ScheduleVersion, schedule: Schedule | None = None,
@@ -279,7 +285,7 @@ def quality_summary(version: ScheduleVersion, schedule: Schedule | None = None,
                           for u in must.get("unkept") or []],
         complementary_share=complementary / total if total else 0.0,
         cross_region_share=cross / total if total else 0.0,
-        percent_of_bound=100.0 * float(report.get("ratio", 1.0 if upper <= 0 else score / upper)),
+        percent_of_bound=_percent_of_bound(report, score, upper),
         total_score=score,
         upper_bound=upper,
         messages=[str(m) for m in report.get("messages") or []],

@@ -1,0 +1,106 @@
+"""Revise and publish by itself for the people who arrive once the published plan is out.
+
+With ``Event.auto_revise`` on, a check-in of someone the published schedule has no table for
+(a late arrival not in the plan, a new registrant, a walk-in: the check-in feature's
+``arrived_unplaced``) starts a revision from the first round not yet started and publishes it
+when it is done, if nothing blocks the publish (another version published meanwhile, the round
+already begun). People who arrive while it runs are picked up by the same job: it revises once
+more for them, a few times at most, so a queue at the door costs one job, not one per person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from flask import current_app
+
+from web.checkin.signals import arrived_unplaced
+from web.events.clock import first_open_round
+from web.events.models import Event
+from web.extensions import db
+from web.jobs import JobBusy, JobContext, start_job
+from web.jobs.models import Job
+from web.liveday.services import REPLAN_JOB_KIND, REPLAN_TIME_LIMIT, run_replan
+from web.schedules.models import ScheduleVersion
+from web.schedules.revisions import expected_without_meeting
+from web.schedules.services import StalePublish, publish_version, published_version
+from web.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_PASSES = 3
+
+
+def unplaced_arrivals(event: Event, now: dt.datetime) -> int:
+    """Expected people with no table in the published schedule's rounds to come."""
+    version = published_version(event)
+    if version is None or first_open_round(event, now) is None:
+        return 0
+    return len(expected_without_meeting(event, version, now))
+
+
+def revise_and_publish(event: Event, version_id: int | None, now: dt.datetime) -> bool:
+    """Publish the revision ``version_id`` unless a publish check blocks it; True if published.
+
+    Warnings (people who arrived while it was computed) do not stop it: they are the next
+    pass's work, and waiting would leave everyone before them without a table."""
+    if version_id is None:
+        return False
+    version = db.session.get(ScheduleVersion, version_id)
+    if version is None:
+        return False
+    try:
+        publish_version(version, None, force=True, now=now)
+    except StalePublish as exc:
+        log.info("automatic revision %s of %s not published: %s", version.number, event.slug, exc)
+        return False
+    log.info("automatic revision %s of %s published", version.number, event.slug)
+    return True
+
+
+def run_auto_revision(event_id: int, *, context: JobContext | None = None,
+                      time_limit: float = REPLAN_TIME_LIMIT) -> int | None:
+    """Revise from the first round not started and publish, again while arrivals are left
+    without a table (at most ``MAX_PASSES`` times). Returns the last version stored."""
+    last = None
+    for _ in range(MAX_PASSES):
+        event = db.session.get(Event, event_id)
+        now = utcnow()
+        first = first_open_round(event, now) if event is not None else None
+        if event is None or first is None or unplaced_arrivals(event, now) == 0:
+            break
+        last = run_replan(event, first, context=context, time_limit=time_limit, now=now)
+        if context is not None and context.cancel_event.is_set():
+            break
+        if not revise_and_publish(event, last, utcnow()):
+            break
+    return last
+
+
+def start_auto_revision(event: Event, now: dt.datetime | None = None) -> Job | None:
+    """Start the automatic revision job unless a job of the event runs (that one looks for
+    arrivals again when it ends); returns the job started."""
+    now = now or utcnow()
+    if published_version(event) is None or unplaced_arrivals(event, now) == 0:
+        return None
+    event_id = event.id
+    time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
+
+    def work(context: JobContext) -> int | None:
+        return run_auto_revision(event_id, context=context, time_limit=time_limit)
+
+    try:
+        return start_job(event, REPLAN_JOB_KIND, work, params={"auto_publish": True})
+    except JobBusy:
+        return None
+
+
+@arrived_unplaced.connect
+def _on_arrival(_app: Any, *, event_id: int, **_: Any) -> None:
+    event = db.session.get(Event, event_id)
+    if event is None or not event.auto_revise:
+        return
+    if current_app.config.get("AUTO_REVISE_ON_ARRIVAL", True):
+        start_auto_revision(event)
