@@ -91,3 +91,24 @@ def test_user_text_is_escaped(client, make_event, make_attendee):
     assert "<script>alert(1)</script>" not in html and "<i>Ltd</i>" not in html and "<b>Ana</b>" not in html
     assert "Bo &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "A &amp; B &lt;i&gt;Ltd&lt;/i&gt;" in html
+
+
+def test_someone_not_in_the_published_schedule_is_told_when_they_get_meetings(client, make_event, make_attendee):
+    event = make_event(rounds=3)
+    ana, bo = make_attendee(event, name="Ana Lima"), make_attendee(event, name="Bo Chen")
+    store_version(event, [(1, 1, ana, bo)])
+    late = make_attendee(event, name="Dee Late", source="registration")   # registered after publishing
+    html = client.get(f"/me/{late.token}").get_data(as_text=True)
+    assert "not in the published schedule yet" in html and "next revision" in html
+    assert "not in the published schedule" not in client.get(f"/me/{ana.token}").get_data(as_text=True)
+
+
+def test_a_withdrawn_attendee_reads_that_they_are_withdrawn(client, make_event, make_attendee):
+    from web.attendees.lifecycle import withdraw_attendee
+
+    event = make_event(rounds=3)
+    ana, bo = make_attendee(event, name="Ana Lima"), make_attendee(event, name="Bo Chen")
+    store_version(event, [(1, 1, ana, bo)])
+    withdraw_attendee(ana)
+    html = client.get(f"/me/{ana.token}").get_data(as_text=True)
+    assert "Your registration is withdrawn" in html
