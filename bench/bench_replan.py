@@ -75,13 +75,12 @@ def main() -> int:
                           for a in registered if a.id in no_shows]
     held = [m for m in first.schedule.meetings if m.round < FROM_ROUND]
     tables = max(first.schedule.tables, len(present) // 2)
-    gone = [a for a in everyone if a.id in no_shows]
     present_ids = {a.id for a in present}
     before = {m.pair for m in first.schedule.meetings if m.round >= FROM_ROUND and m.pair <= present_ids}
 
     def by_revision() -> Schedule:
         return revise(RevisionRequest(first.schedule, present, ROUNDS, tables, weights, from_round=FROM_ROUND,
-                                      registered=gone, time_limit=args.replan_limit)).schedule
+                                      time_limit=args.replan_limit)).schedule
 
     def by_solver() -> Schedule:
         return replan(first.schedule, present, FROM_ROUND, weights, time_limit=args.replan_limit,

@@ -49,8 +49,8 @@ _REPEAT_PENALTY = 200
 @dataclass(frozen=True)
 class RevisionRequest:
     """What to revise. ``attendees`` are the people expected from ``from_round`` on (with their
-    current availability, avoid lists and companies); ``registered`` may add everyone else, who
-    keep only their meetings in the held rounds before ``from_round``."""
+    current availability, avoid lists and companies). Meetings in the held rounds before
+    ``from_round`` are kept exactly, whoever they name."""
 
     previous: Schedule
     attendees: Sequence[Attendee]
@@ -58,7 +58,6 @@ class RevisionRequest:
     tables: int
     weights: ScoringWeights = field(default_factory=ScoringWeights)
     from_round: int = 1
-    registered: Sequence[Attendee] = ()
     time_limit: float = 10.0
 
 

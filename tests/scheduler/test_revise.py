@@ -42,7 +42,7 @@ def sit_outs(schedule: Schedule, people: list[Attendee], rounds: int) -> Counter
 def revised(published: Schedule, people: list[Attendee], rounds: int, tables: int, *, from_round: int = 1,
             registered: list[Attendee] = ()):  # type: ignore[assignment]
     result = revise(RevisionRequest(published, people, rounds, tables, WEIGHTS, from_round=from_round,
-                                    registered=list(registered), time_limit=10))
+                                    time_limit=10))
     held = [m for m in published.meetings if m.round < from_round]
     problems = check_schedule(result.schedule, list(people) + list(registered), fixed=held)
     assert problems == [], problems[:3]

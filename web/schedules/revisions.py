@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import Counter
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Callable
@@ -107,7 +108,7 @@ def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit
     if mode is PlanMode.REVISE:
         assert previous is not None
         revision = revise(RevisionRequest(previous, expected, event.rounds, tables, weights, from_round=first,
-                                          registered=others, time_limit=time_limit), progress, cancel)
+                                          time_limit=time_limit), progress, cancel)
         result = revision.result
     else:
         held = [m for m in previous.meetings if m.round < first] if previous is not None else []
@@ -129,10 +130,7 @@ def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit
 
 
 def _count_reasons(excluded: dict[int, str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for reason in excluded.values():
-        counts[reason] = counts.get(reason, 0) + 1
-    return counts
+    return dict(Counter(excluded.values()))
 
 
 def run_planning(event: Event, mode: PlanMode | str | None = None, *, now: dt.datetime | None = None,
@@ -147,7 +145,7 @@ def run_planning(event: Event, mode: PlanMode | str | None = None, *, now: dt.da
         chosen = PlanMode.PLAN
     result, figures = plan_for(event, inputs, chosen, time_limit=time_limit, seed=seed,
                                progress=progress, cancel=cancel)
-    base = inputs.published if inputs.published is not None and published_version(event) is not None else None
+    base = inputs.published
     version = store_plan_result(
         event, result,
         kind=kind or ("revision" if chosen is PlanMode.REVISE else "plan"),
