@@ -158,7 +158,8 @@ class JobContext:
         self._last_poll = now
         with Session(self.engine) as session:
             requested = session.scalar(select(Job.cancel_requested).where(Job.id == self.job_id))
-        if requested:
+        if requested and not self.cancel_event.is_set():
+            log.info("job %s: cancel requested", self.job_id)
             self.cancel_event.set()
         return self.cancel_event.is_set()
 
@@ -291,6 +292,7 @@ def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, k
         if handler is None:
             raise LookupError(f"this worker has no handler for {kind!r} jobs")
         result = handler(context, params)
+        log.info("job %s: %s handler returned", job_id, kind)
     except Exception as exc:  # the job's failure is reported, not raised
         log.exception("job %s failed", job_id)
         db.session.rollback()
@@ -308,6 +310,7 @@ def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, k
         status, error = ("cancelled" if context.cancel_event.is_set() else "done"), ""
     _finish(engine, job_id, owner, status=status, error=error, result_version_id=result,
             progress=payload)
+    log.info("job %s: %s (version id %s)", job_id, status, result)
     return status
 
 
