@@ -285,3 +285,44 @@ def test_queue_settings_pick_the_storage(tmp_path):
     assert queue_settings("redis://cache:6380/2", str(tmp_path))[0] == "redis"
     assert queue_settings("sqlite:////var/lib/speednet/queue.db", str(tmp_path)) == (
         "sqlite", {"filename": "/var/lib/speednet/queue.db"})
+
+
+CANCEL_REACHES_SOLVER_WITHIN = 2.0
+
+
+@pytest.mark.parametrize("phase", ["queued-then-running", "running"])
+def test_cancel_reaches_the_solver_within_two_seconds_and_keeps_its_schedule(app, make_event, make_attendee,
+                                                                             monkeypatch, phase):
+    """The organiser's cancel sets the solver's cancel signal within 2 s (a bounded wait on the
+    signal itself), and the plan it was making is kept as the job's result."""
+    import web.schedules.revisions as planning
+    from web.schedules.models import ScheduleVersion
+    from web.schedules.services import start_schedule_job
+
+    event = make_event(rounds=3)
+    for i in range(6):
+        make_attendee(event, company=f"Firm {i}")
+    in_solver = threading.Event()
+    reached: list[bool] = []
+    real_plan = planning.plan
+
+    def watched_plan(request, progress=None, cancel=None):
+        in_solver.set()
+        reached.append(gate.wait(10) and cancel.wait(CANCEL_REACHES_SOLVER_WITHIN))
+        return real_plan(request, progress, cancel)
+
+    gate = threading.Event()
+    monkeypatch.setattr(planning, "plan", watched_plan)
+    job = start_schedule_job(event, time_limit=5)
+    if phase == "running":
+        assert in_solver.wait(10)
+    request_cancel(db.session.get(Job, job.id))
+    gate.set()
+    done = wait_for_job(job.id, 30)
+    if phase == "running":
+        assert reached == [True], "the cancel did not reach the solver in time"
+        assert done.status == "cancelled" and done.result_version_id is not None
+        version = db.session.get(ScheduleVersion, done.result_version_id)
+        assert version.report["status"] == "CANCELLED"
+    else:  # cancelled before a worker took it, or as it did: it ends cancelled either way
+        assert done.status == "cancelled"
