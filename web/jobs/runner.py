@@ -450,26 +450,27 @@ def recover_interrupted_jobs(event_id: int | None = None) -> int:
     query = select(Job.id, Job.owner, Job.attempts).where(_lapsed(now))
     if event_id is not None:
         query = query.where(Job.event_id == event_id)
-    lapsed = db.session.execute(query).all()
-    if not lapsed:
-        db.session.commit()  # end the read transaction
-        return 0
     retry: list[str] = []
     changed = 0
-    for job_id, owner, attempts in lapsed:
-        again = (attempts or 0) < MAX_ATTEMPTS
-        values: dict[str, Any] = (
-            {"status": "queued", "owner": None, "lease_until": None} if again
-            else {"status": "failed", "error": LOST, "finished_at": now, "lease_until": None})
-        owned = Job.owner.is_(None) if owner is None else Job.owner == owner
-        done = db.session.execute(
-            update(Job).where(Job.id == job_id, Job.status == "running", owned).values(**values)
-        ).rowcount
-        if done:
-            changed += 1
-            if again:
-                retry.append(job_id)
-    db.session.commit()
+    # Its own session: the caller's (a page's) pending changes are never committed by it.
+    with Session(db.engine) as session:
+        lapsed = session.execute(query).all()
+        if not lapsed:
+            return 0
+        for job_id, owner, attempts in lapsed:
+            again = (attempts or 0) < MAX_ATTEMPTS
+            values: dict[str, Any] = (
+                {"status": "queued", "owner": None, "lease_until": None} if again
+                else {"status": "failed", "error": LOST, "finished_at": now, "lease_until": None})
+            owned = Job.owner.is_(None) if owner is None else Job.owner == owner
+            done = session.execute(
+                update(Job).where(Job.id == job_id, Job.status == "running", owned).values(**values)
+            ).rowcount
+            if done:
+                changed += 1
+                if again:
+                    retry.append(job_id)
+        session.commit()
     if retry:
         from web.jobs.queue import enqueue_job
 
@@ -477,7 +478,7 @@ def recover_interrupted_jobs(event_id: int | None = None) -> int:
         for job_id in retry:
             try:
                 enqueue_job(app, job_id)
-            except Exception:  # left queued: the next recovery pass cannot see it, so say so
+            except Exception:  # it stays queued; a worker cannot take it until it is queued again
                 log.exception("could not put job %s back on the queue", job_id)
     if changed:
         log.warning("lost worker: %d job(s) retried or marked failed", changed)
