@@ -262,6 +262,11 @@ def execute_job(app: Flask, job_id: str) -> str | None:
             if job.cancel_requested:
                 _finish(engine, job_id, None, status="cancelled")
                 return "cancelled"
+        if _shutting_down.is_set():  # taken off the queue as this worker stops: put it back
+            from web.jobs.queue import enqueue_job
+
+            enqueue_job(app, job_id)
+            return None
         handler = _handlers.get(kind)
         owner = uuid.uuid4().hex
         if not _claim(engine, job_id, owner):
