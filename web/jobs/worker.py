@@ -72,7 +72,8 @@ class WorkerConsumer(Consumer):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Run a speednet worker (plans, re-plans, e-mail).")
+    parser = argparse.ArgumentParser(prog="python -m web.jobs.worker",
+                                     description="Run a speednet worker (plans, re-plans, e-mail).")
     parser.add_argument("--threads", type=int, default=None,
                         help="jobs run at once by this process (default QUEUE_WORKER_THREADS, 2)")
     args = parser.parse_args(argv)
