@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench plan-demo migrations clean
+.PHONY: run worker test bench plan-demo migrations clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "speednet needs Python 3.11 (python3.11 or python3 on PATH, or PYTHON=...)"; exit 1; }
@@ -13,11 +13,17 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-## Start the web app on http://127.0.0.1:5000 (PORT overrides) with the demo event.
+## Start the web app on http://127.0.0.1:5000 (PORT overrides) with the demo event, and one
+## job worker beside it (plans, re-plans, e-mail); Ctrl-C stops both.
 run: $(STAMP)
 	$(BIN)/python -m web.devserver
 
-## Fast suites; browser and PostgreSQL suites run when their tools are present (CI installs them).
+## A job worker alone (production: one or more per host; SPEEDNET_QUEUE_URL=redis://... to
+## share the queue between hosts). THREADS=N runs N jobs at once in it.
+worker: $(STAMP)
+	$(BIN)/python -m web.jobs.worker $(if $(THREADS),--threads $(THREADS))
+
+## Fast suites; browser, PostgreSQL and Redis suites run when their tools are present (CI installs them).
 test: $(STAMP)
 	$(BIN)/python -m pytest
 

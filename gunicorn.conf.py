@@ -3,7 +3,9 @@
     .venv/bin/gunicorn 'web:create_app()'
 
 Command-line options override these. The figures behind them are in the README (check-in
-load) and bench/bench_checkin_load.py.
+load) and bench/bench_checkin_load.py. gunicorn's workers only answer requests: plans,
+re-plans and e-mail go on the job queue to worker processes (``make worker``, one or more
+per host), so a solve never takes the interpreter from a check-in.
 """
 
 import gc

@@ -75,16 +75,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     if app.config.get("SPEEDNET_AUTO_MIGRATE", True):
         upgrade_database(app)
-    from web.jobs import recover_at_startup
-
-    recover_at_startup(app)
+    _connect_queue(app)
     _connect_mail(app)
     return app
 
 
+def _connect_queue(app: Flask) -> None:
+    """The task queue that carries jobs and e-mail to the worker processes (web.jobs.queue);
+    under TESTING a consumer in threads of the test process stands in for the worker."""
+    from web.jobs import recover_at_startup
+    from web.jobs.queue import init_queue
+
+    app.config.setdefault("QUEUE_IN_PROCESS_WORKER", app.testing)
+    init_queue(app)
+    recover_at_startup(app)
+
+
 def _connect_mail(app: Flask) -> None:
     """Mail is low in the feature order and imports no schedules code; the publish signal
-    is wired to its receiver here. The delivery thread starts on a worker's first request."""
+    is wired to its receiver here. Delivery runs as a queue task (web.mail.delivery)."""
     from web.mail.delivery import install
     from web.mail.messages import on_version_published
     from web.schedules.signals import version_published

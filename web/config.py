@@ -106,6 +106,21 @@ def smtp_config(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def queue_config(env: Mapping[str, str]) -> dict[str, Any]:
+    """The job queue's settings (see :mod:`web.jobs.queue`): ``SPEEDNET_QUEUE_URL`` empty for
+    the embedded SQLite queue in the instance folder, ``redis://...`` for workers on several
+    hosts; ``SPEEDNET_WORKER_THREADS`` jobs at once per worker process (1-64, default 2: a
+    solve and an e-mail delivery side by side)."""
+    url = env.get("SPEEDNET_QUEUE_URL", "").strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://", "sqlite:///")):
+        raise ValueError("SPEEDNET_QUEUE_URL must be redis://host:port/db or sqlite:///path/queue.db, "
+                         f"not {url!r}")
+    threads_text = env.get("SPEEDNET_WORKER_THREADS", "").strip() or "2"
+    if not threads_text.isdigit() or not 1 <= int(threads_text) <= 64:
+        raise ValueError(f"SPEEDNET_WORKER_THREADS must be a number from 1 to 64, not {threads_text!r}")
+    return {"QUEUE_URL": url or None, "QUEUE_WORKER_THREADS": int(threads_text)}
+
+
 def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from environment variables (documented in docs/architecture.md)."""
     env = os.environ if env is None else env
@@ -132,5 +147,6 @@ def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) ->
         # `flask --app web db upgrade` as a separate deploy step instead.
         "SPEEDNET_AUTO_MIGRATE": env.get("SPEEDNET_AUTO_MIGRATE", "1") not in {"0", "false", "no"},
         "ATTENDEES_PER_PAGE": 50,
+        **queue_config(env),
         **smtp_config(env),
     }

@@ -20,7 +20,8 @@ from web.checkin.models import CheckIn
 from web.checkin.services import check_in_attendee
 from web.events.models import Event
 from web.extensions import db
-from web.jobs import Job, start_job, wait_for_job
+from tests.support.jobs import start_test_job
+from web.jobs import Job, wait_for_job
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.types import utcnow
 
@@ -87,10 +88,10 @@ def test_a_pending_import_is_erased_with_its_event(organiser, make_event, app):
 def test_an_event_is_not_deleted_while_its_schedule_is_being_computed(organiser, make_event):
     event = make_event()
     release = threading.Event()
-    job = start_job(event, "plan", lambda context: release.wait(10) and None)
+    job = start_test_job(event, lambda context: release.wait(10) and None)
     response = submit(organiser, f"/console/{event.slug}/delete", {"confirm": event.slug},
                       follow_redirects=True)
-    assert "was not deleted: a plan job is" in response.get_data(as_text=True)
+    assert "was not deleted: a test job is" in response.get_data(as_text=True)
     release.set()
     wait_for_job(job.id, 10)
     db.session.expire_all()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tests.web.conftest import submit
 from web.config import config_from_env
 from web.extensions import db
-from web.mail.delivery import start_delivery_thread, stop_delivery_thread
+from web.jobs.queue import queue_of
 from web.mail.models import OutboxMessage
 from web.mail.services import (
     MAX_ATTEMPTS,
@@ -284,19 +284,25 @@ def test_a_message_stuck_in_sending_is_sent_again_after_the_timeout(app, smtp):
     assert states() == {"sent": 2}
 
 
-def test_the_delivery_thread_sends_right_after_the_commit(app, smtp):
-    thread = start_delivery_thread(app, poll_seconds=3600)  # only the commit can wake it
-    try:
-        queue(3)
-        for _ in range(200):
-            if len(smtp.inbox.messages) == 3:
-                break
-            threading.Event().wait(0.05)
-        assert sorted(smtp.inbox.subjects()) == ["m 0", "m 1", "m 2"]
-        assert start_delivery_thread(app) is thread  # one per process
-    finally:
-        stop_delivery_thread(app)
-    assert not thread.alive
+def test_a_commit_that_queued_mail_puts_a_delivery_task_on_the_queue(app, smtp):
+    """Delivery is a queue task (run here by the tests' in-process worker), queued by the
+    commit: the web process itself never talks to SMTP."""
+    app.config["MAIL_DELIVERY_TASK"] = True
+    before = queue_of(app).pending_count()
+    queue(3)
+    for _ in range(200):
+        if len(smtp.inbox.messages) == 3:
+            break
+        threading.Event().wait(0.05)
+    assert sorted(smtp.inbox.subjects()) == ["m 0", "m 1", "m 2"]
+    assert states() == {"sent": 3}
+    assert queue_of(app).pending_count() <= before  # the task was taken off the queue
+
+
+def test_without_the_delivery_task_a_commit_queues_nothing(app, smtp):
+    queue(2)
+    assert queue_of(app).pending_count() == 0
+    assert states() == {"queued": 2} and smtp.inbox.messages == []
 
 
 def test_cli_delivers(app, smtp):

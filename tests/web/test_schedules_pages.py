@@ -16,7 +16,8 @@ from scheduler.domain import Schedule
 from scheduler.solver import PlanReport, PlanResult
 from tests.web.conftest import csrf_token, submit
 from web.extensions import db
-from web.jobs import Job, JobContext, start_job, wait_for_job
+from tests.support.jobs import start_test_job
+from web.jobs import Job, JobContext, wait_for_job
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import plan_event, publish_version, store_plan_result, version_schedule
 
@@ -109,7 +110,7 @@ def test_app_answers_while_a_job_runs(organiser, event):
         release.wait(10)
         return None
 
-    job = start_job(event, "plan", work)
+    job = start_test_job(event, work)
     try:
         assert running.wait(5)
         began = time.monotonic()
@@ -200,7 +201,7 @@ def test_exports(organiser, event, make_attendee):
 
 def test_anonymous_users_are_sent_to_sign_in(client, app, event):
     version = plan_event(event, time_limit=1)
-    job = start_job(event, "plan", lambda ctx: None)
+    job = start_test_job(event, lambda ctx: None)
     wait_for_job(job.id, 5)
     base = f"/console/{event.slug}"
     for url in [f"{base}/schedule/", f"{base}/schedule/generate", f"{base}/jobs/{job.id}",

@@ -27,8 +27,12 @@ def new_job_id() -> str:
 class Job(db.Model):
     """A background computation (plan, re-plan) an organiser can watch and cancel.
 
-    Workers poll ``cancel_requested`` and write ``progress`` (the solver's latest figures) so
-    the page can show them without a second channel.
+    The row is the truth for pages and the API; the task queue only carries the job's id to a
+    worker process. The worker polls ``cancel_requested`` and writes ``progress`` (the solver's
+    latest figures) so the page can show them without a second channel. ``owner`` names the
+    worker run holding the job and ``lease_until`` is when that claim lapses unless renewed,
+    so a job whose worker was killed is noticed within seconds; ``attempts`` counts claims
+    (a lost job is tried again once).
     """
 
     __tablename__ = "jobs"
@@ -49,6 +53,9 @@ class Job(db.Model):
     )
     error: Mapped[str] = mapped_column(Text, default="")
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(default=0)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,22 +1,26 @@
-"""Background jobs: long computations (plan, re-plan) run in a thread, their state in the database.
+"""Background jobs: long computations (plan, re-plan) run by worker processes off a task queue.
+
+The web process never computes. :func:`start_job` writes a ``jobs`` row and puts the job's id
+on the queue (:mod:`web.jobs.queue`); a worker (``python -m web.jobs.worker``) takes it and
+runs the handler registered for the job's kind (:func:`job_handler`) with the row's JSON
+params, inside its own app context. Handlers are named, importable functions, because a
+closure cannot travel to another process.
 
 Everything a page needs about a job (status, progress, error, result) lives in the ``jobs``
-table, so any gunicorn worker can answer a progress poll, and a page reload shows the same
-state. The thread that runs ``work`` belongs to the worker that started the job; it
+table, so any web worker answers a progress poll. While a job runs, its worker
 
 * writes progress through :meth:`JobContext.report` (throttled, each write its own short
   transaction on its own connection, so it never commits the work's pending changes),
-* notices ``cancel_requested`` (set by any worker through :func:`request_cancel`) by polling
-  the row at most every :data:`CANCEL_POLL_SECONDS` and sets :attr:`JobContext.cancel_event`,
-* writes a heartbeat every :data:`HEARTBEAT_SECONDS` so another host can tell a live job from
-  one whose server died.
+* notices ``cancel_requested`` (set by any web worker through :func:`request_cancel`) within
+  :data:`CANCEL_POLL_SECONDS` and sets :attr:`JobContext.cancel_event` (the solver stops and
+  keeps its best schedule),
+* renews the job's lease every :data:`LEASE_RENEW_SECONDS`.
 
-A process that exits normally (a gunicorn worker stopped or restarted) first stops its jobs
-(:func:`stop_running_jobs`, registered with ``atexit``): each keeps what it found and is marked
-``failed`` with :data:`INTERRUPTED`. A job left ``queued``/``running`` by a server that died
-is marked the same way by :func:`recover_interrupted_jobs` (run by ``create_app`` at start-up
-and before a new job starts): on the same host when its process is gone, elsewhere when its
-heartbeat is older than :data:`STALE_AFTER_SECONDS`.
+A lapsed lease means the worker died (SIGKILL, a lost host): :func:`recover_interrupted_jobs`
+(run by every worker's main loop, by web pages that read an active job, and at start-up) puts
+the job back on the queue once and marks it failed with :data:`LOST` the second time. A
+worker asked to stop (SIGTERM) cancels its solves, which store their best schedule, and
+records them as :data:`INTERRUPTED` (:func:`begin_shutdown`).
 
 At most one job per event is active at a time; :func:`start_job` raises :class:`JobBusy`
 (carrying the active job) otherwise. The check and the insert run in one transaction that
@@ -25,19 +29,17 @@ first writes the event row, which serialises concurrent starts on SQLite and Pos
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import logging
 import math
-import os
-import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import Flask, abort, current_app
-from sqlalchemy import inspect, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
@@ -52,24 +54,19 @@ log = logging.getLogger(__name__)
 ACTIVE_STATUSES = ("queued", "running")
 FINISHED_STATUSES = ("done", "failed", "cancelled")
 REPORT_SECONDS = 0.5
-CANCEL_POLL_SECONDS = 0.5
-HEARTBEAT_SECONDS = 5.0
-STALE_AFTER_SECONDS = 60.0
-SHUTDOWN_SECONDS = 10.0
-INTERRUPTED = "interrupted by a server restart"
+CANCEL_POLL_SECONDS = 0.25
+LEASE_RENEW_SECONDS = 1.0
+LEASE_SECONDS = 6.0
+MAX_ATTEMPTS = 2
+INTERRUPTED = "interrupted: the worker was stopped; the best schedule found is kept"
+LOST = "the worker running this job stopped unexpectedly (twice); start it again"
 
+Handler = Callable[["JobContext", dict[str, Any]], "int | None"]
+_handlers: dict[str, Handler] = {}
 
-@dataclass(frozen=True)
-class _LiveJob:
-    thread: threading.Thread
-    cancel_event: threading.Event
-
-
-# Jobs started by this process and still running (job id -> thread and cancel signal); used by
-# wait_for_job(), to tell this process's live jobs from dead ones at recovery, and to stop them
-# when the process exits.
-_threads: dict[str, _LiveJob] = {}
-_threads_lock = threading.Lock()
+# Jobs this process is running (job id -> cancel signal): a stopping worker cancels them.
+_live: dict[str, threading.Event] = {}
+_live_lock = threading.Lock()
 _shutting_down = threading.Event()
 
 
@@ -80,6 +77,22 @@ class JobBusy(RuntimeError):
         super().__init__(f"a {job.kind} job is already {job.status} for this event; "
                          "wait for it to finish or cancel it first")
         self.job = job
+
+
+def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register ``handler(context, params) -> version id | None`` for jobs of ``kind``.
+
+    Registered at import time by the feature that owns the kind, so a worker that built the
+    app (``create_app``) knows every kind. The handler finds its event by ``context.event_id``.
+    """
+    if not 0 < len(kind) <= 16:
+        raise ValueError(f"job kind must be 1-16 characters, not {kind!r}")
+
+    def register(handler: Handler) -> Handler:
+        _handlers[kind] = handler
+        return handler
+
+    return register
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -104,13 +117,15 @@ def _json_safe(value: Any) -> Any:
 
 @dataclass
 class JobContext:
-    """What a job's ``work`` function gets: progress reporting and the cancel signal."""
+    """What a job's handler gets: progress reporting and the cancel signal."""
 
     job_id: str
     event_id: int
     engine: Engine
+    owner: str = ""
     cancel_event: threading.Event = field(default_factory=threading.Event)
     report_seconds: float = REPORT_SECONDS
+    lost: bool = False  # the lease was taken over (the job was handed to another worker)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last_report: float = field(default=-math.inf, repr=False)
     _last_poll: float = field(default=-math.inf, repr=False)
@@ -143,14 +158,23 @@ class JobContext:
         self._last_poll = now
         with Session(self.engine) as session:
             requested = session.scalar(select(Job.cancel_requested).where(Job.id == self.job_id))
-        if requested:
+        if requested and not self.cancel_event.is_set():
+            log.info("job %s: cancel requested", self.job_id)
             self.cancel_event.set()
         return self.cancel_event.is_set()
 
-    def heartbeat(self) -> None:
-        """Rewrite the latest progress with a fresh ``updated_at`` (proof of life)."""
-        with self._lock:
-            self._write_progress()
+    def renew_lease(self) -> bool:
+        """Extend this run's claim on the job; False (and cancel) when it was taken over."""
+        with Session(self.engine) as session, session.begin():
+            renewed = session.execute(
+                update(Job).where(Job.id == self.job_id, Job.owner == self.owner,
+                                  Job.status == "running")
+                .values(lease_until=utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
+            ).rowcount
+        if not renewed:
+            self.lost = True
+            self.cancel_event.set()
+        return bool(renewed)
 
     def _write_progress(self) -> None:
         payload = {**self._progress, "updated_at": utcnow().isoformat()}
@@ -158,19 +182,18 @@ class JobContext:
             session.execute(update(Job).where(Job.id == self.job_id).values(progress=payload))
 
 
-def _runner_identity() -> dict[str, Any]:
-    return {"host": socket.gethostname(), "pid": os.getpid()}
+# --------------------------------------------------------------------------- starting
 
 
-def start_job(event: Event, kind: str, work: Callable[[JobContext], int | None], *,
-              params: dict[str, Any] | None = None) -> Job:
-    """Persist a queued Job for ``event`` and run ``work(context)`` in a background thread.
+def start_job(event: Event, kind: str, params: dict[str, Any] | None = None) -> Job:
+    """Persist a queued Job of ``kind`` for ``event`` and hand its id to the task queue.
 
-    ``work`` runs inside an app context with its own database session; what it returns (a
+    ``params`` (JSON) reach the kind's handler in the worker; what the handler returns (a
     schedule version id or None) becomes ``result_version_id``. Raises :class:`JobBusy` when
-    the event already has an active job.
+    the event already has an active job, ``ValueError`` for a kind nobody registered.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if kind not in _handlers:
+        raise ValueError(f"no job handler is registered for kind {kind!r}")
     recover_interrupted_jobs(event_id=event.id)
     session = db.session
     # Writing the event row first takes the write lock (SQLite) / row lock (PostgreSQL), so two
@@ -184,116 +207,193 @@ def start_job(event: Event, kind: str, work: Callable[[JobContext], int | None],
     if active is not None:
         session.commit()
         raise JobBusy(active)
-    job = Job(event_id=event.id, kind=kind, status="queued",
-              params={**(params or {}), "runner": _runner_identity()},
+    job = Job(event_id=event.id, kind=kind, status="queued", params=_json_safe(dict(params or {})),
               progress={"updated_at": utcnow().isoformat()})
     session.add(job)
     session.commit()
-    job_id, event_id = job.id, event.id
-    cancel = threading.Event()
-    thread = threading.Thread(target=_run, args=(app, job_id, event_id, work, cancel),
-                              name=f"job-{kind}-{job_id[:8]}", daemon=True)
-    with _threads_lock:
-        _threads[job_id] = _LiveJob(thread, cancel)
-    thread.start()
+    from web.jobs.queue import enqueue_job
+
+    try:
+        enqueue_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    except Exception as exc:  # the queue is unreachable: say so on the job, not as a 500 later
+        log.exception("could not put job %s on the queue", job.id)
+        _finish(db.engine, job.id, None, status="failed",
+                error=f"the job queue could not be reached ({type(exc).__name__}); try again")
+        db.session.expire_all()
     return job
 
 
-def _set_status(engine: Engine, job_id: str, **values: Any) -> None:
+# --------------------------------------------------------------------------- running (worker)
+
+
+def _claim(engine: Engine, job_id: str, owner: str) -> bool:
+    """Take a queued job for this run; False when it is not queued any more (cancelled,
+    already taken by another worker after a duplicate delivery)."""
     with Session(engine) as session, session.begin():
-        session.execute(update(Job).where(Job.id == job_id).values(**values))
+        claimed = session.execute(
+            update(Job).where(Job.id == job_id, Job.status == "queued")
+            .values(status="running", owner=owner, attempts=Job.attempts + 1,
+                    started_at=utcnow(), error="",
+                    lease_until=utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
+        ).rowcount
+    return bool(claimed)
 
 
-def _run(app: Flask, job_id: str, event_id: int, work: Callable[[JobContext], int | None],
-         cancel: threading.Event) -> None:
+def _finish(engine: Engine, job_id: str, owner: str | None, **values: Any) -> bool:
+    """Write a job's final state, only while ``owner`` still holds it (None: any state)."""
+    query = update(Job).where(Job.id == job_id)
+    if owner is not None:
+        query = query.where(Job.owner == owner, Job.status == "running")
+    with Session(engine) as session, session.begin():
+        return bool(session.execute(
+            query.values(finished_at=utcnow(), lease_until=None, **values)).rowcount)
+
+
+def execute_job(app: Flask, job_id: str) -> str | None:
+    """Run job ``job_id`` here (what the queue's task does in a worker); return its final
+    status, or None when the job was not this run's to do."""
     with app.app_context():
         engine = db.engine
-        context = JobContext(job_id=job_id, event_id=event_id, engine=engine, cancel_event=cancel)
+        with Session(engine) as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != "queued":
+                return None
+            kind, event_id, params = job.kind, job.event_id, dict(job.params or {})
+            if job.cancel_requested:
+                _finish(engine, job_id, None, status="cancelled")
+                return "cancelled"
+        if _shutting_down.is_set():  # taken off the queue as this worker stops: put it back
+            from web.jobs.queue import enqueue_job
+
+            enqueue_job(app, job_id)
+            return None
+        handler = _handlers.get(kind)
+        owner = uuid.uuid4().hex
+        if not _claim(engine, job_id, owner):
+            return None
+        context = JobContext(job_id=job_id, event_id=event_id, engine=engine, owner=owner)
+        with _live_lock:
+            _live[job_id] = context.cancel_event
+        if _shutting_down.is_set():
+            context.cancel_event.set()
         stop = threading.Event()
         watcher = threading.Thread(target=_watch, args=(context, stop), daemon=True,
                                    name=f"job-watch-{job_id[:8]}")
+        watcher.start()
         try:
-            _set_status(engine, job_id, status="running", started_at=utcnow())
-            watcher.start()
-            try:
-                result = work(context)
-            except Exception as exc:  # the job's failure is reported, not raised
-                log.exception("job %s failed", job_id)
-                db.session.rollback()
-                _set_status(engine, job_id, status="failed", finished_at=utcnow(),
-                            error=f"{type(exc).__name__}: {exc}"[:4000])
-            else:
-                with context._lock:
-                    payload = {**context._progress, "updated_at": utcnow().isoformat()}
-                if _shutting_down.is_set():
-                    # Nobody cancelled it: the server stopped. What it found is kept as a draft.
-                    _set_status(engine, job_id, status="failed", error=INTERRUPTED,
-                                finished_at=utcnow(), result_version_id=result, progress=payload)
-                    return
-                context.poll_cancel(force=True)
-                status = "cancelled" if context.cancel_event.is_set() else "done"
-                _set_status(engine, job_id, status=status, finished_at=utcnow(),
-                            result_version_id=result, progress=payload)
+            return _run_handler(engine, context, handler, kind, params)
         finally:
             stop.set()
+            watcher.join(5)
             db.session.remove()
-            with _threads_lock:
-                _threads.pop(job_id, None)
+            with _live_lock:
+                _live.pop(job_id, None)
+
+
+def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, kind: str,
+                 params: dict[str, Any]) -> str | None:
+    job_id, owner = context.job_id, context.owner
+    try:
+        if handler is None:
+            raise LookupError(f"this worker has no handler for {kind!r} jobs")
+        result = handler(context, params)
+        log.info("job %s: %s handler returned", job_id, kind)
+    except Exception as exc:  # the job's failure is reported, not raised
+        log.exception("job %s failed", job_id)
+        db.session.rollback()
+        _finish(engine, job_id, owner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
+        return "failed"
+    with context._lock:
+        payload = {**context._progress, "updated_at": utcnow().isoformat()}
+    if context.lost:
+        return None  # another worker holds the job now; its outcome is that run's to write
+    context.poll_cancel(force=True)
+    if _shutting_down.is_set() and not _cancel_requested(engine, job_id):
+        # Nobody cancelled it: the worker stopped. What it found is kept as a draft.
+        status, error = "failed", INTERRUPTED
+    else:
+        status, error = ("cancelled" if context.cancel_event.is_set() else "done"), ""
+    _finish(engine, job_id, owner, status=status, error=error, result_version_id=result,
+            progress=payload)
+    log.info("job %s: %s (version id %s)", job_id, status, result)
+    return status
+
+
+def _cancel_requested(engine: Engine, job_id: str) -> bool:
+    with Session(engine) as session:
+        return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
 
 def _watch(context: JobContext, stop: threading.Event) -> None:
-    """Poll for cancellation even while ``work`` is not reporting; keep the heartbeat fresh."""
-    last_beat = time.monotonic()
+    """Poll for cancellation even while the handler is not reporting; renew the lease."""
+    last_renew = time.monotonic()
     while not stop.wait(CANCEL_POLL_SECONDS):
         try:
             context.poll_cancel()
-            if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
-                last_beat = time.monotonic()
-                context.heartbeat()
+            if time.monotonic() - last_renew >= LEASE_RENEW_SECONDS:
+                last_renew = time.monotonic()
+                context.renew_lease()
         except (OperationalError, ProgrammingError):  # database briefly locked or gone
             log.warning("job %s: could not reach the database", context.job_id, exc_info=True)
 
 
+def begin_shutdown() -> int:
+    """The worker is stopping: cancel the solves it runs (each stores its best schedule and is
+    recorded as :data:`INTERRUPTED`); return how many were running."""
+    _shutting_down.set()
+    return cancel_running_here()
+
+
+def cancel_running_here() -> int:
+    """Set the cancel signal of every job this process runs; return how many."""
+    with _live_lock:
+        running = list(_live.values())
+    for cancel in running:
+        cancel.set()
+    return len(running)
+
+
+def running_here() -> int:
+    """How many jobs this process is running now."""
+    with _live_lock:
+        return len(_live)
+
+
+# --------------------------------------------------------------------------- web side
+
+
 def request_cancel(job: Job) -> Job:
-    """Ask a queued or running job to stop (any worker may ask; the runner notices)."""
+    """Ask a queued or running job to stop (any web worker may ask). A queued job ends at
+    once; a running one within :data:`CANCEL_POLL_SECONDS` plus the solver's reaction."""
     if job.status in ACTIVE_STATUSES and not job.cancel_requested:
         job.cancel_requested = True
         db.session.commit()
+        db.session.execute(update(Job).where(Job.id == job.id, Job.status == "queued")
+                           .values(status="cancelled", finished_at=utcnow()))
+        db.session.commit()
+        db.session.refresh(job)
     return job
 
 
 def wait_for_job(job_id: str, timeout: float | None = None) -> Job | None:
-    """Block until a job started by this process has finished; return the refreshed row."""
-    with _threads_lock:
-        live = _threads.get(job_id)
-    if live is not None:
-        live.thread.join(timeout)
+    """Block until job ``job_id`` has finished (or ``timeout`` seconds passed), whichever
+    worker runs it; return the refreshed row."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    engine = db.engine
+    while True:
+        with Session(engine) as session:
+            status = session.scalar(select(Job.status).where(Job.id == job_id))
+        if status is None or status in FINISHED_STATUSES:
+            break
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
     db.session.expire_all()
     return db.session.get(Job, job_id)
 
 
-def stop_running_jobs(timeout: float = SHUTDOWN_SECONDS) -> None:
-    """Stop this process's jobs as it exits, waiting at most ``timeout`` seconds.
-
-    Otherwise their rows would say "running" until the next start-up noticed the process was
-    gone, and the solver's native threads would still be working while the interpreter shut
-    down. Each job is signalled as if cancelled (the solver stops within a second and keeps
-    its best schedule as a draft) and recorded as interrupted.
-    """
-    _shutting_down.set()
-    with _threads_lock:
-        running = list(_threads.items())
-    for _, live in running:
-        live.cancel_event.set()
-    deadline = time.monotonic() + timeout
-    for _, live in running:
-        live.thread.join(max(0.0, deadline - time.monotonic()))
-
-
-atexit.register(stop_running_jobs)
-
-
 def active_job(event: Event) -> Job | None:
+    recover_interrupted_jobs(event_id=event.id)
     return db.session.scalar(
         select(Job).where(Job.event_id == event.id, Job.status.in_(ACTIVE_STATUSES))
         .order_by(Job.created_at.desc())
@@ -301,10 +401,14 @@ def active_job(event: Event) -> Job | None:
 
 
 def event_job_or_404(event: Event, job_id: str, kind: str | None = None) -> Job:
-    """The job ``job_id`` of ``event`` (of ``kind``, when given) for a page, else a 404."""
+    """The job ``job_id`` of ``event`` (of ``kind``, when given) for a page, else a 404.
+    An active job is first checked for a lost worker, so its page never says "running"
+    for a job nobody runs."""
     job = db.session.get(Job, job_id)
     if job is None or job.event_id != event.id or (kind is not None and job.kind != kind):
         abort(404)
+    if job.status == "running" and recover_interrupted_jobs(event_id=event.id):
+        db.session.refresh(job)
     return job
 
 
@@ -321,6 +425,7 @@ def job_status_dict(job: Job) -> dict[str, Any]:
         "cancel_requested": bool(job.cancel_requested),
         "progress": progress,
         "error": job.error or "",
+        "attempts": int(job.attempts or 0),
         "result_version_id": job.result_version_id,
         "version_number": job.result_version.number if job.result_version is not None else None,
         "created_at": _iso(job.created_at),
@@ -329,54 +434,60 @@ def job_status_dict(job: Job) -> dict[str, Any]:
     }
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, belongs to someone else
-        return True
-    return True
+# --------------------------------------------------------------------------- lost workers
 
 
-def _is_interrupted(job: Job, now: dt.datetime) -> bool:
-    runner = (job.params or {}).get("runner") or {}
-    if runner.get("host") == socket.gethostname() and isinstance(runner.get("pid"), int):
-        pid = runner["pid"]
-        if pid == os.getpid():
-            with _threads_lock:
-                return job.id not in _threads
-        return not _pid_alive(pid)
-    seen = None
-    stamp = (job.progress or {}).get("updated_at")
-    if isinstance(stamp, str):
-        try:
-            seen = dt.datetime.fromisoformat(stamp)
-        except ValueError:
-            seen = None
-    seen = seen or job.started_at or job.created_at
-    if seen.tzinfo is None:
-        seen = seen.replace(tzinfo=dt.timezone.utc)
-    return (now - seen).total_seconds() > STALE_AFTER_SECONDS
+def _lapsed(now: dt.datetime):  # type: ignore[no-untyped-def]
+    """Running jobs whose lease ran out (rows from before leases: started long enough ago)."""
+    expired = now - dt.timedelta(seconds=LEASE_SECONDS)
+    return (Job.status == "running") & or_(
+        Job.lease_until < now,
+        Job.lease_until.is_(None) & (Job.started_at.is_(None) | (Job.started_at < expired)),
+    )
 
 
 def recover_interrupted_jobs(event_id: int | None = None) -> int:
-    """Mark active jobs whose server died as failed (:data:`INTERRUPTED`); return how many."""
-    query = select(Job).where(Job.status.in_(ACTIVE_STATUSES))
+    """Apply the lost-worker rule: a running job whose lease lapsed goes back on the queue
+    (once) or, on its last attempt, is marked failed with :data:`LOST`. Safe to run in many
+    processes at once (each change is conditional on the row being unchanged). Returns how
+    many jobs it changed."""
+    now = utcnow()
+    query = select(Job.id, Job.owner, Job.attempts).where(_lapsed(now))
     if event_id is not None:
         query = query.where(Job.event_id == event_id)
-    now = utcnow()
-    count = 0
-    for job in db.session.scalars(query).all():
-        if _is_interrupted(job, now):
-            job.status = "failed"
-            job.error = INTERRUPTED
-            job.finished_at = now
-            count += 1
-    if count:
-        db.session.commit()
-        log.warning("marked %d interrupted job(s) as failed", count)
-    return count
+    retry: list[str] = []
+    changed = 0
+    # Its own session: the caller's (a page's) pending changes are never committed by it.
+    with Session(db.engine) as session:
+        lapsed = session.execute(query).all()
+        if not lapsed:
+            return 0
+        for job_id, owner, attempts in lapsed:
+            again = (attempts or 0) < MAX_ATTEMPTS
+            values: dict[str, Any] = (
+                {"status": "queued", "owner": None, "lease_until": None} if again
+                else {"status": "failed", "error": LOST, "finished_at": now, "lease_until": None})
+            owned = Job.owner.is_(None) if owner is None else Job.owner == owner
+            done = session.execute(
+                update(Job).where(Job.id == job_id, Job.status == "running", owned).values(**values)
+            ).rowcount
+            if done:
+                changed += 1
+                if again:
+                    retry.append(job_id)
+        session.commit()
+    if retry:
+        from web.jobs.queue import enqueue_job
+
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        for job_id in retry:
+            try:
+                enqueue_job(app, job_id)
+            except Exception:  # it stays queued; a worker cannot take it until it is queued again
+                log.exception("could not put job %s back on the queue", job_id)
+    if changed:
+        log.warning("lost worker: %d job(s) retried or marked failed", changed)
+    return changed
 
 
 def recover_at_startup(app: Flask) -> None:

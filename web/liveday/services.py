@@ -30,7 +30,7 @@ from web.schedules.services import (
     published_version,
     version_schedule,
 )
-from web.jobs import JobContext, start_job  # after web.schedules (import order)
+from web.jobs import JobContext, job_handler, start_job  # after web.schedules (import order)
 
 REPLAN_JOB_KIND = "replan"
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people
@@ -129,12 +129,19 @@ def start_replan(event: Event, from_round: int | None, now: dt.datetime, *,
     first = check_from_round(event, from_round, now)
     if not checked_in_attendees(event):
         raise ReplanError("Nobody is checked in yet.")
-    event_id = event.id
+    return start_job(event, REPLAN_JOB_KIND, params={
+        "from_round": first, "time_limit": float(time_limit), "now": now.isoformat()})
 
-    def work(context: JobContext) -> int | None:
-        return run_replan(db.session.get(Event, event_id), first, context=context, time_limit=time_limit, now=now)
 
-    return start_job(event, REPLAN_JOB_KIND, work, params={"from_round": first})
+@job_handler(REPLAN_JOB_KIND)
+def run_replan_job(context: JobContext, params: dict) -> int | None:
+    """The 'replan' job in a worker: :func:`run_replan` with what :func:`start_replan` stored."""
+    event = db.session.get(Event, context.event_id)
+    if event is None:
+        raise ReplanError("the event was deleted")
+    now = dt.datetime.fromisoformat(params["now"]) if params.get("now") else None
+    return run_replan(event, int(params["from_round"]), context=context,
+                      time_limit=float(params.get("time_limit", REPLAN_TIME_LIMIT)), now=now)
 
 
 def run_replan(event: Event, from_round: int, *, context: JobContext | None = None,

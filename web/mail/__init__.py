@@ -2,8 +2,8 @@
 
 Infrastructure low in the feature order: other features queue messages with
 :func:`web.mail.services.enqueue` and never talk to SMTP; this package imports no feature
-above attendees. Delivery is :func:`web.mail.services.deliver_due`, run by a thread per
-process (:mod:`web.mail.delivery`) or by ``flask --app web mail deliver``.
+above attendees. Delivery is :func:`web.mail.services.deliver_due`, run by a task on the job
+queue in a worker process (:mod:`web.mail.delivery`) or by ``flask --app web mail deliver``.
 """
 
 from flask import Blueprint

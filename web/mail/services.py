@@ -3,7 +3,7 @@
 A feature calls :func:`enqueue` inside its own transaction; the message is a row in
 ``outbox_messages`` from then on, so a crash, a refused connection or a missing SMTP server
 loses nothing. :func:`deliver_due` sends what is due. It is the only function that talks to
-SMTP, so a task queue can call it in place of the delivery thread.
+SMTP; the job queue's delivery task in a worker process calls it (web.mail.delivery).
 
 Sent once: a process claims a message with ``UPDATE ... SET state='sending' WHERE id=? AND
 state='queued'`` and sends only when that changed one row, so two processes (or threads)
@@ -89,8 +89,8 @@ def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
     """Add one message to the outbox in the caller's transaction (the caller commits).
 
     Returns False when a message with ``dedupe_key`` exists already (nothing is added), so
-    callers can ask again safely. Without an SMTP server the row is stored as 'held'. The
-    delivery thread wakes as soon as the transaction commits.
+    callers can ask again safely. Without an SMTP server the row is stored as 'held'. A
+    delivery task goes on the job queue as soon as the transaction commits.
     """
     to = (to or "").strip()
     if not to or "@" not in to or len(to) > 254 or any(c in to for c in "\r\n,;<>"):

@@ -124,21 +124,24 @@ def start_schedule_job(event: Event, *, time_limit: float | None = None, seed: i
     """
     limit = max(0.1, min(DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit), MAX_TIME_LIMIT))
     chosen = PlanMode(mode) if mode else default_mode(published_version(event))
-    event_id = event.id
     run_planning_check(event)
-
-    def work(context: jobs.JobContext) -> int:
-        current = db.session.get(Event, event_id)
-        if current is None:
-            raise ScheduleError("the event was deleted")
-        report = progress_reporter(context.report)
-        version, figures = run_planning(current, chosen, time_limit=limit, seed=seed, progress=report,
-                                        cancel=context.cancel_event)
-        context.report({**dict(context.last_progress), **figures, "phase": "done"}, force=True)
-        return version.id
-
-    return jobs.start_job(event, SCHEDULE_JOB_KIND, work,
+    return jobs.start_job(event, SCHEDULE_JOB_KIND,
                           params={"time_limit": limit, "seed": int(seed), "mode": str(chosen)})
+
+
+@jobs.job_handler(SCHEDULE_JOB_KIND)
+def run_schedule_job(context: jobs.JobContext, params: dict) -> int:
+    """The 'plan' job in a worker: plan with the params :func:`start_schedule_job` stored and
+    return the new draft version's id (cancelled: the best schedule found so far)."""
+    current = db.session.get(Event, context.event_id)
+    if current is None:
+        raise ScheduleError("the event was deleted")
+    report = progress_reporter(context.report)
+    version, figures = run_planning(current, PlanMode(params["mode"]), time_limit=float(params["time_limit"]),
+                                    seed=int(params.get("seed", 0)), progress=report,
+                                    cancel=context.cancel_event)
+    context.report({**dict(context.last_progress), **figures, "phase": "done"}, force=True)
+    return version.id
 
 
 def run_planning_check(event: Event) -> None:
