@@ -20,9 +20,9 @@ from web.checkin.signals import arrived_unplaced
 from web.events.clock import first_open_round
 from web.events.models import Event
 from web.extensions import db
-from web.jobs import JobBusy, JobContext, start_job
+from web.jobs import JobBusy, JobContext, job_handler, start_job
 from web.jobs.models import Job
-from web.liveday.services import REPLAN_JOB_KIND, REPLAN_TIME_LIMIT, run_replan
+from web.liveday.services import REPLAN_TIME_LIMIT, run_replan
 from web.schedules.models import ScheduleVersion
 from web.schedules.revisions import expected_without_meeting
 from web.schedules.services import StalePublish, publish_version, published_version
@@ -31,6 +31,7 @@ from web.types import utcnow
 log = logging.getLogger(__name__)
 
 MAX_PASSES = 3
+AUTO_REVISE_JOB_KIND = "auto-revise"
 
 
 def unplaced_arrivals(event: Event, now: dt.datetime) -> int:
@@ -85,16 +86,18 @@ def start_auto_revision(event: Event, now: dt.datetime | None = None) -> Job | N
     now = now or utcnow()
     if published_version(event) is None or unplaced_arrivals(event, now) == 0:
         return None
-    event_id = event.id
     time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
-
-    def work(context: JobContext) -> int | None:
-        return run_auto_revision(event_id, context=context, time_limit=time_limit)
-
     try:
-        return start_job(event, REPLAN_JOB_KIND, work, params={"auto_publish": True})
+        return start_job(event, AUTO_REVISE_JOB_KIND, params={"time_limit": time_limit})
     except JobBusy:
         return None
+
+
+@job_handler(AUTO_REVISE_JOB_KIND)
+def run_auto_revision_job(context: JobContext, params: dict[str, Any]) -> int | None:
+    """The automatic revision in a worker."""
+    return run_auto_revision(context.event_id, context=context,
+                             time_limit=float(params.get("time_limit", REPLAN_TIME_LIMIT)))
 
 
 @arrived_unplaced.connect
