@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from flask import current_app
-from sqlalchemy import exists, func, or_, select
+from flask import current_app, has_app_context
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.importer import (
@@ -28,11 +28,12 @@ from scheduler.importer import (
     attendee_row,
     read_attendee_file,
 )
-from scheduler.spreadsheet import write_table
-from web.attendees.convert import apply_domain, domain_values
-from web.attendees.models import Attendee
+from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits, write_table
+from web.attendees.convert import apply_domain, domain_values, split_list
+from web.attendees.models import Attendee, new_checkin_code, new_token
 from web.events.models import Event
 from web.extensions import db
+from web.types import utcnow
 
 PENDING_MAX_AGE_S = 24 * 3600
 _PENDING_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -126,15 +127,48 @@ def validate_row(event: Event, cells: dict[str, str], editing: Attendee | None =
                  ) -> tuple[DomainAttendee, list[RowError]]:
     """Check one attendee typed into a form against the importer's rules.
 
-    The event's other attendees are written into an in-memory CSV together with the new row,
-    so references to them (must_meet, avoid) and id clashes are checked as in a real file.
+    The row is written into an in-memory CSV together with the stored attendees it concerns,
+    so references (must_meet, avoid) and id clashes are checked as in a real file. A new row
+    (registration, walk-in, the organiser's "add") concerns only the people it names and the
+    holder of its id: a few rows, however large the event. An edit may rename an id others
+    refer to, so it is checked against every attendee of the event.
     Returns the parsed attendee and the warnings on its row; raises :class:`AttendeeRowInvalid`.
     """
-    others = [a for a in event_attendees(event) if editing is None or a.id != editing.id]
+    if editing is None:
+        others = _rows_named_by(event, cells)
+    else:
+        others = [a for a in event_attendees(event) if a.id != editing.id]
+    return _validate_among(event, cells, others, trim_references=editing is None)
+
+
+def _rows_named_by(event: Event, cells: dict[str, str]) -> list[Attendee]:
+    """The stored attendees a new row concerns: whoever holds its id and whoever its
+    must_meet/avoid name (case-insensitively, so "did you mean" hints still work)."""
+    wanted = {cells.get("id", "").strip(), *split_list(cells.get("must_meet", "")),
+              *split_list(cells.get("avoid", ""))} - {""}
+    if not wanted:
+        return []
+    folded = sorted({w.casefold() for w in wanted})
+    return list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id, func.lower(Attendee.ext_id).in_(folded))
+        .order_by(Attendee.badge_number)
+    ))
+
+
+def _validate_among(event: Event, cells: dict[str, str], others: list[Attendee], *,
+                    trim_references: bool) -> tuple[DomainAttendee, list[RowError]]:
     line_of_ext = {a.ext_id: i + 2 for i, a in enumerate(others)}
     name_at_line = {i + 2: a.name for i, a in enumerate(others)}
     own_line = len(others) + 2
     rows = [attendee_row(a.to_domain()) for a in others]
+    if trim_references:
+        # The stored rows' own must_meet/avoid name people outside this small file; keep only
+        # the references this check can see (the new row and each other).
+        present = set(line_of_ext) | {cells.get("id", "").strip()}
+        must_at, avoid_at = COLUMNS.index("must_meet"), COLUMNS.index("avoid")
+        for row in rows:
+            for index in (must_at, avoid_at):
+                row[index] = "; ".join(r for r in split_list(row[index]) if r in present)
     rows.append([cells.get(column, "") or "" for column in COLUMNS])
     buffer = io.BytesIO()
     write_table(COLUMNS, rows, buffer, "csv")
@@ -216,10 +250,18 @@ class ImportSummary:
     kept: int
 
 
+def import_limits() -> TableLimits:
+    """The importer's limits, with the row limit from ``SPEEDNET_IMPORT_MAX_ROWS``."""
+    if not has_app_context():
+        return DEFAULT_LIMITS
+    return TableLimits(max_rows=int(current_app.config.get("IMPORT_MAX_ROWS", DEFAULT_LIMITS.max_rows)))
+
+
 def parse_upload(event: Event, data: bytes, filename: str) -> tuple[list[DomainAttendee], list[RowError]]:
-    """Parse an uploaded file for ``event``; raises ``AttendeeFileError`` with every problem."""
+    """Parse an uploaded file for ``event``; raises ``AttendeeFileError`` with its problems
+    (the first ones listed, the rest counted). Reading is bounded by :func:`import_limits`."""
     result = read_attendee_file(data, filename=filename, taxonomy=event.taxonomy_obj(),
-                                rounds=event.rounds)
+                                rounds=event.rounds, limits=import_limits())
     return result.attendees, list(result.warnings)
 
 
@@ -257,28 +299,41 @@ def commit_import(event: Event, attendees: list[DomainAttendee], remove_missing:
     """Apply a parsed file in one transaction: add new ids, update known ones in place (token,
     check-in code, badge number and check-ins stay), optionally remove missing ones.
 
-    Either every change is committed or, on any error, none is.
+    Either every change is committed or, on any error, none is. Every value is worked out
+    before the first write and then written with a few bulk statements, so the database's
+    write lock (which a kiosk's check-in waits for on SQLite) is held for a fraction of a
+    second even for tens of thousands of rows.
     """
     plan = plan_import(event, "", attendees, [], remove_missing)
+    inserts, updates, removed_ids = _import_writes(event, plan)
     try:
-        existing = {a.ext_id: a for a in event_attendees(event)}
-        badge = next_badge_number(event)
-        for attendee in attendees:
-            row = existing.get(attendee.id)
-            if row is None:
-                db.session.add(Attendee(event_id=event.id, ext_id=attendee.id, badge_number=badge,
-                                        source="import", **domain_values(attendee)))
-                badge += 1
-            else:
-                apply_domain(row, attendee)
-        for row in plan.removed:
-            db.session.delete(row)
+        if inserts:
+            db.session.execute(insert(Attendee), inserts)
+        if updates:
+            db.session.execute(update(Attendee), updates)
+        for start in range(0, len(removed_ids), 500):
+            db.session.execute(delete(Attendee).where(Attendee.id.in_(removed_ids[start:start + 500]))
+                               .execution_options(synchronize_session=False))
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return ImportSummary(len(plan.added), len(plan.updated), plan.unchanged,
                          len(plan.removed), len(plan.kept))
+
+
+def _import_writes(event: Event, plan: ImportPlan
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]]:
+    """The rows to insert, the updates by primary key and the ids to delete (reads only)."""
+    badge = next_badge_number(event)
+    now = utcnow()
+    inserts = [{"event_id": event.id, "ext_id": a.id, "badge_number": badge + i, "source": "import",
+                "token": new_token(), "checkin_code": new_checkin_code(), "created_at": now,
+                "updated_at": now, **domain_values(a)} for i, a in enumerate(plan.added)]
+    stored = dict(db.session.execute(
+        select(Attendee.ext_id, Attendee.id).where(Attendee.event_id == event.id)).all())
+    updates = [{"id": stored[a.id], "updated_at": now, **domain_values(a)} for a, _changed in plan.updated]
+    return inserts, updates, [row.id for row in plan.removed]
 
 
 # ---- pending imports: the parsed file waits server-side between preview and commit
