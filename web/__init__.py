@@ -197,7 +197,15 @@ def _register_error_pages(app: Flask) -> None:
     def handle_database_error(error: DBAPIError) -> ResponseReturnValue:
         """A connection that died during the request (database restarted or failed over):
         503, try again in a second. SQLAlchemy has discarded the pool, so the retry gets a
-        fresh connection; the kiosk script resends such scans with the same nonce."""
+        fresh connection; the kiosk script resends such scans with the same nonce.
+
+        A lock another transaction held past the lock timeout (a long write on SQLite) is
+        answered the same way: nothing was written, and the resent scan succeeds."""
+        if is_lock_timeout(error):
+            app.logger.warning("database lock timeout during %s %s; answered 503",
+                               request.method, request.path)
+            return handle_http_error(ServiceUnavailable(
+                "The database is busy. Try again in a moment.", retry_after=1))
         if not error.connection_invalidated:
             raise error  # any other database error: Flask's usual logged 500
         app.logger.warning("database connection lost during %s %s; answered 503",
