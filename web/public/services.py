@@ -182,11 +182,10 @@ def personal_schedule(attendee: Attendee) -> PersonalSchedule | None:
     nothing is published). Meetings outside the event's current rounds or tables are left
     out, as in ``version_schedule``."""
     from web.schedules.models import ScheduleMeeting
-    from web.schedules.services import published_version
     from web.schedules.versions import in_event_range
 
     event = attendee.event
-    version = published_version(event)
+    version = published_for_page(event)
     if version is None:
         return None
     m = ScheduleMeeting.__table__.c
@@ -243,6 +242,21 @@ def _agenda(attendee: Attendee) -> Agenda:
     return Agenda(mine_all.version_number, tuple(rows))
 
 
+def published_for_page(event: Event) -> Any:
+    """The event's published version, read once per request however many parts of a personal
+    page ask (its cache key, its agenda, its "last changed" line)."""
+    from flask import g, has_request_context
+
+    from web.schedules.services import published_version
+
+    if not has_request_context():
+        return published_version(event)
+    seen = g.setdefault("speednet_published_versions", {})
+    if event.id not in seen:
+        seen[event.id] = published_version(event)
+    return seen[event.id]
+
+
 def _page_cache() -> LookupCache:
     caches = current_app.extensions.setdefault("speednet.public_pages", {})
     cache = caches.get("pages")
@@ -255,10 +269,8 @@ def page_version_key(attendee: Attendee) -> tuple[object, ...]:
     """What a personal page depends on: the published version, the timetable (a delay moves
     every time), the event's and the attendee's own rows. A partner's edited name reaches the
     page when the entry expires (:data:`PAGE_CACHE_SECONDS`)."""
-    from web.schedules.services import published_version
-
     event = attendee.event
-    version = published_version(event)
+    version = published_for_page(event)
     return (attendee.id, attendee.updated_at, version.id if version else None,
             version.published_at if version else None, event.timetable_revision, event.updated_at)
 
@@ -303,9 +315,7 @@ def qr_svg(payload: str) -> bytes:
 def agenda_last_changed(attendee: Attendee) -> dt.datetime | None:
     """When this attendee's agenda last changed: the publish that last changed it, else the
     published version's publish time; None while nothing is published."""
-    from web.schedules.services import published_version
-
-    version = published_version(attendee.event)
+    version = published_for_page(attendee.event)
     if version is None:
         return None
     return attendee.agenda_changed_at or version.published_at
