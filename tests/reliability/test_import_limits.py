@@ -123,3 +123,55 @@ def test_row_errors_list_the_first_ones_and_count_the_rest(bad_rows: int):
 def test_a_file_at_the_row_limit_is_read_whole():
     result = read_attendee_file(csv_rows(DEFAULT_LIMITS.max_rows), filename="full.csv")
     assert len(result.attendees) == DEFAULT_LIMITS.max_rows
+
+
+# ------------------------------------------------------------------ through the console
+
+
+def _upload(organiser, slug: str, data: bytes, name: str):
+    from tests.web.conftest import csrf_token
+
+    url = f"/console/{slug}/attendees/import"
+    return organiser.post(url, data={"csrf_token": csrf_token(organiser, url), "file": (io.BytesIO(data), name)},
+                          content_type="multipart/form-data")
+
+
+def test_the_console_refuses_a_100000_row_file_naming_the_limit(organiser, make_event, make_attendee):
+    from sqlalchemy import func, select
+
+    from web.attendees.models import Attendee
+    from web.extensions import db
+
+    event = make_event(slug="too-many")
+    make_attendee(event, ext_id="K1")
+    response = _upload(organiser, event.slug, csv_rows(100_000), "everyone.csv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "everyone.csv" in page and f"more than {DEFAULT_LIMITS.max_rows:,} attendee rows" in page
+    assert db.session.scalar(select(func.count()).select_from(Attendee)
+                             .where(Attendee.event_id == event.id)) == 1
+
+
+@pytest.mark.parametrize("rows", [1, 3_000])
+def test_a_large_import_is_written_whole_with_fresh_codes(organiser, make_event, make_attendee, rows: int):
+    from tests.web.conftest import csrf_token
+    from web.attendees.models import Attendee
+    from web.extensions import db
+    from sqlalchemy import select
+
+    event = make_event(slug=f"bulk-{rows}")
+    kept = make_attendee(event, ext_id="L000000", name="Already Here")
+    kept_token, kept_badge = kept.token, kept.badge_number
+    assert _upload(organiser, event.slug, csv_rows(rows), "people.csv").status_code == 302
+    preview = f"/console/{event.slug}/attendees/import/preview"
+    response = organiser.post(f"/console/{event.slug}/attendees/import/commit",
+                              data={"csrf_token": csrf_token(organiser, preview)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = list(db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)))
+    assert len(stored) == rows
+    by_id = {a.ext_id: a for a in stored}
+    assert by_id["L000000"].token == kept_token and by_id["L000000"].badge_number == kept_badge
+    assert by_id["L000000"].name == "Person 0"                      # updated in place
+    assert len({a.token for a in stored}) == len({a.checkin_code for a in stored}) == rows
+    assert sorted(a.badge_number for a in stored) == list(range(1, rows + 1)) or rows == 1
