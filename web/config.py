@@ -129,6 +129,8 @@ def load_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "TRUSTED_PROXIES": _int_setting(env, "SPEEDNET_TRUSTED_PROXIES", 0, 0, 10),
         # Shared by every worker when it names a server (redis://host:6379); memory:// counts
         # per process.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
         # Per client, for the pages anyone with a link may open (personal pages, room display).
         "PUBLIC_RATE_LIMIT": env.get("SPEEDNET_PUBLIC_RATE_LIMIT", "").strip() or "300/minute",
         # How long a request waits for another's write (SQLite) before answering 503.
