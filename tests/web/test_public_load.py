@@ -14,6 +14,7 @@ from sqlalchemy import event as sa_event
 
 from tests.web.conftest import PASSWORD
 from tests.web.test_me import store_version
+from web.attendees.models import Attendee
 from web.attendees.services import validate_row
 from web.auth.services import create_api_token, create_user
 from web.extensions import db
@@ -21,17 +22,24 @@ from web.extensions import db
 
 @contextlib.contextmanager
 def statements() -> Iterator[list[str]]:
-    """Every SQL statement the app sends while the block runs."""
+    """Every SQL statement the app sends while the block runs, plus one ``"load attendee"``
+    entry per attendee row loaded (a single SELECT of the whole list is one statement, so
+    statements alone would not show it)."""
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(statement)
 
+    def loaded(_target: Any, _context: Any) -> None:
+        seen.append("load attendee")
+
     sa_event.listen(db.engine, "before_cursor_execute", record)
+    sa_event.listen(Attendee, "load", loaded)
     try:
         yield seen
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", record)
+        sa_event.remove(Attendee, "load", loaded)
 
 
 def published_event(make_event, make_attendee, people: int, slug: str):
@@ -63,6 +71,10 @@ def test_public_pages_read_the_same_rows_for_any_event_size(app, client, make_ev
         with statements() as seen:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
+        if page.startswith("/display"):
+            # the display lists everyone seated in the round it shows: those rows, no more
+            assert seen.count("load attendee") <= people
+            seen = [s for s in seen if s != "load attendee"]
         counts.append(len(seen))
         if page == "/me/{token}":
             assert "Person 3" in response.get_data(as_text=True)
@@ -164,3 +176,29 @@ def test_a_lock_held_past_the_timeout_answers_503_with_retry_after(app, client, 
     again = client.post(scan, json={"code": code, "nonce": NONCE_2, "device": "K1"},
                         headers=auth)
     assert again.status_code in (200, 201), again.get_data(as_text=True)  # the kiosk's resend goes through once the lock is gone
+
+
+@pytest.mark.parametrize("path", ["registration", "walk-in"])
+def test_registration_and_walk_in_cost_the_same_at_any_event_size(app, make_event, make_attendee, path):
+    from web.checkin.services import register_walk_in
+    from web.public.services import Registration, register
+
+    counts = []
+    for people in (5, 150):
+        event = make_event(slug=f"{path}-{people}", registration_open=True)
+        for i in range(people):
+            make_attendee(event, ext_id=f"R{i + 1:04d}" if i % 2 else f"W{i + 1:03d}", name=f"Person {i}",
+                          source="registration" if i % 2 else "walk-in")
+        with statements() as seen:
+            if path == "registration":
+                result = register(event, Registration(name="New Person", email=f"new{people}@example.com",
+                                                      company="Acme", region="EMEA", partner_type="ISV",
+                                                      offers=("Cloud Hosting",)))
+                assert result.attendee is not None and result.attendee.ext_id.startswith("R")
+            else:
+                walk_in = register_walk_in(event, {"name": "New Person", "company": "Acme", "region": "EMEA",
+                                                   "partner_type": "ISV", "offers": "Cloud Hosting",
+                                                   "seeks": ""}, nonce="c" * 32)
+                assert walk_in.attendee.ext_id.startswith("W")
+        counts.append(len(seen))
+    assert counts[0] == counts[1], f"statements by event size {counts}"

@@ -76,6 +76,20 @@ def next_badge_number(event: Event) -> int:
     return (current or 0) + 1
 
 
+def first_free_id(event: Event, prefix: str, number: int, width: int) -> str:
+    """The first of ``<prefix><number>``, ``<prefix><number + 1>``, ... (zero-padded to
+    ``width``) that no attendee of the event has, asking only about a few candidates at a
+    time instead of reading every id of the event."""
+    while True:
+        candidates = [f"{prefix}{n:0{width}d}" for n in range(number, number + 32)]
+        taken = set(db.session.scalars(select(Attendee.ext_id).where(
+            Attendee.event_id == event.id, Attendee.ext_id.in_(candidates))))
+        free = next((c for c in candidates if c not in taken), None)
+        if free is not None:
+            return free
+        number += len(candidates)
+
+
 def removal_blockers(attendee: Attendee) -> list[str]:
     """Why an attendee must be kept: removing them would rewrite history (a check-in, a
     meeting in a stored schedule). Empty list = may be removed."""

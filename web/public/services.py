@@ -18,7 +18,7 @@ from scheduler.domain import Meeting, Schedule
 from scheduler.scoring import explain_for
 from web.attendees.convert import format_rounds
 from web.attendees.models import Attendee
-from web.attendees.services import save_attendee, validate_row
+from web.attendees.services import first_free_id, save_attendee, validate_row
 from web.events.models import Event
 from web.extensions import db
 from web.lookup_cache import LookupCache
@@ -80,14 +80,11 @@ def find_by_email(event: Event, email: str) -> Attendee | None:
 
 def next_registration_id(event: Event) -> str:
     """``R0001``, ``R0002``, ...: the first free id of that form in this event."""
-    taken = set(db.session.scalars(
-        select(Attendee.ext_id).where(Attendee.event_id == event.id,
-                                      Attendee.ext_id.like(f"{REGISTRATION_ID_PREFIX}%"))
-    ))
-    number = len(taken) + 1
-    while f"{REGISTRATION_ID_PREFIX}{number:04d}" in taken:
-        number += 1
-    return f"{REGISTRATION_ID_PREFIX}{number:04d}"
+    number = 1 + (db.session.scalar(
+        select(func.count()).select_from(Attendee)
+        .where(Attendee.event_id == event.id, Attendee.ext_id.like(f"{REGISTRATION_ID_PREFIX}%"))
+    ) or 0)
+    return first_free_id(event, REGISTRATION_ID_PREFIX, number, 4)
 
 
 def register(event: Event, data: Registration) -> RegistrationResult:
