@@ -47,7 +47,6 @@ from tests.reliability.server import (  # noqa: E402
     run_kiosks,
     scratch_postgres,
     seed,
-    stored_checkins,
 )
 
 ORGANISER_EMAIL, ORGANISER_PASSWORD = "organiser@example.com", "organiser password 1"
