@@ -14,12 +14,14 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Sequence
+from typing import BinaryIO, Collection, Iterable, Sequence
 
 from scheduler.domain import Attendee, Taxonomy
 from scheduler.spreadsheet import (
+    DEFAULT_LIMITS,
     SpreadsheetError,
     Table,
+    TableLimits,
     column_key,
     column_letter,
     detect_format,
@@ -41,6 +43,10 @@ _ROUND_SPLIT = re.compile(r"[;,]")
 _ROUND_RANGE = re.compile(r"^(\d+)\s*(?:-|–|—|\.\.|to)\s*(\d+)$", re.IGNORECASE)
 _LOOKS_LIKE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Problems listed one by one; beyond these only a count. A wrong file (a megabyte of stray
+# lines) would otherwise produce millions of messages and an answer of hundreds of MB.
+MAX_LISTED_ERRORS = 100
+MAX_LISTED_WARNINGS = 200
 
 
 @dataclass(frozen=True)
@@ -63,13 +69,20 @@ class RowError:
 class AttendeeFileError(ValueError):
     """Every problem found in one attendee file; nothing of the file was imported."""
 
-    def __init__(self, filename: str, errors: Sequence[RowError]) -> None:
+    def __init__(self, filename: str, errors: Sequence[RowError], more: int = 0) -> None:
         self.filename = filename
         self.errors = sorted(errors, key=lambda e: e.line or 0)
-        count = len(self.errors)
+        self.more = more  # problems found beyond the listed ones (only counted)
+        count = len(self.errors) + more
         lines = [f"Cannot import {filename}: {count} problem{'s' if count != 1 else ''}, nothing was imported."]
         lines += [f"  {e}" for e in self.errors]
+        if more:
+            lines.append(f"  and {more} more")
         super().__init__("\n".join(lines))
+
+    @property
+    def total(self) -> int:
+        return len(self.errors) + self.more
 
 
 @dataclass(frozen=True)
@@ -90,27 +103,38 @@ def read_attendee_file(
     taxonomy: Taxonomy | None = None,
     strict: bool = False,
     rounds: int | None = None,
+    known_ids: Collection[str] = (),
+    limits: TableLimits = DEFAULT_LIMITS,
 ) -> ImportResult:
     """Read an attendee file from a path, bytes or a binary file object.
 
     The format follows ``filename`` (or the path's / file object's name): ``.csv`` or ``.xlsx``;
     bytes without a name are recognised by content. ``strict`` turns unknown taxonomy names
     into errors. With ``rounds``, availability must lie within 1..rounds, and an availability
-    covering every round is stored as ``None`` (present throughout).
+    covering every round is stored as ``None`` (present throughout). ``known_ids`` are ids of
+    attendees stored outside the file that must_meet and avoid may name (one row typed into a
+    form is checked against the few stored people it names, not the whole list).
 
-    Raises :class:`AttendeeFileError` listing every problem of the file.
+    Reading stops at the first of ``limits`` crossed (rows, columns, cell size, unpacked XLSX
+    size). Raises :class:`AttendeeFileError` listing the first :data:`MAX_LISTED_ERRORS`
+    problems of the file and counting the rest.
     """
     data, name = _read_source(source, filename)
     display = Path(name).name if name else "the attendee file"
     try:
-        table = read_table(data, detect_format(name, data), expected_columns=COLUMNS)
+        table = read_table(data, detect_format(name, data), expected_columns=COLUMNS, limits=limits)
     except SpreadsheetError as exc:
         raise AttendeeFileError(display, [RowError(exc.line, None, str(exc))]) from None
-    parser = _Parser(table, TaxonomyMatcher(taxonomy or load_taxonomy()), strict, rounds)
+    del data
+    parser = _Parser(table, TaxonomyMatcher(taxonomy or load_taxonomy()), strict, rounds,
+                     frozenset(known_ids))
     attendees = parser.parse()
     if parser.errors:
-        raise AttendeeFileError(display, parser.errors)
-    return ImportResult(attendees, parser.warnings)
+        raise AttendeeFileError(display, parser.errors, parser.more_errors)
+    warnings = parser.warnings
+    if parser.more_warnings:
+        warnings = [*warnings, RowError(None, None, f"and {parser.more_warnings} more warnings")]
+    return ImportResult(attendees, warnings)
 
 
 def _read_source(source: str | Path | bytes | BinaryIO, filename: str | None) -> tuple[bytes, str | None]:
@@ -137,20 +161,30 @@ class _Row:
 class _Parser:
     """Checks one table; collects errors and warnings instead of stopping at the first."""
 
-    def __init__(self, table: Table, matcher: TaxonomyMatcher, strict: bool, rounds: int | None) -> None:
+    def __init__(self, table: Table, matcher: TaxonomyMatcher, strict: bool, rounds: int | None,
+                 known_ids: frozenset[str] = frozenset()) -> None:
         self.table = table
         self.matcher = matcher
         self.strict = strict
         self.rounds = rounds
+        self.known_ids = known_ids
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
+        self.more_errors = 0      # found beyond MAX_LISTED_ERRORS, counted only
+        self.more_warnings = 0
         self.columns: dict[str, int] = {}
 
     def error(self, line: int | None, column: str | None, message: str) -> None:
-        self.errors.append(RowError(line, column, message))
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(RowError(line, column, message))
+        else:
+            self.more_errors += 1
 
     def warn(self, line: int | None, column: str | None, message: str) -> None:
-        self.warnings.append(RowError(line, column, message))
+        if len(self.warnings) < MAX_LISTED_WARNINGS:
+            self.warnings.append(RowError(line, column, message))
+        else:
+            self.more_warnings += 1
 
     # ---- header
 
@@ -186,13 +220,13 @@ class _Parser:
 
     def parse(self) -> list[Attendee]:
         self.read_header()
-        rows = [_Row(line, self._row_values(cells)) for line, cells in self.table.rows]
-        if not rows:
+        if not self.table.rows:
             self.error(None, None, "the file has a header but no attendee rows")
             return []
         first_line: dict[str, int] = {}
         drafts: list[tuple[_Row, dict[str, object]]] = []
-        for row in rows:
+        for line, cells in self.table.rows:
+            row = _Row(line, self._row_values(cells))
             attendee_id = row.values.get("id", "")
             if attendee_id:
                 if attendee_id in first_line:
@@ -203,7 +237,7 @@ class _Parser:
                     first_line[attendee_id] = row.line
             drafts.append((row, self.parse_row(row)))
         self.check_references(drafts, first_line)
-        if self.errors:
+        if self.errors or self.more_errors:
             return []
         return [Attendee(**draft) for _, draft in drafts]  # type: ignore[arg-type]
 
@@ -298,7 +332,7 @@ class _Parser:
                 for ref in refs:
                     if ref == own:
                         self.error(row.line, column, f"lists the attendee's own id '{ref}'")
-                    elif ref not in first_line:
+                    elif ref not in first_line and ref not in self.known_ids:
                         close = by_folded.get(ref.casefold())
                         hint = f" (did you mean '{close}'?)" if close else ""
                         self.error(row.line, column, f"unknown id '{ref}'{hint}")

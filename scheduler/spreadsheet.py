@@ -18,12 +18,14 @@ An apostrophe before anything else (a name such as ``'Aisha``) is left alone bot
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import BinaryIO, Iterable, Sequence, TypeVar
+from typing import BinaryIO, Iterable, Iterator, Sequence, TypeVar
 
 import openpyxl
 import pandas as pd
@@ -62,6 +64,25 @@ class SpreadsheetError(ValueError):
 
 
 @dataclass(frozen=True)
+class TableLimits:
+    """How big a table may be before reading stops with a clear error.
+
+    An upload under the size limit can still describe far more work than any event needs: a
+    megabyte of one-character lines is half a million rows, and a small XLSX can unpack to
+    hundreds of megabytes of XML. Reading stops at the first limit crossed, so memory and time
+    stay bounded by these numbers, not by what the file claims.
+    """
+
+    max_rows: int = 50_000            # data rows after the header (an event has tens of thousands)
+    max_columns: int = 64
+    max_cell_chars: int = 2_000
+    max_unpacked_bytes: int = 128 * 1024 * 1024   # an XLSX's declared uncompressed size
+
+
+DEFAULT_LIMITS = TableLimits()
+
+
+@dataclass(frozen=True)
 class Table:
     """Cells of the first sheet as text, with the row numbers a person sees in a spreadsheet.
 
@@ -92,17 +113,19 @@ def detect_format(filename: str | None, data: bytes) -> str:
     return "xlsx" if data.startswith(_ZIP_MAGIC) else "csv"
 
 
-def read_table(data: bytes, fmt: str, expected_columns: Sequence[str] = ()) -> Table:
-    """Parse CSV or XLSX bytes into a :class:`Table`.
+def read_table(data: bytes, fmt: str, expected_columns: Sequence[str] = (),
+               limits: TableLimits = DEFAULT_LIMITS) -> Table:
+    """Parse CSV or XLSX bytes into a :class:`Table`, row by row, within ``limits``.
 
     For CSV the separator is whichever of comma, semicolon or tab makes the most
     ``expected_columns`` appear in the header line (Excel writes semicolons in many European
-    locales); comma wins ties.
+    locales); comma wins ties. Raises :class:`SpreadsheetError` at the first limit crossed.
     """
     if not data.strip():
         raise SpreadsheetError("the file is empty")
-    raw_rows = _xlsx_rows(data) if fmt == "xlsx" else _csv_rows(data, expected_columns)
-    return _to_table(raw_rows)
+    if fmt == "xlsx":
+        return _to_table(_xlsx_rows(data, limits), limits)
+    return _to_table(_csv_rows(data, expected_columns, limits), limits)
 
 
 def _decode_text(data: bytes) -> str:
@@ -124,7 +147,7 @@ def _decode_text(data: bytes) -> str:
 
 
 def _pick_separator(text: str, expected_columns: Sequence[str]) -> str:
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first = next((ln for ln in io.StringIO(text) if ln.strip()), "").rstrip("\r\n")
     expected = {column_key(c) for c in expected_columns}
 
     def hits(sep: str) -> int:
@@ -133,34 +156,56 @@ def _pick_separator(text: str, expected_columns: Sequence[str]) -> str:
     return max(_CSV_SEPARATORS, key=lambda sep: (hits(sep), sep == ","))
 
 
-def _csv_rows(data: bytes, expected_columns: Sequence[str]) -> list[list[object]]:
+def _csv_rows(data: bytes, expected_columns: Sequence[str], limits: TableLimits) -> Iterator[Sequence[object]]:
+    """The CSV's records one at a time (blank lines as empty records, so line numbers hold).
+
+    A record longer than the first one means an unquoted separator inside a value; a field
+    over the cell limit stops the reader before it builds a huge string list.
+    """
     text = _decode_text(data)
     sep = _pick_separator(text, expected_columns)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    width: int | None = None
+    line = 0
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        raise SpreadsheetError("the file is empty") from None
-    except pd.errors.ParserError as exc:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if found:
-            expected, line, saw = (int(g) for g in found.groups())
+        for line, record in enumerate(reader, start=1):
+            if width is None and any(cell.strip() for cell in record):
+                width = len(record)
+            elif width is not None and len(record) > width and any(c.strip() for c in record[width:]):
+                raise SpreadsheetError(
+                    f"this row has {len(record)} cells but the first row has {width}; "
+                    "a value containing the separator must be in double quotes",
+                    line,
+                )
+            yield record
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # csv's own bound (128 KB)
             raise SpreadsheetError(
-                f"this row has {saw} cells but the first row has {expected}; "
-                "a value containing the separator must be in double quotes",
-                line,
-            ) from None
-        raise SpreadsheetError(f"cannot read the CSV text: {exc}") from None
-    return frame.to_numpy(dtype=object).tolist()
+                f"a cell holds more than {limits.max_cell_chars:,} characters (a double quote may "
+                "be missing its closing partner)", line + 1) from None
+        raise SpreadsheetError(f"cannot read the CSV text: {exc}", line + 1) from None
 
 
-def _xlsx_rows(data: bytes) -> list[list[object]]:
+def _check_unpacked_size(data: bytes, limits: TableLimits) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit, from the sizes the zip
+    declares, before any XML is parsed (a zip bomb of a few hundred KB would otherwise take
+    minutes and gigabytes)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # openpyxl reports the damage in its own words
+    declared = sum(max(0, m.file_size) for m in members)
+    if len(members) > 10_000 or declared > limits.max_unpacked_bytes:
+        raise SpreadsheetError(
+            f"this workbook unpacks to {declared / 1_048_576:,.0f} MB, more than the "
+            f"{limits.max_unpacked_bytes / 1_048_576:,.0f} MB an attendee list can need; "
+            "delete unused sheets, images and formatting, or export CSV UTF-8"
+        )
+
+
+def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[Sequence[object]]:
+    _check_unpacked_size(data, limits)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types (zip, XML, KeyError) for damaged files
@@ -172,7 +217,9 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
         if not workbook.worksheets:
             raise SpreadsheetError("the workbook has no worksheet")
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+        # read_only streams the sheet's XML; max_col keeps a row claiming 16,384 columns small
+        # (one extra column shows that the limit was crossed).
+        yield from sheet.iter_rows(min_row=1, max_col=limits.max_columns + 1, values_only=True)
     finally:
         workbook.close()
 
@@ -198,18 +245,42 @@ def _clean(value: object) -> str:
     return unescape_cell(cell_text(value).strip()).strip()
 
 
-def _to_table(raw_rows: list[list[object]]) -> Table:
+def _checked_cells(raw: Sequence[object], line: int, header: tuple[str, ...] | None,
+                   limits: TableLimits) -> tuple[str, ...]:
+    cells = tuple(_clean(v) for v in raw)
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    if len(cells) > limits.max_columns:
+        raise SpreadsheetError(
+            f"this row has values in {len(cells)} columns; an attendee file has at most "
+            f"{limits.max_columns}", line)
+    for index, cell in enumerate(cells):
+        if len(cell) > limits.max_cell_chars:
+            heading = header[index] if header and index < len(header) and header[index] else ""
+            where = f"column {column_letter(index)}" + (f" ({heading})" if heading else "")
+            raise SpreadsheetError(
+                f"{where} holds {len(cell):,} characters; a cell may hold at most "
+                f"{limits.max_cell_chars:,}", line)
+    return cells
+
+
+def _to_table(raw_rows: Iterable[Sequence[object]], limits: TableLimits = DEFAULT_LIMITS) -> Table:
     header: tuple[str, ...] | None = None
     header_line = 0
     rows: list[tuple[int, tuple[str, ...]]] = []
     for line, raw in enumerate(raw_rows, start=1):
-        cells = tuple(_clean(v) for v in raw)
-        if not any(cells):
+        cells = _checked_cells(raw, line, header, limits)
+        if not cells:
             continue
         if header is None:
             header, header_line = cells, line
-        else:
-            rows.append((line, cells))
+            continue
+        if len(rows) >= limits.max_rows:
+            raise SpreadsheetError(
+                f"the file has more than {limits.max_rows:,} attendee rows (reading stopped at this "
+                "line); an event has fewer people than that: check that the right sheet or file "
+                "was chosen", line)
+        rows.append((line, cells))
     if header is None:
         raise SpreadsheetError("the file is empty")
     return Table(header, header_line, tuple(rows))

@@ -15,9 +15,16 @@ from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web.config import config_from_env, load_or_create_secret_key
-from web.database import MIGRATIONS_DIR, engine_options, install_sqlite_pragmas, upgrade_database
+from web.database import (
+    MIGRATIONS_DIR,
+    engine_options,
+    install_sqlite_pragmas,
+    is_lock_timeout,
+    upgrade_database,
+)
 from web.extensions import csrf, db, limiter, login_manager, migrate
 
 API_PREFIX = "/api/"
@@ -64,8 +71,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                    float(app.config.get("DB_LOCK_TIMEOUT", 15)))
     )
+    _trust_proxies(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -89,6 +98,16 @@ def _connect_queue(app: Flask) -> None:
     app.config.setdefault("QUEUE_IN_PROCESS_WORKER", app.testing)
     init_queue(app)
     recover_at_startup(app)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address (rate limits,
+    logs), scheme and host from the headers they add. With 0 the headers are ignored: anyone
+    can send X-Forwarded-For, so trusting it without a proxy would let a client pick its key."""
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies, x_prefix=proxies)
 
 
 def _connect_mail(app: Flask) -> None:
@@ -187,7 +206,15 @@ def _register_error_pages(app: Flask) -> None:
     def handle_database_error(error: DBAPIError) -> ResponseReturnValue:
         """A connection that died during the request (database restarted or failed over):
         503, try again in a second. SQLAlchemy has discarded the pool, so the retry gets a
-        fresh connection; the kiosk script resends such scans with the same nonce."""
+        fresh connection; the kiosk script resends such scans with the same nonce.
+
+        A lock another transaction held past the lock timeout (a long write on SQLite) is
+        answered the same way: nothing was written, and the resent scan succeeds."""
+        if is_lock_timeout(error):
+            app.logger.warning("database lock timeout during %s %s; answered 503",
+                               request.method, request.path)
+            return handle_http_error(ServiceUnavailable(
+                "The database is busy. Try again in a moment.", retry_after=1))
         if not error.connection_invalidated:
             raise error  # any other database error: Flask's usual logged 500
         app.logger.warning("database connection lost during %s %s; answered 503",

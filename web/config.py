@@ -121,6 +121,39 @@ def queue_config(env: Mapping[str, str]) -> dict[str, Any]:
     return {"QUEUE_URL": url or None, "QUEUE_WORKER_THREADS": int(threads_text)}
 
 
+def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting, checked at start-up so a typo fails naming the variable."""
+    text = env.get(name, "").strip() or str(default)
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return int(text)
+
+
+def load_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Proxy, rate-limit, database-lock and import settings (documented in the README)."""
+    lock_text = env.get("SPEEDNET_DB_LOCK_TIMEOUT", "").strip() or "15"
+    try:
+        lock_timeout = float(lock_text)
+    except ValueError:
+        lock_timeout = -1.0
+    if not 0 < lock_timeout <= 600:
+        raise ValueError(f"SPEEDNET_DB_LOCK_TIMEOUT must be seconds between 0 and 600, not {lock_text!r}")
+    return {
+        # Reverse proxies in front of the app that append to X-Forwarded-For (0 = none: the
+        # header is ignored, since anyone can send it).
+        "TRUSTED_PROXIES": _int_setting(env, "SPEEDNET_TRUSTED_PROXIES", 0, 0, 10),
+        # Shared by every worker when it names a server (redis://host:6379); memory:// counts
+        # per process.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Per client, for the pages anyone with a link may open (personal pages, room display).
+        "PUBLIC_RATE_LIMIT": env.get("SPEEDNET_PUBLIC_RATE_LIMIT", "").strip() or "300/minute",
+        # How long a request waits for another's write (SQLite) before answering 503.
+        "DB_LOCK_TIMEOUT": lock_timeout,
+        "IMPORT_MAX_ROWS": _int_setting(env, "SPEEDNET_IMPORT_MAX_ROWS", 50_000, 1, 1_000_000),
+    }
+
+
 def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from environment variables (documented in docs/architecture.md)."""
     env = os.environ if env is None else env
@@ -140,8 +173,6 @@ def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) ->
         # Links that leave the site (mail-merge exports, the registration page) start with this,
         # not with whatever Host header the reverse proxy passed on.
         "PUBLIC_URL": public_base_url(env.get("SPEEDNET_PUBLIC_URL", "")),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session; kiosks stay open all day
         # Apply pending migrations in create_app(); set SPEEDNET_AUTO_MIGRATE=0 to run
         # `flask --app web db upgrade` as a separate deploy step instead.
@@ -149,4 +180,5 @@ def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) ->
         "ATTENDEES_PER_PAGE": 50,
         **queue_config(env),
         **smtp_config(env),
+        **load_settings(env),
     }

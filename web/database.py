@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sqlite3
 import zlib
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,8 +26,11 @@ ADVISORY_LOCK_KEY = zlib.crc32(b"speednet-migrations")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-def engine_options(database_uri: str) -> dict[str, Any]:
-    """Per-dialect engine options. SQLite needs a generous lock timeout for concurrent kiosks.
+def engine_options(database_uri: str, lock_timeout_s: float = SQLITE_BUSY_TIMEOUT_MS / 1000
+                   ) -> dict[str, Any]:
+    """Per-dialect engine options. SQLite needs a generous lock timeout for concurrent kiosks
+    (``lock_timeout_s``, ``SPEEDNET_DB_LOCK_TIMEOUT``); a lock held longer than that answers
+    503 with Retry-After (``web.create_app``), which the kiosk resends.
 
     PostgreSQL connections are pinged when checked out, so a database restart costs no request
     an error. The ping is a round trip per request; measured under the check-in load it made no
@@ -35,17 +39,17 @@ def engine_options(database_uri: str) -> dict[str, Any]:
     """
     url = make_url(database_uri)
     if url.get_backend_name() == "sqlite":
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        return {"connect_args": {"timeout": lock_timeout_s}}
     return {"pool_pre_ping": True}
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers work while one kiosk writes; foreign keys are off by default in SQLite."""
+    """WAL lets readers work while one kiosk writes; foreign keys are off by default in SQLite.
+    The busy timeout comes from the driver's ``timeout`` connect argument (engine_options)."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
@@ -85,6 +89,17 @@ def migration_lock(app: Flask) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether a database error means another transaction held its lock past our timeout
+    (SQLite "database is locked"/"busy", PostgreSQL lock_timeout): the request may simply be
+    sent again, unlike a real fault."""
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.OperationalError):
+        text_ = str(original).lower()
+        return "database is locked" in text_ or "database is busy" in text_ or "database table is locked" in text_
+    return getattr(original, "sqlstate", None) in {"55P03", "40P01"}  # lock_not_available, deadlock
 
 
 def upgrade_database(app: Flask) -> None:

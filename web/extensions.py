@@ -6,8 +6,8 @@ defined before any application exists, as in Flask's application-factory pattern
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -36,6 +36,32 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def client_address() -> str:
+    """The client a rate limit counts against: the connecting address, which
+    ``werkzeug.middleware.proxy_fix.ProxyFix`` has already replaced by the forwarded one when
+    ``SPEEDNET_TRUSTED_PROXIES`` says how many proxies stand in front (``web.create_app``).
+    Without it every visitor behind the proxy would share one counter, and ten wrong passwords
+    from one kiosk would lock every organiser out."""
+    return request.remote_addr or "unknown"
+
+
 # Storage comes from RATELIMIT_STORAGE_URI (default memory://, i.e. per process). Use a shared
 # store such as redis:// when several gunicorn workers must count together.
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_address)
+
+DEFAULT_PUBLIC_RATE_LIMIT = "300/minute"
+
+
+def public_rate_limit() -> str:
+    """``SPEEDNET_PUBLIC_RATE_LIMIT`` (per client, over every public page together)."""
+    return str(current_app.config.get("PUBLIC_RATE_LIMIT") or DEFAULT_PUBLIC_RATE_LIMIT)
+
+
+# The pages anyone with a link may open (personal pages, their PDF and calendar, the room
+# display) share one counter per client: a script opening them as fast as they are answered
+# is slowed to this rate and gets 429s, while the check-in desk keeps its share of the server.
+public_page_limit = limiter.shared_limit(
+    public_rate_limit, scope="public-pages",
+    error_message="Too many requests from your network. Wait a moment and try again.")

@@ -207,8 +207,9 @@ def put_attendees(slug: str, query: dict) -> ResponseReturnValue:
         summary, warnings = import_attendee_file(event, data, fmt, query["remove_missing"])
     except AttendeeFileError as exc:
         errors = [{"line": e.line, "field": e.field, "message": e.message} for e in exc.errors]
-        return _error(422, f"The attendee file has {len(errors)} problem"
-                           f"{'' if len(errors) == 1 else 's'}; nothing was stored.", errors=errors)
+        more = f" (the first {len(errors)} are listed)" if exc.more else ""
+        return _error(422, f"The attendee file has {exc.total} problem"
+                           f"{'' if exc.total == 1 else 's'}{more}; nothing was stored.", errors=errors)
     return {**vars(summary),
             "warnings": [{"line": w.line, "field": w.field, "message": w.message} for w in warnings]}
 

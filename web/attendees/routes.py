@@ -48,6 +48,9 @@ from web.extensions import db
 from web.public.links import export_personal_links, personal_links
 
 SESSION_KEY = "attendee_import"
+# Names listed per group on the import preview; the rest are counted (a file of tens of
+# thousands of people would otherwise make a page of megabytes).
+PREVIEW_NAMES = 200
 
 
 @dataclass
@@ -274,7 +277,7 @@ def import_preview(slug: str) -> ResponseReturnValue:
     plan = plan_import(event, pending.filename, pending.attendees, pending.warnings,
                        pending.remove_missing)
     return render_template("attendees/import_preview.html", event=event, plan=plan,
-                           form=ConfirmForm())
+                           form=ConfirmForm(), shown=PREVIEW_NAMES)
 
 
 @bp.post("/import/commit")

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from flask import current_app
-from sqlalchemy import exists, func, or_, select
+from flask import current_app, has_app_context
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.importer import (
@@ -28,11 +28,12 @@ from scheduler.importer import (
     attendee_row,
     read_attendee_file,
 )
-from scheduler.spreadsheet import write_table
-from web.attendees.convert import apply_domain, domain_values
-from web.attendees.models import Attendee
+from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits, write_table
+from web.attendees.convert import apply_domain, domain_values, split_list
+from web.attendees.models import Attendee, new_checkin_code, new_token
 from web.events.models import Event
 from web.extensions import db
+from web.types import utcnow
 
 PENDING_MAX_AGE_S = 24 * 3600
 _PENDING_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -75,6 +76,20 @@ def next_badge_number(event: Event) -> int:
     return (current or 0) + 1
 
 
+def first_free_id(event: Event, prefix: str, number: int, width: int) -> str:
+    """The first of ``<prefix><number>``, ``<prefix><number + 1>``, ... (zero-padded to
+    ``width``) that no attendee of the event has, asking only about a few candidates at a
+    time instead of reading every id of the event."""
+    while True:
+        candidates = [f"{prefix}{n:0{width}d}" for n in range(number, number + 32)]
+        taken = set(db.session.scalars(select(Attendee.ext_id).where(
+            Attendee.event_id == event.id, Attendee.ext_id.in_(candidates))))
+        free = next((c for c in candidates if c not in taken), None)
+        if free is not None:
+            return free
+        number += len(candidates)
+
+
 def removal_blockers(attendee: Attendee) -> list[str]:
     """Why an attendee must be kept: removing them would rewrite history (a check-in, a
     meeting in a stored schedule). Empty list = may be removed."""
@@ -91,6 +106,31 @@ def removal_blockers(attendee: Attendee) -> list[str]:
     ))):
         reasons.append("in a stored schedule")
     return reasons
+
+
+def removal_blockers_of(rows: Sequence[Attendee]) -> dict[int, list[str]]:
+    """:func:`removal_blockers` for many attendees with two queries (an import that removes
+    everyone missing from the file asks for thousands)."""
+    from web.checkin.models import CheckIn
+    from web.schedules.models import ScheduleMeeting
+
+    ids = [row.id for row in rows]
+    checked_in: set[int] = set()
+    scheduled: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        checked_in |= set(db.session.scalars(select(CheckIn.attendee_id).where(
+            CheckIn.attendee_id.in_(chunk), CheckIn.annulled_at.is_(None))))
+        for a_id, b_id in db.session.execute(select(ScheduleMeeting.a_id, ScheduleMeeting.b_id).where(
+                or_(ScheduleMeeting.a_id.in_(chunk), ScheduleMeeting.b_id.in_(chunk)))):
+            scheduled.update((a_id, b_id))
+    found: dict[int, list[str]] = {}
+    for attendee_id in ids:
+        reasons = [label for label, holders in (("checked in", checked_in), ("in a stored schedule", scheduled))
+                   if attendee_id in holders]
+        if reasons:
+            found[attendee_id] = reasons
+    return found
 
 
 class AttendeeInUse(Exception):
@@ -126,15 +166,48 @@ def validate_row(event: Event, cells: dict[str, str], editing: Attendee | None =
                  ) -> tuple[DomainAttendee, list[RowError]]:
     """Check one attendee typed into a form against the importer's rules.
 
-    The event's other attendees are written into an in-memory CSV together with the new row,
-    so references to them (must_meet, avoid) and id clashes are checked as in a real file.
+    The row is written into an in-memory CSV together with the stored attendees it concerns,
+    so references (must_meet, avoid) and id clashes are checked as in a real file. A new row
+    (registration, walk-in, the organiser's "add") concerns only the people it names and the
+    holder of its id: a few rows, however large the event. An edit may rename an id others
+    refer to, so it is checked against every attendee of the event.
     Returns the parsed attendee and the warnings on its row; raises :class:`AttendeeRowInvalid`.
     """
-    others = [a for a in event_attendees(event) if editing is None or a.id != editing.id]
+    if editing is None:
+        others = _rows_named_by(event, cells)
+    else:
+        others = [a for a in event_attendees(event) if a.id != editing.id]
+    return _validate_among(event, cells, others, trim_references=editing is None)
+
+
+def _rows_named_by(event: Event, cells: dict[str, str]) -> list[Attendee]:
+    """The stored attendees a new row concerns: whoever holds its id and whoever its
+    must_meet/avoid name (case-insensitively, so "did you mean" hints still work)."""
+    wanted = {cells.get("id", "").strip(), *split_list(cells.get("must_meet", "")),
+              *split_list(cells.get("avoid", ""))} - {""}
+    if not wanted:
+        return []
+    folded = sorted({w.casefold() for w in wanted})
+    return list(db.session.scalars(
+        select(Attendee).where(Attendee.event_id == event.id, func.lower(Attendee.ext_id).in_(folded))
+        .order_by(Attendee.badge_number)
+    ))
+
+
+def _validate_among(event: Event, cells: dict[str, str], others: list[Attendee], *,
+                    trim_references: bool) -> tuple[DomainAttendee, list[RowError]]:
     line_of_ext = {a.ext_id: i + 2 for i, a in enumerate(others)}
     name_at_line = {i + 2: a.name for i, a in enumerate(others)}
     own_line = len(others) + 2
     rows = [attendee_row(a.to_domain()) for a in others]
+    if trim_references:
+        # The stored rows' own must_meet/avoid name people outside this small file; keep only
+        # the references this check can see (the new row and each other).
+        present = set(line_of_ext) | {cells.get("id", "").strip()}
+        must_at, avoid_at = COLUMNS.index("must_meet"), COLUMNS.index("avoid")
+        for row in rows:
+            for index in (must_at, avoid_at):
+                row[index] = "; ".join(r for r in split_list(row[index]) if r in present)
     rows.append([cells.get(column, "") or "" for column in COLUMNS])
     buffer = io.BytesIO()
     write_table(COLUMNS, rows, buffer, "csv")
@@ -216,10 +289,18 @@ class ImportSummary:
     kept: int
 
 
+def import_limits() -> TableLimits:
+    """The importer's limits, with the row limit from ``SPEEDNET_IMPORT_MAX_ROWS``."""
+    if not has_app_context():
+        return DEFAULT_LIMITS
+    return TableLimits(max_rows=int(current_app.config.get("IMPORT_MAX_ROWS", DEFAULT_LIMITS.max_rows)))
+
+
 def parse_upload(event: Event, data: bytes, filename: str) -> tuple[list[DomainAttendee], list[RowError]]:
-    """Parse an uploaded file for ``event``; raises ``AttendeeFileError`` with every problem."""
+    """Parse an uploaded file for ``event``; raises ``AttendeeFileError`` with its problems
+    (the first ones listed, the rest counted). Reading is bounded by :func:`import_limits`."""
     result = read_attendee_file(data, filename=filename, taxonomy=event.taxonomy_obj(),
-                                rounds=event.rounds)
+                                rounds=event.rounds, limits=import_limits())
     return result.attendees, list(result.warnings)
 
 
@@ -242,10 +323,10 @@ def plan_import(event: Event, filename: str, attendees: list[DomainAttendee],
         else:
             plan.unchanged += 1
     if remove_missing:
-        for ext_id, row in existing.items():
-            if ext_id in in_file:
-                continue
-            reasons = removal_blockers(row)
+        missing = [row for ext_id, row in existing.items() if ext_id not in in_file]
+        blockers = removal_blockers_of(missing)
+        for row in missing:
+            reasons = blockers.get(row.id, [])
             if reasons:
                 plan.kept.append((row, reasons))
             else:
@@ -257,28 +338,41 @@ def commit_import(event: Event, attendees: list[DomainAttendee], remove_missing:
     """Apply a parsed file in one transaction: add new ids, update known ones in place (token,
     check-in code, badge number and check-ins stay), optionally remove missing ones.
 
-    Either every change is committed or, on any error, none is.
+    Either every change is committed or, on any error, none is. Every value is worked out
+    before the first write and then written with a few bulk statements, so the database's
+    write lock (which a kiosk's check-in waits for on SQLite) is held for a fraction of a
+    second even for tens of thousands of rows.
     """
     plan = plan_import(event, "", attendees, [], remove_missing)
+    inserts, updates, removed_ids = _import_writes(event, plan)
     try:
-        existing = {a.ext_id: a for a in event_attendees(event)}
-        badge = next_badge_number(event)
-        for attendee in attendees:
-            row = existing.get(attendee.id)
-            if row is None:
-                db.session.add(Attendee(event_id=event.id, ext_id=attendee.id, badge_number=badge,
-                                        source="import", **domain_values(attendee)))
-                badge += 1
-            else:
-                apply_domain(row, attendee)
-        for row in plan.removed:
-            db.session.delete(row)
+        if inserts:
+            db.session.execute(insert(Attendee), inserts)
+        if updates:
+            db.session.execute(update(Attendee), updates)
+        for start in range(0, len(removed_ids), 500):
+            db.session.execute(delete(Attendee).where(Attendee.id.in_(removed_ids[start:start + 500]))
+                               .execution_options(synchronize_session=False))
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return ImportSummary(len(plan.added), len(plan.updated), plan.unchanged,
                          len(plan.removed), len(plan.kept))
+
+
+def _import_writes(event: Event, plan: ImportPlan
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]]:
+    """The rows to insert, the updates by primary key and the ids to delete (reads only)."""
+    badge = next_badge_number(event)
+    now = utcnow()
+    inserts = [{"event_id": event.id, "ext_id": a.id, "badge_number": badge + i, "source": "import",
+                "token": new_token(), "checkin_code": new_checkin_code(), "created_at": now,
+                "updated_at": now, **domain_values(a)} for i, a in enumerate(plan.added)]
+    stored = dict(db.session.execute(
+        select(Attendee.ext_id, Attendee.id).where(Attendee.event_id == event.id)).all())
+    updates = [{"id": stored[a.id], "updated_at": now, **domain_values(a)} for a, _changed in plan.updated]
+    return inserts, updates, [row.id for row in plan.removed]
 
 
 # ---- pending imports: the parsed file waits server-side between preview and commit

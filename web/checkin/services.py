@@ -38,7 +38,7 @@ from scheduler.domain import EventInfo
 from scheduler.importer import RowError
 from web.attendees.lifecycle import restore_attendee
 from web.attendees.models import Attendee
-from web.attendees.services import save_attendee, search_attendees, validate_row
+from web.attendees.services import first_free_id, save_attendee, search_attendees, validate_row
 from web.auth.models import User
 from web.auth.services import ApiUser
 from web.checkin.models import CheckIn
@@ -606,14 +606,11 @@ class WalkInResult:
 
 def walk_in_id(event: Event) -> str:
     """The next free ``W001``-style id for a person registered at the desk."""
-    taken = set(db.session.scalars(select(Attendee.ext_id).where(Attendee.event_id == event.id)))
     number = 1 + (db.session.scalar(
         select(func.count()).select_from(Attendee)
         .where(Attendee.event_id == event.id, Attendee.source == "walk-in")
     ) or 0)
-    while f"W{number:03d}" in taken:
-        number += 1
-    return f"W{number:03d}"
+    return first_free_id(event, "W", number, 3)
 
 
 def register_walk_in(event: Event, cells: dict[str, str], *, nonce: str, device: str = "",

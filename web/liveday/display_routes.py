@@ -11,6 +11,7 @@ from flask import Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from web.events.services import get_event_or_404
+from web.extensions import public_page_limit
 from web.liveday import display_bp
 from web.liveday.services import DISPLAY_PAGE_SIZE, display_page, display_state, format_seconds
 from web.types import utcnow
@@ -25,6 +26,7 @@ def _no_index(response: Response) -> Response:
 
 
 @display_bp.get("/<slug>")
+@public_page_limit
 def display(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     state = display_state(event, utcnow())
@@ -39,5 +41,6 @@ def display(slug: str) -> ResponseReturnValue:
 
 
 @display_bp.get("/<slug>/state.json")
+@public_page_limit
 def state_json(slug: str) -> ResponseReturnValue:
     return _no_index(jsonify(display_state(get_event_or_404(slug), utcnow())))

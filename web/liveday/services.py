@@ -22,6 +22,7 @@ from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.liveday.clock import ClockState, clock_state
+from web.lookup_cache import LookupCache
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.schedules.revisions import PlanMode, PlanningError, run_planning
 from web.schedules.services import (
@@ -220,6 +221,25 @@ PHASE_HEADINGS = {
 }
 
 
+DISPLAY_ROWS_SECONDS = 10.0
+
+
+def _display_rows(event: Event, round_number: int | None,
+                  version: ScheduleVersion | None) -> list[dict[str, str]]:
+    """The display's table list, kept a few seconds per published version and round: every
+    projector (and anyone with the public link) polls it, and it only changes with a
+    publish, a new round or an edit of the event (all in the key). An edited name shows
+    after :data:`DISPLAY_ROWS_SECONDS`."""
+    if version is None or round_number is None:
+        return []
+    caches = current_app.extensions.setdefault("speednet.public_pages", {})
+    cache = caches.get("display")
+    if cache is None:
+        cache = caches.setdefault("display", LookupCache(DISPLAY_ROWS_SECONDS, 256))
+    key = (event.id, version.id, version.published_at, round_number, event.updated_at)
+    return cache.get(key, lambda _key: table_list(event, round_number, version))
+
+
 def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     """Everything the room display shows, as JSON-ready data (no personal data beyond the
     names and companies on the tables)."""
@@ -227,7 +247,7 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     shown = state.shown_round
     version = _published(event)
     published = version is not None
-    rows = table_list(event, shown, version)
+    rows = _display_rows(event, shown, version)
     next_after = None
     if state.current_round and state.next_round:
         next_after = {"round": state.next_round, "starts": _local_hhmm(event, state.next_round)}

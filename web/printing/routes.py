@@ -6,6 +6,8 @@ about 18 s) holds one worker for that long.
 
 from __future__ import annotations
 
+import io
+
 from flask import abort, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
@@ -13,7 +15,8 @@ from badges.layouts import LAYOUTS
 from web.auth.decorators import organiser_required, role_required
 from web.events.models import Event
 from web.events.services import get_event_or_404
-from web.public.services import attendee_for_token
+from web.extensions import public_page_limit
+from web.public.services import attendee_for_token, cached_for_attendee
 from web.printing import bp
 from web.schedules.services import published_version
 from web.printing.forms import AgendaForm, BadgeForm
@@ -138,17 +141,26 @@ def desk_badge(slug: str, ext_id: str) -> ResponseReturnValue:
 
 
 @bp.get("/me/<token>/agenda.pdf")
+@public_page_limit
 def personal_agenda(token: str) -> ResponseReturnValue:
     """The attendee's own agenda; the token in the link is the only credential."""
     attendee = attendee_for_token(token)
     if attendee is None:
         abort(404)
-    try:
-        document = print_personal_agenda(attendee)
-    except NoPublishedSchedule:
+
+    def render() -> tuple[bytes, str] | tuple[()]:
+        try:
+            document = print_personal_agenda(attendee)
+        except NoPublishedSchedule:
+            return ()
+        return document.data.getvalue(), document.filename
+
+    rendered = cached_for_attendee("agenda.pdf", attendee, render)  # one render per version
+    if not rendered:
         abort(404, description="Your agenda is not ready yet: the organisers have not published "
                                "the schedule. Please check again later.")
-    return _download(document)
+    data, filename = rendered
+    return _download(PrintedDocument(io.BytesIO(data), filename, 0, 1))
 
 
 @bp.after_request

@@ -219,10 +219,22 @@ def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
 
 
 def print_personal_agenda(attendee: Attendee) -> PrintedDocument:
-    """One attendee's agenda for their personal page (QR = their check-in code)."""
+    """One attendee's agenda for their personal page (QR = their check-in code).
+
+    Anyone with the link may ask for it, so it reads only this attendee's meetings and
+    partners (``personal_schedule``), not the whole version."""
+    from web.public.services import personal_schedule
+
     event = attendee.event
+    mine = personal_schedule(attendee)
+    if mine is None:
+        raise NoPublishedSchedule()
+    info = event.event_info()
+    if mine.schedule.rounds > info.timetable.rounds:
+        info = dataclasses.replace(info, timetable=dataclasses.replace(info.timetable, rounds=mine.schedule.rounds))
     buffer = io.BytesIO()
-    pages = _one_agenda(event, attendee, published_schedule(event), buffer)
+    pages = render_agenda(mine.viewer, mine.partners, mine.schedule, info, buffer,
+                          qr_payload=attendee.checkin_code, reasons=reasons_for(event))
     buffer.seek(0)
     return PrintedDocument(buffer, download_name(event, "agenda"), pages, 1)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import icalendar
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from scheduler.scoring import explain_for
 from web.attendees.models import Attendee
@@ -61,12 +62,13 @@ def slot_states(attendee: Attendee) -> list[SlotState]:
     current = next((v for v in history if v.status == "published"), None)
     if current is not None and history[-1] is not current:  # re-published an old version
         history = [v for v in history if v is not current] + [current]
+    # Both people of each meeting come in the same query (the calendar names the partner).
     meetings = list(db.session.scalars(
         select(ScheduleMeeting).where(
             ScheduleMeeting.version_id.in_([v.id for v in history]),
             or_(ScheduleMeeting.a_id == attendee.id, ScheduleMeeting.b_id == attendee.id),
-        )
-    )) if history else []
+        ).options(joinedload(ScheduleMeeting.a), joinedload(ScheduleMeeting.b))
+    ).unique()) if history else []
     by_version: dict[int, dict[int, ScheduleMeeting]] = {}
     for meeting in meetings:
         by_version.setdefault(meeting.version_id, {})[meeting.round] = meeting

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from web.attendees.services import AttendeeRowInvalid
 from web.events.services import get_event_or_404
-from web.extensions import limiter
+from web.extensions import limiter, public_page_limit
 from web.liveday.services import now_and_next
 from web.public import bp
 from web.public.calendar import calendar_for
@@ -18,6 +18,7 @@ from web.public.mail import queue_link_recovery, queue_registration_confirmation
 from web.public.services import (
     agenda_for,
     agenda_last_changed,
+    cached_for_attendee,
     get_attendee_for_token_or_404,
     local_label,
     qr_png,
@@ -73,6 +74,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.get("/me/<token>/registered")
+@public_page_limit
 def registered(token: str) -> ResponseReturnValue:
     attendee = get_attendee_for_token_or_404(token)
     return _private(Response(render_template("public/registered.html", attendee=attendee,
@@ -96,6 +98,7 @@ def link_recovery(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/me/<token>")
+@public_page_limit
 def me(token: str) -> ResponseReturnValue:
     attendee = get_attendee_for_token_or_404(token)
     now_next = now_and_next(attendee.event, attendee, utcnow())
@@ -108,6 +111,7 @@ def me(token: str) -> ResponseReturnValue:
 
 
 @bp.get("/me/<token>/now.json")
+@public_page_limit
 def now_json(token: str) -> ResponseReturnValue:
     """What the personal page's script polls: this attendee's now and next (their own
     meetings of the published version only) and when their agenda last changed."""
@@ -123,6 +127,7 @@ def now_json(token: str) -> ResponseReturnValue:
 
 
 @bp.get("/me/<token>/qr.<fmt>")
+@public_page_limit
 def qr_code(token: str, fmt: str) -> ResponseReturnValue:
     """The badge QR: it carries only the opaque check-in code, never the page token."""
     attendee = get_attendee_for_token_or_404(token)
@@ -134,8 +139,10 @@ def qr_code(token: str, fmt: str) -> ResponseReturnValue:
 
 
 @bp.get("/me/<token>/agenda.ics")
+@public_page_limit
 def calendar(token: str) -> ResponseReturnValue:
     attendee = get_attendee_for_token_or_404(token)
-    response = Response(calendar_for(attendee), mimetype="text/calendar")
+    data = cached_for_attendee("agenda.ics", attendee, lambda: calendar_for(attendee))
+    response = Response(data, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="{attendee.event.slug}.ics"'
     return _private(response)
