@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from web.checkin.services import NONCE_RE
@@ -56,8 +57,9 @@ class WalkInForm(FlaskForm):
     submit = SubmitField("Register and check in")
 
     def set_choices(self, regions: tuple[str, ...], partner_types: tuple[str, ...]) -> None:
-        self.region.choices = [("", "Choose a region")] + [(r, r) for r in regions]
-        self.partner_type.choices = [("", "Choose a partner type")] + [(p, p) for p in partner_types]
+        self.region.choices = [SelectChoice("", "Choose a region")] + [SelectChoice(r, r) for r in regions]
+        self.partner_type.choices = ([SelectChoice("", "Choose a partner type")]
+                                     + [SelectChoice(p, p) for p in partner_types])
 
     def cells(self) -> dict[str, str]:
         """The form as the importer's row cells (the id is assigned by the service)."""

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -62,12 +70,13 @@ class RegistrationForm(FlaskForm):
 def registration_form(taxonomy: Taxonomy, timetable: Timetable, **kwargs: Any) -> RegistrationForm:
     """A form whose choices are the event's vocabulary and rounds (with their local start)."""
     form = RegistrationForm(**kwargs)
-    form.region.choices = [("", "Choose…")] + [(r, r) for r in taxonomy.regions]
-    form.partner_type.choices = [("", "Choose…")] + [(p, p) for p in taxonomy.partner_types]
-    form.offers.choices = [(c, c) for c in taxonomy.competencies]
-    form.seeks.choices = [(c, c) for c in taxonomy.competencies]
+    form.region.choices = [SelectChoice("", "Choose…")] + [SelectChoice(r, r) for r in taxonomy.regions]
+    form.partner_type.choices = ([SelectChoice("", "Choose…")]
+                                 + [SelectChoice(p, p) for p in taxonomy.partner_types])
+    form.offers.choices = [SelectChoice(c, c) for c in taxonomy.competencies]
+    form.seeks.choices = [SelectChoice(c, c) for c in taxonomy.competencies]
     form.rounds.choices = [
-        (number, f"Round {number}, {start:%H:%M}–{end:%H:%M}") for number, start, end in timetable.slots()
+        SelectChoice(number, f"Round {number}, {start:%H:%M}–{end:%H:%M}") for number, start, end in timetable.slots()
     ]
     return form
 
