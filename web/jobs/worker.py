@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import time
 
@@ -29,6 +30,7 @@ log = logging.getLogger("speednet.worker")
 
 REAP_SECONDS = 2.0
 SHUTDOWN_SECONDS = 30.0
+DEFAULT_NICE = 10
 
 
 class WorkerConsumer(Consumer):
@@ -76,9 +78,16 @@ def main(argv: list[str] | None = None) -> None:
                                      description="Run a speednet worker (plans, re-plans, e-mail).")
     parser.add_argument("--threads", type=int, default=None,
                         help="jobs run at once by this process (default QUEUE_WORKER_THREADS, 2)")
+    parser.add_argument("--nice", type=int, default=DEFAULT_NICE,
+                        help=f"CPU priority below the web server's (0-19, default {DEFAULT_NICE}): on a host "
+                             "it shares with the web server, the door answers first and the solver takes the rest")
     args = parser.parse_args(argv)
     if args.threads is not None and not 1 <= args.threads <= 64:
         parser.error("--threads must be between 1 and 64")
+    if not 0 <= args.nice <= 19:
+        parser.error("--nice must be between 0 and 19")
+    if args.nice and hasattr(os, "nice"):
+        os.nice(args.nice)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from web import create_app
 
