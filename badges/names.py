@@ -14,6 +14,7 @@ and the rule an organiser can predict. Events that prefer the name as written ch
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Iterable, Literal, Protocol, Sequence, TypeVar
 
 NameOrder = Literal["family", "first"]
@@ -28,6 +29,7 @@ _SPELT_OUT = str.maketrans({
 })
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """``text`` without accents, case or compatibility forms, spaces collapsed:
     ``fold("  François  Müller-Lüdenscheidt ") == "francois muller-ludenscheidt"``."""
