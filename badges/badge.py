@@ -56,7 +56,7 @@ class _Box:
 
 #: A company name wraps to two lines and shrinks no further than this (points at scale 1.0,
 #: so 9 pt on A6) before it is shortened with an ellipsis: smaller is unreadable at arm's length.
-COMPANY_FLOOR = 6.5
+COMPANY_FLOOR = 6.6
 COMPANY_MIN_FLOOR = 7.5
 
 
@@ -150,7 +150,7 @@ def _draw_band(canvas: Canvas, item: BadgeItem, x: float, y: float, width: float
     name = (event if isinstance(event, str) else event.name) if event else ""
     room = width - 2 * pad - (number_width + 4 * mm if number else 0.0)
     title = fit_text(name, room, 2 * band_text * LEADING, max_size=band_text, min_size=band_text * 0.85,
-                     bold=True, max_lines=2, floor=max(6.0, 6.5 * scale))
+                     bold=True, max_lines=2, floor=max(6.0, 5.5 * scale))
     lines = max(1, len(title.lines))
     band = max(16 * scale, lines * title.size * LEADING + 7 * scale)
     canvas.setFillColorRGB(*region_colour(item.attendee.region))
