@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from typing import Iterable, Literal, Protocol, Sequence, TypeVar
+from typing import Iterable, Protocol, TypeVar
 
-NameOrder = Literal["family", "first"]
 NAME_ORDERS: tuple[str, ...] = ("family", "first")
 
 # Letters NFKD leaves whole; mapped to what a keyboard without them types.
@@ -36,12 +35,6 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPELT_OUT))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.translate(_SPELT_OUT).casefold().split())
-
-
-def family_name(name: str) -> str:
-    """The last word of ``name`` (the whole name when it is one word), as written."""
-    words = name.split()
-    return words[-1] if words else ""
 
 
 def name_sort_key(name: str, order: str = "family") -> tuple[str, ...]:
@@ -72,11 +65,4 @@ def sorted_people(people: Iterable[T], order: str = "family") -> list[T]:
     return sorted(people, key=lambda p: (*name_sort_key(p.name, order), str(p.id)))
 
 
-def sorted_rows(rows: Sequence[dict[str, object]], order: str = "family",
-                key: str = "name") -> list[dict[str, object]]:
-    """Dictionaries (the room display's rows) sorted by their ``key`` name in ``order``."""
-    return sorted(rows, key=lambda r: name_sort_key(str(r[key]), order))
-
-
-__all__ = ["NAME_ORDERS", "NameOrder", "family_name", "fold", "name_sort_key", "sorted_people",
-           "sorted_rows"]
+__all__ = ["NAME_ORDERS", "fold", "name_sort_key", "sorted_people"]

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, current_app
 from sqlalchemy import bindparam, func, select
 
+from badges.names import NAME_ORDERS
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import Event
@@ -18,7 +19,6 @@ from web.types import utcnow
 
 
 DEFAULT_NO_SHOW_MINUTES = 10
-NAME_ORDERS = ("family", "first")
 
 
 class EventDataError(ValueError):

@@ -217,9 +217,11 @@ def table_list(event: Event, round_number: int | None,
 
 def _break_rows(version: ScheduleVersion, round_number: int, seated: set[int]) -> list[dict[str, Any]]:
     """People of ``version`` who sit this round out: not seated, not withdrawn or gone home,
-    and due this round by their availability."""
-    in_version = (select(ScheduleMeeting.a_id).where(ScheduleMeeting.version_id == version.id)
-                  .union(select(ScheduleMeeting.b_id).where(ScheduleMeeting.version_id == version.id)))
+    and due this round by their availability. A re-plan's people are those it placed from its
+    first open round on, so no-shows it left out are not listed as on a break."""
+    planned = (ScheduleMeeting.version_id == version.id) & (ScheduleMeeting.round >= (version.from_round or 1))
+    in_version = (select(ScheduleMeeting.a_id).where(planned)
+                  .union(select(ScheduleMeeting.b_id).where(planned)))
     people = db.session.execute(
         select(Attendee.id, Attendee.name, Attendee.company, Attendee.available_rounds)
         .where(Attendee.id.in_(in_version), Attendee.withdrawn_at.is_(None), Attendee.left_at.is_(None))
