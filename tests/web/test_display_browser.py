@@ -120,3 +120,25 @@ def test_names_read_from_the_back_of_the_room_at_1920x1080(make_event, make_atte
         page.wait_for_selector("#sound:has-text('Sound on')")
         assert page.get_attribute("body", "data-sound") == "on"
         assert not errors, errors
+
+
+def test_the_bell_rings_at_the_end_of_a_round_once_sound_is_enabled(make_event, make_attendee, live_server):
+    event = make_event(rounds=2, slug="bell-room", timezone="UTC", round_minutes=8)
+    for ext in ("A", "B"):
+        make_attendee(event, ext_id=ext, name=f"Person {ext}")
+    publish_version(store_plan_result(event, PlanResult(Schedule(2, 1, (Meeting(1, 1, "A", "B"),)),
+                                                        PlanReport("OPTIMAL", ""))))
+    # round 1 ends four seconds from now
+    event.clock_started_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=8, seconds=-4)
+    db.session.commit()
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(f"{live_server}/display/{event.slug}")
+        page.wait_for_selector("#round-label:has-text('Round 1 of 2')")
+        assert page.locator("#sound").count() == 0             # no bell unless asked for
+        page.goto(f"{live_server}/display/{event.slug}?bell=1")
+        page.wait_for_selector("#round-label:has-text('Round 1 of 2')")
+        page.click("#sound")                                   # the click browsers require
+        page.wait_for_selector("body[data-rang='1']")          # a soft test strike
+        page.wait_for_selector("body[data-rang='2']", timeout=10000)   # the round's end
+        page.wait_for_selector("#heading:has-text('Change tables')", timeout=10000)
