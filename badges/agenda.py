@@ -22,7 +22,8 @@ from badges.badge import region_colour
 from badges.pdf import Target, open_canvas
 from badges.qr import draw_qr
 from badges.text import LEADING, draw_line, fit_text, truncate, wrap_limited
-from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, index_attendees, sorted_by_name
+from badges.names import sorted_people
+from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, index_attendees
 
 ReasonSource = Union[Mapping[tuple[str, str], str], Callable[[Attendee, Attendee], str], None]
 
@@ -62,6 +63,29 @@ def round_times(event: EventInfo, round_number: int) -> str:
     if 1 <= round_number <= event.timetable.rounds:
         return format_span(event.timetable.round_start(round_number), event.timetable.round_end(round_number))
     return ""
+
+
+@dataclass(frozen=True)
+class Density:
+    """How much of each meeting a row prints: the agenda takes the first that fits one page."""
+
+    name_size: float
+    name_lines: int
+    company_size: float
+    company_lines: int
+    detail_with_company: bool
+    reason_size: float
+    reason_lines: int
+    padding: float
+    pause_height: float
+
+
+DENSITIES: tuple[Density, ...] = (
+    Density(10.5, 2, 9.0, 2, False, 8.5, 6, 8.0, 16.0),
+    Density(10.5, 2, 9.0, 1, False, 8.5, 3, 7.0, 14.0),
+    Density(10.0, 1, 8.5, 1, True, 8.0, 2, 6.0, 12.0),
+    Density(9.5, 1, 8.0, 1, True, 7.5, 2, 4.0, 10.0),
+)
 
 
 @dataclass
@@ -149,47 +173,76 @@ class _AgendaWriter:
         return y - 16
 
     # -- rows -----------------------------------------------------------------------------
-    def _row_lines(self, attendee: Attendee, round_number: int, meeting: Meeting | None
-                   ) -> tuple[list[tuple[str, float, bool]], list[str], str]:
+    def _row_lines(self, attendee: Attendee, round_number: int, meeting: Meeting | None,
+                   density: "Density") -> tuple[list[tuple[str, float, bool]], list[str], str]:
         """Partner cell lines (text, size, bold), reason lines, and the table label."""
         partner_w = self.cols.reason - self.cols.partner - 4 * mm
         reason_w = self.width - MARGIN - self.cols.reason
         if meeting is None:
             text = BREAK_TEXT if attendee.is_available(round_number) else AWAY_TEXT
-            return [(text, 10, False)], [], "\u2014"
+            return [(text, density.name_size - 0.5, False)], [], "\u2014"
         partner = self.people.get(meeting.partner_of(attendee.id))
         label = self.event.table_label(meeting.table)
         if partner is None:
-            return [(f"attendee {meeting.partner_of(attendee.id)}", 10, True)], [], label
-        cell = [(line, 10.5, True) for line in wrap_limited(partner.name, partner_w, 10.5, 2, True)]
-        cell += [(line, 9, False) for line in wrap_limited(partner.company, partner_w, 9, 2)]
+            return [(f"attendee {meeting.partner_of(attendee.id)}", density.name_size, True)], [], label
+        size, small = density.name_size, density.company_size
+        cell = [(line, size, True) for line in wrap_limited(partner.name, partner_w, size, density.name_lines, True)]
         detail = " \u00b7 ".join(p for p in (partner.region, partner.partner_type) if p)
-        if detail:
-            cell.append((truncate(detail, partner_w, 8.5), 8.5, False))
+        if density.detail_with_company:
+            company = " \u00b7 ".join(p for p in (partner.company, detail) if p)
+            cell += [(line, small, False) for line in wrap_limited(company, partner_w, small, density.company_lines)]
+        else:
+            cell += [(line, small, False) for line in wrap_limited(partner.company, partner_w, small,
+                                                                   density.company_lines)]
+            if detail:
+                cell.append((truncate(detail, partner_w, small - 0.5), small - 0.5, False))
         reason = reason_for(self.reasons, attendee, partner, meeting)
-        return cell, wrap_limited(reason, reason_w, 8.5, 6), label
+        return cell, wrap_limited(reason, reason_w, density.reason_size, density.reason_lines), label
+
+    def _row_height(self, cell: list[tuple[str, float, bool]], reason: list[str], density: "Density") -> float:
+        return max(sum(size * LEADING for _, size, _ in cell),
+                   len(reason) * density.reason_size * LEADING) + density.padding
+
+    def _rows(self, attendee: Attendee, density: "Density") -> list[tuple[int, Meeting | None, list, list, str, float]]:
+        meetings = {m.round: m for m in self.by_attendee.get(attendee.id, [])}
+        rows = []
+        for round_number in range(1, self.schedule.rounds + 1):
+            meeting = meetings.get(round_number)
+            cell, reason, label = self._row_lines(attendee, round_number, meeting, density)
+            rows.append((round_number, meeting, cell, reason, label, self._row_height(cell, reason, density)))
+        return rows
+
+    def _layout(self, attendee: Attendee, start: float) -> tuple["Density", list]:
+        """The most generous density whose rows fit one page below ``start``; the densest one
+        (continuing over pages) when none does. A 16-round agenda thus stays on one sheet, with
+        reasons and companies cut to fewer lines only when the page needs it."""
+        breaks = sum(1 for b in self.event.timetable.breaks if b.after_round < self.schedule.rounds)
+        room = start - (MARGIN + 10)
+        for density in DENSITIES:
+            rows = self._rows(attendee, density)
+            if sum(r[-1] for r in rows) + breaks * density.pause_height <= room:
+                return density, rows
+        return DENSITIES[-1], rows
 
     def draw(self, attendee: Attendee, qr_payload: str | None) -> None:
         c = self.canvas
         page = 1
         y = self._table_header(self._header(attendee, qr_payload, first=True))
-        meetings = {m.round: m for m in self.by_attendee.get(attendee.id, [])}
+        density, rows = self._layout(attendee, y)
         breaks = {b.after_round: b.minutes for b in self.event.timetable.breaks}
-        for round_number in range(1, self.schedule.rounds + 1):
-            meeting = meetings.get(round_number)
-            cell, reason, label = self._row_lines(attendee, round_number, meeting)
-            height = max(sum(size * LEADING for _, size, _ in cell), len(reason) * 8.5 * LEADING) + 8
+        for round_number, meeting, cell, reason, label, height in rows:
             if y - height < MARGIN + 10:
                 self._footer(attendee, page)
                 c.showPage()
                 page += 1
                 y = self._table_header(self._header(attendee, qr_payload, first=False))
+            first = density.name_size
             if meeting is None:
                 c.setFillColorRGB(0.94, 0.94, 0.94)
-                c.rect(MARGIN, y - height + 9, self.width - 2 * MARGIN, height, stroke=0, fill=1)
+                c.rect(MARGIN, y - height + first - 1.5, self.width - 2 * MARGIN, height, stroke=0, fill=1)
                 c.setFillColorRGB(0, 0, 0)
-            draw_line(c, self.cols.round, y, str(round_number), 10.5, bold=True)
-            draw_line(c, self.cols.time, y, round_times(self.event, round_number), 10)
+            draw_line(c, self.cols.round, y, str(round_number), first, bold=True)
+            draw_line(c, self.cols.time, y, round_times(self.event, round_number), first - 0.5)
             draw_line(c, self.cols.table, y, truncate(label, self.cols.partner - self.cols.table - 2 * mm, 12, True),
                       12, bold=True)
             line_y = y
@@ -202,19 +255,19 @@ class _AgendaWriter:
             line_y = y
             c.setFillColorRGB(0.2, 0.2, 0.2)
             for line in reason:
-                draw_line(c, self.cols.reason, line_y, line, 8.5)
-                line_y -= 8.5 * LEADING
+                draw_line(c, self.cols.reason, line_y, line, density.reason_size)
+                line_y -= density.reason_size * LEADING
             c.setFillColorRGB(0, 0, 0)
             y -= height
             c.setLineWidth(0.25)
             c.setStrokeColorRGB(0.75, 0.75, 0.75)
-            c.line(MARGIN, y + 8, self.width - MARGIN, y + 8)
+            c.line(MARGIN, y + first - 2.5, self.width - MARGIN, y + first - 2.5)
             c.setStrokeColorRGB(0, 0, 0)
             if round_number in breaks and round_number < self.schedule.rounds:
                 c.setFillColorRGB(0.35, 0.35, 0.35)
                 draw_line(c, self.cols.time, y, f"pause \u2014 {breaks[round_number]} minutes", 9)
                 c.setFillColorRGB(0, 0, 0)
-                y -= 16
+                y -= density.pause_height
         self._footer(attendee, page)
         c.showPage()
         self.pages += page
@@ -226,10 +279,11 @@ def _payload(qr_payloads: Mapping[str, str] | None, attendee: Attendee) -> str |
 
 def render_agendas(attendees: Iterable[Attendee], schedule: Schedule, event: EventInfo, target: Target, *,
                    qr_payloads: Mapping[str, str] | None = None, reasons: ReasonSource = None,
-                   page_size: tuple[float, float] = A4) -> int:
-    """One PDF with every attendee's agenda (each starting on a new page) in name order;
-    ``qr_payloads`` maps attendee id to the check-in token. Returns the page count."""
-    people = sorted_by_name(list(attendees))
+                   page_size: tuple[float, float] = A4, name_order: str = "family") -> int:
+    """One PDF with every attendee's agenda (each starting on a new page) in name order
+    (``name_order``: "family" or "first", see :mod:`badges.names`); ``qr_payloads`` maps
+    attendee id to the check-in token. Returns the page count."""
+    people = sorted_people(list(attendees), name_order)
     canvas = open_canvas(target, page_size, f"Agendas \u2013 {event.name}")
     writer = _AgendaWriter(canvas, page_size, event, index_attendees(people), schedule, reasons)
     for attendee in people:

@@ -17,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from badges.layouts import BadgeLayout, get_layout
 from badges.pdf import Target, open_canvas
 from badges.qr import draw_qr
-from badges.text import LEADING, draw_line, fit_text, truncate, wrap_limited
+from badges.text import LEADING, draw_line, fit_text, ink_extent, text_width, truncate, wrap_limited
 from scheduler.domain import Attendee, EventInfo
 
 #: Accent colour of the top band per region, so partners spot each other's region at a glance.
@@ -54,48 +54,115 @@ class _Box:
     width: float
 
 
+#: A company name wraps to two lines and shrinks no further than this (points at scale 1.0,
+#: so 9 pt on A6) before it is shortened with an ellipsis: smaller is unreadable at arm's length.
+COMPANY_FLOOR = 6.6
+COMPANY_MIN_FLOOR = 7.5
+
+
+class _Stack:
+    """Places lines top-down so that no line's ink touches the one above it.
+
+    Spacing by font size alone lets the dots under an Arabic name reach into the company line;
+    each line is therefore put at its usual leading *or lower*, so that its shaped glyphs' top
+    stays ``gap`` clear of the previous line's lowest ink (see :func:`badges.text.ink_extent`).
+    """
+
+    def __init__(self, canvas: Canvas, anchor: float, top: float, align: str, gap: float) -> None:
+        self.canvas, self.anchor, self.align, self.gap = canvas, anchor, align, gap
+        self.y = top            # where the next line's box starts (previous line's leading)
+        self.ink = top          # lowest ink drawn so far
+
+    def baseline_for(self, text: str, size: float, bold: bool) -> float:
+        above, _ = ink_extent(text, bold)
+        return min(self.y - size, self.ink - self.gap - above * size)
+
+    def fits(self, text: str, size: float, bold: bool, bottom: float) -> bool:
+        _, below = ink_extent(text, bold)
+        return self.baseline_for(text, size, bold) - max(below * size, size * (LEADING - 1)) >= bottom
+
+    def draw(self, text: str, size: float, bold: bool = False) -> None:
+        baseline = self.baseline_for(text, size, bold)
+        draw_line(self.canvas, self.anchor, baseline, text, size, bold=bold,
+                  align=self.align)  # type: ignore[arg-type]
+        _, below = ink_extent(text, bold)
+        self.ink = baseline - below * size
+        self.y = baseline - size * (LEADING - 1)
+
+    def skip(self, space: float) -> None:
+        self.y -= space
+
+
 def _draw_stack(canvas: Canvas, box: _Box, bottom: float, item: BadgeItem, scale: float,
                 align: str) -> None:
     """Name, company, region and partner type, then competencies, from the top of ``box``."""
     attendee = item.attendee
     anchor = {"left": box.x, "centre": box.x + box.width / 2}[align]
     available = box.y - bottom
+    stack = _Stack(canvas, anchor, box.y, align, gap=1.5 * scale)
     name = fit_text(attendee.name, box.width, available * 0.55, max_size=30 * scale,
                     min_size=17 * scale, bold=True, floor=9 * scale, max_lines=3)
-    y = box.y
     for line in name.lines:
-        y -= name.size
-        draw_line(canvas, anchor, y, line, name.size, bold=True, align=align)  # type: ignore[arg-type]
-        y -= name.size * (LEADING - 1)
-    y -= 3 * scale
+        stack.draw(line, name.size, bold=True)
+    stack.skip(3 * scale)
     company_size = min(14 * scale, max(name.size * 0.7, 10 * scale))
-    company = fit_text(attendee.company, box.width, company_size * LEADING, max_size=company_size,
-                       min_size=company_size * 0.6, max_lines=1)
-    if company.lines and y - company.size > bottom:
-        y -= company.size
-        canvas.setFillColorRGB(0.15, 0.15, 0.15)
-        draw_line(canvas, anchor, y, company.lines[0], company.size, align=align)  # type: ignore[arg-type]
-        y -= company.size * (LEADING - 1) + 2 * scale
+    floor = max(COMPANY_MIN_FLOOR, COMPANY_FLOOR * scale)
+    company = fit_text(attendee.company, box.width, 2 * company_size * LEADING, max_size=company_size,
+                       min_size=company_size * 0.8, max_lines=2, floor=min(floor, company_size))
+    canvas.setFillColorRGB(0.15, 0.15, 0.15)
+    drawn = False
+    for line in company.lines:
+        if not stack.fits(line, company.size, False, bottom):
+            break
+        stack.draw(line, company.size)
+        drawn = True
+    if drawn:
+        stack.skip(2 * scale)
     detail_size = 9.5 * scale
     detail = " \u00b7 ".join(part for part in (attendee.region, attendee.partner_type) if part)
-    if detail and y - detail_size > bottom:
-        y -= detail_size
-        canvas.setFillColorRGB(*region_colour(attendee.region))
-        draw_line(canvas, anchor, y, truncate(detail, box.width, detail_size, True), detail_size,
-                  bold=True, align=align)  # type: ignore[arg-type]
-        y -= detail_size * (LEADING - 1) + 3 * scale
+    if detail:
+        text = truncate(detail, box.width, detail_size, True)
+        if stack.fits(text, detail_size, True, bottom):
+            canvas.setFillColorRGB(*region_colour(attendee.region))
+            stack.draw(text, detail_size, bold=True)
+            stack.skip(3 * scale)
     offers = ", ".join(attendee.offers[:3])
     offer_size = 8 * scale
-    if offers and y - offer_size > bottom:
+    if offers:
         canvas.setFillColorRGB(0.3, 0.3, 0.3)
-        lines = wrap_limited("Offers: " + offers, box.width, offer_size, 2)
-        for line in lines:
-            if y - offer_size < bottom:
+        for line in wrap_limited("Offers: " + offers, box.width, offer_size, 2):
+            if not stack.fits(line, offer_size, False, bottom):
                 break
-            y -= offer_size
-            draw_line(canvas, anchor, y, line, offer_size, align=align)  # type: ignore[arg-type]
-            y -= offer_size * (LEADING - 1)
+            stack.draw(line, offer_size)
     canvas.setFillColorRGB(0, 0, 0)
+
+
+def _draw_band(canvas: Canvas, item: BadgeItem, x: float, y: float, width: float, height: float,
+               pad: float, scale: float, event: EventInfo | str | None) -> float:
+    """The coloured top band with the event name and badge number; returns its height.
+
+    A long event name first shrinks a little, then wraps to two lines (the band grows to hold
+    them), and only then is shortened: the event's name is what tells a guest which badge is
+    theirs when two events share a venue."""
+    band_text = 8.5 * scale
+    number = format_number(item.number) if item.number is not None else ""
+    number_width = text_width(number, band_text, True) if number else 0.0
+    name = (event if isinstance(event, str) else event.name) if event else ""
+    room = width - 2 * pad - (number_width + 4 * mm if number else 0.0)
+    title = fit_text(name, room, 2 * band_text * LEADING, max_size=band_text, min_size=band_text * 0.85,
+                     bold=True, max_lines=2, floor=max(6.0, 5.5 * scale))
+    lines = max(1, len(title.lines))
+    band = max(16 * scale, lines * title.size * LEADING + 7 * scale)
+    canvas.setFillColorRGB(*region_colour(item.attendee.region))
+    canvas.rect(x, y + height - band, width, band, stroke=0, fill=1)
+    canvas.setFillColorRGB(1, 1, 1)
+    first = y + height - (band - lines * title.size * LEADING) / 2 - title.size * 0.85
+    if number:
+        draw_line(canvas, x + width - pad, first, number, band_text, bold=True, align="right")
+    for i, line in enumerate(title.lines):
+        draw_line(canvas, x + pad, first - i * title.size * LEADING, line, title.size, bold=True)
+    canvas.setFillColorRGB(0, 0, 0)
+    return band
 
 
 def draw_badge(canvas: Canvas, item: BadgeItem, x: float, y: float, width: float, height: float,
@@ -105,24 +172,11 @@ def draw_badge(canvas: Canvas, item: BadgeItem, x: float, y: float, width: float
     pad = max(4 * mm, 0.05 * min(width, height))
     scale = min(width, height) / (3 * 72)          # 1.0 on a 4 x 3 in badge
     scale = max(0.75, min(scale, 1.4))
-    band = 16 * scale
     canvas.saveState()
-    canvas.setFillColorRGB(*region_colour(item.attendee.region))
-    canvas.rect(x, y + height - band, width, band, stroke=0, fill=1)
-    canvas.setFillColorRGB(1, 1, 1)
-    band_text = 8.5 * scale
-    baseline = y + height - band / 2 - band_text * 0.35
-    number = format_number(item.number) if item.number is not None else ""
-    number_width = draw_line(canvas, x + width - pad, baseline, number, band_text, bold=True,
-                             align="right") if number else 0.0
-    if event:
-        name = event if isinstance(event, str) else event.name
-        title = truncate(name, width - 2 * pad - number_width - 4 * mm, band_text, True)
-        draw_line(canvas, x + pad, baseline, title, band_text, bold=True)
-    canvas.setFillColorRGB(0, 0, 0)
+    band = _draw_band(canvas, item, x, y, width, height, pad, scale, event)
     top = y + height - band - pad * 0.8
     if height > width * 1.15:
-        qr = min(width - 2 * pad, (height - band) * 0.42)
+        qr = min(width - 2 * pad, (height - 16 * scale) * 0.42)
         draw_qr(canvas, item.qr_payload, x + (width - qr) / 2, y + pad * 0.5, qr)
         _draw_stack(canvas, _Box(x + pad, top, width - 2 * pad), y + pad * 0.5 + qr, item, scale, "centre")
     else:

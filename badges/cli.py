@@ -17,7 +17,8 @@ from badges.badge import BadgeItem, render_badges
 from badges.layouts import LAYOUTS
 from badges.sheets import render_checkin_list, render_master_grid, render_table_sheets
 from badges.tokens import TokenError, badge_numbers, qr_payloads
-from scheduler.domain import Attendee, EventInfo, Schedule, Timetable, sorted_by_name
+from badges.names import NAME_ORDERS, sorted_people
+from scheduler.domain import Attendee, EventInfo, Schedule, Timetable
 
 
 class UsageError(Exception):
@@ -80,7 +81,7 @@ def cmd_badges(args: argparse.Namespace) -> str:
     attendees = _read_attendees(args.attendees)
     payloads = _payloads(args, attendees)
     numbers = badge_numbers(attendees)
-    items = [BadgeItem(a, payloads[a.id], numbers[a.id]) for a in sorted_by_name(attendees)]
+    items = [BadgeItem(a, payloads[a.id], numbers[a.id]) for a in sorted_people(attendees, args.name_order)]
     pages = render_badges(items, args.out, layout=args.layout, crop_marks=args.crop_marks,
                           event=args.event_name or None)
     return f"{len(items)} badges on {pages} page(s), layout {args.layout}"
@@ -91,7 +92,7 @@ def cmd_agendas(args: argparse.Namespace) -> str:
     schedule = _read_schedule(args.schedule, attendees)
     event = _event(args, schedule.rounds)
     pages = render_agendas(attendees, schedule, event, args.out, qr_payloads=_payloads(args, attendees),
-                           reasons=_reasons())
+                           reasons=_reasons(), name_order=args.name_order)
     return f"{len(attendees)} agendas on {pages} page(s)"
 
 
@@ -111,7 +112,8 @@ def cmd_grid(args: argparse.Namespace) -> str:
 
 def cmd_checkin_list(args: argparse.Namespace) -> str:
     attendees = _read_attendees(args.attendees)
-    pages = render_checkin_list(attendees, args.out, numbers=badge_numbers(attendees), event=args.event_name or None)
+    pages = render_checkin_list(attendees, args.out, numbers=badge_numbers(attendees), event=args.event_name or None,
+                                name_order=args.name_order)
     return f"{len(attendees)} attendees on {pages} page(s)"
 
 
@@ -145,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--out", required=True, help="PDF file to write")
         if name in ("badges", "agendas"):
             command.add_argument("--tokens", help="CSV with columns id,token: the QR payload per attendee")
+        if name in ("badges", "agendas", "checkin-list"):
+            command.add_argument("--name-order", default="family", choices=NAME_ORDERS,
+                                 help="sort by family name (last word of the name, default) or first name")
         if name == "badges":
             command.add_argument("--layout", default="a6", choices=sorted(LAYOUTS), help="sheet layout (default a6)")
             command.add_argument("--crop-marks", action="store_true", help="print cut lines in the sheet margins")

@@ -72,6 +72,15 @@ def font_name(face: Face, bold: bool = False) -> str:
     return _register(face, bold)
 
 
+def font_file(name: str) -> Path:
+    """The TrueType file behind the registered bundled font ``name``."""
+    for face in FACES:
+        for bold in (False, True):
+            if face.registered_name(bold) == name:
+                return FONT_DIR / face.file_for(bold)
+    raise KeyError(f"not a bundled font: {name}")
+
+
 def base_font(bold: bool = False) -> str:
     """The first font of the chain, used for labels the product itself prints."""
     return font_name(FACES[0], bold)

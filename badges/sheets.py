@@ -17,7 +17,8 @@ from badges.agenda import event_line, round_times
 from badges.badge import format_number
 from badges.pdf import Target, open_canvas
 from badges.text import LEADING, draw_line, fit_text, truncate
-from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, index_attendees, sorted_by_name
+from badges.names import sorted_people
+from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, index_attendees
 
 MARGIN = 14 * mm
 GRID_ROUNDS_PER_PAGE = 8
@@ -154,11 +155,13 @@ def render_table_sheets(schedule: Schedule, attendees: Iterable[Attendee], event
 
 
 def render_checkin_list(attendees: Iterable[Attendee], target: Target, *,
-                        numbers: Mapping[str, int] | None = None, event: EventInfo | str | None = None) -> int:
+                        numbers: Mapping[str, int] | None = None, event: EventInfo | str | None = None,
+                        name_order: str = "family") -> int:
     """Alphabetical list with an empty checkbox, badge number, name, company, region and
-    partner type per attendee, for ticking off arrivals by hand. ``event`` is an EventInfo (name,
-    venue and times in the header) or just the event name. Returns the page count."""
-    people = sorted_by_name(list(attendees))
+    partner type per attendee, for ticking off arrivals by hand; by family name unless
+    ``name_order`` is "first". ``event`` is an EventInfo (name, venue and times in the header)
+    or just the event name. Returns the page count."""
+    people = sorted_people(list(attendees), name_order)
     size = A4
     width, height = size
     name = event if isinstance(event, str) else event.name if event else ""

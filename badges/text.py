@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Literal
 
+import uharfbuzz as hb
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
-from badges.fonts import REPLACEMENT_CHAR, base_font, covers, font_for_char
+from badges.fonts import REPLACEMENT_CHAR, base_font, covers, font_for_char, font_file
 
 Align = Literal["left", "centre", "right"]
 ELLIPSIS = "\u2026"
@@ -172,6 +173,37 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return unit_width(text, bold) * size
 
 
+@lru_cache(maxsize=16)
+def _hb_font(font: str) -> tuple[hb.Font, int]:
+    face = hb.Face(hb.Blob.from_file_path(str(font_file(font))))
+    return hb.Font(face), face.upem
+
+
+@lru_cache(maxsize=200_000)
+def ink_extent(text: str, bold: bool = False) -> tuple[float, float]:
+    """(height above, depth below) the baseline of the glyphs ``text`` actually draws, at size 1.
+
+    Line spacing from the font size alone lets the dots under Arabic letters (and marks above
+    them) reach into the next line; stacking lines by their shaped glyphs' extents keeps a name
+    clear of the company below it. Marks placed by HarfBuzz count at their offset position.
+    """
+    top = depth = 0.0
+    for piece in layout_line(text, bold):
+        font, upem = _hb_font(piece.font)
+        buffer = hb.Buffer()
+        buffer.add_str(str(piece.text))
+        buffer.guess_segment_properties()
+        hb.shape(font, buffer, {})
+        for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions):
+            extents = font.get_glyph_extents(info.codepoint)
+            if extents is None or extents.height == 0:
+                continue
+            glyph_top = (pos.y_offset + extents.y_bearing) / upem
+            glyph_bottom = (pos.y_offset + extents.y_bearing + extents.height) / upem
+            top, depth = max(top, glyph_top), max(depth, -glyph_bottom)
+    return top, depth
+
+
 def draw_line(canvas: Canvas, x: float, y: float, text: str, size: float, *, bold: bool = False,
               align: Align = "left") -> float:
     """Draw one line with its baseline at ``y``; returns the width drawn."""
@@ -250,8 +282,13 @@ def fit_text(text: str, max_width: float, max_height: float, *, max_size: float,
             best = Fitted(size, lines)
     if best.size >= floor:
         return best
-    size = min(floor, max_height / (LEADING * len(best.lines)))
-    return Fitted(size, tuple(truncate(line, max_width, size, bold) for line in best.lines))
+    # Still too long at the smallest readable size: fill the lines in reading order and end
+    # the last one with an ellipsis, rather than cutting every line in the middle.
+    count = max(1, min(max_lines, int(max_height // (LEADING * floor))))
+    size = min(floor, max_height / (LEADING * count))
+    if count == 1:
+        return Fitted(size, (truncate(text, max_width, size, bold),))
+    return Fitted(size, tuple(wrap_limited(text, max_width, size, count, bold)))
 
 
 def _splits(text: str, count: int) -> Iterator[tuple[str, ...]]:
@@ -294,10 +331,11 @@ def wrap_limited(text: str, max_width: float, size: float, max_lines: int, bold:
     lines = wrap(text, max_width, size, bold)
     if len(lines) <= max_lines:
         return lines
-    kept = lines[:max_lines]
-    kept[-1] = truncate(kept[-1] + ELLIPSIS, max_width, size, bold)
+    kept = lines[:max_lines - 1]
+    # The last line shows as much of the rest as fits, then the ellipsis.
+    kept.append(truncate(" ".join(lines[max_lines - 1:]) + ELLIPSIS, max_width, size, bold))
     return kept
 
 
-__all__ = ["Fitted", "Piece", "clean", "draw_line", "fit_text", "layout_line", "text_width",
+__all__ = ["Fitted", "Piece", "clean", "draw_line", "fit_text", "ink_extent", "layout_line", "text_width",
            "truncate", "wrap", "wrap_limited"]

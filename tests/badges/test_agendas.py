@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from badges import render_agenda, render_agendas
 from badges.agenda import AWAY_TEXT, BREAK_TEXT
-from scheduler.domain import sorted_by_name
+from badges.names import sorted_people
 from tests.badges.conftest import decode_qr_texts, page_count, page_texts, render_page, to_bytes
 
 
@@ -12,7 +12,7 @@ def test_batch_has_one_page_per_attendee_in_name_order(attendees, schedule, even
     pdf = to_bytes(render_agendas, attendees, schedule, event)
     texts = page_texts(pdf)
     assert len(texts) == len(attendees)
-    expected = [a for a in sorted_by_name(attendees)]
+    expected = [a for a in sorted_people(attendees)]
     for text, person in zip(texts, expected):
         first_word = person.name.split()[0]
         if not any("\u0600" <= c <= "\u06ff" for c in first_word):
@@ -59,7 +59,7 @@ def test_reasons_may_come_from_a_callable(attendees, schedule, event) -> None:
 def test_agenda_qr_code_decodes_to_the_attendee(attendees, schedule, event) -> None:
     payloads = {a.id: f"tok-{a.id}" for a in attendees}
     pdf = to_bytes(render_agendas, attendees, schedule, event, qr_payloads=payloads)
-    ordered = sorted_by_name(attendees)
+    ordered = sorted_people(attendees)
     for index in (0, 5):
         assert decode_qr_texts(render_page(pdf, index, scale=2)) == [payloads[ordered[index].id]]
 

@@ -6,7 +6,8 @@ import dataclasses
 import re
 
 from badges import render_checkin_list, render_master_grid, render_table_sheets
-from scheduler.domain import Attendee, Meeting, Schedule, sorted_by_name
+from badges.names import sorted_people
+from scheduler.domain import Attendee, Meeting, Schedule
 from tests.badges.conftest import page_count, page_texts, to_bytes
 
 
@@ -49,7 +50,7 @@ def test_master_grid_shows_labels_and_pairs(attendees, schedule, event) -> None:
 def test_checkin_list_is_alphabetical_with_badge_numbers(attendees) -> None:
     numbers = {a.id: i for i, a in enumerate(attendees, start=1)}
     text = page_texts(to_bytes(render_checkin_list, attendees, numbers=numbers, event="Summit"))[0]
-    latin = [a for a in sorted_by_name(attendees) if a.name.isascii() or a.name[0].isalpha() and a.name[0] < "\u0370"]
+    latin = [a for a in sorted_people(attendees) if a.name.isascii() or a.name[0].isalpha() and a.name[0] < "\u0370"]
     positions = [text.index(a.name) for a in latin]
     assert positions == sorted(positions)
     for person in attendees:

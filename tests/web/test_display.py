@@ -131,3 +131,50 @@ def test_countdown_reads_hours_before_a_session_that_starts_later_today():
     assert format_seconds(59.2) == "1:00"   # a partial second still counts as remaining
     assert format_seconds(3 * 3600 + 11 * 60 + 16) == "3:11:16"
     assert format_seconds(-4) == "0:00"
+
+
+def test_people_on_a_break_are_listed_as_such(make_event, make_attendee, client):
+    """Five people, two tables in round 1: the fifth is listed "break this round" instead of
+    missing; someone who withdrew, went home or is not due that round is not listed."""
+    event = make_event(rounds=2, slug="breaks")
+    names = {"A": "Ann Adams", "B": "Bob Berg", "C": "Cleo Cruz", "D": "Dan Dunn", "E": "Eve Ek",
+             "F": "Fay Fox", "G": "Gus Gale", "H": "Hal Hunt"}
+    people = {ext: make_attendee(event, ext_id=ext, name=name) for ext, name in names.items()}
+    people["F"].withdrawn_at = T0
+    people["G"].left_at = T0
+    people["H"].available_rounds = "2"
+    db.session.commit()
+    publish(event, [(1, 1, "A", "B"), (1, 2, "C", "D"),
+                    (2, 1, "A", "E"), (2, 2, "B", "C"), (2, 3, "F", "G"), (2, 4, "D", "H")], 2, 4)
+    rows = display_state(event, at(0))["tables"]
+    assert [(r["name"], r["table"], r["break"]) for r in rows] == [
+        ("Ann Adams", "1", False), ("Bob Berg", "1", False), ("Cleo Cruz", "2", False),
+        ("Dan Dunn", "2", False), ("Eve Ek", "break this round", True)]
+    html = client.get("/display/breaks").get_data(as_text=True)
+    assert "Eve Ek" in html and "break this round" in html and "Fay Fox" not in html
+
+
+@pytest.mark.parametrize("order, expected", [
+    ("family", ["Zoë Ångström", "Ben Ávila", "Cleo", "Ana Müller", "Dan Müller", "Émile Zola"]),
+    ("first", ["Ana Müller", "Ben Ávila", "Cleo", "Dan Müller", "Émile Zola", "Zoë Ångström"]),
+])
+def test_the_list_follows_the_events_name_order(make_event, make_attendee, order, expected):
+    """Family names fold their accents (Á sorts with A, Ö with O), a one-word name is its own
+    family name, and ties fall back to the first name."""
+    event = make_event(rounds=1, slug=f"order-{order}", name_order=order)
+    names = ["Dan Müller", "Émile Zola", "Ana Müller", "Cleo", "Ben Ávila", "Zoë Ångström"]
+    people = [make_attendee(event, ext_id=f"P{i}", name=name) for i, name in enumerate(names)]
+    publish(event, [(1, t + 1, people[2 * t].ext_id, people[2 * t + 1].ext_id) for t in range(3)], 1, 3)
+    assert [r["name"] for r in display_state(event, at(0))["tables"]] == expected
+
+
+@pytest.mark.parametrize("query, bell, seconds", [
+    ("", "off", "10"), ("?bell=1", "on", "10"), ("?bell=on&page_seconds=30", "on", "30"),
+    ("?page_seconds=1", "off", "4"), ("?page_seconds=9999", "off", "120"), ("?page_seconds=abc&bell=no", "off", "10"),
+])
+def test_display_options_in_the_address(room, client, query, bell, seconds):
+    event, _ = room
+    html = client.get(f"/display/{event.slug}{query}").get_data(as_text=True)
+    assert f'data-bell="{bell}"' in html and f'data-page-seconds="{seconds}"' in html
+    assert ('id="sound"' in html) == (bell == "on")
+    assert "Click to enable sound" in html if bell == "on" else "enable sound" not in html

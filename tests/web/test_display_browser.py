@@ -71,3 +71,74 @@ def test_a_full_room_fits_the_projector_without_scrolling(make_event, make_atten
     page.wait_for_selector("#tables li")
     assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
     assert page.locator(".table-list .table").first.is_visible()
+
+
+def test_names_read_from_the_back_of_the_room_at_1920x1080(make_event, make_attendee, live_server):
+    """At full HD every name is at least 48 px tall, the list runs in several columns, each
+    screen holds only rows that fit, the screens together list everybody once (the one on a
+    break too), and the bell is off until someone clicks to enable it."""
+    event = make_event(rounds=2, slug="projector", timezone="UTC")
+    people = [make_attendee(event, ext_id=f"P{i:03d}", name=f"Person{i:03d} Family{i:03d}", company=f"Company {i}")
+              for i in range(71)]
+    meetings = tuple(Meeting(1, t + 1, people[2 * t].ext_id, people[2 * t + 1].ext_id) for t in range(35))
+    meetings += (Meeting(2, 1, "P070", "P000"),)   # P070 sits round 1 out
+    publish_version(store_plan_result(event, PlanResult(Schedule(2, 35, meetings), PlanReport("OPTIMAL", ""))))
+    event.clock_started_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    db.session.commit()
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{live_server}/display/{event.slug}?bell=1&page_seconds=4")
+        page.wait_for_selector("#page-info:has-text('Page 1 of')")
+        geometry = page.evaluate("""() => {
+            const list = document.getElementById('tables').getBoundingClientRect();
+            return Array.from(document.querySelectorAll('#tables li')).map(li => {
+                const r = li.getBoundingClientRect();
+                const name = li.querySelector('.name');
+                return {size: parseFloat(getComputedStyle(name).fontSize), left: r.left, right: r.right,
+                        bottom: r.bottom, inside: r.right <= list.right + 1 && r.bottom <= list.bottom + 1,
+                        clipped: name.scrollWidth > name.clientWidth + 1};
+            });
+        }""")
+        assert min(row["size"] for row in geometry) >= 48
+        assert len({round(row["left"]) for row in geometry}) >= 3          # three columns
+        assert all(row["inside"] for row in geometry) and not any(row["clipped"] for row in geometry)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+        pages = int(page.get_attribute("body", "data-pages"))
+        assert 2 <= pages <= 4
+        seen: list[str] = []
+        for number in range(1, pages + 1):
+            page.wait_for_selector(f"#page-info:has-text('Page {number} of {pages}')", timeout=10000)
+            seen += [" ".join(t.split()) for t in page.locator("#tables li").all_inner_texts()]
+        assert len(seen) == 71 and len(set(seen)) == 71
+        assert any(t.startswith("Person070 Family070") and t.endswith("break this round") for t in seen)
+
+        sound = page.locator("#sound")
+        assert sound.inner_text() == "Click to enable sound"
+        sound.click()
+        page.wait_for_selector("#sound:has-text('Sound on')")
+        assert page.get_attribute("body", "data-sound") == "on"
+        assert not errors, errors
+
+
+def test_the_bell_rings_at_the_end_of_a_round_once_sound_is_enabled(make_event, make_attendee, live_server):
+    event = make_event(rounds=2, slug="bell-room", timezone="UTC", round_minutes=8)
+    for ext in ("A", "B"):
+        make_attendee(event, ext_id=ext, name=f"Person {ext}")
+    publish_version(store_plan_result(event, PlanResult(Schedule(2, 1, (Meeting(1, 1, "A", "B"),)),
+                                                        PlanReport("OPTIMAL", ""))))
+    # round 1 ends four seconds from now
+    event.clock_started_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=8, seconds=-4)
+    db.session.commit()
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(f"{live_server}/display/{event.slug}")
+        page.wait_for_selector("#round-label:has-text('Round 1 of 2')")
+        assert page.locator("#sound").count() == 0             # no bell unless asked for
+        page.goto(f"{live_server}/display/{event.slug}?bell=1")
+        page.wait_for_selector("#round-label:has-text('Round 1 of 2')")
+        page.click("#sound")                                   # the click browsers require
+        page.wait_for_selector("body[data-rang='1']")          # a soft test strike
+        page.wait_for_selector("body[data-rang='2']", timeout=10000)   # the round's end
+        page.wait_for_selector("#heading:has-text('Change tables')", timeout=10000)

@@ -178,7 +178,8 @@ def test_exports(organiser, event, make_attendee):
     response = organiser.get(f"{base}/v{version.number}/schedule.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith(b"\xef\xbb\xbf")   # a BOM, like every CSV export: Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["round", "table", "a_id", "a_name", "a_company", "b_id", "b_name",
                        "b_company", "score", "reason", "start", "end"]
     assert len(rows) - 1 == len(version.meetings)

@@ -123,7 +123,9 @@ def test_exports_are_formula_safe_and_reimportable(app, make_event, make_attende
     people[0].name = "=HYPERLINK(\"http://x\")"
     db.session.commit()
     version = plan_event(event, time_limit=1)
-    data = export_schedule(event, version, "csv").decode("utf-8")
+    raw = export_schedule(event, version, "csv")
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
+    data = raw.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     assert rows[0] == [*COLUMNS, "start", "end"]
     cells = [c for row in rows[1:] for c in row]

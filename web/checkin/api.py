@@ -87,6 +87,10 @@ class CheckInResultOut(Schema):
                                              "withdrawn (409: cancelled, nothing recorded; "
                                              "restore them in the console or at the kiosk)."})
     message = String()
+    announcement = String(metadata={"description": "The answer as a screen reader says it "
+                                                   "(outcome first, e.g. 'Checked in. Welcome, Ana ...')."})
+    other_event = String(allow_none=True, metadata={
+        "description": "For 'unknown': the name of the other event this badge is for (null: no event's)."})
     replayed = Boolean(metadata={"description": "True when this nonce had already been answered."})
     attendee = Nested(AttendeeBrief, allow_none=True)
     checkin = Nested(CheckInOut, allow_none=True,

@@ -45,6 +45,7 @@ from web.checkin.services import (
     recent_checkins,
     register_walk_in,
     restore_and_check_in,
+    announcement,
     result_message,
     result_payload,
     search_desk,
@@ -90,6 +91,7 @@ def _render_kiosk(event: Event, result: CheckInResult | None = None, *, status: 
         "person_form": CheckInPersonForm, "new_nonce": new_nonce, "undo_form": ConfirmForm(),
         "result": result, "walk_in": walk_in, "local_time": local_time,
         "message": result_message(result) if result else "",
+        "announcement": announcement(result) if result else "",
         "print_url": (_print_badge_url(event, result.attendee)
                       if walk_in and result and result.attendee else None),
         "actions": _answer_actions(event, result) if result and result.attendee else [],

@@ -34,11 +34,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from badges.names import fold, name_sort_key
 from scheduler.domain import EventInfo
 from scheduler.importer import RowError
 from web.attendees.lifecycle import restore_attendee
 from web.attendees.models import Attendee
-from web.attendees.services import first_free_id, save_attendee, search_attendees, validate_row
+from web.attendees.services import first_free_id, save_attendee, validate_row
 from web.auth.models import User
 from web.auth.services import ApiUser
 from web.checkin.models import CheckIn
@@ -133,6 +134,9 @@ class CheckInResult:
     # the first round that starts after now (None: no rounds left).
     unplaced: bool = False
     next_round: int | None = None
+    # An "unknown" badge that belongs to another event: that event's name, and nothing else
+    # about it, so staff can send the guest to the right room.
+    other_event: str | None = None
 
 
 UNKNOWN = CheckInResult("unknown", None, None, None)
@@ -150,6 +154,8 @@ def _local(zone: str, instant: dt.datetime) -> dt.datetime:
 def result_message(result: CheckInResult) -> str:
     """The sentence the kiosk shows in large type."""
     if result.status == "unknown" or result.attendee is None:
+        if result.other_event:
+            return f"This badge is for {result.other_event}"
         return "Unknown code"
     name = result.attendee.name
     if result.status == "withdrawn":
@@ -168,6 +174,14 @@ def result_message(result: CheckInResult) -> str:
     return f"Welcome, {name}"
 
 
+def announcement(result: CheckInResult) -> str:
+    """What a screen reader says after a scan: the answer, prefixed with its outcome, since the
+    colour of the answer box (green, amber, red) is lost on someone who cannot see it."""
+    outcome = {"welcome": "Checked in", "already": "Already checked in", "withdrawn": "Not checked in",
+               "unknown": "Not checked in"}[result.status]
+    return f"{outcome}. {result_message(result)}."
+
+
 def result_payload(result: CheckInResult) -> dict[str, Any]:
     """JSON-ready form of a result (the API schema and the kiosk script read this)."""
     attendee = result.attendee
@@ -176,6 +190,8 @@ def result_payload(result: CheckInResult) -> dict[str, Any]:
     return {
         "status": result.status,
         "message": result_message(result),
+        "announcement": announcement(result),
+        "other_event": result.other_event,
         "replayed": result.replayed,
         "unplaced": result.unplaced,
         "next_round": result.next_round,
@@ -224,6 +240,13 @@ _PERSON_BY_CODE = (
     select(_attendees.c.id, _attendees.c.event_id, _attendees.c.ext_id, _attendees.c.name,
            _attendees.c.company, _attendees.c.badge_number, _attendees.c.checkin_code,
            _attendees.c.withdrawn_at)
+    .where(_attendees.c.checkin_code == bindparam("code"))
+)
+_events = Event.__table__
+# Only for a code this event does not know: whose event it is, by name only.
+_EVENT_OF_CODE = (
+    select(_events.c.id, _events.c.name, _attendees.c.checkin_code)
+    .select_from(_attendees.join(_events, _events.c.id == _attendees.c.event_id))
     .where(_attendees.c.checkin_code == bindparam("code"))
 )
 _ENTRIES = (
@@ -290,6 +313,21 @@ def person_for_code(event: Event | ScanEvent, raw: str | None) -> Person | None:
         return None
     return Person(row.id, row.ext_id, row.name, row.company, row.badge_number,
                   row.withdrawn_at is not None)
+
+
+def other_event_for_code(event: Event | ScanEvent, raw: str | None) -> str | None:
+    """The name of the other event whose badge carries ``raw`` (``None``: no event's, or this
+    event's). Runs only after :func:`person_for_code` found nobody here, so a normal scan pays
+    nothing for it; staff learn the other event's name and nothing about its attendee."""
+    code = normalise_code(raw)
+    if not CODE_RE.match(code):
+        return None
+    row = db.session.connection().execute(_EVENT_OF_CODE, {"code": code}).first()
+    if row is None or row.id == event.id:
+        return None
+    if not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
+        return None
+    return str(row.name)
 
 
 @dataclass(frozen=True)
@@ -428,7 +466,8 @@ def check_in(event: Event | ScanEvent, code: str | None, *, nonce: str, device: 
         # A resent request whose code was mangled since still gets its first answer.
         replay = _entry_by_nonce(event, nonce)
         if replay is None:
-            return UNKNOWN
+            other = other_event_for_code(event, code)
+            return dataclasses.replace(UNKNOWN, other_event=other) if other else UNKNOWN
         person = Person.of(db.session.get_one(Attendee, replay.attendee_id))
     return _record(event, person, nonce=nonce, device=clean_device(device),
                    staff_user=staff_user, now=now)
@@ -579,19 +618,39 @@ class DeskMatch:
     checkin: CheckIn | None  # the active check-in, if any
 
 
+def _desk_haystack(name: str, company: str, email: str | None, ext_id: str) -> str:
+    return " ".join((fold(name), fold(company), (email or "").casefold(), ext_id.casefold()))
+
+
 def search_desk(event: Event, query: str, limit: int = 25) -> list[DeskMatch]:
-    """People matching a name, company or e-mail typed at the desk, with their check-in."""
-    query = query.strip()
-    if not query:
+    """People matching a name, company, e-mail or id typed at the desk, with their check-in.
+
+    Matching ignores accents and case ("Muller" finds "Müller", "francois" finds "François"),
+    each typed word anywhere: a desk keyboard rarely has the accents, and a miss would offer a
+    duplicate walk-in. The folding runs in Python over the four columns (no database-specific
+    collation), so SQLite and PostgreSQL answer alike; results come in the event's name order.
+    """
+    words = fold(query).split()
+    if not words:
         return []
-    attendees = list(db.session.scalars(search_attendees(event, query).limit(limit)))
+    order = event.name_order or "family"
+    candidates = db.session.execute(
+        select(Attendee.id, Attendee.name, Attendee.company, Attendee.email, Attendee.ext_id)
+        .where(Attendee.event_id == event.id)
+    ).all()
+    found = [row for row in candidates
+             if all(word in _desk_haystack(row.name, row.company, row.email, row.ext_id) for word in words)]
+    found.sort(key=lambda row: (*name_sort_key(row.name, order), row.ext_id))
+    ids = [row.id for row in found[:limit]]
+    if not ids:
+        return []
+    by_id = {a.id: a for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(ids)))}
     active = {
         c.attendee_id: c for c in db.session.scalars(
-            select(CheckIn).where(CheckIn.attendee_id.in_([a.id for a in attendees]),
-                                  CheckIn.annulled_at.is_(None))
+            select(CheckIn).where(CheckIn.attendee_id.in_(ids), CheckIn.annulled_at.is_(None))
         )
-    } if attendees else {}
-    return [DeskMatch(a, active.get(a.id)) for a in attendees]
+    }
+    return [DeskMatch(by_id[i], active.get(i)) for i in ids]
 
 
 # --------------------------------------------------------------------------- walk-ins

@@ -12,11 +12,13 @@ from wtforms import (
     DateField,
     FloatField,
     IntegerField,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -84,6 +86,10 @@ class EventForm(FlaskForm):
                                    description="Someone not checked in this many minutes after their first round "
                                                "starts counts as a no-show and is left out of re-plans until they arrive. "
                                                "Empty: 10.")
+    name_order = SelectField("Sort people by", choices=[SelectChoice("family", "Family name (last word of the name)"),
+                                                         SelectChoice("first", "First name (the name as written)")],
+                             default="family",
+                             description="Badges, agendas, the check-in list and the room display follow this order.")
     auto_revise = BooleanField("Revise and publish by itself at each changeover for the people who arrived since")
     confirm = BooleanField("Yes, change the settings anyway")
     competencies = TextAreaField("Competencies", validators=[Optional(), Length(max=20000)],

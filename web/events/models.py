@@ -36,6 +36,7 @@ class Event(db.Model):
         CheckConstraint("tables >= 0", name="tables_not_negative"),
         CheckConstraint("round_minutes >= 1", name="round_minutes_positive"),
         CheckConstraint("changeover_minutes >= 0", name="changeover_not_negative"),
+        CheckConstraint("name_order IN ('family', 'first')", name="name_order_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +68,9 @@ class Event(db.Model):
     no_show_minutes: Mapped[int] = mapped_column(default=10)
     # Revise and publish by itself at each changeover for the people who arrived since.
     auto_revise: Mapped[bool] = mapped_column(default=False)
+    # How printed lists, badges and the room display sort people: "family" (the last word of
+    # the name, the way a desk looks people up) or "first" (the name as written).
+    name_order: Mapped[str] = mapped_column(String(8), default="family", server_default="family")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

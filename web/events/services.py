@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, current_app
 from sqlalchemy import bindparam, func, select
 
+from badges.names import NAME_ORDERS
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import Event
@@ -103,6 +104,7 @@ class EventInput:
     registration_open: bool = False
     no_show_minutes: int = DEFAULT_NO_SHOW_MINUTES
     auto_revise: bool = False
+    name_order: str | None = None      # None: keep the event's (callers that do not set it)
     weights: dict[str, float | int] = field(default_factory=dict)
     taxonomy_lists: dict[str, str] = field(default_factory=dict)
 
@@ -126,6 +128,7 @@ class EventInput:
             no_show_minutes=(DEFAULT_NO_SHOW_MINUTES if form.no_show_minutes.data is None
                              else form.no_show_minutes.data),
             auto_revise=bool(form.auto_revise.data),
+            name_order=form.name_order.data,
             weights={name: getattr(form, f"weight_{name}").data for name in WEIGHT_FIELDS},
             taxonomy_lists={key: getattr(form, key).data or "" for key in TAXONOMY_KEYS},
         )
@@ -154,6 +157,8 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     clash = find_event(data.slug)
     if clash is not None and clash is not event:
         raise EventDataError("slug", f"Another event already uses '{data.slug}'.")
+    if data.name_order is not None and data.name_order not in NAME_ORDERS:
+        raise EventDataError("name_order", f"Sort people by 'family' or 'first', not '{data.name_order}'.")
     breaks = parse_breaks(data.breaks_text, data.rounds)
     taxonomy = parse_taxonomy(data.taxonomy_lists)
     overrides = weight_overrides(data.weights)
@@ -176,6 +181,8 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     event.registration_open = data.registration_open
     event.no_show_minutes = data.no_show_minutes
     event.auto_revise = data.auto_revise
+    if data.name_order is not None:
+        event.name_order = data.name_order
     event.weights = overrides
     event.taxonomy = taxonomy
     db.session.commit()
@@ -189,7 +196,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
         data: dict[str, Any] = {
             "date": dt.date.today(), "start_time": dt.time(14, 0), "timezone": "UTC",
             "rounds": 8, "round_minutes": 8, "changeover_minutes": 2, "tables": 0,
-            "no_show_minutes": 10, "auto_revise": False,
+            "no_show_minutes": 10, "auto_revise": False, "name_order": "family",
         }
     else:
         weights.update(event.weights or {})
@@ -202,6 +209,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "prefer_same_region": event.prefer_same_region,
             "registration_open": event.registration_open,
             "no_show_minutes": event.no_show_minutes, "auto_revise": bool(event.auto_revise),
+            "name_order": event.name_order or "family",
         }
         for key in TAXONOMY_KEYS:
             data[key] = "\n".join((event.taxonomy or {}).get(key, []))

@@ -1,13 +1,22 @@
 """The room display: a public, read-only, full-screen page for the projector.
 
 It shows what the room already shows on the tables (names, companies, table numbers) and
-nothing else. ``display.js`` polls ``state.json`` and counts down locally; without JavaScript
-the page renders one page of the table list and refreshes itself to the next.
+nothing else. ``display.js`` polls ``state.json``, counts down locally and pages through as
+many rows as the screen holds; without JavaScript the page renders one page of the table list
+and refreshes itself to the next.
+
+Options in the address, for the person setting up the projector: ``?bell=1`` rings a bell
+(Web Audio, no sound file) at the end of each round, once someone clicks "Click to enable
+sound" (browsers allow no sound before a click); ``?page_seconds=N`` (4-120, default 10) is
+how long each screen of names stays up.
 """
 
 from __future__ import annotations
 
-from flask import Response, jsonify, render_template, request
+from dataclasses import dataclass
+from typing import Mapping
+
+from flask import Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.events.services import get_event_or_404
@@ -17,6 +26,33 @@ from web.liveday.services import DISPLAY_PAGE_SIZE, display_page, display_state,
 from web.types import utcnow
 
 REFRESH_SECONDS = 15
+PAGE_SECONDS = (4, 120, 10)       # least, most, default
+
+
+@dataclass(frozen=True)
+class DisplayOptions:
+    bell: bool = False
+    page_seconds: int = PAGE_SECONDS[2]
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "DisplayOptions":
+        """Options from the query string; anything unreadable falls back to the default (a
+        projector has nobody to read an error message)."""
+        bell = (args.get("bell") or "").strip().lower() in ("1", "on", "yes", "true")
+        try:
+            seconds = int(args.get("page_seconds") or PAGE_SECONDS[2])
+        except ValueError:
+            seconds = PAGE_SECONDS[2]
+        return cls(bell, min(max(seconds, PAGE_SECONDS[0]), PAGE_SECONDS[1]))
+
+    def query(self) -> dict[str, str]:
+        """The options as query arguments, so the no-script page keeps them when it turns."""
+        args = {}
+        if self.bell:
+            args["bell"] = "1"
+        if self.page_seconds != PAGE_SECONDS[2]:
+            args["page_seconds"] = str(self.page_seconds)
+        return args
 
 
 def _no_index(response: Response) -> Response:
@@ -32,9 +68,11 @@ def display(slug: str) -> ResponseReturnValue:
     state = display_state(event, utcnow())
     page = request.args.get("page", default=1, type=int) or 1
     rows, page, pages = display_page(state["tables"], page)
+    options = DisplayOptions.from_args(request.args)
+    next_page_url = url_for("display.display", slug=event.slug, page=(page % pages) + 1, **options.query())
     response = Response(render_template(
         "liveday/display.html", event=event, state=state, rows=rows, page=page, pages=pages,
-        per_page=DISPLAY_PAGE_SIZE, refresh=REFRESH_SECONDS,
+        per_page=DISPLAY_PAGE_SIZE, refresh=REFRESH_SECONDS, options=options, next_page_url=next_page_url,
         countdown=format_seconds(state["clock"]["seconds_to_next_bell"]),
     ))
     return _no_index(response)

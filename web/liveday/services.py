@@ -16,7 +16,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from badges.names import fold, name_sort_key
 from scheduler.domain import Schedule
+from web.attendees.convert import parse_rounds
 from web.attendees.models import Attendee
 from web.checkin.models import CheckIn
 from web.events.models import Event
@@ -187,12 +189,18 @@ def _local_hhmm(event: Event, round_number: int) -> str:
     return event.timetable().round_start(round_number).strftime("%H:%M")
 
 
-def table_list(event: Event, round_number: int | None,
-               version: ScheduleVersion | None = None) -> list[dict[str, str]]:
-    """"Find your table" for one round of the published schedule: everyone seated, by name.
+BREAK_LABEL = "break this round"
 
-    Every projector polls this, so it reads only that round's meetings, with both people in
-    the same query."""
+
+def table_list(event: Event, round_number: int | None,
+               version: ScheduleVersion | None = None) -> list[dict[str, Any]]:
+    """"Find your table" for one round of the published schedule: everyone seated, and
+    everyone else in the schedule who is here this round but has no meeting in it ("break
+    this round", so nobody searches the list for a name that is not there), in the event's
+    name order (family name unless the organiser chose first names).
+
+    Every projector polls this, so it reads only that round's meetings (both people in the
+    same query) and, for the breaks, the names of the schedule's other people."""
     version = version if version is not None else _published(event)
     if version is None or round_number is None:
         return []
@@ -202,12 +210,39 @@ def table_list(event: Event, round_number: int | None,
         .where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round == round_number)
         .options(joinedload(ScheduleMeeting.a), joinedload(ScheduleMeeting.b))
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
+    seated: set[int] = set()
     for m in meetings:
         for person in (m.a, m.b):
+            seated.add(person.id)
             rows.append({"name": person.name, "company": person.company,
-                         "table": info.table_label(m.table), "table_number": m.table})
-    rows.sort(key=lambda r: (r["name"].casefold(), r["company"].casefold()))
+                         "table": info.table_label(m.table), "table_number": m.table, "break": False})
+    rows.extend(_break_rows(version, round_number, seated))
+    order = event.name_order or "family"
+    rows.sort(key=lambda r: (*name_sort_key(r["name"], order), fold(r["company"])))
+    return rows
+
+
+def _break_rows(version: ScheduleVersion, round_number: int, seated: set[int]) -> list[dict[str, Any]]:
+    """People of ``version`` who sit this round out: not seated, not withdrawn or gone home,
+    and due this round by their availability. A re-plan's people are those it placed from its
+    first open round on, so no-shows it left out are not listed as on a break."""
+    planned = (ScheduleMeeting.version_id == version.id) & (ScheduleMeeting.round >= (version.from_round or 1))
+    in_version = (select(ScheduleMeeting.a_id).where(planned)
+                  .union(select(ScheduleMeeting.b_id).where(planned)))
+    people = db.session.execute(
+        select(Attendee.id, Attendee.name, Attendee.company, Attendee.available_rounds)
+        .where(Attendee.id.in_(in_version), Attendee.withdrawn_at.is_(None), Attendee.left_at.is_(None))
+    ).all()
+    rows = []
+    for person in people:
+        if person.id in seated:
+            continue
+        available = parse_rounds(person.available_rounds)
+        if available is not None and round_number not in available:
+            continue
+        rows.append({"name": person.name, "company": person.company, "table": BREAK_LABEL,
+                     "table_number": None, "break": True})
     return rows
 
 

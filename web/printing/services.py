@@ -23,8 +23,9 @@ from sqlalchemy import func, select
 from badges import BadgeItem, render_agenda, render_agendas, render_badges, render_checkin_list
 from badges import render_master_grid, render_table_sheets
 from badges.layouts import LAYOUTS
+from badges.names import name_sort_key, sorted_people
 from scheduler.domain import Attendee as DomainAttendee
-from scheduler.domain import EventInfo, Schedule, sorted_by_name
+from scheduler.domain import EventInfo, Schedule
 from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
@@ -71,11 +72,15 @@ def download_name(event: Event, *parts: str) -> str:
 # --------------------------------------------------------------------------- attendees
 
 
+def name_order(event: Event) -> str:
+    return event.name_order or "family"
+
+
 def attendee_rows(event: Event) -> list[Attendee]:
-    return list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id)
-        .order_by(func.lower(Attendee.name), Attendee.ext_id)
-    ))
+    """The event's attendees in its name order (family name unless the organiser chose first
+    names); sorted here rather than in SQL so accents sort as on paper on every database."""
+    rows = db.session.scalars(select(Attendee).where(Attendee.event_id == event.id))
+    return sorted(rows, key=lambda row: (*name_sort_key(row.name, name_order(event)), row.ext_id))
 
 
 def find_attendee(event: Event, ext_id: str) -> Attendee:
@@ -121,9 +126,9 @@ def badge_rows(event: Event, scope: str = "all", ext_id: str | None = None) -> l
     raise PrintError(f"Unknown choice '{scope}': print all badges, one badge or today's walk-ins.")
 
 
-def _in_name_order(rows: Sequence[Attendee]) -> list[tuple[DomainAttendee, Attendee]]:
+def _in_name_order(event: Event, rows: Sequence[Attendee]) -> list[tuple[DomainAttendee, Attendee]]:
     pairs = {row.ext_id: (row.to_domain(), row) for row in rows}
-    return [pairs[a.id] for a in sorted_by_name([d for d, _ in pairs.values()])]
+    return [pairs[a.id] for a in sorted_people([d for d, _ in pairs.values()], name_order(event))]
 
 
 # --------------------------------------------------------------------------- no schedule needed
@@ -135,7 +140,7 @@ def print_badges(event: Event, rows: Sequence[Attendee], *, layout: str = DEFAUL
     if layout not in LAYOUTS:
         raise PrintError(f"Unknown layout '{layout}'; choose one of {', '.join(sorted(LAYOUTS))}.")
     items = [BadgeItem(attendee=domain, qr_payload=row.checkin_code, number=row.badge_number)
-             for domain, row in _in_name_order(rows)]
+             for domain, row in _in_name_order(event, rows)]
     buffer = io.BytesIO()
     pages = render_badges(items, buffer, layout=layout, crop_marks=crop_marks, event=event.event_info())
     buffer.seek(0)
@@ -154,7 +159,7 @@ def print_checkin_list(event: Event) -> PrintedDocument:
     numbers = {row.ext_id: row.badge_number for row in rows}
     buffer = io.BytesIO()
     pages = render_checkin_list([row.to_domain() for row in rows], buffer, numbers=numbers,
-                                event=event.event_info())
+                                event=event.event_info(), name_order=name_order(event))
     buffer.seek(0)
     return PrintedDocument(buffer, download_name(event, "checkin-list"), pages, len(rows))
 
@@ -212,7 +217,7 @@ def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
             select(Attendee.ext_id, Attendee.checkin_code).where(Attendee.event_id == event.id)
         ).all())
         pages = render_agendas(published.attendees, published.schedule, published.event_info, buffer,
-                               qr_payloads=codes, reasons=reasons_for(event))
+                               qr_payloads=codes, reasons=reasons_for(event), name_order=name_order(event))
         name, count = download_name(event, "agendas"), len(published.attendees)
     buffer.seek(0)
     return PrintedDocument(buffer, name, pages, count)

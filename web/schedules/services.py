@@ -422,7 +422,9 @@ def export_schedule(event: Event, version: ScheduleVersion, fmt: str) -> bytes:
     if fmt == "csv":
         text = io.StringIO()
         write_schedule_csv(schedule, attendees, text, timetable)
-        return text.getvalue().encode("utf-8")
+        # With a BOM, like every other CSV export: Excel otherwise reads UTF-8 as ANSI and
+        # turns "Müller" into "MÃ¼ller".
+        return text.getvalue().encode("utf-8-sig")
     if fmt == "xlsx":
         header, rows = schedule_rows(schedule, attendees, timetable)
         numeric = {"round": int, "table": int, "score": float}

@@ -65,6 +65,8 @@
     this.form = document.getElementById("scan-form");
     this.input = document.getElementById("code");
     this.answer = document.getElementById("answer");
+    this.statusRegion = document.getElementById("scan-status");
+    this.alertRegion = document.getElementById("scan-alert");
     this.busy = false;
     this.queue = [];
   }
@@ -172,6 +174,7 @@
     var status = data.status || "error";
     var message = data.message || (status === "unknown" ? "Unknown code" : "Something went wrong");
     this.render(status, message, data);
+    this.announce(status, data.announcement || message);
     if (data.status === "welcome" || data.status === "already") {
       var counts = document.querySelector('.kiosk [data-count="checked_in"]');
       if (counts && data.status === "welcome" && !data.replayed) {
@@ -179,6 +182,19 @@
       }
     }
     this.focus();
+  };
+
+  // Screen readers: a welcome goes to the polite status region, a refusal or an error to the
+  // alert region. Emptied first and filled a moment later, so that two scans in a row with the
+  // same answer ("Unknown code") are both read out.
+  Kiosk.prototype.announce = function (status, text) {
+    var ok = status === "welcome" || status === "already";
+    var target = ok ? this.statusRegion : this.alertRegion;
+    var other = ok ? this.alertRegion : this.statusRegion;
+    if (!target) return;
+    if (other) other.textContent = "";
+    target.textContent = "";
+    window.setTimeout(function () { target.textContent = text; }, 100);
   };
 
   Kiosk.prototype.render = function (status, message, data) {
@@ -284,7 +300,9 @@
         self.tick();
       }).catch(function (error) {
         self.status.textContent = "";
-        self.kiosk.render("error", "The camera cannot be used: " + (error.message || error.name), null);
+        var text = "The camera cannot be used: " + (error.message || error.name);
+        self.kiosk.render("error", text, null);
+        self.kiosk.announce("error", text);
       });
   };
 

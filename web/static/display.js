@@ -1,10 +1,10 @@
-/* Room display: polls the display state, counts down locally, pages through the table list.
-   Text goes in with textContent only (names are user data). */
+/* Room display: polls the display state, counts down locally, pages through the table list
+   as many rows at a time as the screen holds, and (with ?bell=1, once enabled by a click)
+   rings at the end of each round. Text goes in with textContent only (names are user data). */
 (function () {
   "use strict";
   var body = document.body;
   var stateUrl = body.getAttribute("data-state-url");
-  var perPage = parseInt(body.getAttribute("data-per-page"), 10) || 30;
   var pageSeconds = parseInt(body.getAttribute("data-page-seconds"), 10) || 10;
   var pollSeconds = parseInt(body.getAttribute("data-poll-seconds"), 10) || 5;
   var el = function (id) { return document.getElementById(id); };
@@ -12,6 +12,7 @@
   var rows = [];
   var page = 0;
   var bellAt = null;        // local ms timestamp of the next bell while running
+  var bellPhase = null;     // the phase that ends at bellAt
   var frozen = null;        // seconds shown while paused
   var pollTimer = null;
 
@@ -23,6 +24,59 @@
     return (h ? h + ":" : "") + mm + ":" + (s < 10 ? "0" : "") + s;
   }
 
+  /* ------------------------------------------------------------------ bell */
+
+  // Web Audio needs a click before it may sound (autoplay rules), so the bell starts off and
+  // the screen offers a button; the struck-bell tone is synthesised (no sound file to load).
+  var sound = { button: el("sound"), context: null, on: false };
+
+  function setSound(on) {
+    sound.on = on;
+    if (!sound.button) { return; }
+    sound.button.textContent = on ? "Sound on \u00b7 click to mute" : "Click to enable sound";
+    sound.button.setAttribute("aria-pressed", on ? "true" : "false");
+    body.setAttribute("data-sound", on ? "on" : "off");
+  }
+
+  function offerSound() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!sound.button || !Context) { return; }
+    sound.button.hidden = false;
+    setSound(false);
+    sound.button.addEventListener("click", function () {
+      if (sound.on) { setSound(false); return; }
+      if (!sound.context) { sound.context = new Context(); }
+      sound.context.resume().then(function () { setSound(true); ring(0.25); });
+    });
+  }
+
+  function strike(context, start, volume) {
+    [[523.25, 1], [1046.5, 0.5], [1568, 0.25]].forEach(function (partial) {
+      var osc = context.createOscillator();
+      var gain = context.createGain();
+      osc.type = "sine";
+      osc.frequency.value = partial[0];
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(volume * partial[1], start + 0.01);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 2.2);
+      osc.connect(gain);
+      gain.connect(context.destination);
+      osc.start(start);
+      osc.stop(start + 2.3);
+    });
+  }
+
+  function ring(volume) {
+    if (!sound.on || !sound.context) { return; }
+    var now = sound.context.currentTime;
+    var v = volume || 0.6;
+    strike(sound.context, now, v);
+    strike(sound.context, now + 0.6, v);
+    body.setAttribute("data-rang", String((parseInt(body.getAttribute("data-rang"), 10) || 0) + 1));
+  }
+
+  /* ------------------------------------------------------------------ countdown */
+
   function tick() {
     var text = "";
     if (frozen !== null) {
@@ -30,28 +84,79 @@
     } else if (bellAt !== null) {
       var left = (bellAt - Date.now()) / 1000;
       text = fmt(left);
-      if (left <= 0) { bellAt = null; schedulePoll(300); }
+      if (left <= 0) {
+        if (bellPhase === "in_round") { ring(); }
+        bellAt = null; bellPhase = null;
+        schedulePoll(300);
+      }
     }
     if (el("countdown").textContent !== text) { el("countdown").textContent = text; }
   }
 
-  function renderPage() {
-    var pages = Math.max(1, Math.ceil(rows.length / perPage));
-    if (page >= pages) { page = 0; }
+  /* ------------------------------------------------------------------ table list */
+
+  function rowElement(row) {
+    var li = document.createElement("li");
+    if (row["break"]) { li.className = "on-break"; }
+    var who = document.createElement("span"); who.className = "who";
+    var name = document.createElement("span"); name.className = "name"; name.dir = "auto"; name.textContent = row.name;
+    var company = document.createElement("span"); company.className = "company"; company.dir = "auto"; company.textContent = row.company;
+    who.appendChild(name); who.appendChild(document.createTextNode(" ")); who.appendChild(company);
+    var table = document.createElement("span"); table.className = "table";
+    if (row["break"]) {
+      table.textContent = row.table;
+    } else {
+      var word = document.createElement("span"); word.className = "table-word"; word.textContent = "Table";
+      table.appendChild(word); table.appendChild(document.createTextNode(" " + row.table));
+    }
+    li.appendChild(who); li.appendChild(table);
+    return li;
+  }
+
+  // Pages hold as many rows as the screen shows: the rows are laid out from a page's first
+  // one, and the page ends before the first row that falls outside the list's box (past its
+  // last column or its bottom). Long names may take two lines, so no fixed count would do.
+  var starts = [0];
+
+  function fill(from) {
     var list = el("tables");
     var fragment = document.createDocumentFragment();
-    rows.slice(page * perPage, (page + 1) * perPage).forEach(function (row) {
-      var li = document.createElement("li");
-      var who = document.createElement("span"); who.className = "who";
-      var name = document.createElement("span"); name.className = "name"; name.textContent = row.name;
-      var company = document.createElement("span"); company.className = "company"; company.textContent = row.company;
-      who.appendChild(name); who.appendChild(document.createTextNode(" ")); who.appendChild(company);
-      var table = document.createElement("span"); table.className = "table"; table.textContent = "Table " + row.table;
-      li.appendChild(who); li.appendChild(table);
-      fragment.appendChild(li);
-    });
+    rows.slice(from).forEach(function (row) { fragment.appendChild(rowElement(row)); });
     list.replaceChildren(fragment);
+    var box = list.getBoundingClientRect();
+    var items = list.children;
+    for (var i = 0; i < items.length; i += 1) {
+      var rect = items[i].getBoundingClientRect();
+      if (rect.right > box.right + 1 || rect.bottom > box.bottom + 1 || rect.left < box.left - 1) {
+        return Math.max(1, i);
+      }
+    }
+    return items.length;
+  }
+
+  function paginate() {
+    starts = [0];
+    var from = 0;
+    while (rows.length && from < rows.length) {
+      from += fill(from);
+      if (from < rows.length) { starts.push(from); }
+    }
+  }
+
+  function renderPage() {
+    if (page >= starts.length) { page = 0; }
+    var from = starts[page] || 0;
+    var count = fill(from);
+    var list = el("tables");
+    while (list.children.length > count) { list.removeChild(list.lastChild); }
+    var pages = starts.length;
     el("page-info").textContent = pages > 1 ? "Page " + (page + 1) + " of " + pages : "";
+    body.setAttribute("data-pages", String(pages));
+  }
+
+  function relayout() {
+    paginate();
+    renderPage();
   }
 
   function apply(state) {
@@ -69,13 +174,14 @@
     }
     var changed = JSON.stringify(state.tables) !== JSON.stringify(rows);
     rows = state.tables;
-    if (changed) { page = 0; renderPage(); }
+    if (changed) { page = 0; relayout(); }
     var seconds = clock.seconds_to_next_bell;
     if (clock.paused) {
-      frozen = seconds; bellAt = null;
+      frozen = seconds; bellAt = null; bellPhase = null;
     } else {
       frozen = null;
       bellAt = seconds === null ? null : Date.now() + seconds * 1000;
+      bellPhase = seconds === null ? null : clock.phase;
     }
     tick();
   }
@@ -94,9 +200,11 @@
     pollTimer = setTimeout(poll, ms);
   }
 
+  offerSound();
   setInterval(tick, 250);
   setInterval(function () {
-    if (rows.length > perPage) { page += 1; renderPage(); }
+    if (starts.length > 1) { page += 1; renderPage(); }
   }, pageSeconds * 1000);
+  window.addEventListener("resize", function () { page = 0; relayout(); });
   poll();
 }());

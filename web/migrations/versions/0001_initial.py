@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:46:20.378675
+Create Date: 2026-12-01 23:19:32.911426
 
 """
 from alembic import op
@@ -43,8 +43,10 @@ def upgrade():
     sa.Column('timetable_revision', sa.Integer(), nullable=False),
     sa.Column('no_show_minutes', sa.Integer(), nullable=False),
     sa.Column('auto_revise', sa.Boolean(), nullable=False),
+    sa.Column('name_order', sa.String(length=8), server_default='family', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("name_order IN ('family', 'first')", name=op.f('ck_events_name_order_known')),
     sa.CheckConstraint('changeover_minutes >= 0', name=op.f('ck_events_changeover_not_negative')),
     sa.CheckConstraint('round_minutes >= 1', name=op.f('ck_events_round_minutes_positive')),
     sa.CheckConstraint('rounds >= 1', name=op.f('ck_events_rounds_positive')),
