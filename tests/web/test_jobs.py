@@ -179,7 +179,6 @@ def test_a_server_that_stops_records_its_running_job_as_interrupted(app, make_ev
     organiser sees at once that it was interrupted (not a job stuck 'running')."""
     make_event()
     db.session.remove()
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-c", _EXITING_SERVER, app.config["INSTANCE_PATH"],
          app.config["SQLALCHEMY_DATABASE_URI"]],
@@ -188,4 +187,3 @@ def test_a_server_that_stops_records_its_running_job_as_interrupted(app, make_ev
     job = db.session.get(Job, result.stdout.strip())
     assert (job.status, job.error) == ("failed", INTERRUPTED)
     assert job.finished_at is not None
-    assert time.monotonic() - started < 30
