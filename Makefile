@@ -17,9 +17,9 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(BIN)/python -m web.devserver
 
-## Fast suites; browser and PostgreSQL suites run when their tools are present (CI installs them).
+## Fast suites, on every core (pytest-xdist); browser and PostgreSQL suites run when their tools are present (CI installs them).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	@start=$$(date +%s); $(BIN)/python -m pytest -n auto; rc=$$?; echo "make test: $$(($$(date +%s) - start)) s wall time"; exit $$rc
 
 ## Plan the demo event on the terminal.
 plan-demo: $(STAMP)
