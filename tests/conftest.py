@@ -21,19 +21,31 @@ POSTGRES_URL = os.environ.get("SPEEDNET_TEST_POSTGRES_URL", "")
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+MISSING = {
+    "browser": None if CHROMIUM else "Debian's chromium is not installed (apt-get install chromium)",
+    "postgres": None if POSTGRES_URL else "SPEEDNET_TEST_POSTGRES_URL is not set (.ci/run starts a server)",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    missing = {
-        "browser": None if CHROMIUM else "Debian's chromium is not installed (apt-get install chromium)",
-        "postgres": None if POSTGRES_URL else "SPEEDNET_TEST_POSTGRES_URL is not set (.ci/run starts a server)",
-    }
-    for marker, reason in missing.items():
+    for marker, reason in MISSING.items():
         if not reason or not any(marker in item.keywords for item in items):
             continue
         if UNDER_CI:
+            if hasattr(config, "workerinput"):
+                continue  # under pytest-xdist an exit only crashes the worker: each test fails below
             pytest.exit(f"CI must run the {marker} suite, but {reason}", returncode=3)
         for item in items:
             if marker in item.keywords:
                 item.add_marker(pytest.mark.skip(reason=f"{marker} suite skipped: {reason}"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if UNDER_CI:
+        for marker, reason in MISSING.items():
+            if reason and marker in item.keywords:
+                pytest.fail(f"CI must run the {marker} suite, but {reason}", pytrace=False)
 
 
 # ------------------------------------------------------------------ fixtures: a fast database
