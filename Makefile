@@ -23,9 +23,9 @@ run: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/python -m web.jobs.worker $(if $(THREADS),--threads $(THREADS))
 
-## Fast suites; browser, PostgreSQL and Redis suites run when their tools are present (CI installs them).
+## Fast suites, on every core (pytest-xdist); browser, PostgreSQL and Redis suites run when their tools are present (CI installs them).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	@start=$$(date +%s); $(BIN)/python -m pytest -n auto; rc=$$?; echo "make test: $$(($$(date +%s) - start)) s wall time"; exit $$rc
 
 ## Plan the demo event on the terminal.
 plan-demo: $(STAMP)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -20,16 +23,20 @@ REDIS_URL = os.environ.get("SPEEDNET_TEST_REDIS_URL", "")
 UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+MISSING = {
+    "browser": None if CHROMIUM else "Debian's chromium is not installed (apt-get install chromium)",
+    "postgres": None if POSTGRES_URL else "SPEEDNET_TEST_POSTGRES_URL is not set (.ci/run starts a server)",
+    "redis": None if REDIS_URL else "SPEEDNET_TEST_REDIS_URL is not set (.ci/run starts a server)",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    missing = {
-        "browser": None if CHROMIUM else "Debian's chromium is not installed (apt-get install chromium)",
-        "postgres": None if POSTGRES_URL else "SPEEDNET_TEST_POSTGRES_URL is not set (.ci/run starts a server)",
-        "redis": None if REDIS_URL else "SPEEDNET_TEST_REDIS_URL is not set (.ci/run starts a server)",
-    }
-    for marker, reason in missing.items():
+    for marker, reason in MISSING.items():
         if not reason or not any(marker in item.keywords for item in items):
             continue
         if UNDER_CI:
+            if hasattr(config, "workerinput"):
+                continue  # under pytest-xdist an exit only crashes the worker: each test fails below
             pytest.exit(f"CI must run the {marker} suite, but {reason}", returncode=3)
         for item in items:
             if marker in item.keywords:
@@ -44,3 +51,54 @@ def _stop_queue_workers():
     from web.jobs.queue import stop_in_process_workers
 
     stop_in_process_workers()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if UNDER_CI:
+        for marker, reason in MISSING.items():
+            if reason and marker in item.keywords:
+                pytest.fail(f"CI must run the {marker} suite, but {reason}", pytrace=False)
+
+
+# ------------------------------------------------------------------ fixtures: a fast database
+# Running Alembic for every test cost about a third of the suite, so the schema is built once per
+# session (once per xdist worker) by the real migrations and each test gets a copy of that file.
+# tests/web/test_migrations.py overrides ``database_template`` to keep migrating for real.
+
+# Cheap on purpose: the suite signs in hundreds of times; production keeps scrypt
+# (tests/web/test_password_hashing.py checks that).
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | None]:
+    """A SQLite file brought to the newest revision by ``create_app`` exactly as in production.
+
+    Yields its path; fixtures copy it with :func:`copy_database` instead of migrating. A module
+    that overrides this fixture to return ``None`` gets an empty file migrated per test.
+    """
+    from web import create_app
+    from web.extensions import db
+
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.db"
+    application = create_app({"TESTING": True, "INSTANCE_PATH": str(folder / "instance"),
+                              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "template"})
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    with sqlite3.connect(path) as conn:  # fold any WAL pages into the file before it is copied
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    yield path
+
+
+def copy_database(template: Path | None, target: Path) -> dict[str, object]:
+    """Config for an app on a fresh SQLite file at ``target``: a copy of ``template`` with
+    migrations switched off, or (``template`` is ``None``) an empty file that ``create_app``
+    migrates."""
+    if template is None:
+        return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}"}
+    shutil.copyfile(template, target)
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}", "SPEEDNET_AUTO_MIGRATE": False}

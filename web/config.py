@@ -15,6 +15,9 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024  # attendee files are small; anything bigger is a mistake
+# werkzeug's default: memory-hard, so a stolen users table is slow to crack. Deliberately not
+# read from the environment; only the test fixtures pass a cheaper method to create_app().
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"
 
 
 def normalise_database_url(url: str) -> str:
@@ -178,6 +181,7 @@ def config_from_env(instance_path: str, env: Mapping[str, str] | None = None) ->
         # `flask --app web db upgrade` as a separate deploy step instead.
         "SPEEDNET_AUTO_MIGRATE": env.get("SPEEDNET_AUTO_MIGRATE", "1") not in {"0", "false", "no"},
         "ATTENDEES_PER_PAGE": 50,
+        "PASSWORD_HASH_METHOD": DEFAULT_PASSWORD_HASH_METHOD,
         **queue_config(env),
         **smtp_config(env),
         **load_settings(env),

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from badges.cli import main
 from badges.tokens import derive_token, parse_key
 from scheduler.importer import write_attendee_file
 from tests.badges.conftest import decode_qr_texts, make_attendees, make_schedule, page_count, page_texts, render_page
+from tests.support.cli import Finished, run_main, run_module
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"      # base32, 160 bits
 
 
-def run(*args: str, key: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "SPEEDNET_TOKEN_KEY"}
-    if key is not None:
-        env["SPEEDNET_TOKEN_KEY"] = key
-    return subprocess.run([sys.executable, "-m", "badges", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+def run(*args: str, key: str | None = None) -> Finished:
+    """``main`` in this process, with ``SPEEDNET_TOKEN_KEY`` set to ``key`` (or unset)."""
+    return run_main(main, *args, env={"SPEEDNET_TOKEN_KEY": key})
 
 
 @pytest.fixture
@@ -107,3 +102,15 @@ def test_agendas_and_table_sheets_from_a_schedule_file(tmp_path, attendee_file) 
     assert page_count(out.read_bytes()) == schedule.tables
     result = run("agendas", str(attendee_file), str(schedule_file), "--out", str(out), "--start", "tomorrow")
     assert result.returncode == 2 and "--start" in result.stderr
+
+
+def test_python_m_badges_runs_as_a_program(tmp_path, attendee_file) -> None:
+    """The one real process: the entry point, its exit status and its streams."""
+    out = tmp_path / "checkin.pdf"
+    result = run_module("badges", "checkin-list", str(attendee_file), "--out", str(out), "--event-name", "Summit",
+                        env={"SPEEDNET_TOKEN_KEY": None})
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {out}" in result.stdout and page_count(out.read_bytes()) >= 1
+    failed = run_module("badges", "badges", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "b.pdf"),
+                        env={"SPEEDNET_TOKEN_KEY": KEY})
+    assert failed.returncode == 2 and "no such file" in failed.stderr and "Traceback" not in failed.stderr

@@ -5,20 +5,17 @@ says the same with a sensible exit status."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from scheduler.checker import check_schedule
+from scheduler.cli import main
 from scheduler.domain import Attendee, Meeting
 from scheduler.generator import generate_event
 from scheduler.importer import write_attendee_file
 from scheduler.schedule_io import read_schedule_csv
 from scheduler.solver import PlanRequest, plan
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import Finished, run_main
 
 
 def person(ident: str, company: str | None = None, **fields) -> Attendee:
@@ -98,9 +95,8 @@ def test_a_time_limit_far_too_short_still_gives_a_valid_schedule():
         assert any("time limit" in m for m in result.report.messages)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scheduler", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+def _cli(*args: str) -> Finished:
+    return run_main(main, *args)
 
 
 def test_cli_reports_impossible_events_with_exit_status(tmp_path):

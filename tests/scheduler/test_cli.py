@@ -2,20 +2,17 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from scheduler.checker import check_schedule
+from scheduler.cli import main
 from scheduler.importer import read_attendee_file
 from scheduler.schedule_io import COLUMNS, read_schedule_csv
+from tests.support.cli import Finished, run_main, run_module
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scheduler", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+def _run(*args: str) -> Finished:
+    return run_main(main, *args)
 
 
 def _attendee_file(tmp_path: Path, n: int = 16) -> Path:
@@ -72,3 +69,14 @@ def test_bad_file_exits_non_zero_naming_line_and_field(tmp_path: Path) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     done = _run("scores", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "p.csv"))
     assert done.returncode == 2 and "nope.csv" in done.stderr
+
+
+def test_python_m_scheduler_runs_as_a_program(tmp_path: Path) -> None:
+    """The one real process: the entry point, its exit status and its streams."""
+    out = tmp_path / "attendees.csv"
+    done = run_module("scheduler", "generate", "12", "--rounds", "3", "--seed", "4", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "12 attendees written" in done.stdout
+    assert len(read_attendee_file(out, rounds=3).attendees) == 12
+    failed = run_module("scheduler", "scores", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "p.csv"))
+    assert failed.returncode == 2 and "nope.csv" in failed.stderr and "Traceback" not in failed.stderr

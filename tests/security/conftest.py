@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from tests.conftest import TEST_PASSWORD_HASH_METHOD, copy_database
 from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, IsolatedClient, login
 from web import create_app
 from web.attendees.models import Attendee
@@ -41,14 +42,15 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 @pytest.fixture(scope="module")
-def world_app(tmp_path_factory) -> Iterator[Flask]:
+def world_app(tmp_path_factory, database_template) -> Iterator[Flask]:
     """One app per test module (building the world takes seconds). Crashes become 500 pages,
     as in production, so a walk over the URL map reports them instead of stopping."""
     folder = tmp_path_factory.mktemp("world")
     application = create_app({
         "TESTING": True, "INSTANCE_PATH": str(folder / "instance"),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'test.db'}", "SECRET_KEY": "test-secret-key",
+        **copy_database(database_template, folder / "test.db"), "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": True, "PROPAGATE_EXCEPTIONS": False,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     })
     application.test_client_class = IsolatedClient
     with application.app_context():

@@ -1,7 +1,8 @@
 """Fixtures for the web app tests.
 
 * ``app``: a fresh app per test, with its own instance folder and SQLite file under
-  ``tmp_path``, migrations applied by ``create_app`` exactly as in production. CSRF is ON.
+  ``tmp_path``: a copy of the session's ``database_template``, which ``create_app`` migrated
+  exactly as in production. CSRF is ON; passwords use a cheap hash (production: scrypt).
   Override the ``app_config`` fixture in a test module to change settings, e.g.
   ``{"WTF_CSRF_ENABLED": False}`` for tests that are not about forms.
 * ``client``: anonymous test client. ``organiser`` / ``staff``: clients signed in through the
@@ -19,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import re
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -26,6 +28,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from scheduler.importer import COLUMNS
+from tests.conftest import TEST_PASSWORD_HASH_METHOD, copy_database
 from tests.support.browser import serve_in_thread
 from web import create_app
 from web.attendees.models import Attendee
@@ -62,13 +65,15 @@ def app_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(tmp_path, app_config: dict[str, Any]) -> Iterator[Flask]:
+def app(tmp_path, app_config: dict[str, Any], database_template: Path | None) -> Iterator[Flask]:
+    database = {} if "SQLALCHEMY_DATABASE_URI" in app_config else copy_database(database_template, tmp_path / "test.db")
     config = {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        **database,
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": True,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         **app_config,
     }
     application = create_app(config)

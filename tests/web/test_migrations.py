@@ -20,6 +20,13 @@ from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.types import utcnow
 
+
+@pytest.fixture
+def database_template():
+    """No shared template here: every ``app`` in this module migrates an empty file for real."""
+    return None
+
+
 TABLES = {"users", "api_tokens", "events", "attendees", "schedule_versions", "schedule_meetings",
           "jobs", "checkins", "alembic_version"}
 

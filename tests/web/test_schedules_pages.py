@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import threading
-import time
 
 import pytest
 from openpyxl import load_workbook
@@ -113,10 +112,10 @@ def test_app_answers_while_a_job_runs(organiser, event):
     job = start_test_job(event, work)
     try:
         assert running.wait(5)
-        began = time.monotonic()
         assert organiser.get(f"/console/{event.slug}/schedule/").status_code == 200
         status = organiser.get(f"/console/{event.slug}/jobs/{job.id}.json").get_json()
-        assert time.monotonic() - began < 5
+        # Answered while the job still waits for release: a page that waited for it would
+        # only come back once the job was done.
         assert status["status"] == "running" and status["progress"]["rounds_placed"] == 1
         # A second start while one runs goes to the running job instead of starting another.
         response = submit(organiser, f"/console/{event.slug}/schedule/generate",

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import bindparam, event, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.auth.models import ROLE_ORGANISER, ROLES, ApiToken, User, hash_token
+from web.config import DEFAULT_PASSWORD_HASH_METHOD
 from web.extensions import db
 from web.lookup_cache import forget_after_commit, lookup_cache
 from web.types import utcnow
@@ -24,9 +26,22 @@ MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sn_"
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16))
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_PASSWORD_HASH_METHOD
+
+
+def hash_password(password: str) -> str:
+    """werkzeug's salted hash of ``password`` with the app's ``PASSWORD_HASH_METHOD``.
+
+    Production keeps scrypt; the test fixtures choose a cheap method so a suite that signs in
+    hundreds of times stays fast. The method is stored in the hash, so checking works either way.
+    """
+    return generate_password_hash(password, method=_hash_method())
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 class AccountError(ValueError):
@@ -55,7 +70,7 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         # Spend the same time as a real check so response times do not reveal which
         # e-mail addresses have accounts.
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
@@ -72,7 +87,7 @@ def create_user(email: str, password: str, role: str = ROLE_ORGANISER) -> User:
     if find_user(email) is not None:
         raise AccountError(f"an account for {email} already exists", "email")
     user = User(email=email, role=role)
-    user.set_password(password)
+    user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.commit()
     return user
@@ -126,7 +141,7 @@ def set_password(user: User, password: str) -> None:
     """Store a new password; every session signed in with the old one ends (see
     :meth:`User.get_id`)."""
     check_new_password(password)
-    user.set_password(password)
+    user.password_hash = hash_password(password)
     db.session.commit()
 
 
