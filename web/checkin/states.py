@@ -119,10 +119,10 @@ def _attendee_attention(_sender: Any, *, event: Event, now: dt.datetime | None =
         items.append(AttentionItem(
             f"{len(missing)} expected attendee{'s have' if len(missing) != 1 else ' has'} no "
             f"meeting in the published schedule from round {upcoming}: {_names(missing)}",
-            schedule_url, "Revise the schedule"))
+            schedule_url, "Revise the schedule", rank=0))
     if gone:
         items.append(AttentionItem(
             f"{len(gone)} withdrawn or departed attendee{'s still hold' if len(gone) != 1 else ' still holds'} "
             f"meetings from round {upcoming}: {_names(gone)}",
-            schedule_url, "Revise the schedule"))
+            schedule_url, "Revise the schedule", rank=0))
     return items

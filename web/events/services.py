@@ -280,7 +280,7 @@ def settings_conflicts(event: Event, new: EventInput) -> list[SettingsConflict]:
     for _receiver, value in settings_changing.send(current_app._get_current_object(),
                                                    event=event, new=new):
         found.extend(value or ())
-    return found
+    return sorted(found, key=lambda item: item.rank)
 
 
 def attention_items(event: Event, now: dt.datetime | None = None) -> list[AttentionItem]:
@@ -289,4 +289,4 @@ def attention_items(event: Event, now: dt.datetime | None = None) -> list[Attent
     for _receiver, value in collect_attention.send(current_app._get_current_object(),
                                                    event=event, now=now or utcnow()):
         found.extend(value or ())
-    return found
+    return sorted(found, key=lambda item: item.rank)

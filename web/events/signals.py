@@ -38,3 +38,6 @@ class AttentionItem:
     message: str
     url: str
     label: str = "Open"
+    # Lower comes first: people without a table or holding one they will not use (0) before
+    # the state of the versions (1), whichever feature answered first.
+    rank: int = 1
