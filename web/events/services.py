@@ -280,7 +280,7 @@ def settings_conflicts(event: Event, new: EventInput) -> list[SettingsConflict]:
     for _receiver, value in settings_changing.send(current_app._get_current_object(),
                                                    event=event, new=new):
         found.extend(value or ())
-    return sorted(found, key=lambda item: item.rank)
+    return found
 
 
 def attention_items(event: Event, now: dt.datetime | None = None) -> list[AttentionItem]:
