@@ -38,6 +38,8 @@ MUST_MEET = 10_000
 CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
 SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
 
+ROUND_SECONDS_BASE = 0.02      # CP-SAT budget of one round's matching: base ...
+ROUND_SECONDS_PER_EDGE = 2e-5  # ... plus this per candidate pair
 FILL_CANDIDATES = 40     # partners per free attendee considered in the fill-in matching
 ALTERNATIVES = 12        # partners outside the chosen pairs offered to an attendee at risk
 
@@ -303,7 +305,9 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
                       + SIT_IN_TURN * (turn_to_sit_in[xu].astype(np.int64) + turn_to_sit_in[xv]))
                 a, b = np.concatenate([a, xu]), np.concatenate([b, xv])
                 weights = np.concatenate([weights, xw])
-        budget = max(0.0, per_round * 0.7)
+        # Capped by the round's size: an odd round can keep CP-SAT busy without a proof, and the
+        # improvement search after placement makes better use of the time.
+        budget = max(0.0, min(per_round * 0.7, ROUND_SECONDS_BASE + ROUND_SECONDS_PER_EDGE * len(a)))
         picked = (greedy_matching(a, b, weights, inst.tables) if use_greedy
                   else best_matching(a, b, weights, inst.tables, budget, seed, cancel))
         pairs = [(int(x), int(y)) for x, y in zip(a[picked], b[picked])]

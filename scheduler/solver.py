@@ -41,6 +41,7 @@ import numpy as np
 from scheduler.bounds import fairness_target, solve_selection
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.exact import lexicographic_key, model_size, solve_exact
+from scheduler.improve import reopen_rounds, seat_waiting_pairs
 from scheduler.instance import Instance, build_instance, pair_mask
 from scheduler.placement import place_rounds, polish_rounds, repair_fairness
 from scheduler.scoring import reason_for
@@ -223,8 +224,11 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         if lexicographic_key(inst, polished) >= lexicographic_key(inst, rounds_plan):
             rounds_plan = polished
     status = "CANCELLED" if placement.cancelled else "TIME_LIMIT" if placement.greedy_rounds else "FEASIBLE"
-    proven = False
-    if exact and status == "FEASIBLE" and time.monotonic() < work_deadline:
+    rounds_plan = _seat_the_rest(inst, rounds_plan, chosen, target, work_deadline, request.seed, cancel,
+                                 lambda score: tell("improving", total_rounds, total_rounds, score, selection_bound))
+    at_bound = _reaches_bound(inst, rounds_plan, selection_bound, len(u))
+    proven = sum(len(pairs) for pairs in rounds_plan.values()) == len(u)     # every possible pair meets
+    if exact and status == "FEASIBLE" and not at_bound and time.monotonic() < work_deadline:
         tell("exact", total_rounds, total_rounds, 0.0, selection_bound)
         outcome = solve_exact(inst, rounds_plan, 0.95 * (work_deadline - time.monotonic()), request.seed, cancel,
                               lambda objective: tell("exact", total_rounds, total_rounds, objective, selection_bound))
@@ -243,6 +247,48 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
                      proven=proven, selection=(u, v))
     tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound or 0.0)
     return result
+
+
+def _seat_the_rest(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], chosen: list[tuple[int, int]],
+                   target: int, deadline: float, seed: int, cancel: threading.Event | None,
+                   on_score: Callable[[float], None]) -> dict[int, list[tuple[int, int]]]:
+    """Chosen pairs the forward placement left without a round get one by ejection chains.
+
+    The walk never lowers the number of meetings; the fairness repair then runs once more,
+    because a chain cut off at the end can leave one attendee a meeting short.
+    """
+    placed = {p for pairs in rounds_plan.values() for p in pairs}
+    waiting = [p for p in chosen if p not in placed]
+    if not waiting or time.monotonic() >= deadline:
+        return rounds_plan
+
+    def gained(_: int) -> None:
+        on_score(float(sum(int(inst.scores[p]) for pairs in rounds_plan.values() for p in pairs)))
+
+    walk = seat_waiting_pairs(inst, rounds_plan, waiting, deadline, seed, cancel, gained)
+    improved = walk.rounds
+    if not walk.complete:
+        seated = {p for pairs in walk.rounds.values() for p in pairs}
+        lns = reopen_rounds(inst, walk.rounds, [p for p in chosen if p not in seated], deadline, seed, cancel,
+                            gained)
+        improved = lns.rounds
+    improved = repair_fairness(inst, improved, target)
+    if lexicographic_key(inst, improved) > lexicographic_key(inst, rounds_plan):
+        return improved
+    return rounds_plan
+
+
+def _reaches_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
+                   pair_count: int) -> bool:
+    """No search can do better: every pair that may meet does (each tier at its maximum), or, for
+    the plain objective, every seat is used and the LP's bound is met."""
+    pairs = [p for ps in rounds_plan.values() for p in ps]
+    if len(pairs) == pair_count and not (inst.previous and inst.stability_bonus):
+        return True
+    if inst.must or (inst.previous and inst.stability_bonus) or not math.isfinite(selection_bound):
+        return False
+    seats = sum(inst.seats(r) for r in inst.free_rounds)
+    return len(pairs) == seats and sum(int(inst.scores[p]) for p in pairs) >= selection_bound - 1e-6
 
 
 def _assign_tables(inst: Instance, r: int, pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
