@@ -37,9 +37,9 @@ SIT_IN_TURN = 10_000        # per attendee whose turn to sit out is another roun
 MUST_MEET = 10_000
 CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
 SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
+COMPANY_REPEAT = 6_000   # soft rule: a second person of a company already met; below fairness
 
-ROUND_SECONDS_BASE = 0.02      # CP-SAT budget of one round's matching: base ...
-ROUND_SECONDS_PER_EDGE = 2e-5  # ... plus this per candidate pair
+BLOSSOM_LIMIT = 160      # attendees in a round up to which the matching is solved exactly (blossom)
 FILL_CANDIDATES = 40     # partners per free attendee considered in the fill-in matching
 ALTERNATIVES = 12        # partners outside the chosen pairs offered to an attendee at risk
 
@@ -169,6 +169,10 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
                   seed: int, cancel: threading.Event | None) -> np.ndarray:
     """Maximum-weight matching of at most ``limit`` edges (CP-SAT, single deterministic worker)."""
     started = time.monotonic()
+    if 0 < len(u) and limit > 0:
+        exact = _blossom_matching(u, v, weights, limit)
+        if exact is not None:
+            return exact
     hint = greedy_matching(u, v, weights, limit)
     if len(u) and limit > 0:
         hint = improve_matching(u, v, weights, hint, limit, started + max(0.0, time_limit))
@@ -205,6 +209,48 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
     if weights[chosen].sum() < weights[hint].sum():
         return hint
     return chosen
+
+
+def _blossom_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int) -> np.ndarray | None:
+    """Exact maximum-weight matching (Edmonds' blossom) of a small round whose tables do not bind.
+
+    CP-SAT cannot prove such a matching optimal when the round has an odd number of attendees
+    (its relaxation lacks the odd-set cuts) and would spend its whole budget; the blossom
+    algorithm is exact and takes milliseconds at this size. None when it does not apply.
+    """
+    import networkx as nx
+
+    people = np.unique(np.concatenate([u, v]))
+    if len(people) > BLOSSOM_LIMIT or limit < len(people) // 2:
+        return None
+    graph = nx.Graph()
+    for e, (a, b, w) in enumerate(zip(u.tolist(), v.tolist(), weights.tolist())):
+        if not graph.has_edge(a, b) or graph[a][b]["weight"] < w:
+            graph.add_edge(a, b, weight=int(w), edge=e)
+    matching = nx.max_weight_matching(graph)
+    chosen = np.zeros(len(u), dtype=bool)
+    for a, b in matching:
+        chosen[graph[a][b]["edge"]] = True
+    return chosen
+
+
+def company_repeat(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairs in which one side has already met someone of the other's company."""
+    if inst.company_rule == "off" or len(a) == 0:
+        return np.zeros(len(a), dtype=bool)
+    return (seen[a, inst.company[b]] > 0) | (seen[b, inst.company[a]] > 0)
+
+
+def apply_company_rule(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray,
+                       weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Soft rule: repeats weigh less (never enough to cost a meeting); hard rule: dropped."""
+    repeat = company_repeat(inst, seen, a, b)
+    if not repeat.any():
+        return a, b, weights
+    if inst.company_rule == "hard":
+        keep = ~repeat
+        return a[keep], b[keep], weights[keep]
+    return a, b, weights - COMPANY_REPEAT * repeat
 
 
 def plan_sit_outs(inst: Instance, fairness: int) -> np.ndarray:
@@ -263,6 +309,7 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
     sat_out = np.zeros(n, dtype=np.int64)
     allowed_sit_outs = (inst.free_degree - inst.capacity) + fairness
     planned_out = plan_sit_outs(inst, fairness)
+    seen = inst.contacts(())
 
     for position, r in enumerate(free_rounds):
         later = free_rounds[position:]
@@ -305,15 +352,16 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
                       + SIT_IN_TURN * (turn_to_sit_in[xu].astype(np.int64) + turn_to_sit_in[xv]))
                 a, b = np.concatenate([a, xu]), np.concatenate([b, xv])
                 weights = np.concatenate([weights, xw])
-        # Capped by the round's size: an odd round can keep CP-SAT busy without a proof, and the
-        # improvement search after placement makes better use of the time.
-        budget = max(0.0, min(per_round * 0.7, ROUND_SECONDS_BASE + ROUND_SECONDS_PER_EDGE * len(a)))
+        budget = max(0.0, per_round * 0.7)
+        index = np.arange(len(a))
+        a, b, weights, index = _ruled(inst, seen, a, b, weights, index)
         picked = (greedy_matching(a, b, weights, inst.tables) if use_greedy
                   else best_matching(a, b, weights, inst.tables, budget, seed, cancel))
         pairs = [(int(x), int(y)) for x, y in zip(a[picked], b[picked])]
-        chosen_picked = picked[: len(open_pairs)]
+        taken = index[picked]
+        chosen_picked = taken[taken < len(open_pairs)]
         pending[open_pairs[chosen_picked]] = False
-        for x, y in pairs[int(chosen_picked.sum()):]:
+        for x, y in pairs:
             met[x, y] = met[y, x] = True
 
         seated = np.zeros(n, dtype=bool)
@@ -323,6 +371,7 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         free = np.nonzero(present & ~seated & can_meet)[0]
         if tables_left > 0 and len(free) > 1:
             fu, fv, fw = _fill_edges(inst, free, met, r, prev_round_of=inst.previous)
+            fu, fv, fw = apply_company_rule(inst, seen, fu, fv, fw)
             if len(fu):
                 budget = max(0.0, (deadline - time.monotonic()) / rounds_left * 0.5)
                 extra = (greedy_matching(fu, fv, fw, tables_left) if use_greedy
@@ -333,11 +382,25 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
                         pending[k] = False
         for x, y in pairs:
             met[x, y] = met[y, x] = True
+            seen[x, inst.company[y]] += 1
+            seen[y, inst.company[x]] += 1
         sat_out += present & can_meet & ~np.isin(np.arange(n), [i for p in pairs for i in p])
         result.rounds[r] = sorted(pairs)
         if on_round is not None:
             on_round(r, result.rounds[r])
     return result
+
+
+def _ruled(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray, weights: np.ndarray,
+           index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`apply_company_rule` that also carries each edge's original position."""
+    repeat = company_repeat(inst, seen, a, b)
+    if not repeat.any():
+        return a, b, weights, index
+    if inst.company_rule == "hard":
+        keep = ~repeat
+        return a[keep], b[keep], weights[keep], index[keep]
+    return a, b, weights - COMPANY_REPEAT * repeat, index
 
 
 def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int,
@@ -425,6 +488,8 @@ def polish_rounds(inst: Instance, rounds: dict[int, list[tuple[int, int]]], fair
                 weights += SAME_ROUND_AS_BEFORE * np.array(
                     [inst.previous.get((x, y), (0, 0))[0] == r for x, y in zip(a.tolist(), b.tolist())],
                     dtype=np.int64)
+            others_seen = inst.contacts(p for q, ps in result.items() if q != r for p in ps)
+            a, b, weights = apply_company_rule(inst, others_seen, a, b, weights)
             before = np.array([(x, y) in current for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
             remaining = len(order) - position
             budget = (deadline - time.monotonic()) / max(1, remaining)
@@ -460,6 +525,7 @@ def repair_fairness(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
             count[x] += 1
             count[y] += 1
     capacity = inst.capacity
+    seen = inst.contacts(p for pairs in result.values() for p in pairs)
 
     def over(i: int) -> int:
         """Avoidable sit-outs of attendee ``i`` so far."""
@@ -474,6 +540,11 @@ def repair_fairness(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
             free = inst.avail[:, r] & ~seated[r] & inst.allowed[x] & ~met[x]
             free[x] = False
             ys = np.nonzero(free)[0]
+            repeat = company_repeat(inst, seen, np.full(len(ys), x), ys)
+            if inst.company_rule == "hard":
+                ys = ys[~repeat]
+            elif repeat.any() and not repeat.all():
+                ys = ys[~repeat]            # soft: a partner of a new company when there is one
             if len(ys) == 0:
                 continue
             y = int(ys[np.argmax(inst.scores[x, ys])])
@@ -484,11 +555,15 @@ def repair_fairness(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
                     continue
                 _, (p, q) = min(spare)
                 result[r].remove((p, q))
+                seen[p, inst.company[q]] -= 1
+                seen[q, inst.company[p]] -= 1
                 met[p, q] = met[q, p] = False
                 seated[r][p] = seated[r][q] = False
                 count[p] -= 1
                 count[q] -= 1
             pair = (min(x, y), max(x, y))
+            seen[x, inst.company[y]] += 1
+            seen[y, inst.company[x]] += 1
             result[r].append(pair)
             met[x, y] = met[y, x] = True
             seated[r][x] = seated[r][y] = True

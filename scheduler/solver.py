@@ -40,7 +40,7 @@ import numpy as np
 
 from scheduler.bounds import fairness_target, solve_selection
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
-from scheduler.exact import lexicographic_key, model_size, solve_exact
+from scheduler.exact import MAX_WORKERS, default_workers, lexicographic_key, model_size, solve_exact
 from scheduler.improve import reopen_rounds, seat_waiting_pairs
 from scheduler.instance import Instance, build_instance, pair_mask
 from scheduler.placement import place_rounds, polish_rounds, repair_fairness
@@ -69,6 +69,7 @@ class PlanRequest:
     seed: int = 0
     previous: Schedule | None = None
     stability_bonus: int = DEFAULT_STABILITY_BONUS
+    workers: int | None = None      # CP-SAT workers; None: SPEEDNET_SOLVER_WORKERS or all cores
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class PlanReport:
     solve_seconds: float = 0.0
     fairness_target: int = 0
     messages: list[str] = field(default_factory=list)
+    company_rule: str = "off"
+    company_repeat_attendees: int = 0   # attendees who meet two or more people of one other company
+    company_repeat_meetings: int = 0    # per attendee, meetings with a company already met; summed
 
     @property
     def ratio(self) -> float | None:
@@ -125,6 +129,8 @@ class PlanReport:
                           "unkept": [{"a_id": a, "b_id": b, "reason": why}
                                      for a, b, why in self.must_meet_unkept]},
             "fairness_target": self.fairness_target,
+            "company_repeats": {"rule": self.company_rule, "attendees": self.company_repeat_attendees,
+                                "meetings": self.company_repeat_meetings},
             "solve_seconds": round(self.solve_seconds, 3),
             "messages": list(self.messages),
         }
@@ -156,6 +162,10 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         if progress is not None:
             progress(Progress(phase, placed, total, score, bound, elapsed()))
 
+    try:
+        workers = _workers(request.workers)
+    except ValueError as error:
+        return _empty(rounds, tables, fixed, attendees, "INVALID", str(error), elapsed())
     duplicates = sorted(ident for ident, count in Counter(a.id for a in attendees).items() if count > 1)
     if duplicates:
         return _empty(rounds, tables, fixed, attendees, "INVALID",
@@ -231,7 +241,8 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     if exact and status == "FEASIBLE" and not at_bound and time.monotonic() < work_deadline:
         tell("exact", total_rounds, total_rounds, 0.0, selection_bound)
         outcome = solve_exact(inst, rounds_plan, 0.95 * (work_deadline - time.monotonic()), request.seed, cancel,
-                              lambda objective: tell("exact", total_rounds, total_rounds, objective, selection_bound))
+                              lambda objective: tell("exact", total_rounds, total_rounds, objective, selection_bound),
+                              workers=workers)
         if lexicographic_key(inst, outcome.rounds) >= lexicographic_key(inst, rounds_plan):
             rounds_plan = outcome.rounds
             proven = outcome.proven
@@ -243,10 +254,20 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     if status == "CANCELLED":
         messages.append("cancelled: the best schedule found so far is returned")
     tell("bounding", total_rounds, total_rounds)
+    ran_out = status in ("TIME_LIMIT", "CANCELLED") or (time.monotonic() >= work_deadline and not proven)
     result = _finish(inst, request, rounds_plan, status, "", messages, selection_bound, target, started,
-                     proven=proven, selection=(u, v))
+                     proven=proven, selection=(u, v), ran_out=ran_out)
     tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound or 0.0)
     return result
+
+
+def _workers(requested: int | None) -> int:
+    """CP-SAT workers for this plan: the request's, else the environment's or the machine's."""
+    if requested is None:
+        return default_workers()
+    if isinstance(requested, bool) or not isinstance(requested, int) or not 1 <= requested <= MAX_WORKERS:
+        raise ValueError(f"workers must be a whole number from 1 to {MAX_WORKERS}, not {requested!r}")
+    return requested
 
 
 def _seat_the_rest(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], chosen: list[tuple[int, int]],
@@ -259,23 +280,41 @@ def _seat_the_rest(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]]
     """
     placed = {p for pairs in rounds_plan.values() for p in pairs}
     waiting = [p for p in chosen if p not in placed]
+    if inst.company_rule == "hard":
+        waiting = _without_repeats(inst, placed, waiting)
     if not waiting or time.monotonic() >= deadline:
         return rounds_plan
+    base = float(sum(int(inst.scores[p]) for pairs in rounds_plan.values() for p in pairs))
 
     def gained(_: int) -> None:
-        on_score(float(sum(int(inst.scores[p]) for pairs in rounds_plan.values() for p in pairs)))
+        on_score(base)
 
     walk = seat_waiting_pairs(inst, rounds_plan, waiting, deadline, seed, cancel, gained)
     improved = walk.rounds
     if not walk.complete:
         seated = {p for pairs in walk.rounds.values() for p in pairs}
-        lns = reopen_rounds(inst, walk.rounds, [p for p in chosen if p not in seated], deadline, seed, cancel,
-                            gained)
+        rest = [p for p in chosen if p not in seated]
+        if inst.company_rule == "hard":
+            rest = _without_repeats(inst, seated, rest)
+        lns = reopen_rounds(inst, walk.rounds, rest, deadline, seed, cancel, gained)
         improved = lns.rounds
     improved = repair_fairness(inst, improved, target)
     if lexicographic_key(inst, improved) > lexicographic_key(inst, rounds_plan):
         return improved
     return rounds_plan
+
+
+def _without_repeats(inst: Instance, placed: set[tuple[int, int]],
+                     waiting: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Waiting pairs that keep the hard one-per-company rule with the placed ones and each other."""
+    seen = inst.contacts(placed)
+    kept = []
+    for a, b in waiting:
+        if seen[a, inst.company[b]] == 0 and seen[b, inst.company[a]] == 0:
+            seen[a, inst.company[b]] += 1
+            seen[b, inst.company[a]] += 1
+            kept.append((a, b))
+    return kept
 
 
 def _reaches_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
@@ -287,6 +326,8 @@ def _reaches_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]]
         return True
     if inst.must or (inst.previous and inst.stability_bonus) or not math.isfinite(selection_bound):
         return False
+    if inst.company_rule == "soft" and inst.repeats(pairs)[1]:
+        return False            # fewer repeats outrank score: the exact model may still find them
     seats = sum(inst.seats(r) for r in inst.free_rounds)
     return len(pairs) == seats and sum(int(inst.scores[p]) for p in pairs) >= selection_bound - 1e-6
 
@@ -312,7 +353,8 @@ def _assign_tables(inst: Instance, r: int, pairs: list[tuple[int, int]]) -> list
 
 def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tuple[int, int]]], status: str,
             message: str, messages: list[str], selection_bound: float, target: int, started: float,
-            proven: bool = False, selection: tuple[np.ndarray, np.ndarray] | None = None) -> PlanResult:
+            proven: bool = False, selection: tuple[np.ndarray, np.ndarray] | None = None,
+            ran_out: bool = False) -> PlanResult:
     meetings: list[Meeting] = list(inst.fixed)
     people = inst.people
     for r in sorted(rounds_plan):
@@ -341,17 +383,23 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
 
     report.must_meet_requested = len(inst.must_requested)
     unkept = list(inst.must_static_unkept)
+    planned_pairs = [p for pairs in rounds_plan.values() for p in pairs]
     for i, j in sorted(inst.must):
         if frozenset((people[i].id, people[j].id)) not in pairs_met:
-            unkept.append((people[i].id, people[j].id, "not enough room"))
+            unkept.append((people[i].id, people[j].id, _unkept_reason(inst, rounds_plan, i, j, ran_out)))
     unkept.sort()
     report.must_meet_unkept = unkept
     report.must_meet_kept = report.must_meet_requested - len(unkept)
 
+    known = [(inst.index[m.a_id], inst.index[m.b_id]) for m in inst.fixed
+             if m.a_id in inst.index and m.b_id in inst.index]
+    report.company_rule = inst.company_rule
+    report.company_repeat_attendees, report.company_repeat_meetings = inst.repeats(planned_pairs + known)
+
     fixed_score = float(sum(m.score for m in inst.fixed))
     planned_score = report.total_score - fixed_score
     # What is left of the time limit; an LP stopped early still yields a valid (looser) bound.
-    bound_time = max(0.5, started + request.time_limit - time.monotonic())
+    bound_time = max(0.05, started + request.time_limit - time.monotonic())
     bound = _score_bound(inst, rounds_plan, selection_bound, target, selection, bound_time)
     if math.isfinite(bound):
         report.upper_bound = max(float(math.floor(fixed_score + bound + 1e-6)), report.total_score)
@@ -370,6 +418,22 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
         report.message = _explain(report, inst)
     report.solve_seconds = time.monotonic() - started
     return PlanResult(schedule, report)
+
+
+def _unkept_reason(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], i: int, j: int,
+                   ran_out: bool) -> str:
+    """Why a plannable must-meet pair has no meeting, as specifically as the schedule shows."""
+    if ran_out:
+        return "the time limit was reached before a round was found for this pair"
+    shared = [r for r in rounds_plan if inst.avail[i, r] and inst.avail[j, r]]
+    if inst.company_rule == "hard":
+        seen = inst.contacts(p for pairs in rounds_plan.values() for p in pairs)
+        if seen[i, inst.company[j]] or seen[j, inst.company[i]]:
+            return "one of them already meets someone of the other's company (one meeting per company)"
+    if not shared:
+        return "no common round"
+    return ("no room at the fairness target: every shared round is full or seating them "
+            "would make another attendee sit out more often")
 
 
 def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
