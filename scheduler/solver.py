@@ -198,12 +198,13 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     weights = inst.objective_weights(u, v)
     lp_budget = max(0.5, 0.35 * (deadline - time.monotonic()))
     lp_started = time.monotonic()
-    selection = solve_selection(inst, u, v, weights, target, lp_budget)
+    selection = solve_selection(inst, u, v, weights, target, lp_budget, company_rule=inst.company_rule)
     lp_seconds = time.monotonic() - lp_started
     while not selection.feasible and target < rounds and time.monotonic() < deadline:
         target += 1
         messages.append(f"fairness target relaxed to {target} avoidable sit-outs per attendee")
-        selection = solve_selection(inst, u, v, weights, target, max(0.5, 0.3 * (deadline - time.monotonic())))
+        selection = solve_selection(inst, u, v, weights, target, max(0.5, 0.3 * (deadline - time.monotonic())),
+                                    company_rule=inst.company_rule)
     picked = selection.candidates[selection.values > 0.5]
     chosen = sorted((int(u[e]), int(v[e])) for e in picked)
     selection_bound = selection.bound if selection.feasible else math.inf
@@ -218,7 +219,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
 
     exact = model_size(inst) <= EXACT_LIMIT
     # Keep time for the final bound: with must-meet pairs or a previous plan it is one more LP.
-    needs_bound_lp = bool(inst.must) or bool(inst.previous and inst.stability_bonus)
+    needs_bound_lp = bool(inst.must) or bool(inst.previous and inst.stability_bonus) or inst.company_rule == "soft"
     reserve = min(2.0 * lp_seconds if needs_bound_lp else 0.2 * lp_seconds, 0.4 * (deadline - time.monotonic()))
     work_deadline = deadline - max(0.0, reserve)
     remaining = work_deadline - time.monotonic()
@@ -237,7 +238,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     rounds_plan = _seat_the_rest(inst, rounds_plan, chosen, target, work_deadline, request.seed, cancel,
                                  lambda score: tell("improving", total_rounds, total_rounds, score, selection_bound))
     at_bound = _reaches_bound(inst, rounds_plan, selection_bound, len(u))
-    proven = sum(len(pairs) for pairs in rounds_plan.values()) == len(u)     # every possible pair meets
+    proven = at_bound
     if exact and status == "FEASIBLE" and not at_bound and time.monotonic() < work_deadline:
         tell("exact", total_rounds, total_rounds, 0.0, selection_bound)
         outcome = solve_exact(inst, rounds_plan, 0.95 * (work_deadline - time.monotonic()), request.seed, cancel,
@@ -453,14 +454,15 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
             met[b] += 1
     present = inst.free_degree > 0
     achieved = int((inst.capacity - met)[present].max(initial=0))
-    plain = not inst.must and not (inst.previous and inst.stability_bonus)
+    # A soft company rule penalises the selection LP, so its bound is not one on the score alone.
+    plain = not inst.must and not (inst.previous and inst.stability_bonus) and inst.company_rule != "soft"
     if plain and achieved == target and math.isfinite(selection_bound):
         return selection_bound
     u, v = selection
     kept = {p for pairs in rounds_plan.values() for p in pairs if p in inst.must}
     forced = pair_mask(inst.n, kept)[u, v] if kept else None
     outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit,
-                              forced=forced)
+                              forced=forced, company_rule="hard" if inst.company_rule == "hard" else "off")
     return outcome.bound
 
 
