@@ -48,7 +48,7 @@ def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
     """Seat ``waiting`` pairs (``u < v``, not met in ``rounds``) by ejection chains.
 
     Meetings never drop: each gain seats one pair more, and moves after the last gain are
-    undone. ``on_gain`` hears the number of pairs seated so far.
+    undone. ``on_gain`` hears the change of the total score so far.
     """
     rng = random.Random(seed)
     free_rounds = [r for r in inst.free_rounds if r in rounds]
@@ -73,6 +73,8 @@ def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
     tabu: dict[tuple[int, int], int] = {}
     stall_limit = max(STALL_STEPS_MIN, STALL_STEPS_PER_PAIR * max(1, len(queue)) * max(1, len(free_rounds)))
     steps = since_gain = seated = 0
+    gain = best_gain = 0           # score change so far, and at the last new meeting
+    scores = inst.scores
     parked: list[tuple[int, int]] = []
     # Moves since the last gain: undone at the end, so the result is the state right after the
     # last pair found a free round (the walk's best: every gain is one meeting more).
@@ -104,10 +106,12 @@ def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
             partner[r][x], partner[r][y] = y, x
             count[r] += 1
             seated += 1
+            gain += int(scores[x, y])
+            best_gain = gain
             since_gain = 0
             journal.clear()
             if on_gain is not None:
-                on_gain(seated)
+                on_gain(best_gain)
             if not queue and parked:
                 queue, parked = parked, []
             continue
@@ -125,6 +129,7 @@ def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
         partner[r][a] = partner[r][b] = -1
         partner[r][x], partner[r][y] = y, x
         journal.append((r, (x, y), evicted))
+        gain += int(scores[x, y]) - int(scores[a, b])
         tabu[(x, y)] = steps + TABU_STEPS
         queue.append(evicted)
         if parked and rng.random() < 0.05:
@@ -145,12 +150,15 @@ LNS_SOLVE_SECONDS = 2.0    # deterministic-time cap of one re-solve
 
 def reopen_rounds(inst: Instance, rounds: dict[int, list[tuple[int, int]]], waiting: Iterable[tuple[int, int]],
                   deadline: float, seed: int, cancel: threading.Event | None = None,
-                  on_gain: Callable[[int], None] | None = None) -> WalkOutcome:
+                  on_gain: Callable[[int], None] | None = None,
+                  key: Callable[[dict[int, list[tuple[int, int]]]], tuple[int, ...]] | None = None) -> WalkOutcome:
     """Large-neighbourhood search: re-solve a few rounds exactly with CP-SAT, the others fixed.
 
     Each step takes the rounds where a waiting pair's two attendees sit out, plus random others,
-    and asks CP-SAT for the most meetings among the pairs of those rounds and the waiting pairs,
-    with nobody losing a meeting and every kept must-meet pair kept. Chains of two rounds cannot
+    and asks CP-SAT for a better assignment of the pairs of those rounds and the waiting pairs
+    (more meetings, then must-meet pairs, then score), with nobody losing a meeting and every
+    kept must-meet pair kept; ``key``, when given, must rise too (the solver's whole order).
+    ``on_gain`` hears the change of the total score so far. Chains of two rounds cannot
     finish a round robin of an even number of people (the two sit-out rounds of the missing pair
     form a path from one to the other); three or more rounds re-solved together can.
     """
@@ -161,7 +169,7 @@ def reopen_rounds(inst: Instance, rounds: dict[int, list[tuple[int, int]]], wait
     wanted = set(waiting) | placed
     queue = sorted(wanted - placed)
     size = min(LNS_ROUNDS, len(free_rounds))
-    seated = steps = stall = 0
+    seated = steps = stall = score_gain = 0
     while queue and stall < LNS_STALL and time.monotonic() < deadline and not (cancel is not None and cancel.is_set()):
         steps += 1
         x, y = queue[rng.randrange(len(queue))]
@@ -177,14 +185,19 @@ def reopen_rounds(inst: Instance, rounds: dict[int, list[tuple[int, int]]], wait
                 size = min(len(free_rounds), size + 1, LNS_MAX_ROUNDS)
             continue
         gained = sum(len(better[r]) for r in chosen) - sum(len(current[r]) for r in chosen)
-        current.update(better)
+        trial = {**current, **better}
+        if key is not None and key(trial) <= key(current):
+            stall += 1
+            continue
+        score_gain += sum(int(inst.scores[p]) for r in chosen for p in better[r]) \
+            - sum(int(inst.scores[p]) for r in chosen for p in current[r])
+        current = trial
         placed = {p for r in free_rounds for p in current[r]}
         queue = sorted(wanted - placed)     # a re-solve may swap a held pair for a waiting one
-        if gained > 0:
-            seated += gained
-            stall = 0
-            if on_gain is not None:
-                on_gain(seated)
+        seated += gained
+        stall = 0
+        if on_gain is not None:
+            on_gain(score_gain)
     return WalkOutcome(current, seated, steps, not queue)
 
 
@@ -244,8 +257,17 @@ def _resolve(inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: 
     for person, count in held.items():
         model.add(sum(by_person.get(person, [])) >= count)      # nobody loses a meeting
     before = sum(len(current[r]) for r in chosen)
-    model.add(sum(x.values()) >= before + 1)
-    model.maximize(sum(x.values()))
+    meetings = sum(x.values())
+    model.add(meetings >= before)
+    weight = {p: int(inst.scores[p]) for p in pairs}
+    score_unit = 1
+    must_unit = score_unit * (sum(max(0, w) for w in weight.values()) + 1)
+    meeting_unit = must_unit * (sum(1 for p in pairs if p in inst.must) + 1)
+    objective = sum((meeting_unit + (must_unit if (a, b) in inst.must else 0) + weight[(a, b)]) * var
+                    for (a, b, r), var in x.items())
+    now = sum(meeting_unit + (must_unit if p in inst.must else 0) + weight[p] for r in chosen for p in current[r])
+    model.add(objective >= now + 1)                 # strictly better, or nothing
+    model.maximize(objective)
     for r in chosen:
         for a, b in current[r]:
             model.add_hint(x[(a, b, r)], 1)

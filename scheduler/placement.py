@@ -39,7 +39,8 @@ CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
 SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
 COMPANY_REPEAT = 6_000   # soft rule: a second person of a company already met; below fairness
 
-BLOSSOM_LIMIT = 160      # attendees in a round up to which the matching is solved exactly (blossom)
+BLOSSOM_LIMIT = 40       # attendees in a round up to which the matching is solved exactly (blossom)
+LOCAL_SEARCH_LIMIT = 160  # ... and up to which local search alone places it (no CP-SAT)
 FILL_CANDIDATES = 40     # partners per free attendee considered in the fill-in matching
 ALTERNATIVES = 12        # partners outside the chosen pairs offered to an attendee at risk
 
@@ -177,6 +178,11 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
     if len(u) and limit > 0:
         hint = improve_matching(u, v, weights, hint, limit, started + max(0.0, time_limit))
         time_limit -= time.monotonic() - started
+        # A small round's CP-SAT rarely proves more than local search found (an odd round never:
+        # its relaxation lacks the odd-set cuts); the improvement search after placement, which
+        # sees all rounds at once, makes better use of the time.
+        if len(np.unique(np.concatenate([u, v]))) <= LOCAL_SEARCH_LIMIT:
+            return hint
     # Building the model alone takes about 20 us per edge: not worth it when that eats the budget.
     if (len(u) == 0 or limit <= 0 or time_limit <= max(0.05, 4e-5 * len(u))
             or (cancel is not None and cancel.is_set())):

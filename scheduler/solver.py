@@ -287,8 +287,8 @@ def _seat_the_rest(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]]
         return rounds_plan
     base = float(sum(int(inst.scores[p]) for pairs in rounds_plan.values() for p in pairs))
 
-    def gained(_: int) -> None:
-        on_score(base)
+    def gained(delta: int) -> None:
+        on_score(base + delta)
 
     walk = seat_waiting_pairs(inst, rounds_plan, waiting, deadline, seed, cancel, gained)
     improved = walk.rounds
@@ -297,7 +297,9 @@ def _seat_the_rest(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]]
         rest = [p for p in chosen if p not in seated]
         if inst.company_rule == "hard":
             rest = _without_repeats(inst, seated, rest)
-        lns = reopen_rounds(inst, walk.rounds, rest, deadline, seed, cancel, gained)
+        base = float(sum(int(inst.scores[p]) for pairs in walk.rounds.values() for p in pairs))
+        lns = reopen_rounds(inst, walk.rounds, rest, deadline, seed, cancel, gained,
+                            key=lambda trial: lexicographic_key(inst, trial))
         improved = lns.rounds
     improved = repair_fairness(inst, improved, target)
     if lexicographic_key(inst, improved) > lexicographic_key(inst, rounds_plan):
