@@ -101,6 +101,15 @@ def top_candidates(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nda
     return np.unique(chosen)
 
 
+def company_penalty(inst: Instance) -> float:
+    """LP charge per extra meeting with a company already met (soft rule): more than any pair's
+    score, less than a meeting (the elastic degree columns) and a must-meet bonus.
+
+    Weak duality then bounds every schedule ``S``: score(S) <= LP + penalty * repeats(S), so
+    adding ``penalty * R`` to the LP's bound bounds all schedules with at most ``R`` repeats."""
+    return 2.0 * (float(inst.scores.max(initial=0)) + 1.0)
+
+
 class _CompanyRows:
     """LP rows "attendee ``i`` meets at most one person of company ``c``", made as pairs arrive.
 
@@ -239,8 +248,7 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
         candidates = np.union1d(candidates, np.nonzero(forced)[0])
     penalty = 10.0 * (float(weights.max(initial=0.0)) + 1.0)
     model = _SelectionLp(lo, hi, seats, penalty)
-    # Below a meeting (the elastic degree columns) and a must-meet bonus, above any score.
-    model.with_company_rule(inst.company, company_rule, 2.0 * (float(inst.scores.max(initial=0)) + 1.0))
+    model.with_company_rule(inst.company, company_rule, company_penalty(inst))
     model.add_pairs(u[candidates], v[candidates], weights[candidates],
                     forced[candidates].astype(np.float64) if forced is not None else None)
     in_lp = np.zeros(len(u), dtype=bool)

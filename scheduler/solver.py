@@ -38,7 +38,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from scheduler.bounds import fairness_target, solve_selection
+from scheduler.bounds import company_penalty, fairness_target, solve_selection
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.exact import MAX_WORKERS, default_workers, lexicographic_key, model_size, solve_exact
 from scheduler.improve import reopen_rounds, seat_waiting_pairs
@@ -442,7 +442,8 @@ def _unkept_reason(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]]
 def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
                  target: int, selection: tuple[np.ndarray, np.ndarray] | None, time_limit: float) -> float:
     """Upper bound on the free rounds' score for schedules as fair as this one that keep the same
-    must-meet pairs (must-meet outranks score, so that is the fair comparison).
+    must-meet pairs and (soft company rule) have no more company repeats: each of these
+    outranks score, so that is the fair comparison.
 
     The selection LP's bound is reused when it used plain scores and the same fairness;
     otherwise the LP is solved again with the schedule's own worst avoidable sit-outs.
@@ -464,7 +465,11 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
     kept = {p for pairs in rounds_plan.values() for p in pairs if p in inst.must}
     forced = pair_mask(inst.n, kept)[u, v] if kept else None
     outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit,
-                              forced=forced, company_rule="hard" if inst.company_rule == "hard" else "off")
+                              forced=forced, company_rule=inst.company_rule)
+    if inst.company_rule == "soft":
+        # For schedules with no more company repeats than this one (see company_penalty).
+        repeats = inst.repeats(p for pairs in rounds_plan.values() for p in pairs)[1]
+        return outcome.bound + company_penalty(inst) * repeats
     return outcome.bound
 
 
