@@ -77,7 +77,7 @@ def lagrangian_bound(weights: np.ndarray, u: np.ndarray, v: np.ndarray, lo: np.n
     reduced = weights - duals[u] - duals[v] - mu
     if company is not None and company.count:
         rho = company.clipped_duals()
-        vertex += float(rho.sum())
+        vertex += float(rho.sum()) + company.constant()
         reduced = reduced - company.edge_duals(u, v, rho)
     slack = np.maximum(0.0, reduced)
     if forced is not None:
@@ -103,10 +103,7 @@ def top_candidates(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nda
 
 def company_penalty(inst: Instance) -> float:
     """LP charge per extra meeting with a company already met (soft rule): more than any pair's
-    score, less than a meeting (the elastic degree columns) and a must-meet bonus.
-
-    Weak duality then bounds every schedule ``S``: score(S) <= LP + penalty * repeats(S), so
-    adding ``penalty * R`` to the LP's bound bounds all schedules with at most ``R`` repeats."""
+    score, less than a meeting (the elastic degree columns) and a must-meet bonus."""
     return 2.0 * (float(inst.scores.max(initial=0)) + 1.0)
 
 
@@ -114,10 +111,13 @@ class _CompanyRows:
     """LP rows "attendee ``i`` meets at most one person of company ``c``", made as pairs arrive.
 
     ``soft``: each row has an elastic column at ``penalty`` per extra meeting, so the LP avoids
-    repeats unless a meeting or fairness needs them; ``hard``: no elastic column.
+    repeats unless a meeting or fairness needs them; ``hard``: no elastic column; ``budget``:
+    free elastic columns whose sum is at most ``budget`` (the bound for schedules with no more
+    repeats than a given one).
     """
 
-    def __init__(self, solver: pywraplp.Solver, company: np.ndarray, rule: str, penalty: float) -> None:
+    def __init__(self, solver: pywraplp.Solver, company: np.ndarray, rule: str, penalty: float,
+                 budget: float = 0.0) -> None:
         self.solver = solver
         self.company = company
         self.sizes = np.bincount(company) if len(company) else np.zeros(0, dtype=np.int64)
@@ -126,6 +126,8 @@ class _CompanyRows:
         self.penalty = penalty
         self.rows: dict[int, pywraplp.Constraint] = {}
         self.keys: list[int] = []
+        self.budget = budget
+        self.total = solver.Constraint(-solver.infinity(), float(budget), "repeats") if rule == "budget" else None
 
     @property
     def count(self) -> int:
@@ -139,19 +141,34 @@ class _CompanyRows:
         row = self.rows.get(key)
         if row is None:
             row = self.solver.Constraint(-self.solver.infinity(), 1.0, "")
-            if self.rule == "soft":
+            if self.rule in ("soft", "budget"):
                 extra = self.solver.NumVar(0.0, self.solver.infinity(), "")
                 row.SetCoefficient(extra, -1.0)
-                self.solver.Objective().SetCoefficient(extra, -self.penalty)
+                if self.total is not None:
+                    self.total.SetCoefficient(extra, 1.0)
+                else:
+                    self.solver.Objective().SetCoefficient(extra, -self.penalty)
             self.rows[key] = row
             self.keys.append(key)
         return row
 
     def clipped_duals(self) -> np.ndarray:
-        """Row duals within the range where the weak-duality bound holds (<= penalty when soft)."""
+        """Row duals within the range where the weak-duality bound holds (an elastic column's
+        reduced cost must not be positive: at most the penalty, or the budget row's dual)."""
         rho = np.array([self.rows[k].dual_value() for k in self.keys], dtype=np.float64)
         rho = np.maximum(rho, 0.0)
-        return np.minimum(rho, self.penalty) if self.rule == "soft" else rho
+        if self.rule == "soft":
+            return np.minimum(rho, self.penalty)
+        if self.total is not None:
+            return np.minimum(rho, self.budget_dual())
+        return rho
+
+    def budget_dual(self) -> float:
+        return max(0.0, float(self.total.dual_value())) if self.total is not None else 0.0
+
+    def constant(self) -> float:
+        """The budget row's part of the weak-duality bound."""
+        return self.budget_dual() * self.budget
 
     def edge_duals(self, u: np.ndarray, v: np.ndarray, rho: np.ndarray) -> np.ndarray:
         """Sum of the duals of the (up to two) company rows covering each pair."""
@@ -196,9 +213,9 @@ class _SelectionLp:
         self.pairs: list[pywraplp.Variable] = []
         self.company: _CompanyRows | None = None
 
-    def with_company_rule(self, company: np.ndarray, rule: str, penalty: float) -> None:
-        if rule in ("soft", "hard") and len(company):
-            self.company = _CompanyRows(self.solver, company, rule, penalty)
+    def with_company_rule(self, company: np.ndarray, rule: str, penalty: float, budget: float = 0.0) -> None:
+        if rule in ("soft", "hard", "budget") and len(company):
+            self.company = _CompanyRows(self.solver, company, rule, penalty, budget)
 
     def add_pairs(self, u: np.ndarray, v: np.ndarray, weights: np.ndarray,
                   lower: np.ndarray | None = None) -> None:
@@ -230,14 +247,17 @@ class _SelectionLp:
 
 def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.ndarray, k: int,
                     time_limit: float, per_attendee: int = 0, max_iterations: int = 12,
-                    forced: np.ndarray | None = None, company_rule: str = "off") -> LpOutcome:
+                    forced: np.ndarray | None = None, company_rule: str = "off",
+                    repeat_budget: int = 0) -> LpOutcome:
     """LP over the best candidates, grown by column generation until no pair would improve it.
 
     ``values`` are the pair variables of ``candidates``; ``feasible`` is False when even all
     pairs cannot give every attendee ``capacity - k`` meetings (the elastic columns stay used).
     ``company_rule`` "hard" keeps each attendee to one partner per other company (the bound
     stays valid for schedules that keep the rule); "soft" charges each extra one more than any
-    pair's weight, so the objective (and bound) is then of that penalised problem.
+    pair's weight, so the objective (and bound) is then of that penalised problem; "budget"
+    allows ``repeat_budget`` extra meetings in all, so the bound covers every schedule with at
+    most that many repeats.
     """
     lo, hi = degree_limits(inst, k)
     seats = float(sum(inst.seats(r) for r in inst.free_rounds))
@@ -248,7 +268,7 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
         candidates = np.union1d(candidates, np.nonzero(forced)[0])
     penalty = 10.0 * (float(weights.max(initial=0.0)) + 1.0)
     model = _SelectionLp(lo, hi, seats, penalty)
-    model.with_company_rule(inst.company, company_rule, company_penalty(inst))
+    model.with_company_rule(inst.company, company_rule, company_penalty(inst), float(repeat_budget))
     model.add_pairs(u[candidates], v[candidates], weights[candidates],
                     forced[candidates].astype(np.float64) if forced is not None else None)
     in_lp = np.zeros(len(u), dtype=bool)

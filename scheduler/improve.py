@@ -7,14 +7,15 @@ pair of a round robin, every cross pair of two companies). Here such a pair ``(x
 a round both attend where one of them is free; the partner it displaces there, ``(y, z)``,
 becomes the next pair to seat. A chain ends when a pair finds a round where both are free, and
 the schedule then holds one meeting more. Chains of two rounds are Kempe chains, which colour a
-bipartite graph with as many rounds as the busiest attendee needs (König); the random walk with
-a short tabu list finds the complete colourings of round robins and complete multipartite events
-as well, in well under a second up to 60 attendees.
+bipartite graph with as many rounds as the busiest attendee needs (König). An even round robin
+cannot be finished by two-round chains (the missing pair's two sit-out rounds form a path from
+one of them to the other), so what the walk leaves goes to :func:`reopen_rounds`, which
+re-solves a few rounds at a time exactly with CP-SAT.
 
-The walk never loses the best schedule it has seen: it keeps a copy whenever the schedule gets
-better in the solver's lexicographic order (meetings, fairness, must-meet, score), and it stops
-when every wanted pair is seated, at the deadline, on cancel, or after a long run of steps
-without a gain, a budget counted in steps so that the result does not depend on machine speed.
+Neither step ever makes the schedule worse: the walk undoes the moves after its last gain, and
+a re-solve is kept only when the whole schedule is better in the solver's order. Both stop when
+every wanted pair is seated, at the deadline, on cancel, or after a long run without a gain,
+counted in steps and re-solves so that the result does not depend on machine speed.
 """
 
 from __future__ import annotations

@@ -2,13 +2,16 @@
 
 Hard rules: one meeting per attendee per round, at most ``tables`` meetings per round (numbered
 1..tables), no pair twice, no colleagues, no avoided pairs, availability respected, fixed rounds
-kept exactly. Objective, in lexicographic order:
+kept exactly; with ``company_repeats: hard``, at most one person of each other company per
+attendee. Objective, in lexicographic order:
 
 1. as many meetings as possible, with unavoidable sit-outs spread evenly (the worst-off
    attendee sits out as few avoidable rounds as possible; "forced" sit-outs, rounds beyond the
    number of people someone may meet at all, are not held against the plan);
 2. must-meet requests kept (the others are reported with the reason);
-3. total pair score.
+3. (``company_repeats: soft``, the default) as few meetings as possible with a company the
+   attendee has already met;
+4. total pair score.
 
 How (measured on 2 cores): one CP-SAT boolean per pair per round does not scale past a few
 dozen attendees, so the plan is found in two steps. An LP (OR-Tools' GLOP) over each
@@ -16,15 +19,19 @@ attendee's best candidates chooses *which* pairs meet, a relaxed b-matching whos
 encode the fairness target. ``scheduler.placement`` then seats them round by round: a greedy
 matching that serves first the attendees who would otherwise lose a chosen meeting, improved
 by a local search (short augmenting paths and swaps) and, where the round is small enough, a
-CP-SAT matching; a last repair pass seats anyone still over the fairness target. The same LP
-gives the upper bound reported as ``upper_bound``. Events small enough for the
-full pair-by-round model (``EXACT_LIMIT`` booleans) are then solved exactly by
-``scheduler.exact``, starting from the decomposition's schedule.
+CP-SAT matching; a last repair pass seats anyone still over the fairness target. Chosen pairs
+still without a round are then seated by ``scheduler.improve`` (ejection chains, then CP-SAT
+re-solves of a few rounds at a time) until all are seated, the time is up or the search stops
+gaining. The same LP gives the upper bound reported as ``upper_bound``; a schedule that meets
+it, or in which every pair that may meet does, is reported OPTIMAL and the search stops there.
+Events small enough for the full pair-by-round model (``EXACT_LIMIT`` booleans) are then solved
+exactly by ``scheduler.exact``, starting from that schedule, with one CP-SAT worker per core
+(``PlanRequest.workers`` or ``SPEEDNET_SOLVER_WORKERS``).
 
 Determinism: the same request and seed give the same schedule. The LP is deterministic;
-per-round CP-SAT uses one worker with a deterministic-time budget; the exact model uses two
-workers with interleaved search. Only a solve cut short by the wall-clock limit (status
-TIME_LIMIT) or a cancellation can differ between runs.
+per-round CP-SAT and the re-solves use one worker with a deterministic-time budget; the
+improvement search counts its budget in steps; the exact model uses interleaved search. Only a
+solve cut short by the wall-clock limit or a cancellation can differ between runs.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from scheduler.bounds import company_penalty, fairness_target, solve_selection
+from scheduler.bounds import fairness_target, solve_selection
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.exact import MAX_WORKERS, default_workers, lexicographic_key, model_size, solve_exact
 from scheduler.improve import reopen_rounds, seat_waiting_pairs
@@ -464,12 +471,11 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
     u, v = selection
     kept = {p for pairs in rounds_plan.values() for p in pairs if p in inst.must}
     forced = pair_mask(inst.n, kept)[u, v] if kept else None
+    rule, budget = inst.company_rule, 0
+    if rule == "soft":          # schedules with no more company repeats than this one
+        rule, budget = "budget", inst.repeats(p for pairs in rounds_plan.values() for p in pairs)[1]
     outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit,
-                              forced=forced, company_rule=inst.company_rule)
-    if inst.company_rule == "soft":
-        # For schedules with no more company repeats than this one (see company_penalty).
-        repeats = inst.repeats(p for pairs in rounds_plan.values() for p in pairs)[1]
-        return outcome.bound + company_penalty(inst) * repeats
+                              forced=forced, company_rule=rule, repeat_budget=budget)
     return outcome.bound
 
 
