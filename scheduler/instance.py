@@ -63,6 +63,11 @@ class Instance:
         return int((extra.sum(axis=1) > 0).sum()), int(extra.sum())
 
     @cached_property
+    def must_mask(self) -> np.ndarray:
+        """Symmetric boolean matrix of the plannable must-meet pairs."""
+        return pair_mask(self.n, self.must)
+
+    @cached_property
     def free_degree(self) -> np.ndarray:
         """Free rounds each attendee can be seated in."""
         return self.avail.sum(axis=1).astype(np.int64)

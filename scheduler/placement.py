@@ -418,6 +418,8 @@ def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int,
         masked = np.where(sub_allowed, sub_scores, -1)
         cutoff = -np.partition(-masked, FILL_CANDIDATES - 1, axis=1)[:, FILL_CANDIDATES - 1]
         keep = masked >= cutoff[:, None]
+        if inst.must:       # a must-meet partner is offered whatever the scores of the others
+            keep |= inst.must_mask[np.ix_(free, free)]
         sub_allowed &= keep | keep.T
     iu, iv = np.nonzero(np.triu(sub_allowed, k=1))
     fu, fv = free[iu], free[iv]

@@ -45,7 +45,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from scheduler.bounds import fairness_target, solve_selection
+from scheduler.bounds import company_penalty, fairness_target, solve_selection
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.exact import MAX_WORKERS, default_workers, lexicographic_key, model_size, solve_exact
 from scheduler.improve import reopen_rounds, seat_waiting_pairs
@@ -476,6 +476,11 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
         rule, budget = "budget", inst.repeats(p for pairs in rounds_plan.values() for p in pairs)[1]
     outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit,
                               forced=forced, company_rule=rule, repeat_budget=budget)
+    if not math.isfinite(outcome.bound) and achieved <= target and math.isfinite(selection_bound):
+        # No time for that LP: the selection LP still bounds every schedule as fair as its target.
+        # Its bonuses (must-meet, stability) are never negative, and a soft rule charged each
+        # repeat at company_penalty, so score <= its bound + that charge per repeat of ours.
+        return selection_bound + company_penalty(inst) * budget
     return outcome.bound
 
 
