@@ -90,6 +90,10 @@ def _must_meet(attendees: list, schedule) -> tuple[int, int]:
     return len(wanted), len(wanted & met)
 
 
+def _percent(score: float, bound: float) -> str:
+    return "no bound" if bound != bound else f"{100 * score / bound:.2f}"      # NaN: none computed
+
+
 def _run(kind: str, n: int, rounds: int, tables: int, seed: int, time_limit: float, timeout: float) -> dict | None:
     command = [sys.executable, __file__, "--worker", kind, "--n", str(n), "--rounds", str(rounds),
                "--tables", str(tables), "--seed", str(seed), "--time-limit", str(time_limit)]
@@ -140,7 +144,7 @@ def main() -> None:
                 print(f"| {n:,} | {rounds} | {tables} | {name} | > {args.baseline_timeout:.0f} | - | - | - | - | - | timed out | |")
                 continue
             print(f"| {n:,} | {rounds} | {tables} | {name} | {r['seconds']:.1f} | {r['score']:,.0f} | "
-                  f"{100 * float(r['score']) / bound:.2f} | {r['meetings']:,} | {r['worst']} | "
+                  f"{_percent(float(r['score']), bound)} | {r['meetings']:,} | {r['worst']} | "
                   f"{r['repeat_people']} / {r['repeat_meetings']} | {r['must_kept']} of {r['must_requested']} | "
                   f"{r['peak_mb']:,.0f} | {r['status']} | {goal if name == 'ours' else ''} |", flush=True)
         print(f"load after {n:,}: {os.getloadavg()[0]:.2f}", file=sys.stderr, flush=True)

@@ -353,7 +353,7 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         if len(at_risk):
             xu, xv = _alternatives(inst, at_risk, present, met, pending_u[open_pairs], pending_v[open_pairs])
             if len(xu):
-                xw = (MEETING + scores[xu, xv].astype(np.int64)
+                xw = (MEETING + scores[xu, xv].astype(np.int64) + MUST_MEET * inst.must_mask[xu, xv]
                       + MUST_SIT_IN * (must_sit_in[xu].astype(np.int64) + must_sit_in[xv])
                       + SIT_IN_TURN * (turn_to_sit_in[xu].astype(np.int64) + turn_to_sit_in[xv]))
                 a, b = np.concatenate([a, xu]), np.concatenate([b, xv])
@@ -438,6 +438,8 @@ def _alternatives(inst: Instance, at_risk: np.ndarray, present: np.ndarray, met:
     """Best-scoring present partners not met yet for each attendee at risk (pairs ``u < v``)."""
     candidates = inst.allowed[at_risk] & present[None, :] & ~met[at_risk]
     masked = np.where(candidates, inst.scores[at_risk].astype(np.int64), -1)
+    if inst.must:           # must-meet partners first, whatever their scores
+        masked = np.where(candidates & inst.must_mask[at_risk], np.iinfo(np.int32).max, masked)
     k = min(ALTERNATIVES, masked.shape[1])
     top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
     rows = np.repeat(at_risk, k)
