@@ -317,7 +317,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, folder: Path) -
     groups = [seeded.codes[i * share:(i + 1) * share] for i in range(7)]
     os.environ["SPEEDNET_TRUSTED_PROXIES"] = "1"  # as behind the README's reverse proxy
     ok = True
-    with Server(seeded, workers=args.workers, threads=args.server_threads) as server:
+    with Server(seeded, workers=args.workers, threads=args.server_threads, job_worker=True) as server:
         baseline = health_checks(server.url, 2000, args.threads)
         meter = CpuMeter(server, database_url)
         saturated = drive_checkins(server.url, seeded, groups[0], threads=args.threads)

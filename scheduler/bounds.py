@@ -65,14 +65,20 @@ def degree_limits(inst: Instance, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def lagrangian_bound(weights: np.ndarray, u: np.ndarray, v: np.ndarray, lo: np.ndarray,
                      hi: np.ndarray, seats: float, duals: np.ndarray, mu: float,
-                     forced: np.ndarray | None = None) -> float:
+                     forced: np.ndarray | None = None, company: "_CompanyRows | None" = None) -> float:
     """Weak-duality bound of the LP over all edges for any duals (see module docstring).
 
-    A ``forced`` pair (held at 1) contributes its reduced cost whatever its sign.
+    A ``forced`` pair (held at 1) contributes its reduced cost whatever its sign. Company rows
+    (at most one partner per other company, right-hand side 1) add their duals once each and
+    take them off the reduced cost of every pair they cover.
     """
     mu = max(0.0, mu)
     vertex = np.maximum(duals, 0.0) @ hi - np.maximum(-duals, 0.0) @ lo
     reduced = weights - duals[u] - duals[v] - mu
+    if company is not None and company.count:
+        rho = company.clipped_duals()
+        vertex += float(rho.sum()) + company.constant()
+        reduced = reduced - company.edge_duals(u, v, rho)
     slack = np.maximum(0.0, reduced)
     if forced is not None:
         slack = np.where(forced, reduced, slack)
@@ -93,6 +99,89 @@ def top_candidates(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nda
     rank = np.arange(len(order)) - first[ends_sorted]
     chosen = edge_ids[order[rank < per_attendee]]
     return np.unique(chosen)
+
+
+def company_penalty(inst: Instance) -> float:
+    """LP charge per extra meeting with a company already met (soft rule): more than any pair's
+    score, less than a meeting (the elastic degree columns) and a must-meet bonus."""
+    return 2.0 * (float(inst.scores.max(initial=0)) + 1.0)
+
+
+class _CompanyRows:
+    """LP rows "attendee ``i`` meets at most one person of company ``c``", made as pairs arrive.
+
+    ``soft``: each row has an elastic column at ``penalty`` per extra meeting, so the LP avoids
+    repeats unless a meeting or fairness needs them; ``hard``: no elastic column; ``budget``:
+    free elastic columns whose sum is at most ``budget`` (the bound for schedules with no more
+    repeats than a given one).
+    """
+
+    def __init__(self, solver: pywraplp.Solver, company: np.ndarray, rule: str, penalty: float,
+                 budget: float = 0.0) -> None:
+        self.solver = solver
+        self.company = company
+        self.sizes = np.bincount(company) if len(company) else np.zeros(0, dtype=np.int64)
+        self.width = max(1, len(self.sizes))
+        self.rule = rule
+        self.penalty = penalty
+        self.rows: dict[int, pywraplp.Constraint] = {}
+        self.keys: list[int] = []
+        self.budget = budget
+        self.total = solver.Constraint(-solver.infinity(), float(budget), "repeats") if rule == "budget" else None
+
+    @property
+    def count(self) -> int:
+        return len(self.keys)
+
+    def row_for(self, person: int, other: int) -> pywraplp.Constraint | None:
+        c = int(self.company[other])
+        if self.sizes[c] < 2:
+            return None
+        key = person * self.width + c
+        row = self.rows.get(key)
+        if row is None:
+            row = self.solver.Constraint(-self.solver.infinity(), 1.0, "")
+            if self.rule in ("soft", "budget"):
+                extra = self.solver.NumVar(0.0, self.solver.infinity(), "")
+                row.SetCoefficient(extra, -1.0)
+                if self.total is not None:
+                    self.total.SetCoefficient(extra, 1.0)
+                else:
+                    self.solver.Objective().SetCoefficient(extra, -self.penalty)
+            self.rows[key] = row
+            self.keys.append(key)
+        return row
+
+    def clipped_duals(self) -> np.ndarray:
+        """Row duals within the range where the weak-duality bound holds (an elastic column's
+        reduced cost must not be positive: at most the penalty, or the budget row's dual)."""
+        rho = np.array([self.rows[k].dual_value() for k in self.keys], dtype=np.float64)
+        rho = np.maximum(rho, 0.0)
+        if self.rule == "soft":
+            return np.minimum(rho, self.penalty)
+        if self.total is not None:
+            return np.minimum(rho, self.budget_dual())
+        return rho
+
+    def budget_dual(self) -> float:
+        return max(0.0, float(self.total.dual_value())) if self.total is not None else 0.0
+
+    def constant(self) -> float:
+        """The budget row's part of the weak-duality bound."""
+        return self.budget_dual() * self.budget
+
+    def edge_duals(self, u: np.ndarray, v: np.ndarray, rho: np.ndarray) -> np.ndarray:
+        """Sum of the duals of the (up to two) company rows covering each pair."""
+        keys = np.array(self.keys, dtype=np.int64)
+        order = np.argsort(keys)
+        keys, rho = keys[order], rho[order]
+        total = np.zeros(len(u), dtype=np.float64)
+        for me, other in ((u, v), (v, u)):
+            wanted = me.astype(np.int64) * self.width + self.company[other]
+            at = np.clip(np.searchsorted(keys, wanted), 0, max(0, len(keys) - 1))
+            hit = keys[at] == wanted if len(keys) else np.zeros(len(u), dtype=bool)
+            total += np.where(hit, rho[at] if len(keys) else 0.0, 0.0)
+        return total
 
 
 class _SelectionLp:
@@ -122,6 +211,11 @@ class _SelectionLp:
             objective.SetCoefficient(x, -penalty)
             self.short.append(x)
         self.pairs: list[pywraplp.Variable] = []
+        self.company: _CompanyRows | None = None
+
+    def with_company_rule(self, company: np.ndarray, rule: str, penalty: float, budget: float = 0.0) -> None:
+        if rule in ("soft", "hard", "budget") and len(company):
+            self.company = _CompanyRows(self.solver, company, rule, penalty, budget)
 
     def add_pairs(self, u: np.ndarray, v: np.ndarray, weights: np.ndarray,
                   lower: np.ndarray | None = None) -> None:
@@ -132,6 +226,11 @@ class _SelectionLp:
             self.rows[a].SetCoefficient(x, 1.0)
             self.rows[b].SetCoefficient(x, 1.0)
             self.seat_row.SetCoefficient(x, 1.0)
+            if self.company is not None:
+                for me, other in ((a, b), (b, a)):
+                    row = self.company.row_for(me, other)
+                    if row is not None:
+                        row.SetCoefficient(x, 1.0)
             objective.SetCoefficient(x, w)
             self.pairs.append(x)
 
@@ -148,11 +247,17 @@ class _SelectionLp:
 
 def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.ndarray, k: int,
                     time_limit: float, per_attendee: int = 0, max_iterations: int = 12,
-                    forced: np.ndarray | None = None) -> LpOutcome:
+                    forced: np.ndarray | None = None, company_rule: str = "off",
+                    repeat_budget: int = 0) -> LpOutcome:
     """LP over the best candidates, grown by column generation until no pair would improve it.
 
     ``values`` are the pair variables of ``candidates``; ``feasible`` is False when even all
     pairs cannot give every attendee ``capacity - k`` meetings (the elastic columns stay used).
+    ``company_rule`` "hard" keeps each attendee to one partner per other company (the bound
+    stays valid for schedules that keep the rule); "soft" charges each extra one more than any
+    pair's weight, so the objective (and bound) is then of that penalised problem; "budget"
+    allows ``repeat_budget`` extra meetings in all, so the bound covers every schedule with at
+    most that many repeats.
     """
     lo, hi = degree_limits(inst, k)
     seats = float(sum(inst.seats(r) for r in inst.free_rounds))
@@ -163,6 +268,7 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
         candidates = np.union1d(candidates, np.nonzero(forced)[0])
     penalty = 10.0 * (float(weights.max(initial=0.0)) + 1.0)
     model = _SelectionLp(lo, hi, seats, penalty)
+    model.with_company_rule(inst.company, company_rule, company_penalty(inst), float(repeat_budget))
     model.add_pairs(u[candidates], v[candidates], weights[candidates],
                     forced[candidates].astype(np.float64) if forced is not None else None)
     in_lp = np.zeros(len(u), dtype=bool)
@@ -180,8 +286,11 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
         values = all_values[inst.n:]
         objective += penalty * shortfall
         # HiGHS reports row duals of a maximisation positive where the upper bound binds.
-        best_bound = min(best_bound, lagrangian_bound(weights, u, v, lo, hi, seats, duals, mu, forced))
+        best_bound = min(best_bound, lagrangian_bound(weights, u, v, lo, hi, seats, duals, mu, forced,
+                                                      model.company))
         reduced = weights - duals[u] - duals[v] - max(0.0, mu)
+        if model.company is not None and model.company.count:
+            reduced = reduced - model.company.edge_duals(u, v, model.company.clipped_duals())
         improving = np.nonzero((reduced > 1e-6) & ~in_lp)[0]
         # Close enough: the bound over all pairs is within 0.01% of the candidates' optimum.
         converged = shortfall < 1e-6 and best_bound - objective <= GAP_TOLERANCE * max(1.0, abs(objective))

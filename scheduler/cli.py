@@ -1,6 +1,6 @@
 """Command line: plan a schedule, list pair scores, generate a test event.
 
-    python -m scheduler plan ATTENDEES --rounds R [--tables T] [--time-limit S] [--seed N]
+    python -m scheduler plan ATTENDEES --rounds R [--tables T] [--time-limit S] [--seed N] [--workers W]
                              --out SCHEDULE.csv [--report REPORT.json]
     python -m scheduler scores ATTENDEES --out PAIRS.csv
     python -m scheduler generate N --rounds R --seed S --out FILE
@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     planning.add_argument("--tables", type=int, help="default: half the attendees, rounded down")
     planning.add_argument("--time-limit", type=float, default=30.0, help="seconds (default 30)")
     planning.add_argument("--seed", type=int, default=0)
+    planning.add_argument("--workers", type=int,
+                          help="CP-SAT workers (default: SPEEDNET_SOLVER_WORKERS, else every core)")
     planning.add_argument("--out", type=Path, required=True)
     planning.add_argument("--report", type=Path)
     common(planning)
@@ -104,7 +106,8 @@ def _plan(args: argparse.Namespace) -> int:
     bar = _Bar(sys.stderr.isatty())
     try:
         result = plan(PlanRequest(attendees, args.rounds, args.tables, weights,
-                                  time_limit=args.time_limit, seed=args.seed), progress=bar)
+                                  time_limit=args.time_limit, seed=args.seed, workers=args.workers),
+                      progress=bar)
     finally:
         bar.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)

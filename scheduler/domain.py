@@ -61,6 +61,9 @@ class Taxonomy:
     partner_types: tuple[str, ...]
 
 
+COMPANY_REPEAT_RULES = ("soft", "hard", "off")
+
+
 @dataclass(frozen=True)
 class ScoringWeights:
     """Weights of the pair score. Every term is visible in the reason text, so an organiser can
@@ -80,6 +83,9 @@ class ScoringWeights:
     prefer_same_region: bool = False
     competitor_penalty: float = 12.0   # same partner type, overlapping offers, same region
     must_meet_bonus: float = 0.0       # must-meet is handled as its own objective tier
+    # One meeting per other company and attendee: "soft" whenever it costs no meeting and no
+    # fairness, "hard" never more than one, "off" not considered. See COMPANY_REPEAT_RULES.
+    company_repeats: str = "soft"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ written as one weighted sum whose tiers cannot trade against each other:
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -20,6 +21,8 @@ from ortools.sat.python import cp_model
 
 from scheduler.instance import Instance
 from scheduler.placement import stop_when_cancelled
+
+MAX_WORKERS = 256
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,27 @@ def model_size(inst: Instance) -> int:
     return int((inst.avail[u] & inst.avail[v]).sum())
 
 
+def default_workers() -> int:
+    """CP-SAT workers: ``SPEEDNET_SOLVER_WORKERS`` when set, else every core this process may use."""
+    configured = os.environ.get("SPEEDNET_SOLVER_WORKERS", "").strip()
+    if configured:
+        try:
+            value = int(configured)
+        except ValueError:
+            raise ValueError(f"SPEEDNET_SOLVER_WORKERS must be a whole number, not {configured!r}") from None
+        if not 1 <= value <= MAX_WORKERS:
+            raise ValueError(f"SPEEDNET_SOLVER_WORKERS must be between 1 and {MAX_WORKERS}, not {value}")
+        return value
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:          # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cores))
+
+
 def solve_exact(inst: Instance, hint: dict[int, list[tuple[int, int]]], time_limit: float, seed: int,
                 cancel: threading.Event | None = None,
-                on_solution: Callable[[float], None] | None = None) -> ExactOutcome:
+                on_solution: Callable[[float], None] | None = None, workers: int | None = None) -> ExactOutcome:
     """Best schedule of the free rounds; starts from ``hint`` so it is never worse than it."""
     model = cp_model.CpModel()
     u_all, v_all = inst.edges()
@@ -94,15 +115,17 @@ def solve_exact(inst: Instance, hint: dict[int, list[tuple[int, int]]], time_lim
             model.add(int(degree[i] - forced[i]) - sum(by_person[i]) <= worst_avoidable)
 
     must_kept = [sum(by_pair[p]) for p in sorted(inst.must) if p in by_pair]
+    repeats = _company_repeats(model, inst, by_pair)
     meetings = sum(meets.values())
     score = sum(pair_weight[(a, b)] * x for (a, b, r), x in meets.items())
     seats = sum(min(inst.tables, int(inst.avail[:, r].sum()) // 2) for r in inst.free_rounds)
     score_unit = 1
-    must_unit = seats * int(max(pair_weight.values(), default=0)) + 1
+    repeat_unit = seats * int(max(pair_weight.values(), default=0)) + 1
+    must_unit = repeat_unit * (2 * seats + 1)
     fairness_unit = must_unit * (len(must_kept) + 1)
     meeting_unit = fairness_unit * (inst.rounds + 1)
     model.maximize(meeting_unit * meetings - fairness_unit * worst_avoidable
-                   + must_unit * sum(must_kept) + score_unit * score)
+                   + must_unit * sum(must_kept) - repeat_unit * sum(repeats) + score_unit * score)
 
     for r, pairs in hint.items():
         for (a, b) in pairs:
@@ -114,8 +137,8 @@ def solve_exact(inst: Instance, hint: dict[int, list[tuple[int, int]]], time_lim
             model.add_hint(x, 0)
 
     solver = cp_model.CpSolver()
-    # Two workers on the two cores; interleaved search keeps them deterministic for a seed.
-    solver.parameters.num_workers = 2
+    # One worker per core; interleaved search keeps them deterministic for a seed.
+    solver.parameters.num_workers = workers or default_workers()
     solver.parameters.interleave_search = True
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
@@ -132,8 +155,32 @@ def solve_exact(inst: Instance, hint: dict[int, list[tuple[int, int]]], time_lim
     return ExactOutcome(rounds, solver.status_name(status), status == cp_model.OPTIMAL)
 
 
-def lexicographic_key(inst: Instance, rounds: dict[int, list[tuple[int, int]]]) -> tuple[int, int, int, int]:
-    """(meetings, -worst avoidable sit-outs, must-meet kept, score) of a placement, to compare."""
+def _company_repeats(model: cp_model.CpModel, inst: Instance,
+                     by_pair: dict[tuple[int, int], list[cp_model.IntVar]]) -> list[cp_model.IntVar]:
+    """One meeting per other company: a hard limit, or (soft) counters of the extra meetings."""
+    if inst.company_rule == "off":
+        return []
+    groups: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    for (a, b), xs in by_pair.items():
+        groups.setdefault((a, int(inst.company[b])), []).extend(xs)
+        groups.setdefault((b, int(inst.company[a])), []).extend(xs)
+    extra: list[cp_model.IntVar] = []
+    for xs in groups.values():
+        if len(xs) < 2:
+            continue
+        if inst.company_rule == "hard":
+            model.add(sum(xs) <= 1)
+        else:
+            more = model.new_int_var(0, len(xs) - 1, "")
+            model.add(more >= sum(xs) - 1)
+            extra.append(more)
+    return extra
+
+
+def lexicographic_key(inst: Instance, rounds: dict[int, list[tuple[int, int]]]) -> tuple[int, int, int, int, int]:
+    """(meetings, -worst avoidable sit-outs, must-meet kept, -company repeats, score) of a placement.
+
+    Repeats count only where the event's rule weighs them (soft); a hard rule never has any."""
     met = np.zeros(inst.n, dtype=np.int64)
     pairs = [p for ps in rounds.values() for p in ps]
     for a, b in pairs:
@@ -144,4 +191,5 @@ def lexicographic_key(inst: Instance, rounds: dict[int, list[tuple[int, int]]]) 
     worst = int(avoidable.max(initial=0))
     kept = sum(1 for p in pairs if p in inst.must)
     score = sum(int(inst.scores[p]) + (inst.stability_bonus if p in inst.previous else 0) for p in pairs)
-    return len(pairs), -worst, kept, score
+    repeats = inst.repeats(pairs)[1] if inst.company_rule == "soft" else 0
+    return len(pairs), -worst, kept, -repeats, score

@@ -39,10 +39,33 @@ class Instance:
     previous: dict[tuple[int, int], tuple[int, int]]  # pair -> (round, table) in the old plan
     stability_bonus: int
     index: dict[str, int] = field(default_factory=dict)
+    company: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # company code per attendee
+    company_rule: str = "off"    # ScoringWeights.company_repeats: soft, hard or off
 
     @property
     def n(self) -> int:
         return len(self.people)
+
+    def contacts(self, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+        """``seen[i, c]``: how many people of company ``c`` attendee ``i`` meets in ``pairs``."""
+        seen = np.zeros((self.n, int(self.company.max(initial=-1)) + 1), dtype=np.int16)
+        for a, b in pairs:
+            seen[a, self.company[b]] += 1
+            seen[b, self.company[a]] += 1
+        return seen
+
+    def repeats(self, pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
+        """(attendees meeting two or more people of one other company, such extra meetings)."""
+        if not len(self.company):
+            return 0, 0
+        seen = self.contacts(pairs).astype(np.int64)
+        extra = np.maximum(0, seen - 1)
+        return int((extra.sum(axis=1) > 0).sum()), int(extra.sum())
+
+    @cached_property
+    def must_mask(self) -> np.ndarray:
+        """Symmetric boolean matrix of the plannable must-meet pairs."""
+        return pair_mask(self.n, self.must)
 
     @cached_property
     def free_degree(self) -> np.ndarray:
@@ -147,4 +170,11 @@ def build_instance(attendees: Sequence[Attendee], rounds: int, tables: int, weig
                     fixed=tuple(fixed), avail=avail, allowed=allowed, scores=matrix.scores,
                     must=must, must_requested=sorted(requested),
                     must_static_unkept=static_unkept, previous=prev,
-                    stability_bonus=stability_bonus, index=index)
+                    stability_bonus=stability_bonus, index=index,
+                    company=_company_codes(people), company_rule=weights.company_repeats)
+
+
+def _company_codes(people: Sequence[Attendee]) -> np.ndarray:
+    """Attendees of one company share a code (companies compared as colleagues are)."""
+    codes: dict[str, int] = {}
+    return np.array([codes.setdefault(p.company_key, len(codes)) for p in people], dtype=np.int64)

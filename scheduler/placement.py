@@ -37,7 +37,10 @@ SIT_IN_TURN = 10_000        # per attendee whose turn to sit out is another roun
 MUST_MEET = 10_000
 CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
 SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
+COMPANY_REPEAT = 6_000   # soft rule: a second person of a company already met; below fairness
 
+BLOSSOM_LIMIT = 40       # attendees in a round up to which the matching is solved exactly (blossom)
+LOCAL_SEARCH_LIMIT = 160  # ... and up to which local search alone places it (no CP-SAT)
 FILL_CANDIDATES = 40     # partners per free attendee considered in the fill-in matching
 ALTERNATIVES = 12        # partners outside the chosen pairs offered to an attendee at risk
 
@@ -167,10 +170,19 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
                   seed: int, cancel: threading.Event | None) -> np.ndarray:
     """Maximum-weight matching of at most ``limit`` edges (CP-SAT, single deterministic worker)."""
     started = time.monotonic()
+    if 0 < len(u) and limit > 0:
+        exact = _blossom_matching(u, v, weights, limit)
+        if exact is not None:
+            return exact
     hint = greedy_matching(u, v, weights, limit)
     if len(u) and limit > 0:
         hint = improve_matching(u, v, weights, hint, limit, started + max(0.0, time_limit))
         time_limit -= time.monotonic() - started
+        # A small round's CP-SAT rarely proves more than local search found (an odd round never:
+        # its relaxation lacks the odd-set cuts); the improvement search after placement, which
+        # sees all rounds at once, makes better use of the time.
+        if len(np.unique(np.concatenate([u, v]))) <= LOCAL_SEARCH_LIMIT:
+            return hint
     # Building the model alone takes about 20 us per edge: not worth it when that eats the budget.
     if (len(u) == 0 or limit <= 0 or time_limit <= max(0.05, 4e-5 * len(u))
             or (cancel is not None and cancel.is_set())):
@@ -203,6 +215,48 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
     if weights[chosen].sum() < weights[hint].sum():
         return hint
     return chosen
+
+
+def _blossom_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int) -> np.ndarray | None:
+    """Exact maximum-weight matching (Edmonds' blossom) of a small round whose tables do not bind.
+
+    CP-SAT cannot prove such a matching optimal when the round has an odd number of attendees
+    (its relaxation lacks the odd-set cuts) and would spend its whole budget; the blossom
+    algorithm is exact and takes milliseconds at this size. None when it does not apply.
+    """
+    import networkx as nx
+
+    people = np.unique(np.concatenate([u, v]))
+    if len(people) > BLOSSOM_LIMIT or limit < len(people) // 2:
+        return None
+    graph = nx.Graph()
+    for e, (a, b, w) in enumerate(zip(u.tolist(), v.tolist(), weights.tolist())):
+        if not graph.has_edge(a, b) or graph[a][b]["weight"] < w:
+            graph.add_edge(a, b, weight=int(w), edge=e)
+    matching = nx.max_weight_matching(graph)
+    chosen = np.zeros(len(u), dtype=bool)
+    for a, b in matching:
+        chosen[graph[a][b]["edge"]] = True
+    return chosen
+
+
+def company_repeat(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairs in which one side has already met someone of the other's company."""
+    if inst.company_rule == "off" or len(a) == 0:
+        return np.zeros(len(a), dtype=bool)
+    return (seen[a, inst.company[b]] > 0) | (seen[b, inst.company[a]] > 0)
+
+
+def apply_company_rule(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray,
+                       weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Soft rule: repeats weigh less (never enough to cost a meeting); hard rule: dropped."""
+    repeat = company_repeat(inst, seen, a, b)
+    if not repeat.any():
+        return a, b, weights
+    if inst.company_rule == "hard":
+        keep = ~repeat
+        return a[keep], b[keep], weights[keep]
+    return a, b, weights - COMPANY_REPEAT * repeat
 
 
 def plan_sit_outs(inst: Instance, fairness: int) -> np.ndarray:
@@ -261,6 +315,7 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
     sat_out = np.zeros(n, dtype=np.int64)
     allowed_sit_outs = (inst.free_degree - inst.capacity) + fairness
     planned_out = plan_sit_outs(inst, fairness)
+    seen = inst.contacts(())
 
     for position, r in enumerate(free_rounds):
         later = free_rounds[position:]
@@ -298,18 +353,21 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         if len(at_risk):
             xu, xv = _alternatives(inst, at_risk, present, met, pending_u[open_pairs], pending_v[open_pairs])
             if len(xu):
-                xw = (MEETING + scores[xu, xv].astype(np.int64)
+                xw = (MEETING + scores[xu, xv].astype(np.int64) + MUST_MEET * inst.must_mask[xu, xv]
                       + MUST_SIT_IN * (must_sit_in[xu].astype(np.int64) + must_sit_in[xv])
                       + SIT_IN_TURN * (turn_to_sit_in[xu].astype(np.int64) + turn_to_sit_in[xv]))
                 a, b = np.concatenate([a, xu]), np.concatenate([b, xv])
                 weights = np.concatenate([weights, xw])
         budget = max(0.0, per_round * 0.7)
+        index = np.arange(len(a))
+        a, b, weights, index = _ruled(inst, seen, a, b, weights, index)
         picked = (greedy_matching(a, b, weights, inst.tables) if use_greedy
                   else best_matching(a, b, weights, inst.tables, budget, seed, cancel))
         pairs = [(int(x), int(y)) for x, y in zip(a[picked], b[picked])]
-        chosen_picked = picked[: len(open_pairs)]
+        taken = index[picked]
+        chosen_picked = taken[taken < len(open_pairs)]
         pending[open_pairs[chosen_picked]] = False
-        for x, y in pairs[int(chosen_picked.sum()):]:
+        for x, y in pairs:
             met[x, y] = met[y, x] = True
 
         seated = np.zeros(n, dtype=bool)
@@ -319,6 +377,7 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         free = np.nonzero(present & ~seated & can_meet)[0]
         if tables_left > 0 and len(free) > 1:
             fu, fv, fw = _fill_edges(inst, free, met, r, prev_round_of=inst.previous)
+            fu, fv, fw = apply_company_rule(inst, seen, fu, fv, fw)
             if len(fu):
                 budget = max(0.0, (deadline - time.monotonic()) / rounds_left * 0.5)
                 extra = (greedy_matching(fu, fv, fw, tables_left) if use_greedy
@@ -329,11 +388,25 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
                         pending[k] = False
         for x, y in pairs:
             met[x, y] = met[y, x] = True
+            seen[x, inst.company[y]] += 1
+            seen[y, inst.company[x]] += 1
         sat_out += present & can_meet & ~np.isin(np.arange(n), [i for p in pairs for i in p])
         result.rounds[r] = sorted(pairs)
         if on_round is not None:
             on_round(r, result.rounds[r])
     return result
+
+
+def _ruled(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray, weights: np.ndarray,
+           index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`apply_company_rule` that also carries each edge's original position."""
+    repeat = company_repeat(inst, seen, a, b)
+    if not repeat.any():
+        return a, b, weights, index
+    if inst.company_rule == "hard":
+        keep = ~repeat
+        return a[keep], b[keep], weights[keep], index[keep]
+    return a, b, weights - COMPANY_REPEAT * repeat, index
 
 
 def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int,
@@ -345,6 +418,8 @@ def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int,
         masked = np.where(sub_allowed, sub_scores, -1)
         cutoff = -np.partition(-masked, FILL_CANDIDATES - 1, axis=1)[:, FILL_CANDIDATES - 1]
         keep = masked >= cutoff[:, None]
+        if inst.must:       # a must-meet partner is offered whatever the scores of the others
+            keep |= inst.must_mask[np.ix_(free, free)]
         sub_allowed &= keep | keep.T
     iu, iv = np.nonzero(np.triu(sub_allowed, k=1))
     fu, fv = free[iu], free[iv]
@@ -363,6 +438,8 @@ def _alternatives(inst: Instance, at_risk: np.ndarray, present: np.ndarray, met:
     """Best-scoring present partners not met yet for each attendee at risk (pairs ``u < v``)."""
     candidates = inst.allowed[at_risk] & present[None, :] & ~met[at_risk]
     masked = np.where(candidates, inst.scores[at_risk].astype(np.int64), -1)
+    if inst.must:           # must-meet partners first, whatever their scores
+        masked = np.where(candidates & inst.must_mask[at_risk], np.iinfo(np.int32).max, masked)
     k = min(ALTERNATIVES, masked.shape[1])
     top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
     rows = np.repeat(at_risk, k)
@@ -421,6 +498,8 @@ def polish_rounds(inst: Instance, rounds: dict[int, list[tuple[int, int]]], fair
                 weights += SAME_ROUND_AS_BEFORE * np.array(
                     [inst.previous.get((x, y), (0, 0))[0] == r for x, y in zip(a.tolist(), b.tolist())],
                     dtype=np.int64)
+            others_seen = inst.contacts(p for q, ps in result.items() if q != r for p in ps)
+            a, b, weights = apply_company_rule(inst, others_seen, a, b, weights)
             before = np.array([(x, y) in current for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
             remaining = len(order) - position
             budget = (deadline - time.monotonic()) / max(1, remaining)
@@ -456,6 +535,7 @@ def repair_fairness(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
             count[x] += 1
             count[y] += 1
     capacity = inst.capacity
+    seen = inst.contacts(p for pairs in result.values() for p in pairs)
 
     def over(i: int) -> int:
         """Avoidable sit-outs of attendee ``i`` so far."""
@@ -470,6 +550,11 @@ def repair_fairness(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
             free = inst.avail[:, r] & ~seated[r] & inst.allowed[x] & ~met[x]
             free[x] = False
             ys = np.nonzero(free)[0]
+            repeat = company_repeat(inst, seen, np.full(len(ys), x), ys)
+            if inst.company_rule == "hard":
+                ys = ys[~repeat]
+            elif repeat.any() and not repeat.all():
+                ys = ys[~repeat]            # soft: a partner of a new company when there is one
             if len(ys) == 0:
                 continue
             y = int(ys[np.argmax(inst.scores[x, ys])])
@@ -480,11 +565,15 @@ def repair_fairness(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
                     continue
                 _, (p, q) = min(spare)
                 result[r].remove((p, q))
+                seen[p, inst.company[q]] -= 1
+                seen[q, inst.company[p]] -= 1
                 met[p, q] = met[q, p] = False
                 seated[r][p] = seated[r][q] = False
                 count[p] -= 1
                 count[q] -= 1
             pair = (min(x, y), max(x, y))
+            seen[x, inst.company[y]] += 1
+            seen[y, inst.company[x]] += 1
             result[r].append(pair)
             met[x, y] = met[y, x] = True
             seated[r][x] = seated[r][y] = True

@@ -2,13 +2,16 @@
 
 Hard rules: one meeting per attendee per round, at most ``tables`` meetings per round (numbered
 1..tables), no pair twice, no colleagues, no avoided pairs, availability respected, fixed rounds
-kept exactly. Objective, in lexicographic order:
+kept exactly; with ``company_repeats: hard``, at most one person of each other company per
+attendee. Objective, in lexicographic order:
 
 1. as many meetings as possible, with unavoidable sit-outs spread evenly (the worst-off
    attendee sits out as few avoidable rounds as possible; "forced" sit-outs, rounds beyond the
    number of people someone may meet at all, are not held against the plan);
 2. must-meet requests kept (the others are reported with the reason);
-3. total pair score.
+3. (``company_repeats: soft``, the default) as few meetings as possible with a company the
+   attendee has already met;
+4. total pair score.
 
 How (measured on 2 cores): one CP-SAT boolean per pair per round does not scale past a few
 dozen attendees, so the plan is found in two steps. An LP (OR-Tools' GLOP) over each
@@ -16,15 +19,19 @@ attendee's best candidates chooses *which* pairs meet, a relaxed b-matching whos
 encode the fairness target. ``scheduler.placement`` then seats them round by round: a greedy
 matching that serves first the attendees who would otherwise lose a chosen meeting, improved
 by a local search (short augmenting paths and swaps) and, where the round is small enough, a
-CP-SAT matching; a last repair pass seats anyone still over the fairness target. The same LP
-gives the upper bound reported as ``upper_bound``. Events small enough for the
-full pair-by-round model (``EXACT_LIMIT`` booleans) are then solved exactly by
-``scheduler.exact``, starting from the decomposition's schedule.
+CP-SAT matching; a last repair pass seats anyone still over the fairness target. Chosen pairs
+still without a round are then seated by ``scheduler.improve`` (ejection chains, then CP-SAT
+re-solves of a few rounds at a time) until all are seated, the time is up or the search stops
+gaining. The same LP gives the upper bound reported as ``upper_bound``; a schedule that meets
+it, or in which every pair that may meet does, is reported OPTIMAL and the search stops there.
+Events small enough for the full pair-by-round model (``EXACT_LIMIT`` booleans) are then solved
+exactly by ``scheduler.exact``, starting from that schedule, with one CP-SAT worker per core
+(``PlanRequest.workers`` or ``SPEEDNET_SOLVER_WORKERS``).
 
 Determinism: the same request and seed give the same schedule. The LP is deterministic;
-per-round CP-SAT uses one worker with a deterministic-time budget; the exact model uses two
-workers with interleaved search. Only a solve cut short by the wall-clock limit (status
-TIME_LIMIT) or a cancellation can differ between runs.
+per-round CP-SAT and the re-solves use one worker with a deterministic-time budget; the
+improvement search counts its budget in steps; the exact model uses interleaved search. Only a
+solve cut short by the wall-clock limit or a cancellation can differ between runs.
 """
 
 from __future__ import annotations
@@ -38,9 +45,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from scheduler.bounds import fairness_target, solve_selection
+from scheduler.bounds import company_penalty, fairness_target, solve_selection
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
-from scheduler.exact import lexicographic_key, model_size, solve_exact
+from scheduler.exact import MAX_WORKERS, default_workers, lexicographic_key, model_size, solve_exact
+from scheduler.improve import reopen_rounds, seat_waiting_pairs
 from scheduler.instance import Instance, build_instance, pair_mask
 from scheduler.placement import place_rounds, polish_rounds, repair_fairness
 from scheduler.scoring import reason_for
@@ -68,6 +76,7 @@ class PlanRequest:
     seed: int = 0
     previous: Schedule | None = None
     stability_bonus: int = DEFAULT_STABILITY_BONUS
+    workers: int | None = None      # CP-SAT workers; None: SPEEDNET_SOLVER_WORKERS or all cores
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,9 @@ class PlanReport:
     solve_seconds: float = 0.0
     fairness_target: int = 0
     messages: list[str] = field(default_factory=list)
+    company_rule: str = "off"
+    company_repeat_attendees: int = 0   # attendees who meet two or more people of one other company
+    company_repeat_meetings: int = 0    # per attendee, meetings with a company already met; summed
 
     @property
     def ratio(self) -> float | None:
@@ -124,6 +136,8 @@ class PlanReport:
                           "unkept": [{"a_id": a, "b_id": b, "reason": why}
                                      for a, b, why in self.must_meet_unkept]},
             "fairness_target": self.fairness_target,
+            "company_repeats": {"rule": self.company_rule, "attendees": self.company_repeat_attendees,
+                                "meetings": self.company_repeat_meetings},
             "solve_seconds": round(self.solve_seconds, 3),
             "messages": list(self.messages),
         }
@@ -155,6 +169,10 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         if progress is not None:
             progress(Progress(phase, placed, total, score, bound, elapsed()))
 
+    try:
+        workers = _workers(request.workers)
+    except ValueError as error:
+        return _empty(rounds, tables, fixed, attendees, "INVALID", str(error), elapsed())
     duplicates = sorted(ident for ident, count in Counter(a.id for a in attendees).items() if count > 1)
     if duplicates:
         return _empty(rounds, tables, fixed, attendees, "INVALID",
@@ -187,12 +205,13 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     weights = inst.objective_weights(u, v)
     lp_budget = max(0.5, 0.35 * (deadline - time.monotonic()))
     lp_started = time.monotonic()
-    selection = solve_selection(inst, u, v, weights, target, lp_budget)
+    selection = solve_selection(inst, u, v, weights, target, lp_budget, company_rule=inst.company_rule)
     lp_seconds = time.monotonic() - lp_started
     while not selection.feasible and target < rounds and time.monotonic() < deadline:
         target += 1
         messages.append(f"fairness target relaxed to {target} avoidable sit-outs per attendee")
-        selection = solve_selection(inst, u, v, weights, target, max(0.5, 0.3 * (deadline - time.monotonic())))
+        selection = solve_selection(inst, u, v, weights, target, max(0.5, 0.3 * (deadline - time.monotonic())),
+                                    company_rule=inst.company_rule)
     picked = selection.candidates[selection.values > 0.5]
     chosen = sorted((int(u[e]), int(v[e])) for e in picked)
     selection_bound = selection.bound if selection.feasible else math.inf
@@ -207,7 +226,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
 
     exact = model_size(inst) <= EXACT_LIMIT
     # Keep time for the final bound: with must-meet pairs or a previous plan it is one more LP.
-    needs_bound_lp = bool(inst.must) or bool(inst.previous and inst.stability_bonus)
+    needs_bound_lp = bool(inst.must) or bool(inst.previous and inst.stability_bonus) or inst.company_rule == "soft"
     reserve = min(2.0 * lp_seconds if needs_bound_lp else 0.2 * lp_seconds, 0.4 * (deadline - time.monotonic()))
     work_deadline = deadline - max(0.0, reserve)
     remaining = work_deadline - time.monotonic()
@@ -223,11 +242,15 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         if lexicographic_key(inst, polished) >= lexicographic_key(inst, rounds_plan):
             rounds_plan = polished
     status = "CANCELLED" if placement.cancelled else "TIME_LIMIT" if placement.greedy_rounds else "FEASIBLE"
-    proven = False
-    if exact and status == "FEASIBLE" and time.monotonic() < work_deadline:
+    rounds_plan = _seat_the_rest(inst, rounds_plan, chosen, target, work_deadline, request.seed, cancel,
+                                 lambda score: tell("improving", total_rounds, total_rounds, score, selection_bound))
+    at_bound = _reaches_bound(inst, rounds_plan, selection_bound, len(u))
+    proven = at_bound
+    if exact and status == "FEASIBLE" and not at_bound and time.monotonic() < work_deadline:
         tell("exact", total_rounds, total_rounds, 0.0, selection_bound)
         outcome = solve_exact(inst, rounds_plan, 0.95 * (work_deadline - time.monotonic()), request.seed, cancel,
-                              lambda objective: tell("exact", total_rounds, total_rounds, objective, selection_bound))
+                              lambda objective: tell("exact", total_rounds, total_rounds, objective, selection_bound),
+                              workers=workers)
         if lexicographic_key(inst, outcome.rounds) >= lexicographic_key(inst, rounds_plan):
             rounds_plan = outcome.rounds
             proven = outcome.proven
@@ -239,10 +262,84 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     if status == "CANCELLED":
         messages.append("cancelled: the best schedule found so far is returned")
     tell("bounding", total_rounds, total_rounds)
+    ran_out = status in ("TIME_LIMIT", "CANCELLED") or (time.monotonic() >= work_deadline and not proven)
     result = _finish(inst, request, rounds_plan, status, "", messages, selection_bound, target, started,
-                     proven=proven, selection=(u, v))
+                     proven=proven, selection=(u, v), ran_out=ran_out)
     tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound or 0.0)
     return result
+
+
+def _workers(requested: int | None) -> int:
+    """CP-SAT workers for this plan: the request's, else the environment's or the machine's."""
+    if requested is None:
+        return default_workers()
+    if isinstance(requested, bool) or not isinstance(requested, int) or not 1 <= requested <= MAX_WORKERS:
+        raise ValueError(f"workers must be a whole number from 1 to {MAX_WORKERS}, not {requested!r}")
+    return requested
+
+
+def _seat_the_rest(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], chosen: list[tuple[int, int]],
+                   target: int, deadline: float, seed: int, cancel: threading.Event | None,
+                   on_score: Callable[[float], None]) -> dict[int, list[tuple[int, int]]]:
+    """Chosen pairs the forward placement left without a round get one by ejection chains.
+
+    The walk never lowers the number of meetings; the fairness repair then runs once more,
+    because a chain cut off at the end can leave one attendee a meeting short.
+    """
+    placed = {p for pairs in rounds_plan.values() for p in pairs}
+    waiting = [p for p in chosen if p not in placed]
+    if inst.company_rule == "hard":
+        waiting = _without_repeats(inst, placed, waiting)
+    if not waiting or time.monotonic() >= deadline:
+        return rounds_plan
+    base = float(sum(int(inst.scores[p]) for pairs in rounds_plan.values() for p in pairs))
+
+    def gained(delta: int) -> None:
+        on_score(base + delta)
+
+    walk = seat_waiting_pairs(inst, rounds_plan, waiting, deadline, seed, cancel, gained)
+    improved = walk.rounds
+    if not walk.complete:
+        seated = {p for pairs in walk.rounds.values() for p in pairs}
+        rest = [p for p in chosen if p not in seated]
+        if inst.company_rule == "hard":
+            rest = _without_repeats(inst, seated, rest)
+        base = float(sum(int(inst.scores[p]) for pairs in walk.rounds.values() for p in pairs))
+        lns = reopen_rounds(inst, walk.rounds, rest, deadline, seed, cancel, gained,
+                            key=lambda trial: lexicographic_key(inst, trial))
+        improved = lns.rounds
+    improved = repair_fairness(inst, improved, target)
+    if lexicographic_key(inst, improved) > lexicographic_key(inst, rounds_plan):
+        return improved
+    return rounds_plan
+
+
+def _without_repeats(inst: Instance, placed: set[tuple[int, int]],
+                     waiting: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Waiting pairs that keep the hard one-per-company rule with the placed ones and each other."""
+    seen = inst.contacts(placed)
+    kept = []
+    for a, b in waiting:
+        if seen[a, inst.company[b]] == 0 and seen[b, inst.company[a]] == 0:
+            seen[a, inst.company[b]] += 1
+            seen[b, inst.company[a]] += 1
+            kept.append((a, b))
+    return kept
+
+
+def _reaches_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
+                   pair_count: int) -> bool:
+    """No search can do better: every pair that may meet does (each tier at its maximum), or, for
+    the plain objective, every seat is used and the LP's bound is met."""
+    pairs = [p for ps in rounds_plan.values() for p in ps]
+    if len(pairs) == pair_count and not (inst.previous and inst.stability_bonus):
+        return True
+    if inst.must or (inst.previous and inst.stability_bonus) or not math.isfinite(selection_bound):
+        return False
+    if inst.company_rule == "soft" and inst.repeats(pairs)[1]:
+        return False            # fewer repeats outrank score: the exact model may still find them
+    seats = sum(inst.seats(r) for r in inst.free_rounds)
+    return len(pairs) == seats and sum(int(inst.scores[p]) for p in pairs) >= selection_bound - 1e-6
 
 
 def _assign_tables(inst: Instance, r: int, pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
@@ -266,7 +363,8 @@ def _assign_tables(inst: Instance, r: int, pairs: list[tuple[int, int]]) -> list
 
 def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tuple[int, int]]], status: str,
             message: str, messages: list[str], selection_bound: float, target: int, started: float,
-            proven: bool = False, selection: tuple[np.ndarray, np.ndarray] | None = None) -> PlanResult:
+            proven: bool = False, selection: tuple[np.ndarray, np.ndarray] | None = None,
+            ran_out: bool = False) -> PlanResult:
     meetings: list[Meeting] = list(inst.fixed)
     people = inst.people
     for r in sorted(rounds_plan):
@@ -295,17 +393,23 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
 
     report.must_meet_requested = len(inst.must_requested)
     unkept = list(inst.must_static_unkept)
+    planned_pairs = [p for pairs in rounds_plan.values() for p in pairs]
     for i, j in sorted(inst.must):
         if frozenset((people[i].id, people[j].id)) not in pairs_met:
-            unkept.append((people[i].id, people[j].id, "not enough room"))
+            unkept.append((people[i].id, people[j].id, _unkept_reason(inst, rounds_plan, i, j, ran_out)))
     unkept.sort()
     report.must_meet_unkept = unkept
     report.must_meet_kept = report.must_meet_requested - len(unkept)
 
+    known = [(inst.index[m.a_id], inst.index[m.b_id]) for m in inst.fixed
+             if m.a_id in inst.index and m.b_id in inst.index]
+    report.company_rule = inst.company_rule
+    report.company_repeat_attendees, report.company_repeat_meetings = inst.repeats(planned_pairs + known)
+
     fixed_score = float(sum(m.score for m in inst.fixed))
     planned_score = report.total_score - fixed_score
     # What is left of the time limit; an LP stopped early still yields a valid (looser) bound.
-    bound_time = max(0.5, started + request.time_limit - time.monotonic())
+    bound_time = max(0.05, started + request.time_limit - time.monotonic())
     bound = _score_bound(inst, rounds_plan, selection_bound, target, selection, bound_time)
     if math.isfinite(bound):
         report.upper_bound = max(float(math.floor(fixed_score + bound + 1e-6)), report.total_score)
@@ -326,10 +430,27 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
     return PlanResult(schedule, report)
 
 
+def _unkept_reason(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], i: int, j: int,
+                   ran_out: bool) -> str:
+    """Why a plannable must-meet pair has no meeting, as specifically as the schedule shows."""
+    if ran_out:
+        return "the time limit was reached before a round was found for this pair"
+    shared = [r for r in rounds_plan if inst.avail[i, r] and inst.avail[j, r]]
+    if inst.company_rule == "hard":
+        seen = inst.contacts(p for pairs in rounds_plan.values() for p in pairs)
+        if seen[i, inst.company[j]] or seen[j, inst.company[i]]:
+            return "one of them already meets someone of the other's company (one meeting per company)"
+    if not shared:
+        return "no common round"
+    return ("no room at the fairness target: every shared round is full or seating them "
+            "would make another attendee sit out more often")
+
+
 def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
                  target: int, selection: tuple[np.ndarray, np.ndarray] | None, time_limit: float) -> float:
     """Upper bound on the free rounds' score for schedules as fair as this one that keep the same
-    must-meet pairs (must-meet outranks score, so that is the fair comparison).
+    must-meet pairs and (soft company rule) have no more company repeats: each of these
+    outranks score, so that is the fair comparison.
 
     The selection LP's bound is reused when it used plain scores and the same fairness;
     otherwise the LP is solved again with the schedule's own worst avoidable sit-outs.
@@ -343,14 +464,23 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
             met[b] += 1
     present = inst.free_degree > 0
     achieved = int((inst.capacity - met)[present].max(initial=0))
-    plain = not inst.must and not (inst.previous and inst.stability_bonus)
+    # A soft company rule penalises the selection LP, so its bound is not one on the score alone.
+    plain = not inst.must and not (inst.previous and inst.stability_bonus) and inst.company_rule != "soft"
     if plain and achieved == target and math.isfinite(selection_bound):
         return selection_bound
     u, v = selection
     kept = {p for pairs in rounds_plan.values() for p in pairs if p in inst.must}
     forced = pair_mask(inst.n, kept)[u, v] if kept else None
+    rule, budget = inst.company_rule, 0
+    if rule == "soft":          # schedules with no more company repeats than this one
+        rule, budget = "budget", inst.repeats(p for pairs in rounds_plan.values() for p in pairs)[1]
     outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit,
-                              forced=forced)
+                              forced=forced, company_rule=rule, repeat_budget=budget)
+    if not math.isfinite(outcome.bound) and achieved <= target and math.isfinite(selection_bound):
+        # No time for that LP: the selection LP still bounds every schedule as fair as its target.
+        # Its bonuses (must-meet, stability) are never negative, and a soft rule charged each
+        # repeat at company_penalty, so score <= its bound + that charge per repeat of ours.
+        return selection_bound + company_penalty(inst) * budget
     return outcome.bound
 
 

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from scheduler.domain import ScoringWeights, Taxonomy
+from scheduler.domain import COMPANY_REPEAT_RULES, ScoringWeights, Taxonomy
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_TAXONOMY_PATH = DATA_DIR / "taxonomy.yaml"
@@ -240,6 +240,8 @@ def _weights_values(data: Mapping[str, Any], source: Path | None) -> dict[str, A
             values[key] = _as_int(raw, source, key)
         elif key == "prefer_same_region":
             values[key] = _as_bool(raw, source, key)
+        elif key == "company_repeats":
+            values[key] = _as_choice(raw, source, key, COMPANY_REPEAT_RULES)
         else:
             values[key] = _as_float(raw, source, key)
     return values
@@ -262,6 +264,15 @@ def _as_int(raw: Any, source: Path | None, key: str) -> int:
     if value != int(value) or value < 0:
         raise ConfigError(source, key, f"expected a whole number of at least 0, got {raw!r}")
     return int(value)
+
+
+def _as_choice(raw: Any, source: Path | None, key: str, choices: tuple[str, ...]) -> str:
+    if raw is False and "off" in choices:
+        return "off"                # YAML reads an unquoted off as false
+    text = str(raw).strip().casefold() if isinstance(raw, str) else None
+    if text not in choices:
+        raise ConfigError(source, key, f"expected one of {', '.join(choices)}, got {raw!r}")
+    return text
 
 
 def _as_bool(raw: Any, source: Path | None, key: str) -> bool:

@@ -132,13 +132,18 @@ def _sqlalchemy_url(url: str) -> str:
 
 
 class Server:
-    """gunicorn serving ``web:create_app()`` against ``database_url``."""
+    """gunicorn serving ``web:create_app()`` against ``database_url``; with ``job_worker``, also
+    the job worker (``python -m web.jobs.worker``, as ``make run`` and production run it), so
+    plans started from the console run beside the door as they do on event day."""
 
-    def __init__(self, seeded: Seeded, *, workers: int = 4, threads: int = 4, port: int | None = None) -> None:
+    def __init__(self, seeded: Seeded, *, workers: int = 4, threads: int = 4, port: int | None = None,
+                 job_worker: bool = False) -> None:
         self.seeded = seeded
         self.workers, self.threads = workers, threads
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
+        self.job_worker = job_worker
+        self.worker: subprocess.Popen | None = None
         self.log = seeded.instance / f"gunicorn-{self.port}.log"
 
     @property
@@ -159,6 +164,10 @@ class Server:
                  # to one worker however busy it is.
                  "--keep-alive", "0", "web:create_app()"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            if self.job_worker:
+                self.worker = subprocess.Popen([sys.executable, "-m", "web.jobs.worker", "--threads", "1"],
+                                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                               start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -174,18 +183,20 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL the master and every worker at once (a power cut, as far as the app knows)."""
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+        for process in (self.process, self.worker):
+            if process is not None and process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        for process in (self.worker, self.process):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(35)
+                except subprocess.TimeoutExpired:
+                    self.kill()
 
     def __enter__(self) -> "Server":
         return self.start()

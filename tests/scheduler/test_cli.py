@@ -34,6 +34,8 @@ def test_plan_writes_schedule_and_report(tmp_path: Path) -> None:
     assert {"status", "total_score", "upper_bound", "meetings", "sit_outs", "must_meet", "solve_seconds"} <= set(data)
     assert {"total", "worst", "worst_attendee"} <= set(data["sit_outs"])
     assert {"kept", "requested"} <= set(data["must_meet"])
+    assert data["company_repeats"]["rule"] == "soft"
+    assert {"attendees", "meetings"} <= set(data["company_repeats"])
     attendees = read_attendee_file(source, rounds=4).attendees
     schedule = read_schedule_csv(out, attendees, rounds=4, tables=6)
     assert check_schedule(schedule, attendees) == []
@@ -80,3 +82,12 @@ def test_python_m_scheduler_runs_as_a_program(tmp_path: Path) -> None:
     assert len(read_attendee_file(out, rounds=3).attendees) == 12
     failed = run_module("scheduler", "scores", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "p.csv"))
     assert failed.returncode == 2 and "nope.csv" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_plan_takes_a_worker_count_and_rejects_a_bad_one(tmp_path: Path) -> None:
+    source = _attendee_file(tmp_path, n=10)
+    out = tmp_path / "schedule.csv"
+    done = _run("plan", str(source), "--rounds", "4", "--time-limit", "2", "--workers", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    bad = _run("plan", str(source), "--rounds", "4", "--workers", "0", "--out", str(out))
+    assert bad.returncode == 2 and "workers" in bad.stdout
