@@ -92,3 +92,18 @@ def check_schedule(schedule: Schedule, attendees: Sequence[Attendee],
                 problems.append(f"round {m.round} table {m.table} ({m.a_id} + {m.b_id}): "
                                 f"added to fixed round {m.round}")
     return problems
+
+
+def company_repeats(schedule: Schedule, attendees: Sequence[Attendee]) -> tuple[int, int]:
+    """(attendees who meet two or more people of one other company, such extra meetings).
+
+    Partner networking is company to company, so a second meeting with the same company is
+    counted wherever a schedule is shown, whichever way it was made."""
+    company = {a.id: a.company_key for a in attendees}
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for m in schedule.meetings:
+        if m.a_id in company and m.b_id in company:
+            seen[m.a_id][company[m.b_id]] += 1
+            seen[m.b_id][company[m.a_id]] += 1
+    extra = {ident: sum(n - 1 for n in counts.values() if n > 1) for ident, counts in seen.items()}
+    return sum(1 for n in extra.values() if n), sum(extra.values())

@@ -31,6 +31,7 @@ import networkx as nx
 import numpy as np
 
 from scheduler.changes import Change, changed_agendas, diff_schedules, moved_meetings
+from scheduler.checker import company_repeats
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.scoring import reason_for, score_matrix, why_not_allowed
 from scheduler.solver import PlanReport, PlanResult, Progress
@@ -417,6 +418,8 @@ def revise(request: RevisionRequest, progress: Callable[[Progress], None] | None
     schedule = _schedule(work.people, previous, work.held, work.room, work.rounds, work.tables, work.scores,
                          request.weights)
     report = _report(work.people, schedule, work.rounds, work.index, work.target, started, cancel, stopped)
+    report.company_rule = request.weights.company_repeats
+    report.company_repeat_attendees, report.company_repeat_meetings = company_repeats(schedule, work.people)
     changes = diff_schedules(previous, schedule, first, set(work.index))
     result = RevisionResult(
         result=PlanResult(schedule, report),

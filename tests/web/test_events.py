@@ -134,3 +134,38 @@ def test_timetable_applies_breaks_and_delay(make_event):
     assert tt.round_start(4) == dt.datetime(2025, 6, 12, 14, 50)
     info = event.event_info()
     assert info.slug == event.slug and info.timetable.timezone == "Europe/Amsterdam"
+
+
+def test_the_company_rule_is_set_per_event_and_reaches_the_solver_and_the_summary(organiser, make_event,
+                                                                                   make_attendee):
+    from web.schedules.services import plan_event, quality_summary
+
+    event = make_event(slug="company-rule", rounds=4)
+    # Two people of one company, so meeting both is a repeat for the others.
+    for i in range(6):
+        make_attendee(event, name=f"P{i}", company="Twin Co" if i < 2 else f"Company {i}")
+    assert event.scoring_weights().company_repeats == "soft"
+    page = organiser.get(f"/console/{event.slug}/edit").get_data(as_text=True)
+    assert "Meetings with the same company" in page and 'value="hard"' in page
+    response = submit(organiser, f"/console/{event.slug}/edit",
+                      event_form(slug=event.slug, rounds="4", company_repeats="off"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert event.weights == {"company_repeats": "off"} and event.scoring_weights().company_repeats == "off"
+    assert 'value="off" selected' in organiser.get(f"/console/{event.slug}/edit").get_data(as_text=True) or \
+        '<option selected value="off">' in organiser.get(f"/console/{event.slug}/edit").get_data(as_text=True)
+    version = plan_event(event, time_limit=1)
+    summary = quality_summary(version)
+    twice = sum(1 for a in event_attendee_ids(event)
+                if sum(1 for m in version.meetings if a in (m.a_id, m.b_id)
+                       and (m.b if m.a_id == a else m.a).company == "Twin Co") > 1)
+    assert summary.company_repeat_attendees == twice
+    html = organiser.get(f"/console/{event.slug}/schedule/v{version.number}/").get_data(as_text=True)
+    assert "Second meetings with one company" in html
+
+
+def event_attendee_ids(event):
+    from web.attendees.models import Attendee
+
+    return [a.id for a in db.session.query(Attendee).filter_by(event_id=event.id)]

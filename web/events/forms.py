@@ -91,6 +91,15 @@ class EventForm(FlaskForm):
                              default="family",
                              description="Badges, agendas, the check-in list and the room display follow this order.")
     auto_revise = BooleanField("Revise and publish by itself at each changeover for the people who arrived since")
+    company_repeats = SelectField(
+        "Meetings with the same company",
+        choices=[SelectChoice("soft", "At most one meeting with each other company, unless that costs a meeting "
+                                      "or fairness"),
+                 SelectChoice("hard", "Never two meetings with the same company"),
+                 SelectChoice("off", "No rule")],
+        default="soft",
+        description="Partner networking is company to company: by default an attendee meets one person of each "
+                    "other company.")
     confirm = BooleanField("Yes, change the settings anyway")
     competencies = TextAreaField("Competencies", validators=[Optional(), Length(max=20000)],
                                  description="One per line. Leave all three lists empty to use the default vocabulary.")

@@ -10,7 +10,7 @@ from flask import abort, current_app
 from sqlalchemy import bindparam, func, select
 
 from badges.names import NAME_ORDERS
-from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
+from scheduler.taxonomy import COMPANY_REPEAT_RULES, TAXONOMY_KEYS, load_weights
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import Event
 from web.events.signals import AttentionItem, SettingsConflict, collect_attention, settings_changing
@@ -106,6 +106,7 @@ class EventInput:
     auto_revise: bool = False
     name_order: str | None = None      # None: keep the event's (callers that do not set it)
     weights: dict[str, float | int] = field(default_factory=dict)
+    company_repeats: str | None = None  # None: keep the event's (callers that do not set it)
     taxonomy_lists: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -130,6 +131,7 @@ class EventInput:
             auto_revise=bool(form.auto_revise.data),
             name_order=form.name_order.data,
             weights={name: getattr(form, f"weight_{name}").data for name in WEIGHT_FIELDS},
+            company_repeats=form.company_repeats.data,
             taxonomy_lists={key: getattr(form, key).data or "" for key in TAXONOMY_KEYS},
         )
 
@@ -162,6 +164,13 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     breaks = parse_breaks(data.breaks_text, data.rounds)
     taxonomy = parse_taxonomy(data.taxonomy_lists)
     overrides = weight_overrides(data.weights)
+    if data.company_repeats is not None and data.company_repeats not in COMPANY_REPEAT_RULES:
+        raise EventDataError("company_repeats", f"Meetings with the same company: choose soft, hard or off, "
+                                                f"not '{data.company_repeats}'.")
+    rule = data.company_repeats if data.company_repeats is not None else (
+        (event.weights or {}).get("company_repeats") if event is not None else None)
+    if rule is not None and rule != load_weights().company_repeats:
+        overrides["company_repeats"] = rule  # type: ignore[assignment]
     if event is None:
         event = Event()
         db.session.add(event)
@@ -197,6 +206,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "date": dt.date.today(), "start_time": dt.time(14, 0), "timezone": "UTC",
             "rounds": 8, "round_minutes": 8, "changeover_minutes": 2, "tables": 0,
             "no_show_minutes": 10, "auto_revise": False, "name_order": "family",
+            "company_repeats": load_weights().company_repeats,
         }
     else:
         weights.update(event.weights or {})
@@ -210,11 +220,13 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "registration_open": event.registration_open,
             "no_show_minutes": event.no_show_minutes, "auto_revise": bool(event.auto_revise),
             "name_order": event.name_order or "family",
+            "company_repeats": (event.weights or {}).get("company_repeats", load_weights().company_repeats),
         }
         for key in TAXONOMY_KEYS:
             data[key] = "\n".join((event.taxonomy or {}).get(key, []))
     for name, value in weights.items():
-        data[f"weight_{name}"] = value
+        if name in WEIGHT_FIELDS:
+            data[f"weight_{name}"] = value
     return data
 
 

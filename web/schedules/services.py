@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 from sqlalchemy import func, select
 
+from scheduler.checker import company_repeats
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Meeting, Schedule
 from scheduler.importer import write_attendee_file
@@ -79,7 +80,7 @@ def progress_reporter(report: Callable[..., None]) -> Callable[[Progress], None]
     def on_progress(p: Progress) -> None:
         if p.phase == "placing":
             state["score"] += float(p.score)
-        elif p.phase == "done":
+        elif p.phase in ("improving", "done"):  # the whole schedule's score so far
             state["score"] = float(p.score)
         if p.bound and math.isfinite(p.bound) and p.bound > 0:
             state["bound"] = float(p.bound)
@@ -238,6 +239,8 @@ class QualitySummary:
     total_score: float
     upper_bound: float
     messages: list[str] = field(default_factory=list)
+    company_repeat_attendees: int = 0    # attendees meeting two or more people of one other company
+    company_repeat_meetings: int = 0     # such second (third, ...) meetings, summed per attendee
 
 
 def _complementary(a: DomainAttendee, b: DomainAttendee) -> bool:
@@ -273,6 +276,7 @@ def quality_summary(version: ScheduleVersion, schedule: Schedule | None = None,
     cross = sum(1 for a, b in known if a.region.casefold() != b.region.casefold())
     sit_outs = report.get("sit_outs") or {}
     must = report.get("must_meet") or {}
+    repeats = company_repeats(schedule, attendees)
     upper = float(report.get("upper_bound") or 0.0)
     score = float(report.get("total_score") or schedule.total_score)
     return QualitySummary(
@@ -289,6 +293,7 @@ def quality_summary(version: ScheduleVersion, schedule: Schedule | None = None,
         complementary_share=complementary / total if total else 0.0,
         cross_region_share=cross / total if total else 0.0,
         percent_of_bound=_percent_of_bound(report, score, upper),
+        company_repeat_attendees=repeats[0], company_repeat_meetings=repeats[1],
         total_score=score,
         upper_bound=upper,
         messages=[str(m) for m in report.get("messages") or []],
