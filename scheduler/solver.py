@@ -55,6 +55,7 @@ from scheduler.scoring import reason_for
 
 EXACT_LIMIT = 6_000          # booleans; about 35 attendees x 10 rounds
 DEFAULT_STABILITY_BONUS = 30
+CANCELLED_BOUND_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -409,7 +410,11 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
     fixed_score = float(sum(m.score for m in inst.fixed))
     planned_score = report.total_score - fixed_score
     # What is left of the time limit; an LP stopped early still yields a valid (looser) bound.
+    # A cancelled plan was asked to stop now: a second at most, so the organiser (or a worker
+    # shutting down) gets the schedule at once.
     bound_time = max(0.05, started + request.time_limit - time.monotonic())
+    if status == "CANCELLED":
+        bound_time = min(bound_time, CANCELLED_BOUND_SECONDS)
     bound = _score_bound(inst, rounds_plan, selection_bound, target, selection, bound_time)
     if math.isfinite(bound):
         report.upper_bound = max(float(math.floor(fixed_score + bound + 1e-6)), report.total_score)
