@@ -80,6 +80,11 @@ class AttendeeFileError(ValueError):
             lines.append(f"  and {more} more")
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[type, tuple[str, list[RowError], int]]:
+        # Rebuilt from its fields, so the error crosses a process boundary intact (the web app
+        # reads uploads in a low-priority process; see web/attendees/parsing.py).
+        return (type(self), (self.filename, list(self.errors), self.more))
+
     @property
     def total(self) -> int:
         return len(self.errors) + self.more

@@ -31,6 +31,7 @@ from scheduler.importer import (
 from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits, write_table
 from web.attendees.convert import apply_domain, domain_values, split_list
 from web.attendees.models import Attendee, new_checkin_code, new_token
+from web.attendees.parsing import read_upload
 from web.events.models import Event
 from web.extensions import db
 from web.types import utcnow
@@ -299,8 +300,8 @@ def import_limits() -> TableLimits:
 def parse_upload(event: Event, data: bytes, filename: str) -> tuple[list[DomainAttendee], list[RowError]]:
     """Parse an uploaded file for ``event``; raises ``AttendeeFileError`` with its problems
     (the first ones listed, the rest counted). Reading is bounded by :func:`import_limits`."""
-    result = read_attendee_file(data, filename=filename, taxonomy=event.taxonomy_obj(),
-                                rounds=event.rounds, limits=import_limits())
+    result = read_upload(data, filename=filename, taxonomy=event.taxonomy_obj(),
+                         rounds=event.rounds, limits=import_limits())
     return result.attendees, list(result.warnings)
 
 
