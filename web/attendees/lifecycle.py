@@ -8,6 +8,7 @@ Who is checked in is known to the check-in feature only; it answers ``checked_in
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Collection
 from typing import Any
 
@@ -28,6 +29,9 @@ from web.types import utcnow
 
 class StateChangeRefused(ValueError):
     """The action does not apply to the attendee's current state (the message says why)."""
+
+
+log = logging.getLogger(__name__)
 
 
 def checked_in_ids(event_id: int, attendee_ids: Collection[int] | None = None) -> set[int]:
@@ -57,7 +61,11 @@ def event_states(event: Event, attendees: list[Attendee], now: dt.datetime | Non
     return {a.id: rules.state(a, checked_in=a.id in checked, now=now) for a in attendees}
 
 
-def _notify(signal: Any, attendee: Attendee) -> None:
+def _notify(signal: Any, attendee: Attendee, by: Any) -> None:
+    """Log the change (who, by whom) and tell the features above, once it is committed."""
+    log.info("attendee %s: %s", signal.name.removeprefix("attendee-"), attendee.ext_id,
+             extra={"event_id": attendee.event_id, "attendee_id": attendee.id,
+                    "by": getattr(by, "email", None)})
     signal.send(current_app._get_current_object(), attendee_id=attendee.id,
                 event_id=attendee.event_id)
 
@@ -69,7 +77,7 @@ def withdraw_attendee(attendee: Attendee, by: Any = None) -> Attendee:
         return attendee
     attendee.withdrawn_at = utcnow()
     db.session.commit()
-    _notify(attendee_withdrawn, attendee)
+    _notify(attendee_withdrawn, attendee, by)
     return attendee
 
 
@@ -79,7 +87,7 @@ def restore_attendee(attendee: Attendee, by: Any = None) -> Attendee:
         raise StateChangeRefused(f"{attendee.name} is not withdrawn, so there is nothing to restore.")
     attendee.withdrawn_at = None
     db.session.commit()
-    _notify(attendee_restored, attendee)
+    _notify(attendee_restored, attendee, by)
     return attendee
 
 
@@ -94,7 +102,7 @@ def mark_left(attendee: Attendee, by: Any = None) -> Attendee:
                                  "withdraw them instead.")
     attendee.left_at = utcnow()
     db.session.commit()
-    _notify(attendee_left, attendee)
+    _notify(attendee_left, attendee, by)
     return attendee
 
 
@@ -104,5 +112,5 @@ def mark_back(attendee: Attendee, by: Any = None) -> Attendee:
         raise StateChangeRefused(f"{attendee.name} has not left.")
     attendee.left_at = None
     db.session.commit()
-    _notify(attendee_restored, attendee)
+    _notify(attendee_restored, attendee, by)
     return attendee

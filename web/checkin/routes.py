@@ -28,16 +28,23 @@ from web.attendees.lifecycle import StateChangeRefused, mark_left
 from web.attendees.services import AttendeeRowInvalid, get_attendee_or_404
 from web.auth.decorators import role_required
 from web.checkin import bp
-from web.checkin.forms import CheckInPersonForm, ConfirmForm, DeviceForm, ScanForm, WalkInForm
+from web.checkin.forms import (
+    CheckInPersonForm,
+    ConfirmForm,
+    DeviceForm,
+    ScanForm,
+    WalkInForm,
+)
 from web.checkin.services import (
+    HTTP_STATUS,
     CheckInError,
     CheckInResult,
     Person,
+    announcement,
     annul,
     check_in,
     check_in_attendee,
     clean_device,
-    HTTP_STATUS,
     get_checkin,
     live_counts,
     local_time,
@@ -45,7 +52,6 @@ from web.checkin.services import (
     recent_checkins,
     register_walk_in,
     restore_and_check_in,
-    announcement,
     result_message,
     result_payload,
     search_desk,
@@ -173,34 +179,26 @@ def _answer_actions(event: Event, result: CheckInResult) -> list[dict[str, Any]]
 @staff_required
 def check_in_person(slug: str, attendee_id: int) -> ResponseReturnValue:
     """The "Check in" button of a desk search result."""
-    event = get_event_or_404(slug)
-    attendee = get_attendee_or_404(event, attendee_id)
-    form = CheckInPersonForm()
-    if not form.validate_on_submit():
-        flash("The form expired; search again.", "error")
-        return redirect(url_for("checkin.kiosk", slug=event.slug))
-    try:
-        result = check_in_attendee(event, attendee, nonce=form.nonce.data, device=_device(),
-                                   staff_user=current_user)
-    except CheckInError as exc:
-        flash(str(exc), "error")
-        return _render_kiosk(event, status=409)
-    return _render_kiosk(event, result)
+    return _desk_check_in(slug, attendee_id, check_in_attendee, "The form expired; search again.")
 
 
 @bp.post("/<slug>/attendees/<int:attendee_id>/restore")
 @staff_required
 def restore_person(slug: str, attendee_id: int) -> ResponseReturnValue:
     """"Restore and check in" for a withdrawn person who came after all."""
+    return _desk_check_in(slug, attendee_id, restore_and_check_in, "The form expired; scan again.")
+
+
+def _desk_check_in(slug: str, attendee_id: int, action: Any, expired: str) -> ResponseReturnValue:
+    """Check one person in from a desk button (``action`` is the service that does it)."""
     event = get_event_or_404(slug)
     attendee = get_attendee_or_404(event, attendee_id)
     form = CheckInPersonForm()
     if not form.validate_on_submit():
-        flash("The form expired; scan again.", "error")
+        flash(expired, "error")
         return redirect(url_for("checkin.kiosk", slug=event.slug))
     try:
-        result = restore_and_check_in(event, attendee, nonce=form.nonce.data, device=_device(),
-                                      staff_user=current_user)
+        result = action(event, attendee, nonce=form.nonce.data, device=_device(), staff_user=current_user)
     except CheckInError as exc:
         flash(str(exc), "error")
         return _render_kiosk(event, status=409)

@@ -14,6 +14,7 @@ mail feature can write to exactly those people.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from web.schedules.versions import ScheduleError, published_version, version_sch
 from web.types import utcnow
 
 NAMES_LISTED = 5
+log = logging.getLogger(__name__)
 
 
 class StalePublish(ScheduleError):
@@ -153,6 +155,9 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     except Exception:
         db.session.rollback()
         raise
+    log.info("published version %s of event %s (%s): %d agendas changed", version.number, version.event_id,
+             version.kind, len(changes), extra={"event_id": version.event_id, "version": version.number,
+                                               "by": getattr(user, "email", None)})
     version_published.send(current_app._get_current_object(), version=version, previous=previous,
                            changes=changes)
     return version
