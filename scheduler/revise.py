@@ -260,8 +260,14 @@ class _Revision:
         for k, person in enumerate(self.people):
             now = {r: (self.people[other].id, table) for r, (other, table) in self.room.agenda(k).items()}
             self.changed[k] = now != before.get(person.id, {})
-        untouched = ~self.changed & np.array([p.id in before for p in self.people], dtype=bool)
-        self.floor = np.where(untouched, np.maximum(0, self.excess()), 0)
+        # Everyone in the published plan is owed no more than it gave them: a partner who lost
+        # a meeting is lifted back by that meeting, not further, so a sit-out they already had
+        # (or one a lower target now counts) does not move other people's published meetings.
+        # Only people new to the plan are lifted all the way to the target.
+        published = np.array([len(before.get(p.id, {})) for p in self.people], dtype=np.int64)
+        was_there = np.array([p.id in before for p in self.people], dtype=bool)
+        self.floor = np.zeros(self.n, dtype=np.int64)
+        self.floor = np.where(was_there, np.maximum(0, self.excess() + self.room.meetings - published), 0)
 
     def match_free(self, r: int) -> int:
         """Step 2: seat as many of round ``r``'s free people with each other as tables allow."""

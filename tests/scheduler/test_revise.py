@@ -102,10 +102,14 @@ def test_a_changed_availability_drops_only_that_persons_meetings_outside_it(n, r
     changed = [replace(a, available_rounds=keep) if a.id == person.id else a for a in people]
     result = revised(published, changed, rounds, tables)
     assert all(m.round in keep for m in result.schedule.meetings if person.id in m.pair)
-    # Their meetings inside the new availability stay where they were.
-    for m in published.for_attendee(person.id):
-        if m.round in keep:
-            assert m in result.schedule.meetings
+    if 2 * tables <= n - 3:
+        # With free room, their meetings inside the new availability stay where they were. (In a
+        # full room one may go to a freed partner, so that nobody sits out twice.)
+        for m in published.for_attendee(person.id):
+            if m.round in keep:
+                assert m in result.schedule.meetings
+    worst_before = max(sit_outs(published, people, rounds).values())
+    assert max(sit_outs(result.schedule, changed, rounds).values()) <= max(1, worst_before)
     dropped = [m for m in published.for_attendee(person.id) if m.round not in keep]
     # Two per dropped meeting (the partner and whoever they meet instead), one more where a
     # swap wins a meeting back for the room.
