@@ -87,13 +87,7 @@ def smtp_config(env: Mapping[str, str]) -> dict[str, Any]:
     port_text = env.get("SMTP_PORT", "").strip() or ("465" if security == "ssl" else "587")
     if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
         raise ValueError(f"SMTP_PORT must be a port number (1-65535), not {port_text!r}")
-    timeout_text = env.get("SMTP_TIMEOUT", "").strip() or "10"
-    try:
-        timeout = float(timeout_text)
-    except ValueError:
-        timeout = -1.0
-    if not 0 < timeout <= 300:
-        raise ValueError(f"SMTP_TIMEOUT must be seconds between 0 and 300, not {timeout_text!r}")
+    timeout = _seconds_setting(env, "SMTP_TIMEOUT", 10, 300)
     sender = env.get("MAIL_FROM", "").strip()
     if host and ("@" not in sender or any(c in sender for c in "\r\n")):
         raise ValueError("MAIL_FROM must be set to the sender address (e.g. "
@@ -132,15 +126,21 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high
     return int(text)
 
 
+def _seconds_setting(env: Mapping[str, str], name: str, default: float, high: float) -> float:
+    """A duration setting in seconds (0 < value <= high), checked at start-up naming the variable."""
+    text = env.get(name, "").strip() or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= high:
+        raise ValueError(f"{name} must be seconds between 0 and {high:g}, not {text!r}")
+    return value
+
+
 def load_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """Proxy, rate-limit, database-lock and import settings (documented in the README)."""
-    lock_text = env.get("SPEEDNET_DB_LOCK_TIMEOUT", "").strip() or "15"
-    try:
-        lock_timeout = float(lock_text)
-    except ValueError:
-        lock_timeout = -1.0
-    if not 0 < lock_timeout <= 600:
-        raise ValueError(f"SPEEDNET_DB_LOCK_TIMEOUT must be seconds between 0 and 600, not {lock_text!r}")
+    lock_timeout = _seconds_setting(env, "SPEEDNET_DB_LOCK_TIMEOUT", 15, 600)
     return {
         # Reverse proxies in front of the app that append to X-Forwarded-For (0 = none: the
         # header is ignored, since anyone can send it).
