@@ -280,3 +280,32 @@ def api(app, organiser_user):
         return client.open(url, method=method, headers=headers, **kwargs)
 
     return call
+
+
+@pytest.mark.parametrize("size", [10, 40])
+def test_an_arrival_that_starts_the_automatic_revision_reads_no_attendee_list(app, make_event, make_attendee,
+                                                                               size):
+    """The kiosk answers at once: the job, not the scan, finds who is without a table."""
+    from sqlalchemy import event as sa_event
+
+    app.config["QUEUE_IN_PROCESS_WORKER"] = False  # the job waits on the queue; count the scan alone
+    ev = make_event(rounds=4, tables=size, slug=f"door-{size}", auto_revise=True)
+    add_people(make_attendee, ev, size)
+    publish_version(plan_event(ev, time_limit=1, seed=1))
+    ev.clock_started_at = dt.datetime.now(UTC)
+    db.session.commit()
+    walk_in = add_people(make_attendee, ev, 1, start=90, source="walk-in")[0]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        check_in_attendee(ev, walk_in, nonce=uuid.uuid4().hex)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    assert _active(ev) is not None and _active(ev).kind == "auto-revise"
+    whole_list = [s for s in statements if "FROM attendees" in s and "WHERE attendees.event_id" in s
+                  and "attendees.id =" not in s and "LIMIT" not in s]
+    assert whole_list == [], whole_list

@@ -211,13 +211,15 @@ def leave_person(slug: str, attendee_id: int) -> ResponseReturnValue:
     """"Leaving": a checked-in person goes home; their later rounds are free."""
     event = get_event_or_404(slug)
     attendee = get_attendee_or_404(event, attendee_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            mark_left(attendee, current_user)
-        except StateChangeRefused as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"{attendee.name} has left: their later rounds are free.", "success")
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired; find the person again.", "error")
+        return redirect(url_for("checkin.kiosk", slug=event.slug))
+    try:
+        mark_left(attendee, current_user)
+    except StateChangeRefused as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{attendee.name} has left: their later rounds are free.", "success")
     return redirect(url_for("checkin.kiosk", slug=event.slug))
 
 

@@ -80,11 +80,13 @@ def run_auto_revision(event_id: int, *, context: JobContext | None = None,
     return last
 
 
-def start_auto_revision(event: Event, now: dt.datetime | None = None) -> Job | None:
+def start_auto_revision(event: Event) -> Job | None:
     """Start the automatic revision job unless a job of the event runs (that one looks for
-    arrivals again when it ends); returns the job started."""
-    now = now or utcnow()
-    if published_version(event) is None or unplaced_arrivals(event, now) == 0:
+    arrivals again when it ends); returns the job started.
+
+    Called from a kiosk's check-in, so it reads nothing of the event's attendees: whether
+    anyone is still without a table is the job's first question, in the worker."""
+    if published_version(event) is None:
         return None
     time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
     try:

@@ -47,15 +47,18 @@ def _exclude_absent(_app: Any, *, event: Event, now: dt.datetime, **_: Any) -> d
 def _unplaced_arrivals(_app: Any, *, version: ScheduleVersion, since: dt.datetime, **_: Any) -> list[str]:
     """Check-ins since ``since`` of people the draft gives no meeting from its first round."""
     first = version.from_round or 1
-    seated = set(db.session.scalars(
-        select(ScheduleMeeting.a_id).where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round >= first)
-        .union(select(ScheduleMeeting.b_id).where(ScheduleMeeting.version_id == version.id,
-                                                  ScheduleMeeting.round >= first))))
+    # The seated as a subquery: the database compares, no id list travels (events of
+    # thousands would bind thousands of parameters).
+    seated = (select(ScheduleMeeting.a_id.label("id"))
+              .where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round >= first)
+              .union(select(ScheduleMeeting.b_id)
+                     .where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round >= first))
+              .subquery())
     names = list(db.session.scalars(
         select(Attendee.name)
         .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.annulled_at.is_(None))
         .where(Attendee.event_id == version.event_id, CheckIn.created_at > since,
-               Attendee.id.not_in(seated) if seated else Attendee.id.isnot(None))
+               Attendee.id.not_in(select(seated.c.id)))
         .order_by(Attendee.name)))
     if not names:
         return []
