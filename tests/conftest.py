@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -51,6 +52,29 @@ def _stop_queue_workers():
     from web.jobs.queue import stop_in_process_workers
 
     stop_in_process_workers()
+
+
+REDIS_DATABASES = 64  # .ci/run starts its server with --databases 64
+
+
+@pytest.fixture
+def redis_url(worker_id: str) -> str:
+    """A Redis database of this test process's own on the test server, emptied first.
+
+    pytest-xdist runs Redis tests in several processes at once: on one shared database, one
+    test's flush would drop another's queued tasks and one test's worker would take another's
+    jobs (and find no such job in its own SQLite file). Each xdist worker gets its own number.
+    """
+    import redis
+
+    number = 0 if worker_id == "master" else int(worker_id.removeprefix("gw")) + 1
+    if number >= REDIS_DATABASES:
+        pytest.fail(f"xdist worker {worker_id} has no Redis database of its own "
+                    f"(the test server has {REDIS_DATABASES}); run with fewer workers")
+    parts = urlsplit(REDIS_URL)
+    url = urlunsplit(parts._replace(path=f"/{number}"))
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -4,7 +4,6 @@ delivery is a task there too, and a killed worker's job is tried again by anothe
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -19,15 +18,6 @@ from web.jobs.queue import queue_of
 from web.schedules.services import start_schedule_job
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ["SPEEDNET_TEST_REDIS_URL"]
-    import redis
-
-    redis.Redis.from_url(url).flushdb()  # a private test server: start each test empty
-    return url
 
 
 @pytest.fixture
