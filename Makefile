@@ -3,15 +3,22 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 
-.PHONY: run worker test bench plan-demo migrations clean
+.PHONY: run worker test test-all lint bench plan-demo migrations clean
 
+## The runtime only (requirements.txt): what `make run` and a production host need.
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "speednet needs Python 3.11 (python3.11 or python3 on PATH, or PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
+
+## The runtime plus the test and lint tools (requirements-dev.txt).
+$(DEV): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV)
 
 ## Start the web app on http://127.0.0.1:5000 (PORT overrides) with the demo event, and one
 ## job worker beside it (plans, re-plans, e-mail); Ctrl-C stops both.
@@ -24,15 +31,21 @@ worker: $(STAMP)
 	$(BIN)/python -m web.jobs.worker $(if $(THREADS),--threads $(THREADS))
 
 ## Fast suites, on every core (pytest-xdist); browser, PostgreSQL and Redis suites run when their tools are present (CI installs them).
-test: $(STAMP)
+test: $(DEV)
 	@start=$$(date +%s); $(BIN)/python -m pytest -n auto; rc=$$?; echo "make test: $$(($$(date +%s) - start)) s wall time"; exit $$rc
+
+## Lint (ruff), types (mypy: strict for scheduler/ and badges/) and the feature order (import-linter).
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## Plan the demo event on the terminal.
 plan-demo: $(STAMP)
 	$(BIN)/python -m scheduler plan data/events/demo.csv --rounds 8 --out out/demo-schedule.csv --report out/demo-report.json
 
 ## Benchmarks: print tables of figures (not part of the test suite).
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/bench_scheduler.py
 	$(BIN)/python bench/bench_replan.py
 	$(BIN)/python bench/bench_badges.py
