@@ -30,9 +30,21 @@ run: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/python -m web.jobs.worker $(if $(THREADS),--threads $(THREADS))
 
-## Fast suites, on every core (pytest-xdist); browser, PostgreSQL and Redis suites run when their tools are present (CI installs them).
+# The suites that need more than the fast suite's two minutes, or a system tool (CI runs them).
+MARKED := slow or load or browser or postgres or redis
+TIMED   = start=$$(date +%s); $(BIN)/python -m pytest -n auto $(1); rc=$$?; echo "$@: $$(($$(date +%s) - start)) s wall time"; exit $$rc
+
+## The fast suite, on every core (pytest-xdist): everything but the marked suites below.
 test: $(DEV)
-	@start=$$(date +%s); $(BIN)/python -m pytest -n auto; rc=$$?; echo "make test: $$(($$(date +%s) - start)) s wall time"; exit $$rc
+	@$(call TIMED,-m "not ($(MARKED))")
+
+## The marked suites: slow solver and process tests, check-in load, browser (Debian's Chromium), PostgreSQL, Redis; those whose tool is missing are skipped and say why.
+test-slow: $(DEV)
+	@$(call TIMED,-m "$(MARKED)")
+
+## Both at once.
+test-all: $(DEV)
+	@$(call TIMED,)
 
 ## Lint (ruff), types (mypy: strict for scheduler/ and badges/) and the feature order (import-linter).
 lint: $(DEV)
