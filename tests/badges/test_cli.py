@@ -104,6 +104,7 @@ def test_agendas_and_table_sheets_from_a_schedule_file(tmp_path, attendee_file) 
     assert result.returncode == 2 and "--start" in result.stderr
 
 
+@pytest.mark.slow
 def test_python_m_badges_runs_as_a_program(tmp_path, attendee_file) -> None:
     """The one real process: the entry point, its exit status and its streams."""
     out = tmp_path / "checkin.pdf"

@@ -22,6 +22,7 @@ WEB = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChec
                                                                       HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bad_files())
 def test_importer_refuses_broken_files_with_row_errors(bad: BadFile):
@@ -55,6 +56,7 @@ def seeded(app, make_event, make_attendee):
     return event
 
 
+@pytest.mark.slow
 @WEB
 @given(bad=bad_files())
 def test_console_upload_refuses_broken_files_without_importing(organiser, seeded, bad: BadFile):

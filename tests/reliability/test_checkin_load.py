@@ -12,6 +12,8 @@ import pytest
 
 from tests.reliability.server import Server, drive_checkins, scratch_postgres, seed, stored_checkins
 
+pytestmark = pytest.mark.load
+
 N = 120
 
 

@@ -22,6 +22,8 @@ from web.checkin import services as checkin_services
 from web.checkin.models import CheckIn
 from web.extensions import db
 
+pytestmark = pytest.mark.load
+
 
 def _drop_app_connections(database_url: str) -> int:
     """Terminate every server process connected to the app's database, as a restart would."""

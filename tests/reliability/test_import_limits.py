@@ -16,6 +16,8 @@ import pytest
 from scheduler.importer import MAX_LISTED_ERRORS, AttendeeFileError, read_attendee_file
 from scheduler.spreadsheet import DEFAULT_LIMITS
 
+pytestmark = pytest.mark.slow
+
 HEADER = b"id,name,company,region,partner_type,offers,seeks\n"
 MEMORY_BOUND = 300 * 1024 * 1024
 
@@ -154,10 +156,11 @@ def test_the_console_refuses_a_100000_row_file_naming_the_limit(organiser, make_
 
 @pytest.mark.parametrize("rows", [1, 3_000])
 def test_a_large_import_is_written_whole_with_fresh_codes(organiser, make_event, make_attendee, rows: int):
+    from sqlalchemy import select
+
     from tests.web.conftest import csrf_token
     from web.attendees.models import Attendee
     from web.extensions import db
-    from sqlalchemy import select
 
     event = make_event(slug=f"bulk-{rows}")
     kept = make_attendee(event, ext_id="L000000", name="Already Here")

@@ -86,6 +86,7 @@ def test_fixed_meetings_with_people_who_left_are_kept_and_reported():
     assert any("GONE" in m for m in result.report.messages)
 
 
+@pytest.mark.slow
 def test_a_time_limit_far_too_short_still_gives_a_valid_schedule():
     attendees = generate_event(300, rounds=8, seed=7)
     result = solve(attendees, rounds=8, time_limit=0.01)
@@ -117,6 +118,7 @@ def test_cli_reports_impossible_events_with_exit_status(tmp_path):
     assert missing.returncode == 2 and "nope.csv" in missing.stderr and "Traceback" not in missing.stderr
 
 
+@pytest.mark.slow
 def test_cli_time_limit_too_short_on_a_large_event(tmp_path):
     attendees = generate_event(300, rounds=8, seed=3)
     source = tmp_path / "big.csv"

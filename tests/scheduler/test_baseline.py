@@ -21,6 +21,7 @@ def worst_sit_outs(schedule, attendees) -> int:
     return max(len(a.rounds_present(ROUNDS)) - len(schedule.for_attendee(a.id)) for a in attendees)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", ["lightest", "rotate"])
 def test_both_sit_out_rules_keep_the_hard_rules_and_fill_the_tables(event, rule):
     schedule = baseline_schedule(event, ROUNDS, TABLES, load_weights(), sit_outs=rule)
@@ -29,6 +30,7 @@ def test_both_sit_out_rules_keep_the_hard_rules_and_fill_the_tables(event, rule)
     assert baseline_schedule(event, ROUNDS, TABLES, load_weights(), sit_outs=rule) == schedule
 
 
+@pytest.mark.slow
 def test_rotating_sit_outs_spreads_them_where_dropping_the_lightest_does_not(event):
     """60 people, 25 tables: somebody sits out every round; nobody has to more than once."""
     lightest = baseline_schedule(event, ROUNDS, TABLES, load_weights(), sit_outs="lightest")

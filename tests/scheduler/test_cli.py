@@ -4,6 +4,8 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from scheduler.checker import check_schedule
 from scheduler.cli import main
 from scheduler.importer import read_attendee_file
@@ -73,6 +75,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2 and "nope.csv" in done.stderr
 
 
+@pytest.mark.slow
 def test_python_m_scheduler_runs_as_a_program(tmp_path: Path) -> None:
     """The one real process: the entry point, its exit status and its streams."""
     out = tmp_path / "attendees.csv"
@@ -84,6 +87,7 @@ def test_python_m_scheduler_runs_as_a_program(tmp_path: Path) -> None:
     assert failed.returncode == 2 and "nope.csv" in failed.stderr and "Traceback" not in failed.stderr
 
 
+@pytest.mark.slow
 def test_plan_takes_a_worker_count_and_rejects_a_bad_one(tmp_path: Path) -> None:
     source = _attendee_file(tmp_path, n=10)
     out = tmp_path / "schedule.csv"

@@ -12,6 +12,7 @@ from scheduler.exact import default_workers
 from scheduler.solver import PlanRequest, plan
 from scheduler.taxonomy import ConfigError, load_weights
 from tests.scheduler._events import WEIGHTS, person, random_event
+from tests.support.marks import slow_if
 
 
 def _repeats(people: list[Attendee], schedule) -> int:
@@ -39,7 +40,7 @@ def _plan(people: list[Attendee], rounds: int, rule: str, **kwargs: object):
 
 
 @pytest.mark.parametrize(("companies", "size", "singles", "rounds"),
-                         [(2, 3, 6, 2), (3, 2, 6, 3), (4, 3, 12, 4), (5, 2, 14, 4)])
+                         [(2, 3, 6, 2), (3, 2, 6, 3), slow_if(True, 4, 3, 12, 4), slow_if(True, 5, 2, 14, 4)])
 def test_soft_rule_avoids_repeats_that_cost_no_meeting(companies: int, size: int, singles: int,
                                                        rounds: int) -> None:
     people = _teams(companies, size, singles)
@@ -63,6 +64,7 @@ def test_soft_rule_allows_a_repeat_rather_than_a_sit_out() -> None:
     assert hard.report.meetings == 1 and _repeats(people, hard.schedule) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_hard_rule_never_repeats_a_company(seed: int) -> None:
     people = random_event(40, seed=seed, rounds=6)
@@ -82,6 +84,7 @@ def test_rule_is_read_from_the_weights_file_and_overrides(tmp_path) -> None:
         load_weights(overrides={"company_repeats": "sometimes"})
 
 
+@pytest.mark.slow
 def test_workers_are_configurable_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     people = random_event(12, seed=4, rounds=4)
     one = plan(PlanRequest(people, 4, weights=WEIGHTS, time_limit=5, workers=1))

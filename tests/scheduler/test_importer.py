@@ -359,6 +359,7 @@ def big_event() -> list[Attendee]:
     return generate_event(2000, rounds=10, seed=3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_two_thousand_rows_round_trip(fmt: str, big_event: list[Attendee]) -> None:
     """The largest file the product plans for (its speed is printed by bench/bench_generator.py)."""

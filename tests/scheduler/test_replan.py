@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from scheduler.checker import check_schedule
 from scheduler.replan import replan
 from scheduler.solver import PlanRequest, plan
 from tests.scheduler._events import WEIGHTS, person, random_event
 
 
+@pytest.mark.slow
 def test_replan_keeps_held_rounds_drops_no_shows_and_admits_late_arrivals() -> None:
     people = random_event(40, seed=31, rounds=6, partial=0.0)
     first = plan(PlanRequest(people, 6, weights=WEIGHTS, time_limit=2)).schedule
@@ -29,6 +32,7 @@ def test_replan_keeps_held_rounds_drops_no_shows_and_admits_late_arrivals() -> N
     assert len(kept) >= 0.6 * sum(1 for m in first.meetings if m.round >= 3)
 
 
+@pytest.mark.slow
 def test_replan_with_nothing_changed_changes_nothing() -> None:
     people = random_event(12, seed=32, rounds=4, partial=0.0, colleagues=False)
     first = plan(PlanRequest(people, 4, weights=WEIGHTS, time_limit=5)).schedule

@@ -89,6 +89,7 @@ def test_odd_event_spreads_sit_outs_evenly() -> None:
     assert result.report.sit_outs_worst == 1 and result.report.meetings == 21
 
 
+@pytest.mark.slow
 def test_medium_event_is_valid_fair_and_close_to_the_bound() -> None:
     people = random_event(120, seed=5, rounds=8)
     result = _plan(people, 8, tables=55, time_limit=4)
@@ -131,6 +132,7 @@ def test_fixed_rounds_are_kept_exactly_and_not_repeated() -> None:
     assert held == sorted((m.round, m.table, m.pair) for m in fixed)
 
 
+@pytest.mark.slow
 def test_same_input_and_seed_give_the_same_schedule() -> None:
     people = random_event(80, seed=8, rounds=6)
     first = _plan(people, 6, tables=35, time_limit=20, seed=3).schedule
@@ -181,6 +183,7 @@ def test_zero_score_pairs_still_meet_rather_than_sit_out() -> None:
     assert result.report.meetings == 6 and result.report.total_score == 0
 
 
+@pytest.mark.slow
 def test_report_dict_has_the_published_keys() -> None:
     report = _plan(random_event(10, seed=11, rounds=3), 3, time_limit=5).report.to_dict()
     assert {"status", "total_score", "upper_bound", "meetings", "sit_outs", "must_meet",

@@ -4,17 +4,17 @@ content types, response bodies)."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
-from tests.security.conftest import api_headers
-
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.security.conftest import api_headers
 
 # What the API promises: no crash, documented status codes, content types and bodies. (The
 # stricter "every schema-valid request is accepted" check is left out: the event endpoints
@@ -23,6 +23,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 EXAMPLES = 10  # per operation; the whole walk stays well under a minute
 
 
+@pytest.mark.slow
 def test_api_matches_its_schema(world):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", world.app)
     # The document also lists the app's few non-API routes (/, /healthz); the contract is /api/.

@@ -51,6 +51,7 @@ def pages(world):
     return _get_pages(world)
 
 
+@pytest.mark.slow
 def test_no_page_crashes(pages):
     crashed = [f"{label} -> 500" for label, response in pages if response.status_code >= 500]
     assert not crashed, "\n".join(crashed)
@@ -160,6 +161,7 @@ def test_rendered_pages_have_no_inline_scripts_handlers_or_styles(pages):
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.slow
 def test_every_form_field_has_a_visible_label(pages):
     """Every input, select and textarea on every page is named by a <label> a person can read
     (and a screen reader can announce)."""

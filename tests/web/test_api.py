@@ -118,6 +118,7 @@ def test_event_fields_are_validated_like_the_console_form(api):
     assert api("PATCH", "/api/v1/events/summit", json={"rounds": 0}).status_code == 422
 
 
+@pytest.mark.slow
 def test_put_attendees_csv_then_reimport_keeps_tokens(api):
     create(api)
     rows = [person("A1"), person("B2")]

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from tests.support.cli import run_module
 
 
+@pytest.mark.slow
 def test_flask_cli_creates_an_account_in_a_fresh_database(tmp_path) -> None:
     database = tmp_path / "speednet.db"
     env = {"SPEEDNET_INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": f"sqlite:///{database}",

@@ -15,8 +15,8 @@ from web import create_app
 from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
-from web.manage_migrations import schema_diffs
 from web.jobs.models import Job
+from web.manage_migrations import schema_diffs
 from web.schedules.models import ScheduleVersion
 from web.types import utcnow
 
@@ -60,6 +60,7 @@ def _start_app(db_path: str, instance: str) -> str:
         return f"error: {exc!r}"
 
 
+@pytest.mark.slow
 def test_several_workers_starting_at_once_migrate_safely(tmp_path):
     db_path, instance = str(tmp_path / "shared.db"), str(tmp_path / "instance")
     ctx = multiprocessing.get_context("spawn")

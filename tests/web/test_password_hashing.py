@@ -30,6 +30,7 @@ def production_app(tmp_path, database_template):
         db.engine.dispose()
 
 
+@pytest.mark.slow
 def test_production_accounts_are_hashed_with_scrypt(production_app) -> None:
     user = create_user("admin@example.com", PASSWORD, "organiser")
     assert user.password_hash.startswith("scrypt:")
@@ -42,6 +43,7 @@ def test_production_accounts_are_hashed_with_scrypt(production_app) -> None:
     assert authenticate("admin@example.com", "another long password") == user
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stored, current", [("scrypt", "pbkdf2:sha256:1"), ("pbkdf2:sha256:1", "scrypt")])
 def test_a_hash_made_with_another_method_still_signs_in(app, stored: str, current: str) -> None:
     app.config["PASSWORD_HASH_METHOD"] = stored

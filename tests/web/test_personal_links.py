@@ -48,6 +48,7 @@ def test_public_address_from_the_environment_is_checked():
             public_base_url(bad)
 
 
+@pytest.mark.slow
 def test_mail_merge_export_links_work_and_start_with_the_public_address(organiser, client, make_event, make_attendee):
     event = make_event()
     ana = make_attendee(event, name="Ana Silva", email="ana@contoso.example")

@@ -61,6 +61,7 @@ PAGES = ("/me/{token}", "/me/{token}/now.json", "/me/{token}/agenda.ics", "/me/{
          "/display/{slug}", "/display/{slug}/state.json")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_public_pages_read_the_same_rows_for_any_event_size(app, client, make_event, make_attendee, page):
     counts = []

@@ -107,6 +107,7 @@ def test_importer_rules_apply_to_registrations(make_event):
     assert rows(event) == []
 
 
+@pytest.mark.slow
 def test_second_registration_with_same_email_creates_nothing_and_reveals_nothing(client, make_event):
     event = make_event(registration_open=True)
     assert post_registration(client, event, form_data()).status_code == 303

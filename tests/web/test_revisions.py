@@ -9,11 +9,13 @@ import uuid
 import pytest
 
 from scheduler.checker import check_schedule
+from tests.web.conftest import csrf_token, submit
 from web.attendees.lifecycle import mark_left, withdraw_attendee
 from web.attendees.models import Attendee
 from web.checkin.services import check_in_attendee
 from web.events.models import Event
 from web.extensions import db
+from web.jobs import wait_for_job  # noqa: E402  (after web.schedules)
 from web.liveday.autorevise import start_auto_revision
 from web.liveday.clock import start_clock
 from web.liveday.services import run_replan
@@ -27,8 +29,6 @@ from web.schedules.services import (
     version_schedule,
 )
 from web.schedules.signals import version_published
-from web.jobs import wait_for_job  # noqa: E402  (after web.schedules)
-from tests.web.conftest import csrf_token, submit
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)   # round 1 at 14:00 Amsterdam; 10 minutes a round
@@ -114,6 +114,7 @@ def test_after_publishing_planning_again_revises_and_moves_only_what_must_move(p
     assert newcomer_lines and all(line.startswith("round ") and ", table " in line for line in newcomer_lines)
 
 
+@pytest.mark.slow
 def test_a_full_regenerate_is_there_and_says_how_many_agendas_it_can_change(published, organiser):
     event, people, v1 = published
     url = f"/console/{event.slug}/schedule/generate"
@@ -134,6 +135,7 @@ def test_a_full_regenerate_is_there_and_says_how_many_agendas_it_can_change(publ
     assert status["progress"]["agendas_changed"] == version.report["revision"]["agendas_changed"]
 
 
+@pytest.mark.slow
 def test_the_declared_late_arrival_keeps_meetings_in_their_rounds(make_event, make_attendee):
     event = make_event(rounds=8, tables=10, slug="late")
     people = add_people(make_attendee, event, 20)
@@ -147,6 +149,7 @@ def test_the_declared_late_arrival_keeps_meetings_in_their_rounds(make_event, ma
     assert v2.report["revision"]["agendas_changed"] == 0
 
 
+@pytest.mark.slow
 def test_no_shows_and_people_who_left_are_revised_out_once_the_clock_runs(published):
     event, people, v1 = published
     start_clock(event, T0)
@@ -162,6 +165,7 @@ def test_no_shows_and_people_who_left_are_revised_out_once_the_clock_runs(publis
         {(m.round, m.table, m.a_id, m.b_id) for m in held}
 
 
+@pytest.mark.slow
 def test_a_revision_of_a_version_no_longer_published_is_not_published(published, organiser):
     event, people, v1 = published
     withdraw_attendee(people[0])
@@ -180,6 +184,7 @@ def test_a_revision_of_a_version_no_longer_published_is_not_published(published,
     assert response.status_code == 302 and published_version(event).id == v3.id
 
 
+@pytest.mark.slow
 def test_a_revision_whose_first_round_has_started_is_not_published(published):
     event, people, v1 = published
     start_clock(event, T0)
@@ -208,6 +213,7 @@ def test_arrivals_after_the_revision_started_are_named_and_publishing_needs_a_ye
     assert published_version(event).id == v2.id
 
 
+@pytest.mark.slow
 def test_api_revise_and_regenerate_report_against_the_published_version(published, api):
     event, people, v1 = published
     withdraw_attendee(people[0])
@@ -227,6 +233,7 @@ def test_api_revise_and_regenerate_report_against_the_published_version(publishe
     assert stale.status_code == 200
 
 
+@pytest.mark.slow
 def test_api_publish_answers_409_with_the_reasons_and_force_accepts_warnings(published, api, make_attendee):
     event, people, v1 = published
     withdraw_attendee(people[0])
@@ -241,6 +248,7 @@ def test_api_publish_answers_409_with_the_reasons_and_force_accepts_warnings(pub
     assert accepted.status_code == 200 and accepted.json["number"] == 2
 
 
+@pytest.mark.slow
 def test_automatic_revision_places_a_walk_in_and_publishes_by_itself(published, make_attendee):
     event, people, v1 = published
     event.auto_revise = True

@@ -204,6 +204,7 @@ def sweep_urls(app, event: Event, people) -> list[str]:
     return sorted(urls | set(extra))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cut", [{"rounds": 6}, {"tables": 3}, {"rounds": 5, "tables": 2}])
 def test_after_a_confirmed_cut_nothing_answers_500(app, api, organiser, staff, token, planned, cut):
     event, people = planned
