@@ -1,7 +1,7 @@
 """Messages the public pages send: the registration confirmation and "send me my link again".
 
-Composed here because these pages own the attendee links (:func:`web.public.links.public_url`);
-queued through the outbox (:func:`web.mail.services.enqueue`), never sent from the request.
+Composed here because these pages send them (the links themselves come from
+:mod:`web.attendees.links`); queued through the outbox (:func:`web.mail.services.enqueue`), never sent from the request.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
 from web.mail.services import MailError, enqueue, render_mail
-from web.public.links import personal_links, public_url
+from web.attendees.links import personal_links, public_url
 from web.types import utcnow
 
 # One recovery message per address and event per window: asking again within it sends
