@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from flask import current_app, has_app_context
+from flask import abort, current_app, has_app_context
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from scheduler.domain import Attendee as DomainAttendee
@@ -64,6 +64,20 @@ def event_attendees(event: Event) -> list[Attendee]:
     return list(db.session.scalars(
         select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)
     ))
+
+
+def attendee_for_token(token: str) -> Attendee | None:
+    """The attendee whose personal link carries ``token`` (the link is the credential)."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Attendee).where(Attendee.token == token))
+
+
+def get_attendee_for_token_or_404(token: str) -> Attendee:
+    attendee = attendee_for_token(token)
+    if attendee is None:
+        abort(404)
+    return attendee
 
 
 def get_attendee_or_404(event: Event, attendee_id: int) -> Attendee:

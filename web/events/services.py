@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from badges.names import NAME_ORDERS
 from scheduler.taxonomy import COMPANY_REPEAT_RULES, TAXONOMY_KEYS, load_weights

@@ -29,7 +29,6 @@ from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.schedules.revisions import PlanMode, PlanningError, run_planning
 from web.schedules.services import (
     progress_reporter,
-    published_meetings_of,
     published_version,
     version_schedule,
 )
@@ -316,51 +315,6 @@ def display_page(rows: list[dict[str, str]], page: int, per_page: int = DISPLAY_
     pages = max(1, math.ceil(len(rows) / per_page))
     page = min(max(1, page), pages)
     return rows[(page - 1) * per_page: page * per_page], page, pages
-
-
-# -- attendee "now and next" --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Slot:
-    round: int
-    starts: str                      # local HH:MM
-    ends: str
-    partner_name: str | None         # None = no meeting this round
-    partner_company: str = ""
-    table: str = ""
-
-
-@dataclass(frozen=True)
-class NowAndNext:
-    phase: str
-    now: Slot | None                 # the round in progress, if any
-    next: Slot | None                # the attendee's next round still to come
-    seconds_to_next_bell: float | None
-
-
-def now_and_next(event: Event, attendee: Attendee, now: dt.datetime) -> NowAndNext | None:
-    """The attendee's current and next round from the published schedule (None when there is
-    no published schedule or the session has ended)."""
-    state = clock_state(event, now)
-    version = _published(event)
-    if version is None or state.phase == "finished":
-        return None
-    info = event.event_info()
-    timetable = event.timetable()
-    mine = {m.round: m for m in published_meetings_of(event.id, attendee.id)}
-
-    def slot(round_number: int) -> Slot:
-        meeting = mine.get(round_number)
-        start = timetable.round_start(round_number).strftime("%H:%M")
-        end = timetable.round_end(round_number).strftime("%H:%M")
-        if meeting is None:
-            return Slot(round_number, start, end, None)
-        return Slot(round_number, start, end, meeting.partner_name, meeting.partner_company,
-                    info.table_label(meeting.table))
-
-    current = slot(state.current_round) if state.current_round else None
-    upcoming = slot(state.next_round) if state.next_round else None
-    return NowAndNext(state.phase, current, upcoming, state.seconds_to_next_bell)
 
 
 def format_seconds(seconds: float | None) -> str:

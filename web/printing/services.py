@@ -26,9 +26,12 @@ from badges.layouts import LAYOUTS
 from badges.names import name_sort_key, sorted_people
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import EventInfo, Schedule
+from scheduler.scoring import explain_for
 from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
+from web.schedules.personal import personal_schedule
+from web.schedules.versions import published_version, version_schedule
 
 DEFAULT_LAYOUT = "a6"
 BADGE_SCOPES = ("all", "one", "walk-ins")
@@ -176,8 +179,6 @@ class PublishedSchedule:
 
 def published_schedule(event: Event) -> PublishedSchedule:
     """The published schedule with the attendees it needs; raises :class:`NoPublishedSchedule`."""
-    from web.schedules.services import published_version, version_schedule
-
     version = published_version(event)
     if version is None:
         raise NoPublishedSchedule()
@@ -191,8 +192,6 @@ def published_schedule(event: Event) -> PublishedSchedule:
 
 def reasons_for(event: Event) -> Callable[[DomainAttendee, DomainAttendee], str]:
     """Meeting reasons from the viewer's side, with the event's scoring weights."""
-    from scheduler.scoring import explain_for
-
     weights = event.scoring_weights()
     return lambda viewer, partner: explain_for(viewer, partner, weights)
 
@@ -228,8 +227,6 @@ def print_personal_agenda(attendee: Attendee) -> PrintedDocument:
 
     Anyone with the link may ask for it, so it reads only this attendee's meetings and
     partners (``personal_schedule``), not the whole version."""
-    from web.public.services import personal_schedule
-
     event = attendee.event
     mine = personal_schedule(attendee)
     if mine is None:
