@@ -22,6 +22,7 @@ from web.attendees.services import commit_import
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
+from web.schedules.services import ensure_published_schedule, published_version
 
 DEMO_SLUG = "demo"
 DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "events" / "demo.csv"
@@ -69,8 +70,6 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO
                 else:
                     commit_import(event, result.attendees, remove_missing=False)
                     count = len(result.attendees)
-        from web.schedules.services import ensure_published_schedule, published_version
-
         planned = ensure_published_schedule(event, time_limit=plan_seconds) if count else None
         if planned is not None:
             notes.append(f"planned and published the demo schedule (version {planned.number}): "

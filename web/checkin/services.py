@@ -48,6 +48,8 @@ from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
 from web.lookup_cache import forget_after_commit, lookup_cache
+from web.schedules.models import ScheduleVersion
+from web.schedules.versions import published_meetings_of
 from web.types import utcnow
 
 Status = Literal["welcome", "already", "unknown", "withdrawn"]
@@ -420,8 +422,6 @@ def next_round(event: Event | ScanEvent, now: dt.datetime | None = None) -> int 
 
 
 def has_published_schedule(event_id: int) -> bool:
-    from web.schedules.models import ScheduleVersion
-
     return bool(db.session.scalar(select(func.count()).select_from(ScheduleVersion).where(
         ScheduleVersion.event_id == event_id, ScheduleVersion.status == "published")))
 
@@ -431,8 +431,6 @@ def first_meeting(event: ScanEvent, attendee_id: int, now: dt.datetime | None = 
     """The attendee's first meeting in the published schedule from the first round not yet
     started, or ``None`` (nothing published, no meetings in the rounds to come). A meeting
     beyond the event's rounds (rounds cut after publishing) does not count."""
-    from web.schedules.services import published_meetings_of
-
     timetable = event.info.timetable
     upcoming = next_round(event, now)
     if upcoming is None:
