@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
 
 from scheduler.importer import AttendeeFileError, read_attendee_file
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.attendees.services import commit_import
 from web.events.models import Event
 from web.events.services import find_event
@@ -86,7 +85,7 @@ def sample_attendee_tokens(app: Flask, limit: int = 2) -> list[tuple[str, str]]:
         if event is None:
             return []
         rows = db.session.scalars(
-            select(Attendee).where(Attendee.event_id == event.id)
+            attendees_of(event.id)
             .order_by(Attendee.badge_number).limit(limit)
         )
         return [(a.name, a.token) for a in rows]

@@ -47,7 +47,7 @@ _PENDING_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 def search_attendees(event: Event, query: str = "") -> Any:
     """Select statement for the event's attendees matching ``query`` (name, company, email, id)."""
-    stmt = select(Attendee).where(Attendee.event_id == event.id)
+    stmt = attendees_of(event.id)
     query = query.strip()
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -62,7 +62,7 @@ def search_attendees(event: Event, query: str = "") -> Any:
 
 def event_attendees(event: Event) -> list[Attendee]:
     return list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)
+        attendees_of(event.id).order_by(Attendee.badge_number)
     ))
 
 
@@ -82,13 +82,13 @@ def get_attendee_for_token_or_404(token: str) -> Attendee:
 
 def get_attendee_or_404(event: Event, attendee_id: int) -> Attendee:
     return db.first_or_404(
-        select(Attendee).where(Attendee.event_id == event.id, Attendee.id == attendee_id)
+        attendees_of(event.id).where(Attendee.id == attendee_id)
     )
 
 
 def next_badge_number(event: Event) -> int:
     current = db.session.scalar(
-        select(func.max(Attendee.badge_number)).where(Attendee.event_id == event.id)
+        attendees_of(event.id, func.max(Attendee.badge_number))
     )
     return (current or 0) + 1
 
@@ -99,8 +99,7 @@ def first_free_id(event: Event, prefix: str, number: int, width: int) -> str:
     time instead of reading every id of the event."""
     while True:
         candidates = [f"{prefix}{n:0{width}d}" for n in range(number, number + 32)]
-        taken = set(db.session.scalars(select(Attendee.ext_id).where(
-            Attendee.event_id == event.id, Attendee.ext_id.in_(candidates))))
+        taken = set(db.session.scalars(attendees_of(event.id, Attendee.ext_id).where(Attendee.ext_id.in_(candidates))))
         free = next((c for c in candidates if c not in taken), None)
         if free is not None:
             return free
@@ -188,7 +187,7 @@ def _rows_named_by(event: Event, cells: dict[str, str]) -> list[Attendee]:
         return []
     folded = sorted({w.casefold() for w in wanted})
     return list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id, func.lower(Attendee.ext_id).in_(folded))
+        attendees_of(event.id).where(func.lower(Attendee.ext_id).in_(folded))
         .order_by(Attendee.badge_number)
     ))
 
@@ -369,7 +368,7 @@ def _import_writes(event: Event, plan: ImportPlan
                 "token": new_token(), "checkin_code": new_checkin_code(), "created_at": now,
                 "updated_at": now, **domain_values(a)} for i, a in enumerate(plan.added)]
     stored = dict(db.session.execute(
-        select(Attendee.ext_id, Attendee.id).where(Attendee.event_id == event.id)).all())
+        attendees_of(event.id, Attendee.ext_id, Attendee.id)).all())
     updates = [{"id": stored[a.id], "updated_at": now, **domain_values(a)} for a, _changed in plan.updated]
     return inserts, updates, [row.id for row in plan.removed]
 

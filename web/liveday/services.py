@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from badges.names import fold, name_sort_key
 from scheduler.domain import Schedule
 from web.attendees.convert import parse_rounds
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
@@ -48,15 +48,14 @@ class ReplanError(ValueError):
 def checked_in_attendees(event: Event) -> list[Attendee]:
     """Attendees with a check-in that has not been annulled, in name order."""
     return list(db.session.scalars(
-        select(Attendee)
-        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.annulled_at.is_(None))
-        .where(Attendee.event_id == event.id)
+        attendees_of(event.id)
+        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.active)
         .order_by(Attendee.name, Attendee.ext_id)
     ))
 
 
 def _all_attendees(event: Event) -> list[Attendee]:
-    return list(db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)))
+    return list(db.session.scalars(attendees_of(event.id)))
 
 
 def _published(event: Event) -> ScheduleVersion | None:

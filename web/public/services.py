@@ -9,13 +9,13 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.scoring import explain_for
 from web.attendees.convert import format_rounds
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.attendees.services import first_free_id, save_attendee, validate_row
 from web.events.models import Event
 from web.extensions import db
@@ -65,15 +65,14 @@ def find_by_email(event: Event, email: str) -> Attendee | None:
     if not email:
         return None
     return db.session.scalar(
-        select(Attendee).where(Attendee.event_id == event.id, func.lower(Attendee.email) == email)
+        attendees_of(event.id).where(func.lower(Attendee.email) == email)
     )
 
 
 def next_registration_id(event: Event) -> str:
     """``R0001``, ``R0002``, ...: the first free id of that form in this event."""
     number = 1 + (db.session.scalar(
-        select(func.count()).select_from(Attendee)
-        .where(Attendee.event_id == event.id, Attendee.ext_id.like(f"{REGISTRATION_ID_PREFIX}%"))
+        attendees_of(event.id, func.count()).where(Attendee.ext_id.like(f"{REGISTRATION_ID_PREFIX}%"))
     ) or 0)
     return first_free_id(event, REGISTRATION_ID_PREFIX, number, 4)
 
