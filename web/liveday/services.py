@@ -32,7 +32,7 @@ from web.schedules.services import (
     published_version,
     version_schedule,
 )
-from web.jobs import JobContext, job_handler, start_job  # after web.schedules (import order)
+from web.jobs import JobContext, job_handler, start_job
 
 REPLAN_JOB_KIND = "replan"
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people

@@ -31,7 +31,7 @@ from web.events.clock import first_open_round
 from web.events.models import Event
 from web.downloads import SPREADSHEET_FORMATS
 from web.extensions import db
-from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
+from web.jobs import runner as jobs
 from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.schedules.publishing import PublishCheck, StalePublish, publish_checks, publish_version
