@@ -136,6 +136,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Every feature, imported here rather than at the top: ``import web.<feature>`` runs this
+    module first, and each feature must import on its own (tests/test_import_order.py)."""
     from web.api import bp as api_bp
     from web.attendees import bp as attendees_bp
     from web.auth import bp as auth_bp

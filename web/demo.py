@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
 
 from scheduler.importer import AttendeeFileError, read_attendee_file
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.attendees.services import commit_import
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
+from web.schedules.services import ensure_published_schedule, published_version
 
 DEMO_SLUG = "demo"
 DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "events" / "demo.csv"
@@ -69,8 +69,6 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO
                 else:
                     commit_import(event, result.attendees, remove_missing=False)
                     count = len(result.attendees)
-        from web.schedules.services import ensure_published_schedule, published_version
-
         planned = ensure_published_schedule(event, time_limit=plan_seconds) if count else None
         if planned is not None:
             notes.append(f"planned and published the demo schedule (version {planned.number}): "
@@ -87,7 +85,7 @@ def sample_attendee_tokens(app: Flask, limit: int = 2) -> list[tuple[str, str]]:
         if event is None:
             return []
         rows = db.session.scalars(
-            select(Attendee).where(Attendee.event_id == event.id)
+            attendees_of(event.id)
             .order_by(Attendee.badge_number).limit(limit)
         )
         return [(a.name, a.token) for a in rows]

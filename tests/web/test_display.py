@@ -12,7 +12,8 @@ from scheduler.solver import PlanReport, PlanResult
 from web.events.models import Event
 from web.extensions import db
 from web.liveday.clock import start_clock
-from web.liveday.services import display_page, display_state, format_seconds, now_and_next
+from web.liveday.services import display_page, display_state, format_seconds
+from web.schedules.personal import now_and_next
 from web.schedules.services import publish_version, store_plan_result
 
 UTC = dt.timezone.utc
@@ -99,7 +100,7 @@ def test_now_and_next_for_an_attendee(room, app):
     assert (during.next.round, during.next.partner_name, during.next.starts) == (2, "Cleo", "14:10")
     assert now_and_next(event, ann, at(40)) is None
     with app.test_request_context():
-        html = render_template("liveday/_now_next.html", now_next=during)
+        html = render_template("public/_now_next.html", now_next=during)
     assert "&lt;b&gt;Bob&lt;/b&gt;" in html and "Cleo" in html and "table Pine" not in html
 
 

@@ -26,7 +26,7 @@ from web.jobs import (
     start_job,
     wait_for_job,
 )
-from web.jobs.queue import queue_of, queue_settings
+from web.jobs.queue import enqueue_task, queue_of, queue_settings
 from web.jobs.runner import LEASE_SECONDS, MAX_ATTEMPTS
 from web.types import utcnow
 
@@ -263,6 +263,21 @@ def test_a_queue_that_cannot_be_reached_fails_the_job_with_a_clear_message(tmp_p
         row = db.session.get(Job, job.id)
         assert row.status == "failed" and "job queue could not be reached" in row.error
         db.session.remove()
+
+
+def test_the_queue_carries_the_tasks_the_features_registered(app):
+    """The queue knows no feature: the runner and mail register their tasks on it, and each
+    app's queue has them (jobs, mail on commit, mail retries in every worker each minute)."""
+    huey = queue_of(app)
+    assert {"run_job", "deliver_mail"} <= set(huey.speednet_tasks)
+    for minute in (0, 17, 59):
+        due = huey.read_periodic(dt.datetime(2026, 6, 1, 9, minute))
+        assert [task.name for task in due] == ["deliver_mail_due"]
+
+
+def test_a_task_nobody_registered_is_refused_by_name(app):
+    with pytest.raises(ValueError, match="'send_fax'"):
+        enqueue_task(app, "send_fax")
 
 
 @pytest.mark.parametrize("env, words", [

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.domain import Attendee as DomainAttendee
+from web.attendees.convert import row_to_domain
 from web.extensions import db
 from web.types import UTCDateTime, utcnow
 
@@ -77,9 +79,13 @@ class Attendee(db.Model):
     event: Mapped["Event"] = relationship()
 
     def to_domain(self) -> DomainAttendee:
-        from web.attendees.convert import row_to_domain
-
         return row_to_domain(self)
 
     def __repr__(self) -> str:
         return f"<Attendee {self.ext_id} {self.name!r}>"
+
+
+def attendees_of(event_id: int, *columns: Any) -> Select[Any]:
+    """``SELECT`` of the event's attendees (whole rows, or just ``columns``): the one
+    "attendees of this event" query; callers add their filters and order."""
+    return select(*(columns or (Attendee,))).where(Attendee.event_id == event_id)

@@ -45,7 +45,7 @@ from web.auth.decorators import organiser_required
 from web.downloads import spreadsheet_download
 from web.events.services import get_event_or_404
 from web.extensions import db
-from web.public.links import export_personal_links, personal_links
+from web.attendees.links import export_personal_links, personal_links
 
 SESSION_KEY = "attendee_import"
 # Names listed per group on the import preview; the rest are counted (a file of tens of

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from flask import current_app, has_app_context
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from flask import abort, current_app, has_app_context
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.importer import (
@@ -30,9 +30,11 @@ from scheduler.importer import (
 )
 from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits, write_table
 from web.attendees.convert import apply_domain, domain_values, split_list
-from web.attendees.models import Attendee, new_checkin_code, new_token
+from web.attendees.models import Attendee, attendees_of, new_checkin_code, new_token
 from web.attendees.parsing import read_upload
+from web.attendees.signals import removal_holds
 from web.events.models import Event
+from web.events.signals import collect_counts, event_deleted
 from web.extensions import db
 from web.types import utcnow
 
@@ -45,7 +47,7 @@ _PENDING_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 def search_attendees(event: Event, query: str = "") -> Any:
     """Select statement for the event's attendees matching ``query`` (name, company, email, id)."""
-    stmt = select(Attendee).where(Attendee.event_id == event.id)
+    stmt = attendees_of(event.id)
     query = query.strip()
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -60,19 +62,33 @@ def search_attendees(event: Event, query: str = "") -> Any:
 
 def event_attendees(event: Event) -> list[Attendee]:
     return list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)
+        attendees_of(event.id).order_by(Attendee.badge_number)
     ))
+
+
+def attendee_for_token(token: str) -> Attendee | None:
+    """The attendee whose personal link carries ``token`` (the link is the credential)."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Attendee).where(Attendee.token == token))
+
+
+def get_attendee_for_token_or_404(token: str) -> Attendee:
+    attendee = attendee_for_token(token)
+    if attendee is None:
+        abort(404)
+    return attendee
 
 
 def get_attendee_or_404(event: Event, attendee_id: int) -> Attendee:
     return db.first_or_404(
-        select(Attendee).where(Attendee.event_id == event.id, Attendee.id == attendee_id)
+        attendees_of(event.id).where(Attendee.id == attendee_id)
     )
 
 
 def next_badge_number(event: Event) -> int:
     current = db.session.scalar(
-        select(func.max(Attendee.badge_number)).where(Attendee.event_id == event.id)
+        attendees_of(event.id, func.max(Attendee.badge_number))
     )
     return (current or 0) + 1
 
@@ -83,8 +99,7 @@ def first_free_id(event: Event, prefix: str, number: int, width: int) -> str:
     time instead of reading every id of the event."""
     while True:
         candidates = [f"{prefix}{n:0{width}d}" for n in range(number, number + 32)]
-        taken = set(db.session.scalars(select(Attendee.ext_id).where(
-            Attendee.event_id == event.id, Attendee.ext_id.in_(candidates))))
+        taken = set(db.session.scalars(attendees_of(event.id, Attendee.ext_id).where(Attendee.ext_id.in_(candidates))))
         free = next((c for c in candidates if c not in taken), None)
         if free is not None:
             return free
@@ -94,44 +109,26 @@ def first_free_id(event: Event, prefix: str, number: int, width: int) -> str:
 def removal_blockers(attendee: Attendee) -> list[str]:
     """Why an attendee must be kept: removing them would rewrite history (a check-in, a
     meeting in a stored schedule). Empty list = may be removed."""
-    from web.checkin.models import CheckIn
-    from web.schedules.models import ScheduleMeeting
+    return removal_blockers_of([attendee]).get(attendee.id, [])
 
-    reasons = []
-    if db.session.scalar(select(exists().where(
-        CheckIn.attendee_id == attendee.id, CheckIn.annulled_at.is_(None)
-    ))):
-        reasons.append("checked in")
-    if db.session.scalar(select(exists().where(
-        or_(ScheduleMeeting.a_id == attendee.id, ScheduleMeeting.b_id == attendee.id)
-    ))):
-        reasons.append("in a stored schedule")
-    return reasons
+
+REMOVAL_CHUNK = 500
 
 
 def removal_blockers_of(rows: Sequence[Attendee]) -> dict[int, list[str]]:
-    """:func:`removal_blockers` for many attendees with two queries (an import that removes
-    everyone missing from the file asks for thousands)."""
-    from web.checkin.models import CheckIn
-    from web.schedules.models import ScheduleMeeting
-
+    """:func:`removal_blockers` for many attendees, a few queries per 500 (an import that
+    removes everyone missing from the file asks for thousands). The features holding
+    attendees answer (``removal_holds`` in :mod:`web.attendees.signals`); reasons are listed
+    in a fixed order, whichever answered first."""
     ids = [row.id for row in rows]
-    checked_in: set[int] = set()
-    scheduled: set[int] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        checked_in |= set(db.session.scalars(select(CheckIn.attendee_id).where(
-            CheckIn.attendee_id.in_(chunk), CheckIn.annulled_at.is_(None))))
-        for a_id, b_id in db.session.execute(select(ScheduleMeeting.a_id, ScheduleMeeting.b_id).where(
-                or_(ScheduleMeeting.a_id.in_(chunk), ScheduleMeeting.b_id.in_(chunk)))):
-            scheduled.update((a_id, b_id))
-    found: dict[int, list[str]] = {}
-    for attendee_id in ids:
-        reasons = [label for label, holders in (("checked in", checked_in), ("in a stored schedule", scheduled))
-                   if attendee_id in holders]
-        if reasons:
-            found[attendee_id] = reasons
-    return found
+    reasons: dict[int, set[str]] = {}
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for start in range(0, len(ids), REMOVAL_CHUNK):
+        chunk = ids[start:start + REMOVAL_CHUNK]
+        for _receiver, held in removal_holds.send(app, attendee_ids=chunk):
+            for attendee_id, reason in (held or {}).items():
+                reasons.setdefault(attendee_id, set()).add(reason)
+    return {attendee_id: sorted(reasons[attendee_id]) for attendee_id in ids if attendee_id in reasons}
 
 
 class AttendeeInUse(Exception):
@@ -190,7 +187,7 @@ def _rows_named_by(event: Event, cells: dict[str, str]) -> list[Attendee]:
         return []
     folded = sorted({w.casefold() for w in wanted})
     return list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id, func.lower(Attendee.ext_id).in_(folded))
+        attendees_of(event.id).where(func.lower(Attendee.ext_id).in_(folded))
         .order_by(Attendee.badge_number)
     ))
 
@@ -371,7 +368,7 @@ def _import_writes(event: Event, plan: ImportPlan
                 "token": new_token(), "checkin_code": new_checkin_code(), "created_at": now,
                 "updated_at": now, **domain_values(a)} for i, a in enumerate(plan.added)]
     stored = dict(db.session.execute(
-        select(Attendee.ext_id, Attendee.id).where(Attendee.event_id == event.id)).all())
+        attendees_of(event.id, Attendee.ext_id, Attendee.id)).all())
     updates = [{"id": stored[a.id], "updated_at": now, **domain_values(a)} for a, _changed in plan.updated]
     return inserts, updates, [row.id for row in plan.removed]
 
@@ -450,6 +447,16 @@ def load_pending(key: str | None, event: Event) -> PendingImport | None:
 def discard_pending(key: str | None) -> None:
     if key and _PENDING_KEY.match(key):
         (_pending_dir() / f"{key}.json").unlink(missing_ok=True)
+
+
+@event_deleted.connect
+def _discard_pending_of_deleted(_sender: Any, *, event_id: int, **_: Any) -> None:
+    discard_pending_for_event(event_id)
+
+
+@collect_counts.connect
+def _count_attendees(_sender: Any, *, event: Event, **_: Any) -> dict[str, int]:
+    return {"attendees": db.session.scalar(attendees_of(event.id, func.count())) or 0}
 
 
 def discard_pending_for_event(event_id: int) -> None:

@@ -12,6 +12,10 @@ and ``event_id``:
 ``checked_in_lookup`` is a question, not a notice: sent with ``event_id`` and ``attendee_ids``
 (a collection, or None for all), each receiver returns the set of those ids with an active
 check-in. The check-in feature answers it.
+
+``removal_holds`` is a question too: sent with ``attendee_ids`` (a list) before attendees are
+removed; each receiver returns ``{attendee id: reason}`` for those it holds on to, so removing
+them would rewrite history (check-in: "checked in"; schedules: "in a stored schedule").
 """
 
 from __future__ import annotations
@@ -24,3 +28,4 @@ attendee_withdrawn = _signals.signal("attendee-withdrawn")
 attendee_restored = _signals.signal("attendee-restored")
 attendee_left = _signals.signal("attendee-left")
 checked_in_lookup = _signals.signal("attendee-checked-in-lookup")
+removal_holds = _signals.signal("attendee-removal-holds")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
@@ -46,3 +47,14 @@ class CheckIn(db.Model):
     attendee: Mapped["Attendee"] = relationship()  # noqa: F821
     staff_user: Mapped["User | None"] = relationship(foreign_keys=[staff_user_id])  # noqa: F821
     annulled_by: Mapped["User | None"] = relationship(foreign_keys=[annulled_by_id])  # noqa: F821
+
+    @hybrid_property
+    def active(self) -> bool:
+        """Not annulled: the one definition of a check-in that counts (the person is here),
+        on a row (``checkin.active``) and in a query (``where(CheckIn.active)``)."""
+        return self.annulled_at is None
+
+    @active.inplace.expression
+    @classmethod
+    def _active_expression(cls) -> ColumnElement[bool]:
+        return cls.annulled_at.is_(None)

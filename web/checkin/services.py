@@ -38,7 +38,7 @@ from badges.names import fold, name_sort_key
 from scheduler.domain import EventInfo
 from scheduler.importer import RowError
 from web.attendees.lifecycle import restore_attendee
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.attendees.services import first_free_id, save_attendee, validate_row
 from web.auth.models import User
 from web.auth.services import ApiUser
@@ -48,6 +48,8 @@ from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
 from web.lookup_cache import forget_after_commit, lookup_cache
+from web.schedules.models import ScheduleVersion
+from web.schedules.versions import published_meetings_of
 from web.types import utcnow
 
 Status = Literal["welcome", "already", "unknown", "withdrawn"]
@@ -420,8 +422,6 @@ def next_round(event: Event | ScanEvent, now: dt.datetime | None = None) -> int 
 
 
 def has_published_schedule(event_id: int) -> bool:
-    from web.schedules.models import ScheduleVersion
-
     return bool(db.session.scalar(select(func.count()).select_from(ScheduleVersion).where(
         ScheduleVersion.event_id == event_id, ScheduleVersion.status == "published")))
 
@@ -431,8 +431,6 @@ def first_meeting(event: ScanEvent, attendee_id: int, now: dt.datetime | None = 
     """The attendee's first meeting in the published schedule from the first round not yet
     started, or ``None`` (nothing published, no meetings in the rounds to come). A meeting
     beyond the event's rounds (rounds cut after publishing) does not count."""
-    from web.schedules.services import published_meetings_of
-
     timetable = event.info.timetable
     upcoming = next_round(event, now)
     if upcoming is None:
@@ -558,7 +556,7 @@ def annul(checkin: CheckIn, by: User | None) -> CheckIn:
     person can be checked in again. Annulling twice keeps the first annulment."""
     db.session.execute(
         update(CheckIn)
-        .where(CheckIn.id == checkin.id, CheckIn.annulled_at.is_(None))
+        .where(CheckIn.id == checkin.id, CheckIn.active)
         .values(annulled_at=utcnow(), annulled_by_id=by.id if by is not None else None)
         .execution_options(synchronize_session=False)
     )
@@ -589,11 +587,10 @@ def live_counts(event: Event) -> LiveCounts:
     """People checked in (non-annulled) and people expected (attendees not withdrawn)."""
     checked_in = db.session.scalar(
         select(func.count()).select_from(CheckIn)
-        .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
+        .where(CheckIn.event_id == event.id, CheckIn.active)
     ) or 0
     expected = db.session.scalar(
-        select(func.count()).select_from(Attendee)
-        .where(Attendee.event_id == event.id, Attendee.withdrawn_at.is_(None))
+        attendees_of(event.id, func.count()).where(Attendee.withdrawn_at.is_(None))
     ) or 0
     return LiveCounts(checked_in, expected)
 
@@ -606,7 +603,7 @@ def list_checkins(event: Event) -> list[Entry]:
 def recent_checkins(event: Event, limit: int = 8) -> list[CheckIn]:
     """The latest non-annulled check-ins (the kiosk lists them with an undo button)."""
     return list(db.session.scalars(
-        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
+        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.active)
         .options(joinedload(CheckIn.attendee))
         .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(limit)
     ))
@@ -635,8 +632,7 @@ def search_desk(event: Event, query: str, limit: int = 25) -> list[DeskMatch]:
         return []
     order = event.name_order or "family"
     candidates = db.session.execute(
-        select(Attendee.id, Attendee.name, Attendee.company, Attendee.email, Attendee.ext_id)
-        .where(Attendee.event_id == event.id)
+        attendees_of(event.id, Attendee.id, Attendee.name, Attendee.company, Attendee.email, Attendee.ext_id)
     ).all()
     found = [row for row in candidates
              if all(word in _desk_haystack(row.name, row.company, row.email, row.ext_id) for word in words)]
@@ -647,7 +643,7 @@ def search_desk(event: Event, query: str, limit: int = 25) -> list[DeskMatch]:
     by_id = {a.id: a for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(ids)))}
     active = {
         c.attendee_id: c for c in db.session.scalars(
-            select(CheckIn).where(CheckIn.attendee_id.in_(ids), CheckIn.annulled_at.is_(None))
+            select(CheckIn).where(CheckIn.attendee_id.in_(ids), CheckIn.active)
         )
     }
     return [DeskMatch(by_id[i], active.get(i)) for i in ids]
@@ -666,8 +662,7 @@ class WalkInResult:
 def walk_in_id(event: Event) -> str:
     """The next free ``W001``-style id for a person registered at the desk."""
     number = 1 + (db.session.scalar(
-        select(func.count()).select_from(Attendee)
-        .where(Attendee.event_id == event.id, Attendee.source == "walk-in")
+        attendees_of(event.id, func.count()).where(Attendee.source == "walk-in")
     ) or 0)
     return first_free_id(event, "W", number, 3)
 

@@ -2,7 +2,9 @@
 
 :mod:`web.attendees.states` defines the states; this module feeds it check-ins in one query
 per event (the attendee list, the overview, re-plans and revisions all need the lot at once)
-and answers the attendees feature's ``checked_in_lookup`` question.
+and answers the lower features' questions: the attendees' ``checked_in_lookup`` and
+``removal_holds`` (a checked-in person stays), the events' ``collect_counts`` (how many are
+checked in) and ``collect_attention``.
 """
 
 from __future__ import annotations
@@ -12,22 +14,23 @@ from collections.abc import Collection
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from web.attendees.models import Attendee
-from web.attendees.signals import checked_in_lookup
+from web.attendees.models import Attendee, attendees_of
+from web.attendees.signals import checked_in_lookup, removal_holds
 from web.attendees.states import AttendeeState, StateRules
 from web.checkin.models import CheckIn
+from web.checkin.services import next_round
 from web.events.models import Event
-from web.events.signals import AttentionItem, collect_attention
+from web.events.signals import AttentionItem, collect_attention, collect_counts
 from web.extensions import db
+from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.types import utcnow
 
 
 def active_checkin_ids(event_id: int, attendee_ids: Collection[int] | None = None) -> set[int]:
     """Attendee ids of the event with a check-in that was not annulled."""
-    stmt = select(CheckIn.attendee_id).where(CheckIn.event_id == event_id,
-                                             CheckIn.annulled_at.is_(None))
+    stmt = select(CheckIn.attendee_id).where(CheckIn.event_id == event_id, CheckIn.active)
     if attendee_ids is not None:
         if not attendee_ids:
             return set()
@@ -41,9 +44,23 @@ def _answer_checked_in_lookup(_sender: Any, *, event_id: int,
     return active_checkin_ids(event_id, attendee_ids)
 
 
+@removal_holds.connect
+def _checked_in_stay(_sender: Any, *, attendee_ids: Collection[int], **_: Any) -> dict[int, str]:
+    """A person checked in must not vanish from the door's records."""
+    held = db.session.scalars(select(CheckIn.attendee_id).where(
+        CheckIn.attendee_id.in_(list(attendee_ids)), CheckIn.active))
+    return {attendee_id: "checked in" for attendee_id in held}
+
+
+@collect_counts.connect
+def _count_checked_in(_sender: Any, *, event: Event, **_: Any) -> dict[str, int]:
+    count = db.session.scalar(select(func.count()).select_from(CheckIn)
+                              .where(CheckIn.event_id == event.id, CheckIn.active))
+    return {"checked_in": count or 0}
+
+
 def _event_attendees(event: Event) -> list[Attendee]:
-    return list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)))
+    return list(db.session.scalars(attendees_of(event.id).order_by(Attendee.badge_number)))
 
 
 def states_for_event(event: Event, now: dt.datetime | None = None,
@@ -77,8 +94,6 @@ def _names(rows: list[Attendee]) -> str:
 def _holders_from(event: Event, from_round: int) -> set[int] | None:
     """Attendee ids with a published meeting in ``from_round..rounds`` (in range of the
     event's tables); None without a published schedule."""
-    from web.schedules.models import ScheduleMeeting, ScheduleVersion
-
     version_id = db.session.scalar(select(ScheduleVersion.id).where(
         ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published"))
     if version_id is None:
@@ -99,8 +114,6 @@ def _attendee_attention(_sender: Any, *, event: Event, now: dt.datetime | None =
                         **_: Any) -> list[AttentionItem]:
     """Expected people the published schedule has no meeting for in the rounds to come, and
     withdrawn people or people who left who still hold meetings there."""
-    from web.checkin.services import next_round
-
     now = now or utcnow()
     upcoming = next_round(event, now)
     if upcoming is None:

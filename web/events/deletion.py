@@ -3,19 +3,20 @@
 Partner conferences collect names, companies and e-mail addresses of thousands of people, and
 data-protection rules ask organisers to erase them once the event is over. Deleting the event
 row lets the database cascade to attendees, check-ins and jobs (every foreign key to
-``events`` says ``ON DELETE CASCADE``); schedule versions go first (see :func:`delete_event`);
-imports still waiting for confirmation live in files and are removed here too.
+``events`` says ``ON DELETE CASCADE``); schedule versions go first and imports still waiting
+for confirmation (files) are removed after the commit. Those belong to higher features, which
+do their part on this feature's signals (``event_deleting``, ``event_deleted`` in
+:mod:`web.events.signals`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from flask import current_app
 
-from web.attendees.services import discard_pending_for_event
 from web.events.models import Event
+from web.events.signals import event_deleted, event_deleting
 from web.extensions import db
 from web.jobs.runner import active_job, recover_interrupted_jobs
-from web.schedules.models import ScheduleVersion
 
 
 class EventInUse(RuntimeError):
@@ -31,10 +32,12 @@ def delete_event(event: Event) -> None:
         raise EventInUse(f"a {running.kind} job is {running.status} for this event; "
                          "cancel it or wait for it to finish first")
     event_id = event.id
-    # Schedules first: a meeting refers to its two attendees without a cascade (an attendee in
-    # a stored schedule must not vanish on its own), and PostgreSQL checks that reference
-    # while the event's cascade is removing attendees, before it reaches the meetings.
-    db.session.execute(delete(ScheduleVersion).where(ScheduleVersion.event_id == event_id))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Schedules first (a receiver of event_deleting): a meeting refers to its two attendees
+    # without a cascade (an attendee in a stored schedule must not vanish on its own), and
+    # PostgreSQL checks that reference while the event's cascade is removing attendees,
+    # before it reaches the meetings.
+    event_deleting.send(app, event=event)
     db.session.delete(event)
     db.session.commit()
-    discard_pending_for_event(event_id)
+    event_deleted.send(app, event_id=event_id)

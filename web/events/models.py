@@ -11,6 +11,7 @@ from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.domain import Break, EventInfo, ScoringWeights, Taxonomy, Timetable
+from scheduler.taxonomy import load_taxonomy, load_weights
 from web.extensions import db
 from web.types import UTCDateTime, utcnow
 
@@ -138,14 +139,10 @@ class Event(db.Model):
                 regions=tuple(self.taxonomy.get("regions", ())),
                 partner_types=tuple(self.taxonomy.get("partner_types", ())),
             )
-        from scheduler.taxonomy import load_taxonomy
-
         return load_taxonomy()
 
     def scoring_weights(self) -> ScoringWeights:
         """Default weights with this event's overrides and region preference applied."""
-        from scheduler.taxonomy import load_weights
-
         overrides = dict(self.weights or {})
         overrides["prefer_same_region"] = bool(self.prefer_same_region)
         return load_weights(overrides=overrides)

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from scheduler.taxonomy import TAXONOMY_KEYS
 from web.auth.decorators import organiser_required
 from web.events import bp
+from web.events.deletion import EventInUse, delete_event
 from web.events.forms import WEIGHT_FIELDS, DeleteEventForm, EventForm
 from web.events.services import (
     EventDataError,
@@ -86,9 +87,6 @@ def edit_event(slug: str) -> ResponseReturnValue:
 @bp.route("/<slug>/delete", methods=["GET", "POST"])
 @organiser_required
 def delete(slug: str) -> ResponseReturnValue:
-    # Imported here: it reads the models of other features, whose packages import this one.
-    from web.events.deletion import EventInUse, delete_event
-
     event = get_event_or_404(slug)
     form = DeleteEventForm()
     if form.validate_on_submit():

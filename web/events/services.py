@@ -7,13 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from badges.names import NAME_ORDERS
 from scheduler.taxonomy import COMPANY_REPEAT_RULES, TAXONOMY_KEYS, load_weights
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import Event
-from web.events.signals import AttentionItem, SettingsConflict, collect_attention, settings_changing
+from web.events.signals import (
+    AttentionItem,
+    SettingsConflict,
+    collect_attention,
+    collect_counts,
+    settings_changing,
+)
 from web.extensions import db
 from web.types import utcnow
 
@@ -251,38 +257,21 @@ def list_events() -> list[Event]:
 
 @dataclass(frozen=True)
 class EventCounts:
-    attendees: int
-    checked_in: int
-    schedule_status: str          # "none", "draft" or "published"
-    published_version: int | None
-    draft_versions: int
-    versions: int                 # all stored versions, superseded ones included
+    attendees: int = 0
+    checked_in: int = 0
+    schedule_status: str = "none"          # "none", "draft" or "published"
+    published_version: int | None = None
+    draft_versions: int = 0
+    versions: int = 0                      # all stored versions, superseded ones included
 
 
 def event_counts(event: Event) -> EventCounts:
-    """Figures for the overview page, the API and the deletion page."""
-    from web.attendees.models import Attendee
-    from web.checkin.models import CheckIn
-    from web.schedules.models import ScheduleVersion
-
-    attendees = db.session.scalar(
-        select(func.count()).select_from(Attendee).where(Attendee.event_id == event.id)
-    ) or 0
-    checked_in = db.session.scalar(
-        select(func.count()).select_from(CheckIn)
-        .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
-    ) or 0
-    published = db.session.scalar(
-        select(ScheduleVersion.number)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published")
-    )
-    by_status = dict(db.session.execute(
-        select(ScheduleVersion.status, func.count()).where(ScheduleVersion.event_id == event.id)
-        .group_by(ScheduleVersion.status)
-    ).all())
-    drafts = by_status.get("draft", 0)
-    status = "published" if published is not None else ("draft" if drafts else "none")
-    return EventCounts(attendees, checked_in, status, published, drafts, sum(by_status.values()))
+    """Figures for the overview page, the API and the deletion page, from the features that
+    own them (see ``collect_counts`` in :mod:`web.events.signals`)."""
+    figures: dict[str, Any] = {}
+    for _receiver, value in collect_counts.send(current_app._get_current_object(), event=event):
+        figures.update(value or {})
+    return EventCounts(**figures)
 
 
 def settings_conflicts(event: Event, new: EventInput) -> list[SettingsConflict]:

@@ -8,6 +8,14 @@ about an event (published meetings, check-ins) reaches it through these; each is
   list of :class:`SettingsConflict` (what the change would break).
 - ``collect_attention``: the overview page asks what needs the organiser's attention; kwargs
   ``event`` and ``now`` (aware UTC). Each receiver returns a list of :class:`AttentionItem`.
+- ``collect_counts``: the overview, the deletion page and the API ask for the event's figures;
+  kwarg ``event``. Each receiver returns a dict of :class:`web.events.services.EventCounts`
+  fields it knows (attendees: ``attendees``; check-in: ``checked_in``; schedules: the rest).
+- ``event_deleting``: an event is being deleted, inside the deletion's transaction, before
+  the event's row goes; kwarg ``event``. Receivers delete what the database's cascade cannot
+  remove in the right order (schedules: its versions, whose meetings refer to attendees).
+- ``event_deleted``: after the deletion is committed; kwarg ``event_id``. Receivers remove
+  what the event held outside the database (attendees: imports waiting for confirmation).
 """
 
 from __future__ import annotations
@@ -20,6 +28,9 @@ _signals = Namespace()
 
 settings_changing = _signals.signal("event-settings-changing")
 collect_attention = _signals.signal("event-collect-attention")
+collect_counts = _signals.signal("event-collect-counts")
+event_deleting = _signals.signal("event-deleting")
+event_deleted = _signals.signal("event-deleted")
 
 
 @dataclass(frozen=True)

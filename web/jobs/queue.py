@@ -20,11 +20,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Flask
-from huey import RedisHuey, SqliteHuey, crontab
+from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 
@@ -32,7 +32,40 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "speednet.queue"
 QUEUE_NAME = "speednet"
-MAIL_POLL = crontab(minute="*")  # retries of mail that failed: every minute
+
+# What the queue carries is registered by the features that own the work (the job runner, mail
+# delivery), so this module imports none of them: a task is ``function(app, *args)`` and runs
+# in an app context the function enters itself.
+Task = Callable[..., object]
+_tasks: dict[str, Task] = {}
+_periodic: dict[str, tuple[Any, Task]] = {}
+_before_stop: list[Callable[[], Any]] = []
+
+
+def queue_task(name: str) -> Callable[[Task], Task]:
+    """Register ``function(app, *args)`` as the queue task ``name`` (sent with
+    :func:`enqueue_task`). Register at import time: each app's queue takes the tasks
+    registered when it is built."""
+    def register(function: Task) -> Task:
+        _tasks[name] = function
+        return function
+    return register
+
+
+def periodic_task(name: str, schedule: Any) -> Callable[[Task], Task]:
+    """Register ``function(app)`` to run in every worker on ``schedule`` (a
+    :func:`huey.crontab`), e.g. mail retries once a minute."""
+    def register(function: Task) -> Task:
+        _periodic[name] = (schedule, function)
+        return function
+    return register
+
+
+def before_stop(function: Callable[[], Any]) -> Callable[[], Any]:
+    """Register a call made before in-process consumers stop (the runner cancels its
+    solves, so they end within the stop's timeout and keep their best schedule)."""
+    _before_stop.append(function)
+    return function
 
 
 def queue_settings(url: str | None, instance_path: str) -> tuple[str, dict[str, Any]]:
@@ -61,30 +94,14 @@ def create_queue(app: Flask) -> Huey:
 
 
 def _register_tasks(huey: Huey, app: Flask) -> None:
-    """The tasks a worker runs; each enters an app context of the worker's app."""
-    from web.jobs.runner import execute_job
+    """The registered tasks, bound to ``app``: a worker runs each for its own app."""
+    def bind(function: Task) -> Callable[..., None]:
+        return lambda *args: function(app, *args)
 
-    @huey.task(name="run_job")
-    def run_job(job_id: str) -> None:
-        execute_job(app, job_id)
-
-    @huey.task(name="deliver_mail")
-    def deliver_mail() -> None:
-        _deliver_mail(app)
-
-    @huey.periodic_task(MAIL_POLL, name="deliver_mail_due")
-    def deliver_mail_due() -> None:
-        _deliver_mail(app)
-
-    huey.speednet_tasks = {"run_job": run_job, "deliver_mail": deliver_mail}  # type: ignore[attr-defined]
-
-
-def _deliver_mail(app: Flask) -> None:
-    from web.mail.services import deliver_due
-
-    with app.app_context():
-        while deliver_due().sent:
-            pass  # a full batch went out: more may be due
+    wrappers = {name: huey.task(name=name)(bind(function)) for name, function in _tasks.items()}
+    for name, (schedule, function) in _periodic.items():
+        huey.periodic_task(schedule, name=name)(bind(function))
+    huey.speednet_tasks = wrappers  # type: ignore[attr-defined]
 
 
 def init_queue(app: Flask) -> Huey:
@@ -106,14 +123,11 @@ def _send(app: Flask, task: str, *args: Any) -> None:
     huey.speednet_tasks[task](*args)  # type: ignore[attr-defined]
 
 
-def enqueue_job(app: Flask, job_id: str) -> None:
-    """Queue the run of job ``job_id`` (its row exists and says 'queued')."""
-    _send(app, "run_job", job_id)
-
-
-def enqueue_mail_delivery(app: Flask) -> None:
-    """Queue one delivery of what the outbox has due."""
-    _send(app, "deliver_mail")
+def enqueue_task(app: Flask, name: str, *args: Any) -> None:
+    """Queue one run of the registered task ``name`` with JSON-able ``args``."""
+    if name not in _tasks:
+        raise ValueError(f"no queue task is registered as {name!r}")
+    _send(app, name, *args)
 
 
 # --------------------------------------------------------------------------- consumers
@@ -156,14 +170,13 @@ def start_in_process_worker(app: Flask) -> Consumer:
 
 def stop_in_process_workers(timeout: float = 10.0) -> None:
     """Stop every in-process consumer: cancel what runs, then wait for the threads."""
-    from web.jobs.runner import cancel_running_here
-
     with _in_process_lock:
         running = list(_in_process.values())
         _in_process.clear()
     if not running:
         return
-    cancel_running_here()
+    for call in _before_stop:
+        call()
     for _app, consumer in running:
         consumer.shutdown_timeout = timeout
         consumer.stop(graceful=True)

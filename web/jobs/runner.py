@@ -36,17 +36,17 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from flask import Flask, abort, current_app
-from sqlalchemy import inspect, or_, select, update
+from sqlalchemy import Table, inspect, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from web.events.models import Event
 from web.extensions import db
 from web.jobs.models import Job
+from web.jobs.queue import before_stop, enqueue_task, queue_task
 from web.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,30 @@ _handlers: dict[str, Handler] = {}
 _live: dict[str, threading.Event] = {}
 _live_lock = threading.Lock()
 _shutting_down = threading.Event()
+
+RUN_JOB_TASK = "run_job"
+
+
+class EventRef(Protocol):
+    """What the runner needs of an event: its id (the runner depends on no feature; a job row
+    refers to its event only by ``jobs.event_id``)."""
+
+    id: int
+
+
+def _events_table() -> Table:
+    """The table ``jobs.event_id`` refers to, found through the foreign key."""
+    (key,) = Job.__table__.c.event_id.foreign_keys
+    return key.column.table  # type: ignore[return-value]
+
+
+def _lock_event_row(session: Session, event_id: int) -> None:
+    """Write the event's row without changing it (every column that a write would touch set to
+    itself): takes the write lock (SQLite) / row lock (PostgreSQL)."""
+    events = _events_table()
+    unchanged = {column.name: column for column in events.c
+                 if column.primary_key or column.onupdate is not None}
+    session.execute(update(events).where(events.c.id == event_id).values(unchanged))
 
 
 class JobBusy(RuntimeError):
@@ -185,7 +209,7 @@ class JobContext:
 # --------------------------------------------------------------------------- starting
 
 
-def start_job(event: Event, kind: str, params: dict[str, Any] | None = None) -> Job:
+def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) -> Job:
     """Persist a queued Job of ``kind`` for ``event`` and hand its id to the task queue.
 
     ``params`` (JSON) reach the kind's handler in the worker; what the handler returns (a
@@ -198,8 +222,7 @@ def start_job(event: Event, kind: str, params: dict[str, Any] | None = None) -> 
     session = db.session
     # Writing the event row first takes the write lock (SQLite) / row lock (PostgreSQL), so two
     # workers cannot both see "no active job" and both insert one.
-    session.execute(update(Event).where(Event.id == event.id)
-                    .values(id=Event.id, updated_at=Event.updated_at))
+    _lock_event_row(session, event.id)
     active = session.scalar(
         select(Job).where(Job.event_id == event.id, Job.status.in_(ACTIVE_STATUSES))
         .order_by(Job.created_at)
@@ -211,8 +234,6 @@ def start_job(event: Event, kind: str, params: dict[str, Any] | None = None) -> 
               progress={"updated_at": utcnow().isoformat()})
     session.add(job)
     session.commit()
-    from web.jobs.queue import enqueue_job
-
     try:
         enqueue_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
     except Exception as exc:  # the queue is unreachable: say so on the job, not as a 500 later
@@ -249,6 +270,12 @@ def _finish(engine: Engine, job_id: str, owner: str | None, **values: Any) -> bo
             query.values(finished_at=utcnow(), lease_until=None, **values)).rowcount)
 
 
+def enqueue_job(app: Flask, job_id: str) -> None:
+    """Queue the run of job ``job_id`` (its row exists and says 'queued')."""
+    enqueue_task(app, RUN_JOB_TASK, job_id)
+
+
+@queue_task(RUN_JOB_TASK)
 def execute_job(app: Flask, job_id: str) -> str | None:
     """Run job ``job_id`` here (what the queue's task does in a worker); return its final
     status, or None when the job was not this run's to do."""
@@ -263,8 +290,6 @@ def execute_job(app: Flask, job_id: str) -> str | None:
                 _finish(engine, job_id, None, status="cancelled")
                 return "cancelled"
         if _shutting_down.is_set():  # taken off the queue as this worker stops: put it back
-            from web.jobs.queue import enqueue_job
-
             enqueue_job(app, job_id)
             return None
         handler = _handlers.get(kind)
@@ -344,6 +369,7 @@ def begin_shutdown() -> int:
     return cancel_running_here()
 
 
+@before_stop
 def cancel_running_here() -> int:
     """Set the cancel signal of every job this process runs; return how many."""
     with _live_lock:
@@ -392,7 +418,7 @@ def wait_for_job(job_id: str, timeout: float | None = None) -> Job | None:
     return db.session.get(Job, job_id)
 
 
-def active_job(event: Event) -> Job | None:
+def active_job(event: EventRef) -> Job | None:
     recover_interrupted_jobs(event_id=event.id)
     return db.session.scalar(
         select(Job).where(Job.event_id == event.id, Job.status.in_(ACTIVE_STATUSES))
@@ -400,7 +426,7 @@ def active_job(event: Event) -> Job | None:
     )
 
 
-def event_job_or_404(event: Event, job_id: str, kind: str | None = None) -> Job:
+def event_job_or_404(event: EventRef, job_id: str, kind: str | None = None) -> Job:
     """The job ``job_id`` of ``event`` (of ``kind``, when given) for a page, else a 404.
     An active job is first checked for a lost worker, so its page never says "running"
     for a job nobody runs."""
@@ -477,8 +503,6 @@ def recover_interrupted_jobs(event_id: int | None = None) -> int:
                     retry.append(job_id)
         session.commit()
     if retry:
-        from web.jobs.queue import enqueue_job
-
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         for job_id in retry:
             try:

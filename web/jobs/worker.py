@@ -21,8 +21,10 @@ import signal
 import time
 
 from flask import Flask
+from flask.cli import locate_app
 from huey.consumer import Consumer
 
+from web.extensions import db
 from web.jobs.queue import consumer_options, queue_of
 from web.jobs.runner import begin_shutdown, recover_interrupted_jobs
 
@@ -31,6 +33,18 @@ log = logging.getLogger("speednet.worker")
 REAP_SECONDS = 2.0
 SHUTDOWN_SECONDS = 30.0
 DEFAULT_NICE = 10
+# The worker runs the same app as the web server, named the way gunicorn and ``flask --app``
+# name it: the job infrastructure knows no feature, the app factory composes them all.
+DEFAULT_APP = "web:create_app()"
+
+
+def load_app(spec: str) -> Flask:
+    """The app named by ``spec`` (``module:name`` or ``module:factory()``), built once."""
+    module, _, name = spec.partition(":")
+    app = locate_app(module, name or None)
+    if not isinstance(app, Flask):
+        raise SystemExit(f"--app {spec!r} does not name a Flask app")
+    return app
 
 
 class WorkerConsumer(Consumer):
@@ -63,8 +77,6 @@ class WorkerConsumer(Consumer):
         return super().loop(health_check_ts)
 
     def reap(self) -> None:
-        from web.extensions import db
-
         try:
             with self.app.app_context():
                 recover_interrupted_jobs()
@@ -81,6 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--nice", type=int, default=DEFAULT_NICE,
                         help=f"CPU priority below the web server's (0-19, default {DEFAULT_NICE}): on a host "
                              "it shares with the web server, the door answers first and the solver takes the rest")
+    parser.add_argument("--app", default=DEFAULT_APP,
+                        help=f"the app to serve, as gunicorn and flask --app name it (default {DEFAULT_APP})")
     args = parser.parse_args(argv)
     if args.threads is not None and not 1 <= args.threads <= 64:
         parser.error("--threads must be between 1 and 64")
@@ -89,9 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.nice and hasattr(os, "nice"):
         os.nice(args.nice)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from web import create_app
-
-    app = create_app()
+    app = load_app(args.app)
     consumer = WorkerConsumer(app, **consumer_options(app, args.threads))
     log.info("speednet worker: %s queue, %d thread(s)", app.config.get("QUEUE_URL") or "embedded SQLite",
              consumer.workers)

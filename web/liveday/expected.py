@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.attendees.states import AttendeeState
 from web.checkin.models import CheckIn
 from web.checkin.states import states_for_event
@@ -55,10 +55,9 @@ def _unplaced_arrivals(_app: Any, *, version: ScheduleVersion, since: dt.datetim
                      .where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round >= first))
               .subquery())
     names = list(db.session.scalars(
-        select(Attendee.name)
-        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.annulled_at.is_(None))
-        .where(Attendee.event_id == version.event_id, CheckIn.created_at > since,
-               Attendee.id.not_in(select(seated.c.id)))
+        attendees_of(version.event_id, Attendee.name)
+        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.active)
+        .where(CheckIn.created_at > since, Attendee.id.not_in(select(seated.c.id)))
         .order_by(Attendee.name)))
     if not names:
         return []

@@ -24,7 +24,7 @@ from web.liveday.services import (
 )
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import diff_versions, publish_version, published_version
-from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel  # after web.schedules (import order)
+from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel
 from web.types import utcnow
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from badges.names import fold, name_sort_key
 from scheduler.domain import Schedule
 from web.attendees.convert import parse_rounds
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
@@ -29,11 +29,10 @@ from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.schedules.revisions import PlanMode, PlanningError, run_planning
 from web.schedules.services import (
     progress_reporter,
-    published_meetings_of,
     published_version,
     version_schedule,
 )
-from web.jobs import JobContext, job_handler, start_job  # after web.schedules (import order)
+from web.jobs import JobContext, job_handler, start_job
 
 REPLAN_JOB_KIND = "replan"
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people
@@ -49,15 +48,14 @@ class ReplanError(ValueError):
 def checked_in_attendees(event: Event) -> list[Attendee]:
     """Attendees with a check-in that has not been annulled, in name order."""
     return list(db.session.scalars(
-        select(Attendee)
-        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.annulled_at.is_(None))
-        .where(Attendee.event_id == event.id)
+        attendees_of(event.id)
+        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.active)
         .order_by(Attendee.name, Attendee.ext_id)
     ))
 
 
 def _all_attendees(event: Event) -> list[Attendee]:
-    return list(db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)))
+    return list(db.session.scalars(attendees_of(event.id)))
 
 
 def _published(event: Event) -> ScheduleVersion | None:
@@ -316,51 +314,6 @@ def display_page(rows: list[dict[str, str]], page: int, per_page: int = DISPLAY_
     pages = max(1, math.ceil(len(rows) / per_page))
     page = min(max(1, page), pages)
     return rows[(page - 1) * per_page: page * per_page], page, pages
-
-
-# -- attendee "now and next" --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Slot:
-    round: int
-    starts: str                      # local HH:MM
-    ends: str
-    partner_name: str | None         # None = no meeting this round
-    partner_company: str = ""
-    table: str = ""
-
-
-@dataclass(frozen=True)
-class NowAndNext:
-    phase: str
-    now: Slot | None                 # the round in progress, if any
-    next: Slot | None                # the attendee's next round still to come
-    seconds_to_next_bell: float | None
-
-
-def now_and_next(event: Event, attendee: Attendee, now: dt.datetime) -> NowAndNext | None:
-    """The attendee's current and next round from the published schedule (None when there is
-    no published schedule or the session has ended)."""
-    state = clock_state(event, now)
-    version = _published(event)
-    if version is None or state.phase == "finished":
-        return None
-    info = event.event_info()
-    timetable = event.timetable()
-    mine = {m.round: m for m in published_meetings_of(event.id, attendee.id)}
-
-    def slot(round_number: int) -> Slot:
-        meeting = mine.get(round_number)
-        start = timetable.round_start(round_number).strftime("%H:%M")
-        end = timetable.round_end(round_number).strftime("%H:%M")
-        if meeting is None:
-            return Slot(round_number, start, end, None)
-        return Slot(round_number, start, end, meeting.partner_name, meeting.partner_company,
-                    info.table_label(meeting.table))
-
-    current = slot(state.current_round) if state.current_round else None
-    upcoming = slot(state.next_round) if state.next_round else None
-    return NowAndNext(state.phase, current, upcoming, state.seconds_to_next_bell)
 
 
 def format_seconds(seconds: float | None) -> str:

@@ -10,5 +10,5 @@ from flask import Blueprint
 
 bp = Blueprint("mail", __name__, template_folder="templates", url_prefix="/console")
 
-from web.mail import routes  # noqa: E402,F401
+from web.mail import delivery, routes  # noqa: E402,F401  (delivery registers the queue's mail tasks)
 from web.mail.services import DeliveryReport, MailError, deliver_due, enqueue  # noqa: E402,F401

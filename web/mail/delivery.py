@@ -4,7 +4,8 @@ A transaction that queued a message puts one "deliver mail" task on the job queu
 it commits (so a registration confirmation leaves within a second), and every worker runs the
 same task once a minute for retries (a periodic task). The task only calls
 :func:`web.mail.services.deliver_due`, which is safe to run in several processes at once, so
-any number of workers may deliver. Both live in :mod:`web.jobs.queue`.
+any number of workers may deliver. Both are registered here on :mod:`web.jobs.queue`, which
+knows no feature.
 
 ``MAIL_DELIVERY_TASK`` false (the default under TESTING) queues nothing on commit; the
 tests then call ``deliver_due`` themselves, or turn it on to test the task.
@@ -15,12 +16,32 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, has_app_context
+from huey import crontab
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from web.extensions import db
+from web.jobs.queue import enqueue_task, periodic_task, queue_task
+from web.mail.services import deliver_due
 
 log = logging.getLogger(__name__)
+
+DELIVER_TASK = "deliver_mail"
+MAIL_POLL = crontab(minute="*")  # retries of mail that failed: every minute
+
+
+@queue_task(DELIVER_TASK)
+def deliver_mail(app: Flask) -> None:
+    """Send what the outbox has due, batch after batch until a batch is not full."""
+    with app.app_context():
+        while deliver_due().sent:
+            pass  # a full batch went out: more may be due
+
+
+@periodic_task("deliver_mail_due", MAIL_POLL)
+def deliver_mail_due(app: Flask) -> None:
+    """The once-a-minute run in every worker: retries of mail that failed."""
+    deliver_mail(app)
 
 
 def wake_delivery(app: Flask) -> None:
@@ -28,10 +49,8 @@ def wake_delivery(app: Flask) -> None:
     keeps the message and the periodic task sends it)."""
     if not app.config.get("MAIL_DELIVERY_TASK", not app.testing):
         return
-    from web.jobs.queue import enqueue_mail_delivery
-
     try:
-        enqueue_mail_delivery(app)
+        enqueue_task(app, DELIVER_TASK)
     except Exception:
         log.warning("could not queue mail delivery; the outbox keeps the message", exc_info=True)
 

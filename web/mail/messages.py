@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
 from web.mail.models import OutboxMessage
@@ -51,9 +51,8 @@ def plan_send_links(event: Event, scope: str) -> SendLinksPlan:
     """Attendees a run for ``scope`` ('all' or 'unsent') mails, and how many it cannot."""
     if scope not in SEND_SCOPES:
         raise ValueError(f"scope: {scope!r} is not one of {', '.join(SEND_SCOPES)}")
-    people = list(db.session.scalars(select(Attendee).where(
-        Attendee.event_id == event.id, Attendee.withdrawn_at.is_(None))
-        .order_by(Attendee.name, Attendee.ext_id)))
+    people = list(db.session.scalars(attendees_of(event.id).where(Attendee.withdrawn_at.is_(None))
+                                     .order_by(Attendee.name, Attendee.ext_id)))
     with_address = [a for a in people if (a.email or "").strip()]
     sent = attendees_with_link_sent(event)
     if scope == "unsent":
@@ -102,8 +101,7 @@ def queue_agenda_changes(version: Any, changes: dict[int, list[Any]]) -> int:
         return 0
     ids = [int(i) for i in changes]
     queued = 0
-    for attendee in db.session.scalars(select(Attendee).where(
-            Attendee.event_id == event.id, Attendee.id.in_(ids))):
+    for attendee in db.session.scalars(attendees_of(event.id).where(Attendee.id.in_(ids))):
         if not (attendee.email or "").strip() or attendee.withdrawn_at is not None:
             continue
         items = sorted(changes.get(attendee.id) or (), key=lambda c: getattr(c, "round", 0))

@@ -140,8 +140,8 @@ def render_mail(template: str, **context: Any) -> str:
 
 
 def personal_page_url(token: str) -> str | None:
-    """The attendee's /me link, by the same rule as ``web.public.links.public_url`` (which
-    mail cannot import: public is a higher feature). Outside a request and without
+    """The attendee's /me link, by the same rule as ``web.attendees.links.public_url``, which
+    needs a request. Outside a request and without
     ``SPEEDNET_PUBLIC_URL`` (a publish from a background job) the address is unknown: None."""
     base = current_app.config.get("PUBLIC_URL")
     if base:

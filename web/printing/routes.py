@@ -16,8 +16,9 @@ from web.auth.decorators import organiser_required, role_required
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.extensions import public_page_limit
-from web.public.services import attendee_for_token, cached_for_attendee
+from web.attendees.services import attendee_for_token
 from web.printing import bp
+from web.schedules.personal import cached_for_attendee
 from web.schedules.services import published_version
 from web.printing.forms import AgendaForm, BadgeForm
 from web.printing.services import (

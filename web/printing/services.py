@@ -18,7 +18,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 
 from badges import BadgeItem, render_agenda, render_agendas, render_badges, render_checkin_list
 from badges import render_master_grid, render_table_sheets
@@ -26,9 +26,12 @@ from badges.layouts import LAYOUTS
 from badges.names import name_sort_key, sorted_people
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import EventInfo, Schedule
-from web.attendees.models import Attendee
+from scheduler.scoring import explain_for
+from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
+from web.schedules.personal import personal_schedule
+from web.schedules.versions import published_version, version_schedule
 
 DEFAULT_LAYOUT = "a6"
 BADGE_SCOPES = ("all", "one", "walk-ins")
@@ -79,13 +82,13 @@ def name_order(event: Event) -> str:
 def attendee_rows(event: Event) -> list[Attendee]:
     """The event's attendees in its name order (family name unless the organiser chose first
     names); sorted here rather than in SQL so accents sort as on paper on every database."""
-    rows = db.session.scalars(select(Attendee).where(Attendee.event_id == event.id))
+    rows = db.session.scalars(attendees_of(event.id))
     return sorted(rows, key=lambda row: (*name_sort_key(row.name, name_order(event)), row.ext_id))
 
 
 def find_attendee(event: Event, ext_id: str) -> Attendee:
     row = db.session.scalar(
-        select(Attendee).where(Attendee.event_id == event.id, Attendee.ext_id == ext_id.strip())
+        attendees_of(event.id).where(Attendee.ext_id == ext_id.strip())
     )
     if row is None:
         raise UnknownAttendee(ext_id.strip())
@@ -107,7 +110,7 @@ def walk_ins_today(event: Event, now: dt.datetime | None = None) -> list[Attende
     """Attendees added at the desk (source ``walk-in``) since midnight, event time zone."""
     since = local_midnight_utc(event, now)
     return list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id, Attendee.source == "walk-in",
+        attendees_of(event.id).where(Attendee.source == "walk-in",
                                Attendee.created_at >= since)
         .order_by(func.lower(Attendee.name), Attendee.ext_id)
     ))
@@ -176,8 +179,6 @@ class PublishedSchedule:
 
 def published_schedule(event: Event) -> PublishedSchedule:
     """The published schedule with the attendees it needs; raises :class:`NoPublishedSchedule`."""
-    from web.schedules.services import published_version, version_schedule
-
     version = published_version(event)
     if version is None:
         raise NoPublishedSchedule()
@@ -191,8 +192,6 @@ def published_schedule(event: Event) -> PublishedSchedule:
 
 def reasons_for(event: Event) -> Callable[[DomainAttendee, DomainAttendee], str]:
     """Meeting reasons from the viewer's side, with the event's scoring weights."""
-    from scheduler.scoring import explain_for
-
     weights = event.scoring_weights()
     return lambda viewer, partner: explain_for(viewer, partner, weights)
 
@@ -214,7 +213,7 @@ def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
         # Each agenda's QR is its owner's check-in code (ext id -> code), read for everyone at
         # once here; a single agenda takes its owner's from the row.
         codes = dict(db.session.execute(
-            select(Attendee.ext_id, Attendee.checkin_code).where(Attendee.event_id == event.id)
+            attendees_of(event.id, Attendee.ext_id, Attendee.checkin_code)
         ).all())
         pages = render_agendas(published.attendees, published.schedule, published.event_info, buffer,
                                qr_payloads=codes, reasons=reasons_for(event), name_order=name_order(event))
@@ -228,8 +227,6 @@ def print_personal_agenda(attendee: Attendee) -> PrintedDocument:
 
     Anyone with the link may ask for it, so it reads only this attendee's meetings and
     partners (``personal_schedule``), not the whole version."""
-    from web.public.services import personal_schedule
-
     event = attendee.event
     mine = personal_schedule(attendee)
     if mine is None:

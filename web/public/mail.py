@@ -1,7 +1,7 @@
 """Messages the public pages send: the registration confirmation and "send me my link again".
 
-Composed here because these pages own the attendee links (:func:`web.public.links.public_url`);
-queued through the outbox (:func:`web.mail.services.enqueue`), never sent from the request.
+Composed here because these pages send them (the links themselves come from
+:mod:`web.attendees.links`); queued through the outbox (:func:`web.mail.services.enqueue`), never sent from the request.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
 from web.mail.services import MailError, enqueue, render_mail
-from web.public.links import personal_links, public_url
+from web.attendees.links import personal_links, public_url
 from web.types import utcnow
 
 # One recovery message per address and event per window: asking again within it sends
@@ -51,9 +51,8 @@ def queue_link_recovery(event: Event, email: str, now: dt.datetime | None = None
     for known and unknown addresses).
     """
     address = email.strip().lower()
-    people = list(db.session.scalars(select(Attendee).where(
-        Attendee.event_id == event.id, func.lower(Attendee.email) == address,
-        Attendee.withdrawn_at.is_(None)).order_by(Attendee.id)))
+    people = list(db.session.scalars(attendees_of(event.id).where(
+        func.lower(Attendee.email) == address, Attendee.withdrawn_at.is_(None)).order_by(Attendee.id)))
     if not address or not people:
         return False
     now = now or utcnow()

@@ -7,19 +7,17 @@ from dataclasses import asdict
 from flask import Response, abort, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from web.attendees.services import AttendeeRowInvalid
+from web.attendees.services import AttendeeRowInvalid, get_attendee_for_token_or_404
 from web.events.services import get_event_or_404
 from web.extensions import limiter, public_page_limit
-from web.liveday.services import now_and_next
 from web.public import bp
 from web.public.calendar import calendar_for
 from web.public.forms import LinkRecoveryForm, registration_form
 from web.public.mail import queue_link_recovery, queue_registration_confirmation
+from web.schedules.personal import cached_for_attendee, now_and_next
 from web.public.services import (
     agenda_for,
     agenda_last_changed,
-    cached_for_attendee,
-    get_attendee_for_token_or_404,
     local_label,
     qr_png,
     qr_svg,

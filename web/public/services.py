@@ -5,32 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.domain import Attendee as DomainAttendee
-from scheduler.domain import Meeting, Schedule
 from scheduler.scoring import explain_for
 from web.attendees.convert import format_rounds
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.attendees.services import first_free_id, save_attendee, validate_row
 from web.events.models import Event
 from web.extensions import db
-from web.lookup_cache import LookupCache
+from web.schedules.personal import cached_for_attendee, personal_schedule, published_for_page
 
 REGISTRATION_ID_PREFIX = "R"
-# Personal pages after a re-plan: every attendee opens theirs within minutes, each costing one
-# person's rows; a render is kept this long per published version (see cached_for_attendee).
-PAGE_CACHE_SECONDS = 60.0
-PAGE_CACHE_ENTRIES = 4096
-
-T = TypeVar("T")
-
 
 # --------------------------------------------------------------------------- registration
 
@@ -74,15 +65,14 @@ def find_by_email(event: Event, email: str) -> Attendee | None:
     if not email:
         return None
     return db.session.scalar(
-        select(Attendee).where(Attendee.event_id == event.id, func.lower(Attendee.email) == email)
+        attendees_of(event.id).where(func.lower(Attendee.email) == email)
     )
 
 
 def next_registration_id(event: Event) -> str:
     """``R0001``, ``R0002``, ...: the first free id of that form in this event."""
     number = 1 + (db.session.scalar(
-        select(func.count()).select_from(Attendee)
-        .where(Attendee.event_id == event.id, Attendee.ext_id.like(f"{REGISTRATION_ID_PREFIX}%"))
+        attendees_of(event.id, func.count()).where(Attendee.ext_id.like(f"{REGISTRATION_ID_PREFIX}%"))
     ) or 0)
     return first_free_id(event, REGISTRATION_ID_PREFIX, number, 4)
 
@@ -122,21 +112,6 @@ def registration_from_form(form: Any) -> Registration:
 # --------------------------------------------------------------------------- personal page
 
 
-def attendee_for_token(token: str) -> Attendee | None:
-    if not token or len(token) > 64:
-        return None
-    return db.session.scalar(select(Attendee).where(Attendee.token == token))
-
-
-def get_attendee_for_token_or_404(token: str) -> Attendee:
-    from flask import abort
-
-    attendee = attendee_for_token(token)
-    if attendee is None:
-        abort(404)
-    return attendee
-
-
 @dataclass(frozen=True)
 class AgendaRow:
     round: int
@@ -160,54 +135,6 @@ class Agenda:
     @property
     def meetings(self) -> int:
         return sum(1 for r in self.rows if r.partner is not None)
-
-
-@dataclass(frozen=True)
-class PersonalSchedule:
-    """One attendee's part of the published version: their meetings (ids = ext_ids) and the
-    partners in them, read with two small queries whatever the event's size."""
-
-    version_id: int
-    version_number: int
-    schedule: Schedule                      # only this attendee's meetings
-    viewer: DomainAttendee
-    partners: tuple[DomainAttendee, ...]
-
-
-def personal_schedule(attendee: Attendee) -> PersonalSchedule | None:
-    """The attendee's meetings in the published version and their partners (None when
-    nothing is published). Meetings outside the event's current rounds or tables are left
-    out, as in ``version_schedule``."""
-    from web.schedules.models import ScheduleMeeting
-    from web.schedules.versions import in_event_range
-
-    event = attendee.event
-    version = published_for_page(event)
-    if version is None:
-        return None
-    m = ScheduleMeeting.__table__.c
-    columns = (m.round, m.table, m.a_id, m.b_id, m.score, m.reason)
-    # Two halves so each uses its own index (attendee on side a, then on side b).
-    stored = db.session.execute(union_all(
-        select(*columns).where(m.version_id == version.id, m.a_id == attendee.id),
-        select(*columns).where(m.version_id == version.id, m.b_id == attendee.id),
-    )).all()
-    stored = [row for row in stored if in_event_range(event, row[0], row[1])]
-    partner_ids = {b if a == attendee.id else a for _r, _t, a, b, _s, _x in stored}
-    rows = {row.id: row for row in db.session.scalars(
-        select(Attendee).where(Attendee.id.in_(partner_ids)))} if partner_ids else {}
-    rows[attendee.id] = attendee
-    meetings = tuple(sorted((Meeting(r, t, rows[a].ext_id, rows[b].ext_id, float(score or 0.0), reason or "")
-                             for r, t, a, b, score, reason in stored if a in rows and b in rows),
-                            key=lambda meeting: meeting.round))
-    report = version.report or {}
-    rounds = min(max([int(report.get("rounds") or event.rounds), *(x.round for x in meetings)]), event.rounds)
-    tables = max([int(report.get("tables") or 0), *(x.table for x in meetings)])
-    if event.tables:
-        tables = min(tables, event.tables)
-    partners = tuple(row.to_domain() for key, row in rows.items() if key != attendee.id)
-    return PersonalSchedule(version.id, version.number, Schedule(rounds, tables, meetings),
-                            attendee.to_domain(), partners)
 
 
 def agenda_for(attendee: Attendee) -> Agenda:
@@ -237,48 +164,6 @@ def _agenda(attendee: Attendee) -> Agenda:
         rows.append(AgendaRow(number, start, end, True, info.table_label(meeting.table), partner,
                               explain_for(viewer, partner, weights)))
     return Agenda(mine_all.version_number, tuple(rows))
-
-
-def published_for_page(event: Event) -> Any:
-    """The event's published version, read once per request however many parts of a personal
-    page ask (its cache key, its agenda, its "last changed" line)."""
-    from flask import g, has_request_context
-
-    from web.schedules.services import published_version
-
-    if not has_request_context():
-        return published_version(event)
-    seen = g.setdefault("speednet_published_versions", {})
-    if event.id not in seen:
-        seen[event.id] = published_version(event)
-    return seen[event.id]
-
-
-def _page_cache() -> LookupCache:
-    caches = current_app.extensions.setdefault("speednet.public_pages", {})
-    cache = caches.get("pages")
-    if cache is None:
-        cache = caches.setdefault("pages", LookupCache(PAGE_CACHE_SECONDS, PAGE_CACHE_ENTRIES))
-    return cache
-
-
-def page_version_key(attendee: Attendee) -> tuple[object, ...]:
-    """What a personal page depends on: the published version, the timetable (a delay moves
-    every time), the event's and the attendee's own rows. A partner's edited name reaches the
-    page when the entry expires (:data:`PAGE_CACHE_SECONDS`)."""
-    event = attendee.event
-    version = published_for_page(event)
-    return (attendee.id, attendee.updated_at, version.id if version else None,
-            version.published_at if version else None, event.timetable_revision, event.updated_at)
-
-
-def cached_for_attendee(kind: str, attendee: Attendee, build: Callable[[], T]) -> T:
-    """``build()`` for this attendee, or its result from a moment ago for the same published
-    version: a phone refreshing its page, or everyone opening theirs after a re-plan, costs
-    one render per person and version, not one per request. Per process and per app."""
-    key = (kind, *page_version_key(attendee))
-    value = _page_cache().get(key, lambda _key: build())
-    return value  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- QR codes

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from scheduler.domain import Timetable, normalise_company
 from scheduler.spreadsheet import write_table
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.checkin.services import list_checkins, local_time
 from web.downloads import SPREADSHEET_FORMATS
 from web.events.models import Event
@@ -92,7 +92,7 @@ class _Facts:
 
 def _facts(event: Event) -> _Facts:
     attendees = list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.name, Attendee.ext_id)))
+        attendees_of(event.id).order_by(Attendee.name, Attendee.ext_id)))
     arrivals: dict[int, Arrival] = {}
     for entry in list_checkins(event):  # oldest first
         if entry.annulled_at is None:

@@ -1,6 +1,8 @@
-"""What a change of event settings would break in the published schedule, and what about the
-schedules needs the organiser's attention. Events is a lower feature, so it asks through its
-signals (:mod:`web.events.signals`) and these receivers answer from the published meetings.
+"""What a change of event settings would break in the published schedule, what about the
+schedules needs the organiser's attention, the overview's schedule figures, an event's
+deletion and an attendee's removal. Events and attendees are lower features, so they ask
+through their signals (:mod:`web.events.signals`, :mod:`web.attendees.signals`) and these
+receivers answer from the stored versions.
 """
 
 from __future__ import annotations
@@ -10,12 +12,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 
 from scheduler.domain import Timetable
 from web.events.models import Event
 from web.events.services import EventDataError, EventInput, parse_breaks
-from web.events.signals import AttentionItem, SettingsConflict, collect_attention, settings_changing
+from web.attendees.signals import removal_holds
+from web.events.signals import (
+    AttentionItem,
+    SettingsConflict,
+    collect_attention,
+    collect_counts,
+    event_deleting,
+    settings_changing,
+)
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 
@@ -156,3 +166,35 @@ def _schedule_attention(_sender: Any, *, event: Event, **_: Any) -> list[Attenti
             + ": not shown on agendas and exports; the published schedule needs a revision",
             schedule_url, "Revise"))
     return items
+
+
+@collect_counts.connect
+def _schedule_counts(_sender: Any, *, event: Event, **_: Any) -> dict[str, Any]:
+    """The published version's number, the drafts and every stored version."""
+    published = db.session.scalar(
+        select(ScheduleVersion.number)
+        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published"))
+    by_status = dict(db.session.execute(
+        select(ScheduleVersion.status, func.count()).where(ScheduleVersion.event_id == event.id)
+        .group_by(ScheduleVersion.status)).all())
+    drafts = by_status.get("draft", 0)
+    return {"schedule_status": "published" if published is not None else ("draft" if drafts else "none"),
+            "published_version": published, "draft_versions": drafts,
+            "versions": sum(by_status.values())}
+
+
+@event_deleting.connect
+def _delete_versions(_sender: Any, *, event: Event, **_: Any) -> None:
+    """Versions go before the event's cascade: their meetings refer to attendees without one."""
+    db.session.execute(delete(ScheduleVersion).where(ScheduleVersion.event_id == event.id))
+
+
+@removal_holds.connect
+def _scheduled_stay(_sender: Any, *, attendee_ids: list[int], **_: Any) -> dict[int, str]:
+    """Someone in any stored version stays: removing them would rewrite that schedule."""
+    ids = set(attendee_ids)
+    held: dict[int, str] = {}
+    for a_id, b_id in db.session.execute(select(ScheduleMeeting.a_id, ScheduleMeeting.b_id).where(
+            or_(ScheduleMeeting.a_id.in_(attendee_ids), ScheduleMeeting.b_id.in_(attendee_ids)))):
+        held.update({person: "in a stored schedule" for person in (a_id, b_id) if person in ids})
+    return held

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 
 from scheduler.changes import agendas
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Schedule
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.events.clock import clock_state
 from web.events.models import Event
 from web.extensions import db
@@ -87,8 +87,7 @@ def publish_checks(version: ScheduleVersion, now: dt.datetime | None = None) -> 
 
 def _attendee_changes_since(event: Event, since: dt.datetime) -> list[str]:
     rows = list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id,
-                               or_(Attendee.created_at > since, Attendee.updated_at > since))
+        attendees_of(event.id).where(or_(Attendee.created_at > since, Attendee.updated_at > since))
         .order_by(Attendee.name)))
     if not rows:
         return []
@@ -170,7 +169,7 @@ def agenda_changes(old: ScheduleVersion, new: ScheduleVersion) -> dict[int, list
     before, people = version_schedule(old)
     after, _ = version_schedule(new)
     rows = dict(db.session.execute(
-        select(Attendee.ext_id, Attendee.id).where(Attendee.event_id == new.event_id)).all())
+        attendees_of(new.event_id, Attendee.ext_id, Attendee.id)).all())
     return {rows[ident]: changes for ident, changes in _changes_by_attendee(event, before, after, people).items()
             if ident in rows}
 

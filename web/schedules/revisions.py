@@ -19,13 +19,12 @@ from enum import StrEnum
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import select
 
 from scheduler.changes import changed_agendas, moved_meetings
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.revise import RevisionRequest, revise
 from scheduler.solver import PlanRequest, PlanResult, Progress, plan
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.events.clock import first_open_round
 from web.events.models import Event
 from web.extensions import db
@@ -73,7 +72,7 @@ def planning_inputs(event: Event, now: dt.datetime, from_round: int | None = Non
     elif from_round > event.rounds:
         raise PlanningError(f"The event has {event.rounds} rounds.")
     everyone = list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)))
+        attendees_of(event.id).order_by(Attendee.badge_number)))
     excluded = {row.id: "withdrawn" for row in everyone if row.withdrawn_at is not None}
     for _receiver, answer in planning_exclusions.send(current_app._get_current_object(), event=event, now=now):
         for attendee_id, reason in (answer or {}).items():

@@ -12,7 +12,7 @@ from web.downloads import spreadsheet_download
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.extensions import db
-from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
+from web.jobs import runner as jobs
 from web.schedules import bp
 from web.schedules.forms import ConfirmForm, GenerateForm, PublishForm
 from web.schedules.models import ScheduleVersion

@@ -26,12 +26,12 @@ from scheduler.schedule_io import schedule_rows, write_schedule_csv
 from scheduler.scoring import explain_for
 from scheduler.solver import Progress
 from scheduler.spreadsheet import unescape_cell, write_table
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.events.clock import first_open_round
 from web.events.models import Event
 from web.downloads import SPREADSHEET_FORMATS
 from web.extensions import db
-from web.jobs import runner as jobs  # module access: web.jobs imports this package's models
+from web.jobs import runner as jobs
 from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.schedules.publishing import PublishCheck, StalePublish, publish_checks, publish_version
@@ -67,7 +67,7 @@ EXPORT_FORMATS = SPREADSHEET_FORMATS
 def domain_attendees(event: Event) -> list[DomainAttendee]:
     """The event's attendees as domain objects, in badge-number order."""
     rows = db.session.scalars(
-        select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)
+        attendees_of(event.id).order_by(Attendee.badge_number)
     )
     return [row.to_domain() for row in rows]
 
@@ -463,7 +463,7 @@ def ensure_published_schedule(event: Event, *, time_limit: float = 5.0, seed: in
     exists = db.session.scalar(
         select(func.count()).select_from(ScheduleVersion).where(ScheduleVersion.event_id == event.id))
     has_people = db.session.scalar(
-        select(func.count()).select_from(Attendee).where(Attendee.event_id == event.id))
+        attendees_of(event.id, func.count()))
     if exists or not has_people:
         return None
     version = plan_event(event, time_limit=time_limit, seed=seed)

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, or_, select, union_all
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Meeting, Schedule
 from scheduler.solver import PlanResult
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
@@ -42,7 +42,7 @@ def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
     against that version (agendas changed, meetings moved), kept in the report.
     """
     rows = dict(db.session.execute(
-        select(Attendee.ext_id, Attendee.id).where(Attendee.event_id == event.id)
+        attendees_of(event.id, Attendee.ext_id, Attendee.id)
     ).all())
     unknown = sorted({i for m in result.schedule.meetings for i in (m.a_id, m.b_id) if i not in rows})
     if unknown:
@@ -156,7 +156,7 @@ def version_schedule(version: ScheduleVersion) -> tuple[Schedule, list[DomainAtt
     event's attendees (badge order), for printing, calendars and display."""
     event = db.session.get(Event, version.event_id)
     rows = list(db.session.scalars(
-        select(Attendee).where(Attendee.event_id == version.event_id).order_by(Attendee.badge_number)
+        attendees_of(version.event_id).order_by(Attendee.badge_number)
     ))
     ext = {row.id: row.ext_id for row in rows}
     stored = db.session.execute(

@@ -1,6 +1,6 @@
 /* Personal page: keeps "now and next" current by polling /me/<token>/now.json, and says when
    the agenda changed after the page was loaded. Text goes in with textContent only (names
-   are user data). Mirrors web/liveday/templates/liveday/_now_next.html. */
+   are user data). Mirrors web/public/templates/public/_now_next.html. */
 (function () {
   "use strict";
   var POLL_MS = 30000;
