@@ -7,6 +7,7 @@ from. Re-importing a file updates rows by ``ext_id`` and never touches those fou
 
 from __future__ import annotations
 
+from enum import StrEnum
 import datetime as dt
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,15 @@ from web.types import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from web.events.models import Event
 
-SOURCES = ("import", "registration", "walk-in")
+class AttendeeSource(StrEnum):
+    """How someone came in: the organiser's file, the registration form, or the door."""
+
+    IMPORT = "import"
+    REGISTRATION = "registration"
+    WALK_IN = "walk-in"
+
+
+SOURCES = tuple(AttendeeSource)
 
 
 def new_token() -> str:
@@ -44,7 +53,7 @@ class Attendee(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "ext_id"),
         UniqueConstraint("event_id", "badge_number"),
-        CheckConstraint("source IN ('import', 'registration', 'walk-in')", name="source"),
+        CheckConstraint(f"source IN ({', '.join(repr(str(s)) for s in AttendeeSource)})", name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +74,7 @@ class Attendee(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_checkin_code)
     badge_number: Mapped[int]
-    source: Mapped[str] = mapped_column(String(16), default="import")
+    source: Mapped[str] = mapped_column(String(16), default=AttendeeSource.IMPORT)
     # Attendee states (see web/attendees/states.py): withdrawn = cancelled, kept for the record
     # and out of every future round until restored; left = went home during the event, so
     # later rounds are free. Checked in comes from check-ins, no-show is derived from the clock.

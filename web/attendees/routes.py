@@ -22,7 +22,7 @@ from web.attendees.lifecycle import (
     state_of,
     withdraw_attendee,
 )
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, AttendeeSource
 from web.attendees.states import AttendeeState
 from web.attendees.services import (
     AttendeeInUse,
@@ -140,7 +140,7 @@ def _edit(slug: str, row: Attendee | None) -> ResponseReturnValue:
         except AttendeeRowInvalid as exc:
             general = _show_row_errors(form, exc)
         else:
-            source = "walk-in" if event.clock_started_at else "import"
+            source = AttendeeSource.WALK_IN if event.clock_started_at else AttendeeSource.IMPORT
             saved = save_attendee(event, attendee, row, source=source)
             for warning in warnings:
                 flash(f"{warning.field}: {warning.message}", "warning")

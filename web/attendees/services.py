@@ -30,7 +30,7 @@ from scheduler.importer import (
 )
 from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits, write_table
 from web.attendees.convert import apply_domain, domain_values, split_list
-from web.attendees.models import Attendee, attendees_of, new_checkin_code, new_token
+from web.attendees.models import Attendee, AttendeeSource, attendees_of, new_checkin_code, new_token
 from web.attendees.parsing import read_upload
 from web.attendees.signals import removal_holds
 from web.events.models import Event
@@ -242,7 +242,7 @@ def _without_line_refs(message: str, name_at_line: dict[int, str], own_line: int
 
 
 def save_attendee(event: Event, attendee: DomainAttendee, row: Attendee | None = None,
-                  source: str = "import") -> Attendee:
+                  source: str = AttendeeSource.IMPORT) -> Attendee:
     """Insert or update one attendee row from a validated domain attendee and commit."""
     if row is None:
         row = Attendee(event_id=event.id, ext_id=attendee.id, badge_number=next_badge_number(event),
@@ -364,7 +364,7 @@ def _import_writes(event: Event, plan: ImportPlan
     """The rows to insert, the updates by primary key and the ids to delete (reads only)."""
     badge = next_badge_number(event)
     now = utcnow()
-    inserts = [{"event_id": event.id, "ext_id": a.id, "badge_number": badge + i, "source": "import",
+    inserts = [{"event_id": event.id, "ext_id": a.id, "badge_number": badge + i, "source": AttendeeSource.IMPORT,
                 "token": new_token(), "checkin_code": new_checkin_code(), "created_at": now,
                 "updated_at": now, **domain_values(a)} for i, a in enumerate(plan.added)]
     stored = dict(db.session.execute(

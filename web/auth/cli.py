@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from web.auth.models import ROLES
+from web.auth.models import ROLE_ORGANISER, ROLES
 from web.auth.services import AccountError, create_api_token, create_user, find_user, set_password
 
 
 def register_auth_cli(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.argument("email")
-    @click.option("--role", type=click.Choice(ROLES), default="organiser", show_default=True)
+    @click.option("--role", type=click.Choice([str(role) for role in ROLES]), default=str(ROLE_ORGANISER), show_default=True)
     @click.password_option("--password", help="Prompted for (twice) when not given.")
     def create_user_command(email: str, role: str, password: str) -> None:
         """Create an organiser or check-in staff account."""

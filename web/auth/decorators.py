@@ -8,7 +8,7 @@ from typing import Any, Callable, TypeVar
 from flask import abort
 from flask_login import current_user
 
-from web.auth.models import ROLES
+from web.auth.models import ROLES, Role
 from web.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,4 +39,4 @@ def role_required(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
-organiser_required = role_required("organiser")
+organiser_required = role_required(Role.ORGANISER)

@@ -6,6 +6,7 @@ Attendees never log in: they reach their page through an unguessable personal li
 
 from __future__ import annotations
 
+from enum import StrEnum
 import datetime as dt
 import hashlib
 
@@ -17,16 +18,23 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from web.extensions import db
 from web.types import UTCDateTime, utcnow
 
-ROLE_ORGANISER = "organiser"
-ROLE_STAFF = "staff"
-ROLES = (ROLE_ORGANISER, ROLE_STAFF)
+class Role(StrEnum):
+    """What an account may do: organisers run their events, staff only check people in."""
+
+    ORGANISER = "organiser"
+    STAFF = "staff"
+
+
+ROLE_ORGANISER = Role.ORGANISER
+ROLE_STAFF = Role.STAFF
+ROLES = tuple(Role)
 
 
 class User(UserMixin, db.Model):
     """A person who signs in. ``organiser`` runs events; ``staff`` may only check people in."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('organiser', 'staff')", name="role"),)
+    __table_args__ = (CheckConstraint(f"role IN ({', '.join(repr(str(r)) for r in Role)})", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased

@@ -38,7 +38,7 @@ from badges.names import fold, name_sort_key
 from scheduler.domain import EventInfo
 from scheduler.importer import RowError
 from web.attendees.lifecycle import restore_attendee
-from web.attendees.models import Attendee, attendees_of
+from web.attendees.models import Attendee, AttendeeSource, attendees_of
 from web.attendees.services import first_free_id, save_attendee, validate_row
 from web.auth.models import User
 from web.auth.services import ApiUser
@@ -48,7 +48,7 @@ from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
 from web.lookup_cache import forget_after_commit, lookup_cache
-from web.schedules.models import ScheduleVersion
+from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.versions import published_meetings_of
 from web.types import utcnow
 
@@ -423,7 +423,7 @@ def next_round(event: Event | ScanEvent, now: dt.datetime | None = None) -> int 
 
 def has_published_schedule(event_id: int) -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(ScheduleVersion).where(
-        ScheduleVersion.event_id == event_id, ScheduleVersion.status == "published")))
+        ScheduleVersion.event_id == event_id, ScheduleVersion.status == VersionStatus.PUBLISHED)))
 
 
 def first_meeting(event: ScanEvent, attendee_id: int, now: dt.datetime | None = None
@@ -662,7 +662,7 @@ class WalkInResult:
 def walk_in_id(event: Event) -> str:
     """The next free ``W001``-style id for a person registered at the desk."""
     number = 1 + (db.session.scalar(
-        attendees_of(event.id, func.count()).where(Attendee.source == "walk-in")
+        attendees_of(event.id, func.count()).where(Attendee.source == AttendeeSource.WALK_IN)
     ) or 0)
     return first_free_id(event, "W", number, 3)
 
@@ -688,7 +688,7 @@ def register_walk_in(event: Event, cells: dict[str, str], *, nonce: str, device:
     attendee, warnings = validate_row(event, cells)
     for _ in range(MAX_ATTEMPTS):
         try:
-            row = save_attendee(event, attendee, source="walk-in")
+            row = save_attendee(event, attendee, source=AttendeeSource.WALK_IN)
         except IntegrityError:
             # Two desks registered walk-ins at the same moment (same id or badge number).
             db.session.rollback()

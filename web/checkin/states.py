@@ -24,7 +24,7 @@ from web.checkin.services import next_round
 from web.events.models import Event
 from web.events.signals import AttentionItem, collect_attention, collect_counts
 from web.extensions import db
-from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
 from web.types import utcnow
 
 
@@ -95,7 +95,7 @@ def _holders_from(event: Event, from_round: int) -> set[int] | None:
     """Attendee ids with a published meeting in ``from_round..rounds`` (in range of the
     event's tables); None without a published schedule."""
     version_id = db.session.scalar(select(ScheduleVersion.id).where(
-        ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published"))
+        ScheduleVersion.event_id == event.id, ScheduleVersion.status == VersionStatus.PUBLISHED))
     if version_id is None:
         return None
     stmt = select(ScheduleMeeting.a_id, ScheduleMeeting.b_id).where(

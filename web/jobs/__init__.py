@@ -17,4 +17,4 @@ from web.jobs.runner import (  # noqa: F401
     start_job,
     wait_for_job,
 )
-from web.jobs.models import Job  # noqa: F401
+from web.jobs.models import Job, JobStatus  # noqa: F401

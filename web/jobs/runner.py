@@ -45,14 +45,14 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from web.extensions import db
-from web.jobs.models import Job
+from web.jobs.models import Job, JobStatus
 from web.jobs.queue import before_stop, enqueue_task, queue_task
 from web.types import utcnow
 
 log = logging.getLogger(__name__)
 
-ACTIVE_STATUSES = ("queued", "running")
-FINISHED_STATUSES = ("done", "failed", "cancelled")
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED_STATUSES = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
 REPORT_SECONDS = 0.5
 CANCEL_POLL_SECONDS = 0.25
 LEASE_RENEW_SECONDS = 1.0
@@ -192,7 +192,7 @@ class JobContext:
         with Session(self.engine) as session, session.begin():
             renewed = session.execute(
                 update(Job).where(Job.id == self.job_id, Job.owner == self.owner,
-                                  Job.status == "running")
+                                  Job.status == JobStatus.RUNNING)
                 .values(lease_until=utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
             ).rowcount
         if not renewed:
@@ -230,7 +230,7 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
     if active is not None:
         session.commit()
         raise JobBusy(active)
-    job = Job(event_id=event.id, kind=kind, status="queued", params=_json_safe(dict(params or {})),
+    job = Job(event_id=event.id, kind=kind, status=JobStatus.QUEUED, params=_json_safe(dict(params or {})),
               progress={"updated_at": utcnow().isoformat()})
     session.add(job)
     session.commit()
@@ -238,7 +238,7 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
         enqueue_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
     except Exception as exc:  # the queue is unreachable: say so on the job, not as a 500 later
         log.exception("could not put job %s on the queue", job.id)
-        _finish(db.engine, job.id, None, status="failed",
+        _finish(db.engine, job.id, None, status=JobStatus.FAILED,
                 error=f"the job queue could not be reached ({type(exc).__name__}); try again")
         db.session.expire_all()
     return job
@@ -252,8 +252,8 @@ def _claim(engine: Engine, job_id: str, owner: str) -> bool:
     already taken by another worker after a duplicate delivery)."""
     with Session(engine) as session, session.begin():
         claimed = session.execute(
-            update(Job).where(Job.id == job_id, Job.status == "queued")
-            .values(status="running", owner=owner, attempts=Job.attempts + 1,
+            update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, owner=owner, attempts=Job.attempts + 1,
                     started_at=utcnow(), error="",
                     lease_until=utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
         ).rowcount
@@ -264,7 +264,7 @@ def _finish(engine: Engine, job_id: str, owner: str | None, **values: Any) -> bo
     """Write a job's final state, only while ``owner`` still holds it (None: any state)."""
     query = update(Job).where(Job.id == job_id)
     if owner is not None:
-        query = query.where(Job.owner == owner, Job.status == "running")
+        query = query.where(Job.owner == owner, Job.status == JobStatus.RUNNING)
     with Session(engine) as session, session.begin():
         return bool(session.execute(
             query.values(finished_at=utcnow(), lease_until=None, **values)).rowcount)
@@ -283,12 +283,12 @@ def execute_job(app: Flask, job_id: str) -> str | None:
         engine = db.engine
         with Session(engine) as session:
             job = session.get(Job, job_id)
-            if job is None or job.status != "queued":
+            if job is None or job.status != JobStatus.QUEUED:
                 return None
             kind, event_id, params = job.kind, job.event_id, dict(job.params or {})
             if job.cancel_requested:
-                _finish(engine, job_id, None, status="cancelled")
-                return "cancelled"
+                _finish(engine, job_id, None, status=JobStatus.CANCELLED)
+                return JobStatus.CANCELLED
         if _shutting_down.is_set():  # taken off the queue as this worker stops: put it back
             enqueue_job(app, job_id)
             return None
@@ -326,8 +326,8 @@ def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, k
     except Exception as exc:  # the job's failure is reported, not raised
         log.exception("job %s failed", job_id)
         db.session.rollback()
-        _finish(engine, job_id, owner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
-        return "failed"
+        _finish(engine, job_id, owner, status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000])
+        return JobStatus.FAILED
     with context._lock:
         payload = {**context._progress, "updated_at": utcnow().isoformat()}
     if context.lost:
@@ -335,9 +335,9 @@ def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, k
     context.poll_cancel(force=True)
     if _shutting_down.is_set() and not _cancel_requested(engine, job_id):
         # Nobody cancelled it: the worker stopped. What it found is kept as a draft.
-        status, error = "failed", INTERRUPTED
+        status, error = JobStatus.FAILED, INTERRUPTED
     else:
-        status, error = ("cancelled" if context.cancel_event.is_set() else "done"), ""
+        status, error = (JobStatus.CANCELLED if context.cancel_event.is_set() else JobStatus.DONE), ""
     _finish(engine, job_id, owner, status=status, error=error, result_version_id=result,
             progress=payload)
     log.info("job %s: %s (version id %s)", job_id, status, result)
@@ -394,8 +394,8 @@ def request_cancel(job: Job) -> Job:
     if job.status in ACTIVE_STATUSES and not job.cancel_requested:
         job.cancel_requested = True
         db.session.commit()
-        db.session.execute(update(Job).where(Job.id == job.id, Job.status == "queued")
-                           .values(status="cancelled", finished_at=utcnow()))
+        db.session.execute(update(Job).where(Job.id == job.id, Job.status == JobStatus.QUEUED)
+                           .values(status=JobStatus.CANCELLED, finished_at=utcnow()))
         db.session.commit()
         db.session.refresh(job)
     return job
@@ -433,7 +433,7 @@ def event_job_or_404(event: EventRef, job_id: str, kind: str | None = None) -> J
     job = db.session.get(Job, job_id)
     if job is None or job.event_id != event.id or (kind is not None and job.kind != kind):
         abort(404)
-    if job.status == "running" and recover_interrupted_jobs(event_id=event.id):
+    if job.status == JobStatus.RUNNING and recover_interrupted_jobs(event_id=event.id):
         db.session.refresh(job)
     return job
 
@@ -466,7 +466,7 @@ def job_status_dict(job: Job) -> dict[str, Any]:
 def _lapsed(now: dt.datetime):  # type: ignore[no-untyped-def]
     """Running jobs whose lease ran out (rows from before leases: started long enough ago)."""
     expired = now - dt.timedelta(seconds=LEASE_SECONDS)
-    return (Job.status == "running") & or_(
+    return (Job.status == JobStatus.RUNNING) & or_(
         Job.lease_until < now,
         Job.lease_until.is_(None) & (Job.started_at.is_(None) | (Job.started_at < expired)),
     )
@@ -491,11 +491,11 @@ def recover_interrupted_jobs(event_id: int | None = None) -> int:
         for job_id, owner, attempts in lapsed:
             again = (attempts or 0) < MAX_ATTEMPTS
             values: dict[str, Any] = (
-                {"status": "queued", "owner": None, "lease_until": None} if again
-                else {"status": "failed", "error": LOST, "finished_at": now, "lease_until": None})
+                {"status": JobStatus.QUEUED, "owner": None, "lease_until": None} if again
+                else {"status": JobStatus.FAILED, "error": LOST, "finished_at": now, "lease_until": None})
             owned = Job.owner.is_(None) if owner is None else Job.owner == owner
             done = session.execute(
-                update(Job).where(Job.id == job_id, Job.status == "running", owned).values(**values)
+                update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING, owned).values(**values)
             ).rowcount
             if done:
                 changed += 1

@@ -22,7 +22,7 @@ from web.liveday.services import (
     replan_preview,
     start_replan,
 )
-from web.schedules.models import ScheduleVersion
+from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.services import diff_versions, publish_version, published_version
 from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel
 from web.types import utcnow
@@ -148,7 +148,7 @@ def publish(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     job = event_job_or_404(event, job_id, REPLAN_JOB_KIND)
     version = job.result_version
-    if version is None or version.status != "draft":
+    if version is None or version.status != VersionStatus.DRAFT:
         flash("This re-plan cannot be published (not finished, or already published).", "error")
         return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
     publish_version(version, current_user)

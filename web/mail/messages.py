@@ -19,7 +19,7 @@ from sqlalchemy import select
 from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
-from web.mail.models import OutboxMessage
+from web.mail.models import MailState, OutboxMessage
 from web.mail.services import enqueue, personal_page_url, render_mail
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def attendees_with_link_sent(event: Event) -> set[int]:
     return set(db.session.scalars(
         select(OutboxMessage.attendee_id).where(
             OutboxMessage.event_id == event.id, OutboxMessage.kind.in_(LINK_KINDS),
-            OutboxMessage.state != "failed", OutboxMessage.attendee_id.is_not(None))))
+            OutboxMessage.state != MailState.FAILED, OutboxMessage.attendee_id.is_not(None))))
 
 
 def plan_send_links(event: Event, scope: str) -> SendLinksPlan:

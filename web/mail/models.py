@@ -10,6 +10,7 @@ publish signal) queues it once.
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,7 +19,17 @@ from web.extensions import db
 from web.types import UTCDateTime, utcnow
 
 KINDS = ("registration", "link-recovery", "personal-link", "agenda-change")
-STATES = ("queued", "sending", "sent", "failed", "held")
+class MailState(StrEnum):
+    """An outbox message's state (see :class:`OutboxMessage`)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    HELD = "held"
+
+
+STATES = tuple(MailState)
 
 
 class OutboxMessage(db.Model):
@@ -31,7 +42,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("state IN ('queued', 'sending', 'sent', 'failed', 'held')", name="state"),
+        CheckConstraint(f"state IN ({', '.join(repr(str(s)) for s in MailState)})", name="state"),
         CheckConstraint(
             "kind IN ('registration', 'link-recovery', 'personal-link', 'agenda-change')",
             name="kind"),
@@ -49,7 +60,7 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    state: Mapped[str] = mapped_column(String(16), default="queued")
+    state: Mapped[str] = mapped_column(String(16), default=MailState.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

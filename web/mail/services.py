@@ -32,7 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from web.extensions import db
-from web.mail.models import KINDS, OutboxMessage
+from web.mail.models import KINDS, MailState, OutboxMessage
 from web.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
     now = utcnow()
     values = dict(event_id=event_id, attendee_id=attendee_id, to_address=to, subject=subject,
                   body=body, kind=kind, dedupe_key=dedupe_key,
-                  state="held" if held else "queued", attempts=0,
+                  state=MailState.HELD if held else MailState.QUEUED, attempts=0,
                   last_error=NO_SERVER if held else None, next_attempt_at=None if held else now,
                   created_at=now)
     session = db.session
@@ -203,7 +203,7 @@ def deliver_due(limit: int = 100, *, now: dt.datetime | None = None) -> Delivery
         with session.begin():
             due = list(session.scalars(
                 select(OutboxMessage.id).where(
-                    OutboxMessage.state == "queued",
+                    OutboxMessage.state == MailState.QUEUED,
                     or_(OutboxMessage.next_attempt_at.is_(None),
                         OutboxMessage.next_attempt_at <= now))
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -219,18 +219,18 @@ def deliver_due(limit: int = 100, *, now: dt.datetime | None = None) -> Delivery
                         connection = _connect(settings)
                     _send(connection, settings, message)
                 except _Permanent as exc:
-                    _finish(session, message, "failed", str(exc), now)
+                    _finish(session, message, MailState.FAILED, str(exc), now)
                     report.failed += 1
                 except _Transient as exc:
                     state = _retry_or_fail(session, message, str(exc), now)
-                    report.failed += state == "failed"
-                    report.retrying += state == "queued"
+                    report.failed += state == MailState.FAILED
+                    report.retrying += state == MailState.QUEUED
                     if exc.connection_lost:
                         _close(connection)
                         connection = None
                         break
                 else:
-                    _finish(session, message, "sent", None, now)
+                    _finish(session, message, MailState.SENT, None, now)
                     report.sent += 1
         finally:
             _close(connection)
@@ -241,16 +241,16 @@ def _release_stale_claims(session: Session, now: dt.datetime) -> None:
     """Messages claimed by a process that died are due again (their attempt counted)."""
     with session.begin():
         session.execute(update(OutboxMessage).where(
-            OutboxMessage.state == "sending", OutboxMessage.claimed_at < now - SENDING_TIMEOUT)
-            .values(state="queued", next_attempt_at=now,
+            OutboxMessage.state == MailState.SENDING, OutboxMessage.claimed_at < now - SENDING_TIMEOUT)
+            .values(state=MailState.QUEUED, next_attempt_at=now,
                     last_error="delivery interrupted; sending again"))
 
 
 def _hold_queued(session: Session) -> int:
     """No SMTP server any more: queued messages are held, readable in the console."""
     with session.begin():
-        return session.execute(update(OutboxMessage).where(OutboxMessage.state == "queued")
-                               .values(state="held", last_error=NO_SERVER)).rowcount
+        return session.execute(update(OutboxMessage).where(OutboxMessage.state == MailState.QUEUED)
+                               .values(state=MailState.HELD, last_error=NO_SERVER)).rowcount
 
 
 def _claim(session: Session, message_id: int, now: dt.datetime) -> OutboxMessage | None:
@@ -258,8 +258,8 @@ def _claim(session: Session, message_id: int, now: dt.datetime) -> OutboxMessage
     with session.begin():
         taken = session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_id,
-                                        OutboxMessage.state == "queued")
-            .values(state="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+                                        OutboxMessage.state == MailState.QUEUED)
+            .values(state=MailState.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
             .execution_options(synchronize_session=False)).rowcount
     if taken != 1:
         return None
@@ -273,23 +273,23 @@ def _finish(session: Session, message: OutboxMessage, state: str, error: str | N
             now: dt.datetime) -> None:
     with session.begin():
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
-                                                    OutboxMessage.state == "sending")
+                                                    OutboxMessage.state == MailState.SENDING)
                         .values(state=state, last_error=error, claimed_at=None,
-                                sent_at=now if state == "sent" else None))
+                                sent_at=now if state == MailState.SENT else None))
 
 
 def _retry_or_fail(session: Session, message: OutboxMessage, error: str,
                    now: dt.datetime) -> str:
     if message.attempts >= MAX_ATTEMPTS:
-        _finish(session, message, "failed", f"gave up after {message.attempts} attempts: {error}",
+        _finish(session, message, MailState.FAILED, f"gave up after {message.attempts} attempts: {error}",
                 now)
-        return "failed"
+        return MailState.FAILED
     with session.begin():
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
-                                                    OutboxMessage.state == "sending")
-                        .values(state="queued", last_error=error, claimed_at=None,
+                                                    OutboxMessage.state == MailState.SENDING)
+                        .values(state=MailState.QUEUED, last_error=error, claimed_at=None,
                                 next_attempt_at=now + retry_delay(message.attempts)))
-    return "queued"
+    return MailState.QUEUED
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
@@ -371,7 +371,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
 # --------------------------------------------------------------------------- console
 
 
-RESENDABLE = ("held", "failed")
+RESENDABLE = (MailState.HELD, MailState.FAILED)
 
 
 def requeue(event_id: int, now: dt.datetime | None = None) -> int:
@@ -384,7 +384,7 @@ def requeue(event_id: int, now: dt.datetime | None = None) -> int:
     count = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.event_id == event_id,
                                     OutboxMessage.state.in_(RESENDABLE))
-        .values(state="queued", attempts=0, last_error=None, next_attempt_at=now,
+        .values(state=MailState.QUEUED, attempts=0, last_error=None, next_attempt_at=now,
                 claimed_at=None)
         .execution_options(synchronize_session=False)).rowcount
     if count:

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from badges.layouts import LAYOUTS
 from web.auth.decorators import organiser_required, role_required
+from web.auth.models import Role
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.extensions import public_page_limit
@@ -126,7 +127,7 @@ def checkin_list(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/checkin/<slug>/badge/<ext_id>.pdf")
-@role_required("staff")
+@role_required(Role.STAFF)
 def desk_badge(slug: str, ext_id: str) -> ResponseReturnValue:
     """One A6 badge, printed at the check-in desk for a walk-in or someone who lost theirs.
 

@@ -27,7 +27,7 @@ from scheduler.scoring import explain_for
 from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
-from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
 from web.types import utcnow
 
 PRODID = "-//speednet//partner speed networking//EN"
@@ -59,7 +59,7 @@ def published_history(event: Event) -> list[ScheduleVersion]:
 def slot_states(attendee: Attendee) -> list[SlotState]:
     """The attendee's slots worth a VEVENT, with their SEQUENCE, in round order."""
     history = published_history(attendee.event)
-    current = next((v for v in history if v.status == "published"), None)
+    current = next((v for v in history if v.status == VersionStatus.PUBLISHED), None)
     if current is not None and history[-1] is not current:  # re-published an old version
         history = [v for v in history if v is not current] + [current]
     # Both people of each meeting come in the same query (the calendar names the partner).

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.scoring import explain_for
 from web.attendees.convert import format_rounds
-from web.attendees.models import Attendee, attendees_of
+from web.attendees.models import Attendee, AttendeeSource, attendees_of
 from web.attendees.services import first_free_id, save_attendee, validate_row
 from web.events.models import Event
 from web.extensions import db
@@ -89,7 +89,7 @@ def register(event: Event, data: Registration) -> RegistrationResult:
     for _attempt in range(3):
         attendee, _warnings = validate_row(event, data.cells(next_registration_id(event)))
         try:
-            row = save_attendee(event, attendee, None, source="registration")
+            row = save_attendee(event, attendee, None, source=AttendeeSource.REGISTRATION)
         except IntegrityError:  # a concurrent registration took the id or badge number
             db.session.rollback()
             if find_by_email(event, data.email) is not None:

@@ -27,7 +27,7 @@ from web.events.signals import (
     settings_changing,
 )
 from web.extensions import db
-from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class PublishedMeeting:
 
 def _published(event_id: int) -> tuple[ScheduleVersion | None, list[PublishedMeeting]]:
     version = db.session.scalar(select(ScheduleVersion).where(
-        ScheduleVersion.event_id == event_id, ScheduleVersion.status == "published"))
+        ScheduleVersion.event_id == event_id, ScheduleVersion.status == VersionStatus.PUBLISHED))
     if version is None:
         return None, []
     rows = db.session.execute(
@@ -148,7 +148,7 @@ def _schedule_attention(_sender: Any, *, event: Event, **_: Any) -> list[Attenti
     items: list[AttentionItem] = []
     version, meetings = _published(event.id)
     newer = select(func.count()).select_from(ScheduleVersion).where(
-        ScheduleVersion.event_id == event.id, ScheduleVersion.status == "draft")
+        ScheduleVersion.event_id == event.id, ScheduleVersion.status == VersionStatus.DRAFT)
     if version is not None:
         newer = newer.where(ScheduleVersion.number > version.number)
     drafts = db.session.scalar(newer) or 0
@@ -173,11 +173,11 @@ def _schedule_counts(_sender: Any, *, event: Event, **_: Any) -> dict[str, Any]:
     """The published version's number, the drafts and every stored version."""
     published = db.session.scalar(
         select(ScheduleVersion.number)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published"))
+        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == VersionStatus.PUBLISHED))
     by_status = dict(db.session.execute(
         select(ScheduleVersion.status, func.count()).where(ScheduleVersion.event_id == event.id)
         .group_by(ScheduleVersion.status)).all())
-    drafts = by_status.get("draft", 0)
+    drafts = by_status.get(VersionStatus.DRAFT, 0)
     return {"schedule_status": "published" if published is not None else ("draft" if drafts else "none"),
             "published_version": published, "draft_versions": drafts,
             "versions": sum(by_status.values())}

@@ -8,6 +8,7 @@ one version per event is ``published`` (enforced by a partial unique index).
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -17,9 +18,28 @@ from scheduler.domain import Meeting, Schedule
 from web.extensions import db
 from web.types import UTCDateTime, utcnow
 
-VERSION_STATUSES = ("draft", "published", "superseded")
-VERSION_KINDS = ("plan", "replan", "revision")
-JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+class VersionStatus(StrEnum):
+    """A version is drafted, published (at most one per event) and superseded by the next."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class VersionKind(StrEnum):
+    """How a version was made: a plan from scratch, an event-day re-plan, or a revision."""
+
+    PLAN = "plan"
+    REPLAN = "replan"
+    REVISION = "revision"
+
+
+VERSION_STATUSES = tuple(VersionStatus)
+VERSION_KINDS = tuple(VersionKind)
+
+
+def _one_of(column: str, values: tuple[StrEnum, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class ScheduleVersion(db.Model):
@@ -33,8 +53,8 @@ class ScheduleVersion(db.Model):
     __tablename__ = "schedule_versions"
     __table_args__ = (
         UniqueConstraint("event_id", "number"),
-        CheckConstraint("status IN ('draft', 'published', 'superseded')", name="status"),
-        CheckConstraint("kind IN ('plan', 'replan', 'revision')", name="kind"),
+        CheckConstraint(_one_of("status", VERSION_STATUSES), name="status"),
+        CheckConstraint(_one_of("kind", VERSION_KINDS), name="kind"),
         Index(
             "uq_schedule_versions_one_published",
             "event_id",
@@ -47,8 +67,8 @@ class ScheduleVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16), default="draft")
-    kind: Mapped[str] = mapped_column(String(16), default="plan")
+    status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT)
+    kind: Mapped[str] = mapped_column(String(16), default=VersionKind.PLAN)
     from_round: Mapped[int | None]
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     base_version_id: Mapped[int | None] = mapped_column(

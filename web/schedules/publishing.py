@@ -28,7 +28,7 @@ from web.attendees.models import Attendee, attendees_of
 from web.events.clock import clock_state
 from web.events.models import Event
 from web.extensions import db
-from web.schedules.models import ScheduleVersion
+from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.signals import AgendaChange, publish_warnings, version_published
 from web.schedules.versions import ScheduleError, published_version, version_schedule
 from web.types import utcnow
@@ -119,9 +119,9 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     Raises :class:`StalePublish` when :func:`publish_checks` blocks it, or warns and ``force``
     is not set. Then marks and announces whose agenda changed.
     """
-    if version.status == "published":
+    if version.status == VersionStatus.PUBLISHED:
         return version
-    if version.status != "draft":
+    if version.status != VersionStatus.DRAFT:
         raise ScheduleError(f"version {version.number} is {version.status}; only a draft can be "
                             "published")
     check = publish_checks(version, now)
@@ -134,12 +134,12 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
         db.session.execute(
             update(ScheduleVersion)
             .where(ScheduleVersion.event_id == version.event_id,
-                   ScheduleVersion.status == "published",
+                   ScheduleVersion.status == VersionStatus.PUBLISHED,
                    ScheduleVersion.id != version.id)
-            .values(status="superseded")
+            .values(status=VersionStatus.SUPERSEDED)
             .execution_options(synchronize_session="fetch")
         )
-        version.status = "published"
+        version.status = VersionStatus.PUBLISHED
         version.published_at = utcnow()
         version.published_by_id = getattr(user, "id", None)
         if previous is None:

@@ -15,7 +15,7 @@ from web.extensions import db
 from web.jobs import runner as jobs
 from web.schedules import bp
 from web.schedules.forms import ConfirmForm, GenerateForm, PublishForm
-from web.schedules.models import ScheduleVersion
+from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.services import (
     PlanningError,
     ScheduleError,
@@ -113,11 +113,11 @@ def cancel_job(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     row = jobs.event_job_or_404(event, job_id)
     if ConfirmForm().validate_on_submit():
-        if row.status in ("queued", "running"):
+        if row.status in jobs.ACTIVE_STATUSES:
             jobs.request_cancel(row)
             flash("Stopping: the best schedule found so far will be kept as a draft.", "info")
         else:
-            flash(f"The job has already {'finished' if row.status == 'done' else row.status}.", "info")
+            flash(f"The job has already {'finished' if row.status == jobs.JobStatus.DONE else row.status}.", "info")
     return redirect(url_for("schedules.job", slug=event.slug, job_id=row.id))
 
 
@@ -171,8 +171,8 @@ def publish(slug: str, number: int) -> ResponseReturnValue:
         flash(f"Version {row.number} is published.", "success")
         return redirect(url_for("schedules.version", slug=event.slug, number=row.number))
     current = published_version(event)
-    diff = diff_versions(current, row) if row.status == "draft" else None
-    check = publish_checks(row) if row.status == "draft" else None
+    diff = diff_versions(current, row) if row.status == VersionStatus.DRAFT else None
+    check = publish_checks(row) if row.status == VersionStatus.DRAFT else None
     return render_template("schedules/publish.html", event=event, version=row, current=current,
                            diff=diff, check=check, form=form, revise_form=GenerateForm(formdata=None))
 

@@ -21,7 +21,7 @@ from scheduler.solver import PlanResult
 from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
-from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
 
 
 class ScheduleError(ValueError):
@@ -58,7 +58,7 @@ def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
     number = (db.session.scalar(
         select(func.max(ScheduleVersion.number)).where(ScheduleVersion.event_id == event.id)
     ) or 0) + 1
-    version = ScheduleVersion(event_id=event.id, number=number, status="draft", kind=kind,
+    version = ScheduleVersion(event_id=event.id, number=number, status=VersionStatus.DRAFT, kind=kind,
                               from_round=from_round, report=report,
                               base_version_id=base_version.id if base_version is not None else None,
                               inputs_at=inputs_at)
@@ -74,7 +74,7 @@ def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
 
 def published_version(event: Event) -> ScheduleVersion | None:
     return db.session.scalar(select(ScheduleVersion).where(
-        ScheduleVersion.event_id == event.id, ScheduleVersion.status == "published"))
+        ScheduleVersion.event_id == event.id, ScheduleVersion.status == VersionStatus.PUBLISHED))
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def _personal_meetings_query() -> Any:
                          .join(ScheduleVersion.__table__, version.id == meeting.version_id)
                          .join(Event.__table__, event.id == version.event_id)
                          .join(partner_table, partner.id == other))
-            .where(version.event_id == bindparam("event_id"), version.status == "published",
+            .where(version.event_id == bindparam("event_id"), version.status == VersionStatus.PUBLISHED,
                    me == bindparam("attendee_id"), meeting.round >= bindparam("from_round"),
                    meeting.round <= event.rounds,
                    or_(event.tables == 0, meeting.table <= event.tables))
@@ -133,7 +133,7 @@ def _personal_meetings_query() -> Any:
 def latest_draft(event: Event) -> ScheduleVersion | None:
     return db.session.scalar(
         select(ScheduleVersion)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == "draft")
+        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == VersionStatus.DRAFT)
         .order_by(ScheduleVersion.number.desc()).limit(1)
     )
 
