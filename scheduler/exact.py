@@ -20,7 +20,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.instance import Instance
-from scheduler.placement import stop_when_cancelled
+from scheduler.cpsat import stop_when_cancelled
 
 MAX_WORKERS = 256
 
