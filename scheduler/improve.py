@@ -23,8 +23,8 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from scheduler.instance import Instance
 
@@ -250,7 +250,7 @@ def _resolve(inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: 
     for vars_ in list(by_pair.values()) + list(by_person_round.values()):
         if len(vars_) > 1:
             model.add_at_most_one(vars_)
-    for r, vars_ in by_round.items():
+    for vars_ in by_round.values():
         if len(vars_) > inst.tables:
             model.add(sum(vars_) <= inst.tables)
     held: dict[int, int] = {}

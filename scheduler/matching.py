@@ -126,7 +126,7 @@ def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int,
                   seed: int, cancel: threading.Event | None) -> np.ndarray:
     """Maximum-weight matching of at most ``limit`` edges (CP-SAT, single deterministic worker)."""
     started = time.monotonic()
-    if 0 < len(u) and limit > 0:
+    if len(u) > 0 and limit > 0:
         exact = _blossom_matching(u, v, weights, limit)
         if exact is not None:
             return exact
