@@ -112,26 +112,28 @@ def plan_sit_outs(inst: Instance, fairness: int) -> np.ndarray:
     n = inst.n
     can_meet = inst.capacity > 0
     quota = (inst.free_degree - inst.capacity) + fairness
+    # Nodes are integers (attendee i is i, round r is n + r): with string labels the flow found
+    # depended on the process's hash seed, so one request gave different schedules in two runs.
+    source, sink = -1, -2
     graph = nx.DiGraph()
     for r in inst.free_rounds:
         present = int((inst.avail[:, r] & can_meet).sum())
-        graph.add_edge(("round", r), "sink", capacity=max(0, present - 2 * inst.seats(r)))
+        graph.add_edge(n + r, sink, capacity=max(0, present - 2 * inst.seats(r)))
     for i in range(n):
         if not can_meet[i] or quota[i] <= 0:
             continue
-        graph.add_edge("source", ("person", i), capacity=int(quota[i]))
+        graph.add_edge(source, i, capacity=int(quota[i]))
         for r in inst.free_rounds:
             if inst.avail[i, r]:
-                graph.add_edge(("person", i), ("round", r), capacity=1)
+                graph.add_edge(i, n + r, capacity=1)
     out = np.zeros((n, inst.rounds + 1), dtype=bool)
-    if "source" not in graph:
+    if source not in graph:
         return out
-    _, flow = nx.maximum_flow(graph, "source", "sink")
-    for node, targets in flow.items():
-        if isinstance(node, tuple) and node[0] == "person":
-            for target, amount in targets.items():
-                if amount > 0:
-                    out[node[1], target[1]] = True
+    _, flow = nx.maximum_flow(graph, source, sink)
+    for i in range(n):
+        for target, amount in flow.get(i, {}).items():
+            if amount > 0:
+                out[i, target - n] = True
     return out
 
 
