@@ -4,10 +4,10 @@ The LP decided *which* pairs meet; here each free round, in order, gets a maximu
 matching over the chosen pairs not yet placed whose two attendees are both present, at most
 ``tables`` meetings. Weights are tiered so the round first holds as many meetings as possible,
 then serves attendees who cannot afford to sit out ("tight": as many chosen pairs left as rounds
-left) and pairs whose last common round this is, then must-meet pairs, then score. Attendees
-with no chosen pair open in the round are offered a few other partners. The matching
-itself is :func:`scheduler.matching.best_matching`. ``repair_fairness`` afterwards
-seats anyone still over the fairness target.
+left) and pairs whose last common round this is, then must-meet pairs, then score (one
+:func:`pair_weights` for every matching). Attendees with no chosen pair open in the round are
+offered a few other partners. The matching itself is :func:`scheduler.matching.best_matching`.
+``repair_fairness`` afterwards seats anyone still over the fairness target.
 
 A second matching per round seats whoever is still free with any allowed pair not met yet
 (best score first), so a round never leaves a table empty that two free attendees could use.
