@@ -11,21 +11,20 @@ module needs no scoring weights of its own.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Union
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from badges.badge import region_colour
-from badges.pdf import Target, open_canvas
+from badges.names import sorted_people
+from badges.pdf import Target, mm, open_canvas
 from badges.qr import draw_qr
 from badges.text import LEADING, draw_line, fit_text, truncate, wrap_limited
-from badges.names import sorted_people
 from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, index_attendees
 
-ReasonSource = Union[Mapping[tuple[str, str], str], Callable[[Attendee, Attendee], str], None]
+ReasonSource = Mapping[tuple[str, str], str] | Callable[[Attendee, Attendee], str] | None
 
 BREAK_TEXT = "break \u2014 no meeting this round"
 AWAY_TEXT = "not attending this round"
@@ -88,6 +87,11 @@ DENSITIES: tuple[Density, ...] = (
 )
 
 
+# One row of the rounds table: round, meeting (None: a sit-out), partner cell lines
+# (text, size, bold), reason lines, table label, height in points.
+_Row = tuple[int, Meeting | None, list[tuple[str, float, bool]], list[str], str, float]
+
+
 @dataclass
 class _Columns:
     round: float
@@ -97,7 +101,7 @@ class _Columns:
     reason: float
 
     @classmethod
-    def for_width(cls, left: float, width: float) -> "_Columns":
+    def for_width(cls, left: float, width: float) -> _Columns:
         round_, time_, table = left, left + 15 * mm, left + 40 * mm
         partner = left + 58 * mm
         reason = partner + (width - 58 * mm) * 0.48
@@ -174,7 +178,7 @@ class _AgendaWriter:
 
     # -- rows -----------------------------------------------------------------------------
     def _row_lines(self, attendee: Attendee, round_number: int, meeting: Meeting | None,
-                   density: "Density") -> tuple[list[tuple[str, float, bool]], list[str], str]:
+                   density: Density) -> tuple[list[tuple[str, float, bool]], list[str], str]:
         """Partner cell lines (text, size, bold), reason lines, and the table label."""
         partner_w = self.cols.reason - self.cols.partner - 4 * mm
         reason_w = self.width - MARGIN - self.cols.reason
@@ -199,20 +203,20 @@ class _AgendaWriter:
         reason = reason_for(self.reasons, attendee, partner, meeting)
         return cell, wrap_limited(reason, reason_w, density.reason_size, density.reason_lines), label
 
-    def _row_height(self, cell: list[tuple[str, float, bool]], reason: list[str], density: "Density") -> float:
+    def _row_height(self, cell: list[tuple[str, float, bool]], reason: list[str], density: Density) -> float:
         return max(sum(size * LEADING for _, size, _ in cell),
                    len(reason) * density.reason_size * LEADING) + density.padding
 
-    def _rows(self, attendee: Attendee, density: "Density") -> list[tuple[int, Meeting | None, list, list, str, float]]:
+    def _rows(self, attendee: Attendee, density: Density) -> list[_Row]:
         meetings = {m.round: m for m in self.by_attendee.get(attendee.id, [])}
-        rows = []
+        rows: list[_Row] = []
         for round_number in range(1, self.schedule.rounds + 1):
             meeting = meetings.get(round_number)
             cell, reason, label = self._row_lines(attendee, round_number, meeting, density)
             rows.append((round_number, meeting, cell, reason, label, self._row_height(cell, reason, density)))
         return rows
 
-    def _layout(self, attendee: Attendee, start: float) -> tuple["Density", list]:
+    def _layout(self, attendee: Attendee, start: float) -> tuple[Density, list[_Row]]:
         """The most generous density whose rows fit one page below ``start``; the densest one
         (continuing over pages) when none does. A 16-round agenda thus stays on one sheet, with
         reasons and companies cut to fewer lines only when the page needs it."""

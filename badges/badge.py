@@ -8,16 +8,16 @@ personal, so a lost badge reveals no e-mail address or id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Literal
 
-from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from badges.layouts import BadgeLayout, get_layout
-from badges.pdf import Target, open_canvas
+from badges.pdf import Target, mm, open_canvas
 from badges.qr import draw_qr
-from badges.text import LEADING, draw_line, fit_text, ink_extent, text_width, truncate, wrap_limited
+from badges.text import LEADING, Align, draw_line, fit_text, ink_extent, text_width, truncate, wrap_limited
 from scheduler.domain import Attendee, EventInfo
 
 #: Accent colour of the top band per region, so partners spot each other's region at a glance.
@@ -68,7 +68,7 @@ class _Stack:
     stays ``gap`` clear of the previous line's lowest ink (see :func:`badges.text.ink_extent`).
     """
 
-    def __init__(self, canvas: Canvas, anchor: float, top: float, align: str, gap: float) -> None:
+    def __init__(self, canvas: Canvas, anchor: float, top: float, align: Align, gap: float) -> None:
         self.canvas, self.anchor, self.align, self.gap = canvas, anchor, align, gap
         self.y = top            # where the next line's box starts (previous line's leading)
         self.ink = top          # lowest ink drawn so far
@@ -84,7 +84,7 @@ class _Stack:
     def draw(self, text: str, size: float, bold: bool = False) -> None:
         baseline = self.baseline_for(text, size, bold)
         draw_line(self.canvas, self.anchor, baseline, text, size, bold=bold,
-                  align=self.align)  # type: ignore[arg-type]
+                  align=self.align)
         _, below = ink_extent(text, bold)
         self.ink = baseline - below * size
         self.y = baseline - size * (LEADING - 1)
@@ -94,7 +94,7 @@ class _Stack:
 
 
 def _draw_stack(canvas: Canvas, box: _Box, bottom: float, item: BadgeItem, scale: float,
-                align: str) -> None:
+                align: Literal["left", "centre"]) -> None:
     """Name, company, region and partner type, then competencies, from the top of ``box``."""
     attendee = item.attendee
     anchor = {"left": box.x, "centre": box.x + box.width / 2}[align]

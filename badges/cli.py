@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from badges.agenda import ReasonSource, render_agendas
 from badges.badge import BadgeItem, render_badges
 from badges.layouts import LAYOUTS
+from badges.names import NAME_ORDERS, sorted_people
 from badges.sheets import render_checkin_list, render_master_grid, render_table_sheets
 from badges.tokens import TokenError, badge_numbers, qr_payloads
-from badges.names import NAME_ORDERS, sorted_people
 from scheduler.domain import Attendee, EventInfo, Schedule, Timetable
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportlab.lib.pagesizes import A4, A6, LETTER
-from reportlab.lib.units import inch, mm
+
+from badges.pdf import inch, mm
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ and the rule an organiser can predict. Events that prefer the name as written ch
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 NAME_ORDERS: tuple[str, ...] = ("family", "first")
 

@@ -7,17 +7,16 @@ hand with the badge numbers printed on the badges.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from badges.agenda import event_line, round_times
 from badges.badge import format_number
-from badges.pdf import Target, open_canvas
-from badges.text import LEADING, draw_line, fit_text, truncate
 from badges.names import sorted_people
+from badges.pdf import Target, mm, open_canvas
+from badges.text import LEADING, draw_line, fit_text, truncate
 from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, index_attendees
 
 MARGIN = 14 * mm

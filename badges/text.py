@@ -14,16 +14,17 @@ unit size and cached; fitting a name to a box is then arithmetic, not trial rend
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Literal
+from typing import Literal
 
 import uharfbuzz as hb
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
-from badges.fonts import REPLACEMENT_CHAR, base_font, covers, font_for_char, font_file
+from badges.fonts import REPLACEMENT_CHAR, base_font, covers, font_file, font_for_char
 
 Align = Literal["left", "centre", "right"]
 ELLIPSIS = "\u2026"
@@ -101,8 +102,9 @@ def _fonts(text: str, bold: bool) -> tuple[str, list[str]]:
             own[-1] = fallback
     fonts: list[str] = []
     for i, char in enumerate(chars):
-        if own[i]:
-            fonts.append(own[i])  # type: ignore[arg-type]
+        font = own[i]
+        if font:
+            fonts.append(font)
             continue
         before = fonts[-1] if fonts else None
         after = next((f for f in own[i + 1:] if f), None)
@@ -250,7 +252,7 @@ def _break_points(text: str) -> list[tuple[str, str]]:
                 splits.append((head, tail))
         elif char == "-" and 0 < i < len(text) - 1 and text[i - 1] != " " and text[i + 1] != " ":
             splits.append((text[:i + 1], text[i + 1:]))
-        elif 0 < i and _is_wide(char) and _is_wide(text[i - 1]):
+        elif i > 0 and _is_wide(char) and _is_wide(text[i - 1]):
             splits.append((text[:i], text[i:]))
     return splits
 

@@ -17,8 +17,8 @@ import hmac
 import io
 import os
 import secrets
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from scheduler.domain import Attendee
 

@@ -15,8 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from badges import BadgeItem, render_agendas, render_badges, render_checkin_list  # noqa: E402
-from badges import render_master_grid, render_table_sheets  # noqa: E402
+from badges import (  # noqa: E402
+    BadgeItem,
+    render_agendas,
+    render_badges,
+    render_checkin_list,
+    render_master_grid,
+    render_table_sheets,
+)
 from badges.tokens import derive_token  # noqa: E402
 from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, Timetable  # noqa: E402
 from scheduler.generator import generate_event  # noqa: E402

@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scheduler.checker import check_schedule  # noqa: E402
-from scheduler.generator import generate_event  # noqa: E402
 from scheduler.changes import changed_agendas  # noqa: E402
+from scheduler.checker import check_schedule  # noqa: E402
 from scheduler.domain import Schedule  # noqa: E402
+from scheduler.generator import generate_event  # noqa: E402
 from scheduler.replan import replan  # noqa: E402
 from scheduler.revise import RevisionRequest, revise  # noqa: E402
 from scheduler.solver import PlanRequest, plan  # noqa: E402

@@ -22,7 +22,6 @@ import networkx as nx
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.scoring import reason_for, score_matrix
 
-
 SitOutRule = Literal["lightest", "rotate"]
 
 

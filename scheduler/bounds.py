@@ -25,7 +25,6 @@ from ortools.linear_solver import pywraplp
 
 from scheduler.instance import Instance
 
-
 GAP_TOLERANCE = 1e-4
 
 
@@ -65,7 +64,7 @@ def degree_limits(inst: Instance, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def lagrangian_bound(weights: np.ndarray, u: np.ndarray, v: np.ndarray, lo: np.ndarray,
                      hi: np.ndarray, seats: float, duals: np.ndarray, mu: float,
-                     forced: np.ndarray | None = None, company: "_CompanyRows | None" = None) -> float:
+                     forced: np.ndarray | None = None, company: _CompanyRows | None = None) -> float:
     """Weak-duality bound of the LP over all edges for any duals (see module docstring).
 
     A ``forced`` pair (held at 1) contributes its reduced cost whatever its sign. Company rows
@@ -278,7 +277,8 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
     objective = 0.0
     shortfall = 0.0
     iterations = 0
-    for iterations in range(1, max_iterations + 1):
+    for _ in range(max_iterations):
+        iterations += 1
         status, all_values, duals, mu, objective = model.solve(deadline - time.monotonic())
         if len(all_values) != inst.n + len(candidates):
             break

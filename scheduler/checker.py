@@ -9,7 +9,7 @@ an organiser can act on.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from scheduler.domain import Attendee, Meeting, Schedule
 

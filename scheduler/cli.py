@@ -15,8 +15,9 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 from scheduler.domain import Attendee
 from scheduler.importer import AttendeeFileError, read_attendee_file, write_attendee_file
@@ -26,6 +27,9 @@ from scheduler.solver import PlanRequest, Progress, plan
 from scheduler.spreadsheet import safe_cell
 from scheduler.taxonomy import ConfigError, load_taxonomy, load_weights
 
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
 EXIT_BAD_INPUT = 2
 
 
@@ -33,7 +37,7 @@ class _Bar:
     """tqdm progress bar on stderr, shown only when stderr is a terminal."""
 
     def __init__(self, enabled: bool) -> None:
-        self._bar = None
+        self._bar: tqdm | None = None   # imported on first use: a pipe or a test never needs it
         self._enabled = enabled
 
     def __call__(self, progress: Progress) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import TypedDict
 
 
 def normalise_company(company: str) -> str:
@@ -50,6 +51,26 @@ class Attendee:
 
     def rounds_present(self, rounds: int) -> list[int]:
         return [r for r in range(1, rounds + 1) if self.is_available(r)]
+
+
+class AttendeeFields(TypedDict):
+    """Every field of :class:`Attendee`, as a mutable draft: readers and generators fill one in
+    over several passes (cross-row checks, availability, requests) before it is frozen with
+    ``Attendee(**fields)``."""
+
+    id: str
+    name: str
+    company: str
+    region: str
+    partner_type: str
+    offers: tuple[str, ...]
+    seeks: tuple[str, ...]
+    email: str
+    title: str
+    country: str
+    available_rounds: frozenset[int] | None
+    must_meet: tuple[str, ...]
+    avoid: tuple[str, ...]
 
 
 @dataclass(frozen=True)

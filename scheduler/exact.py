@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from scheduler.cpsat import stop_when_cancelled
 from scheduler.instance import Instance
-from scheduler.placement import stop_when_cancelled
 
 MAX_WORKERS = 256
 
@@ -103,7 +103,7 @@ def solve_exact(inst: Instance, hint: dict[int, list[tuple[int, int]]], time_lim
         model.add_at_most_one(xs)                       # no pair meets twice
     for xs in by_person_round.values():
         model.add_at_most_one(xs)                       # one table per attendee per round
-    for r, xs in by_round.items():
+    for xs in by_round.values():
         if len(xs) > inst.tables:
             model.add(sum(xs) <= inst.tables)           # table capacity
 

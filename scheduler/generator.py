@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, TypeVar
+from typing import TypeVar
 
-from scheduler.domain import Attendee, Taxonomy
+from scheduler.domain import Attendee, AttendeeFields, Taxonomy
 from scheduler.taxonomy import load_taxonomy
 
 K = TypeVar("K")
@@ -159,7 +160,7 @@ def generate_event(n: int, *, rounds: int, seed: int, taxonomy: Taxonomy | None 
     comp_weights = [1.0 / (rank ** ZIPF_EXPONENT) for rank in range(1, len(popular) + 1)]
     width = max(4, len(str(n)))
 
-    people: list[dict[str, object]] = []
+    people: list[AttendeeFields] = []
     company_of: list[int] = []
     used_company_names: set[str] = set()
     company_index = 0
@@ -176,14 +177,14 @@ def generate_event(n: int, *, rounds: int, seed: int, taxonomy: Taxonomy | None 
         for _ in range(size):
             person = _person(rng, len(people) + 1, width, company, region, partner_type, culture,
                              country, domain, core, popular, comp_weights, names_here)
-            names_here.add(str(person["name"]))
+            names_here.add(person["name"])
             people.append(person)
             company_of.append(company_index)
         company_index += 1
 
     _assign_availability(rng, people, rounds)
     _assign_requests(rng, people, company_of)
-    return [Attendee(**p) for p in people]  # type: ignore[arg-type]
+    return [Attendee(**p) for p in people]
 
 
 # --------------------------------------------------------------------------- people
@@ -193,7 +194,7 @@ def _person(
     rng: random.Random, number: int, width: int, company: str, region: str, partner_type: str,
     culture: _Culture, country: str, domain: str, core: list[str], popular: list[str], weights: list[float],
     colleague_names: set[str],
-) -> dict[str, object]:
+) -> AttendeeFields:
     for _ in range(20):  # two colleagues with the same name would confuse everyone on the day
         given, family = rng.choice(culture.given), rng.choice(culture.family)
         name = f"{family}{culture.joiner}{given}" if culture.family_first else f"{given} {family}"
@@ -256,7 +257,7 @@ def _slug(text: str, sep: str = "-") -> str:
 # --------------------------------------------------------------------------- availability and requests
 
 
-def _assign_availability(rng: random.Random, people: list[dict[str, object]], rounds: int) -> None:
+def _assign_availability(rng: random.Random, people: list[AttendeeFields], rounds: int) -> None:
     """Give a share of people a contiguous sub-range: late arrivals and early leavers, each
     still present for at least half of the rounds, as organisers see in practice."""
     if rounds < 2 or not people:
@@ -272,16 +273,16 @@ def _assign_availability(rng: random.Random, people: list[dict[str, object]], ro
         people[index]["available_rounds"] = frozenset(range(first, first + length))
 
 
-def _present(person: dict[str, object]) -> frozenset[int] | None:
-    return person["available_rounds"]  # type: ignore[return-value]
+def _present(person: AttendeeFields) -> frozenset[int] | None:
+    return person["available_rounds"]
 
 
-def _overlap(a: dict[str, object], b: dict[str, object]) -> bool:
+def _overlap(a: AttendeeFields, b: AttendeeFields) -> bool:
     ra, rb = _present(a), _present(b)
     return ra is None or rb is None or bool(ra & rb)
 
 
-def _assign_requests(rng: random.Random, people: list[dict[str, object]], company_of: list[int]) -> None:
+def _assign_requests(rng: random.Random, people: list[AttendeeFields], company_of: list[int]) -> None:
     """A few must-meet requests (to someone from another company, present at the same time,
     preferably offering what the requester seeks) and a few avoids that never contradict them."""
     n = len(people)
@@ -303,7 +304,7 @@ def _assign_requests(rng: random.Random, people: list[dict[str, object]], compan
 
 
 def _pick_partner(
-    rng: random.Random, people: list[dict[str, object]], company_of: list[int], i: int,
+    rng: random.Random, people: list[AttendeeFields], company_of: list[int], i: int,
     taken: set[frozenset[int]], *, prefer_match: bool,
 ) -> int | None:
     me = people[i]
@@ -312,8 +313,8 @@ def _pick_partner(
     if not allowed:
         return None
     if prefer_match:
-        wanted = set(me["seeks"])  # type: ignore[arg-type]
-        matching = [j for j in allowed if wanted & set(people[j]["offers"])]  # type: ignore[arg-type]
+        wanted = set(me["seeks"])
+        matching = [j for j in allowed if wanted & set(people[j]["offers"])]
         allowed = matching or allowed
     return rng.choice(allowed)
 

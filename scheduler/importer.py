@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Collection, Iterable, Sequence
+from typing import BinaryIO
 
-from scheduler.domain import Attendee, Taxonomy
+from scheduler.domain import Attendee, AttendeeFields, Taxonomy
 from scheduler.spreadsheet import (
     DEFAULT_LIMITS,
     SpreadsheetError,
@@ -229,7 +230,7 @@ class _Parser:
             self.error(None, None, "the file has a header but no attendee rows")
             return []
         first_line: dict[str, int] = {}
-        drafts: list[tuple[_Row, dict[str, object]]] = []
+        drafts: list[tuple[_Row, AttendeeFields]] = []
         for line, cells in self.table.rows:
             row = _Row(line, self._row_values(cells))
             attendee_id = row.values.get("id", "")
@@ -244,12 +245,12 @@ class _Parser:
         self.check_references(drafts, first_line)
         if self.errors or self.more_errors:
             return []
-        return [Attendee(**draft) for _, draft in drafts]  # type: ignore[arg-type]
+        return [Attendee(**draft) for _, draft in drafts]
 
     def _row_values(self, cells: tuple[str, ...]) -> dict[str, str]:
         return {column: (cells[i] if i < len(cells) else "") for column, i in self.columns.items()}
 
-    def parse_row(self, row: _Row) -> dict[str, object]:
+    def parse_row(self, row: _Row) -> AttendeeFields:
         v = row.values
         for column in _NON_EMPTY:
             if column not in self.columns:
@@ -326,14 +327,13 @@ class _Parser:
             return None
         return frozenset(rounds)
 
-    def check_references(self, drafts: list[tuple[_Row, dict[str, object]]], first_line: dict[str, int]) -> None:
+    def check_references(self, drafts: list[tuple[_Row, AttendeeFields]], first_line: dict[str, int]) -> None:
         by_folded = {i.casefold(): i for i in first_line}
         requests: dict[str, tuple[str, ...]] = {}
         avoids: dict[str, tuple[str, ...]] = {}
         for row, draft in drafts:
-            own = str(draft["id"])
-            for column in ("must_meet", "avoid"):
-                refs: tuple[str, ...] = draft[column]  # type: ignore[assignment]
+            own = draft["id"]
+            for column, refs in (("must_meet", draft["must_meet"]), ("avoid", draft["avoid"])):
                 for ref in refs:
                     if ref == own:
                         self.error(row.line, column, f"lists the attendee's own id '{ref}'")
@@ -341,12 +341,12 @@ class _Parser:
                         close = by_folded.get(ref.casefold())
                         hint = f" (did you mean '{close}'?)" if close else ""
                         self.error(row.line, column, f"unknown id '{ref}'{hint}")
-            both = sorted(set(draft["must_meet"]) & set(draft["avoid"]))  # type: ignore[arg-type]
+            both = sorted(set(draft["must_meet"]) & set(draft["avoid"]))
             for ref in both:
                 self.error(row.line, "avoid", f"'{ref}' is also listed in must_meet")
             if own and first_line.get(own) == row.line:
-                requests[own] = draft["must_meet"]  # type: ignore[assignment]
-                avoids[own] = draft["avoid"]  # type: ignore[assignment]
+                requests[own] = draft["must_meet"]
+                avoids[own] = draft["avoid"]
         for own, wanted in requests.items():
             for ref in wanted:
                 if own in avoids.get(ref, ()):
@@ -380,14 +380,13 @@ def format_rounds(rounds: Iterable[int] | None) -> str:
         return ""
     parts: list[str] = []
     ordered = sorted(set(rounds))
-    start = prev = None
-    for r in ordered + [None]:
-        if start is not None and (r is None or r != prev + 1):  # type: ignore[operator]
-            parts.append(str(start) if start == prev else f"{start}-{prev}")
-            start = None
-        if r is not None and start is None:
-            start = r
-        prev = r
+    first = 0                      # position in ``ordered`` where the current run starts
+    for k, r in enumerate(ordered):
+        if k + 1 < len(ordered) and ordered[k + 1] == r + 1:
+            continue
+        start = ordered[first]
+        parts.append(str(start) if start == r else f"{start}-{r}")
+        first = k + 1
     return ";".join(parts)
 
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from scheduler.instance import Instance
 
@@ -79,7 +79,7 @@ def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
     parked: list[tuple[int, int]] = []
     # Moves since the last gain: undone at the end, so the result is the state right after the
     # last pair found a free round (the walk's best: every gain is one meeting more).
-    journal: list[tuple[int, tuple[int, int], tuple[int, int] | None]] = []
+    journal: list[tuple[int, tuple[int, int], tuple[int, int]]] = []
     while queue and since_gain < stall_limit:
         steps += 1
         since_gain += 1
@@ -88,7 +88,10 @@ def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
         k = rng.randrange(len(queue))
         queue[k], queue[-1] = queue[-1], queue[k]
         x, y = queue.pop()
-        direct, moves, tabu_moves = [], [], []
+        direct: list[int] = []
+        # (round, pair to evict; None: any pair of a full round, picked below)
+        moves: list[tuple[int, tuple[int, int] | None]] = []
+        tabu_moves: list[tuple[int, tuple[int, int] | None]] = []
         for r in common_rounds(x, y):
             px, py = partner[r][x], partner[r][y]
             if px < 0 and py < 0:
@@ -98,8 +101,8 @@ def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
                     moves.append((r, None))
             elif px < 0 or py < 0:
                 other = (y, py) if px < 0 else (x, px)
-                evicted = (min(other), max(other))
-                (moves if tabu.get(evicted, -1) < steps else tabu_moves).append((r, evicted))
+                displaced = (min(other), max(other))
+                (moves if tabu.get(displaced, -1) < steps else tabu_moves).append((r, displaced))
         # Every move undoes a recent one: take one anyway rather than stall (the walk is random).
         moves = moves or tabu_moves
         if direct:
@@ -224,6 +227,8 @@ def _resolve(inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: 
     """Best re-assignment of ``chosen`` rounds, or None when it seats no more than now."""
     from ortools.sat.python import cp_model
 
+    from scheduler.cpsat import single_worker_solver
+
     pairs = sorted({p for r in chosen for p in current[r]} | set(queue))
     model = cp_model.CpModel()
     x: dict[tuple[int, int, int], cp_model.IntVar] = {}
@@ -231,10 +236,10 @@ def _resolve(inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: 
         for r in chosen:
             if inst.avail[a, r] and inst.avail[b, r]:
                 x[(a, b, r)] = model.new_bool_var("")
-    by_pair: dict[tuple[int, int], list] = {}
-    by_person_round: dict[tuple[int, int], list] = {}
-    by_person: dict[int, list] = {}
-    by_round: dict[int, list] = {r: [] for r in chosen}
+    by_pair: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    by_person_round: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    by_person: dict[int, list[cp_model.IntVar]] = {}
+    by_round: dict[int, list[cp_model.IntVar]] = {r: [] for r in chosen}
     for (a, b, r), var in x.items():
         by_pair.setdefault((a, b), []).append(var)
         by_person_round.setdefault((a, r), []).append(var)
@@ -245,10 +250,10 @@ def _resolve(inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: 
     for vars_ in list(by_pair.values()) + list(by_person_round.values()):
         if len(vars_) > 1:
             model.add_at_most_one(vars_)
-    for r, vars_ in by_round.items():
+    for vars_ in by_round.values():
         if len(vars_) > inst.tables:
             model.add(sum(vars_) <= inst.tables)
-    held = {}
+    held: dict[int, int] = {}
     for r in chosen:
         for a, b in current[r]:
             held[a] = held.get(a, 0) + 1
@@ -272,11 +277,7 @@ def _resolve(inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: 
     for r in chosen:
         for a, b in current[r]:
             model.add_hint(x[(a, b, r)], 1)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = time_limit
-    solver.parameters.max_time_in_seconds = time_limit
+    solver = single_worker_solver(seed, time_limit)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

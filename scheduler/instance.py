@@ -7,9 +7,9 @@ their scores, the must-meet requests and the previous plan used for stability.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -70,7 +70,8 @@ class Instance:
     @cached_property
     def free_degree(self) -> np.ndarray:
         """Free rounds each attendee can be seated in."""
-        return self.avail.sum(axis=1).astype(np.int64)
+        degree: np.ndarray = self.avail.sum(axis=1).astype(np.int64)
+        return degree
 
     @cached_property
     def capacity(self) -> np.ndarray:
@@ -79,7 +80,8 @@ class Instance:
         Cached: ``avail`` and ``allowed`` are final once :func:`build_instance` returns, and
         summing the n x n ``allowed`` matrix on every ``seats()`` call was measurable at 2,000
         attendees."""
-        return np.minimum(self.free_degree, self.allowed.sum(axis=1))
+        most: np.ndarray = np.minimum(self.free_degree, self.allowed.sum(axis=1))
+        return most
 
     def seats(self, round_number: int) -> int:
         """Meetings round ``round_number`` can hold: tables, or half of those who can meet."""
@@ -88,11 +90,12 @@ class Instance:
 
     def edges(self) -> tuple[np.ndarray, np.ndarray]:
         """All pairs that may still meet, ``(u, v)`` with ``u < v``."""
-        return np.nonzero(np.triu(self.allowed, k=1))
+        u, v = np.nonzero(np.triu(self.allowed, k=1))
+        return u, v
 
     def objective_weights(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Score plus the must-meet and stability preferences, for LP selection."""
-        weights = self.scores[u, v].astype(np.float64)
+        weights: np.ndarray = self.scores[u, v].astype(np.float64)
         if self.must:
             bonus = MUST_MEET_FACTOR * max(1, int(self.scores.max(initial=0))) + 1
             weights += bonus * pair_mask(self.n, self.must)[u, v]
@@ -141,7 +144,7 @@ def build_instance(attendees: Sequence[Attendee], rounds: int, tables: int, weig
     for person in people:
         for other in person.must_meet:
             if other != person.id:
-                requested.add(tuple(sorted((person.id, other))))  # type: ignore[arg-type]
+                requested.add((min(person.id, other), max(person.id, other)))
     static_unkept: list[tuple[str, str, str]] = []
     for a_id, b_id in sorted(requested):
         if frozenset((a_id, b_id)) in met:

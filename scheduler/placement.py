@@ -4,11 +4,10 @@ The LP decided *which* pairs meet; here each free round, in order, gets a maximu
 matching over the chosen pairs not yet placed whose two attendees are both present, at most
 ``tables`` meetings. Weights are tiered so the round first holds as many meetings as possible,
 then serves attendees who cannot afford to sit out ("tight": as many chosen pairs left as rounds
-left) and pairs whose last common round this is, then must-meet pairs, then score. Attendees
-with no chosen pair open in the round are offered a few other partners. The matching is the
-greedy one improved by local search (augmenting paths of up to three edges, swaps), then by
-CP-SAT when its model is small enough for the round's budget. ``repair_fairness`` afterwards
-seats anyone still over the fairness target.
+left) and pairs whose last common round this is, then must-meet pairs, then score (one
+:func:`pair_weights` for every matching). Attendees with no chosen pair open in the round are
+offered a few other partners. The matching itself is :func:`scheduler.matching.best_matching`.
+``repair_fairness`` afterwards seats anyone still over the fairness target.
 
 A second matching per round seats whoever is still free with any allowed pair not met yet
 (best score first), so a round never leaves a table empty that two free attendees could use.
@@ -18,16 +17,15 @@ schedule stays complete.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from scheduler.instance import Instance
+from scheduler.matching import best_matching, greedy_matching
 
 MEETING = 1_000_000      # one more meeting in this round beats everything below
 TIGHT = 100_000                   # per attendee who loses a planned meeting if they sit out now
@@ -39,8 +37,6 @@ CHOSEN = 5_000           # chosen by the LP rather than a fill-in pair
 SAME_ROUND_AS_BEFORE = 1_000   # re-plan stability: keep the round the pair had
 COMPANY_REPEAT = 6_000   # soft rule: a second person of a company already met; below fairness
 
-BLOSSOM_LIMIT = 40       # attendees in a round up to which the matching is solved exactly (blossom)
-LOCAL_SEARCH_LIMIT = 160  # ... and up to which local search alone places it (no CP-SAT)
 FILL_CANDIDATES = 40     # partners per free attendee considered in the fill-in matching
 ALTERNATIVES = 12        # partners outside the chosen pairs offered to an attendee at risk
 
@@ -54,209 +50,52 @@ class Placement:
     cancelled: bool = False
 
 
-@contextlib.contextmanager
-def stop_when_cancelled(solver: cp_model.CpSolver, cancel: threading.Event | None) -> Iterator[None]:
-    """Stop a running CP-SAT search as soon as ``cancel`` is set (checked every 50 ms)."""
-    if cancel is None:
-        yield
-        return
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set():
-            if cancel.wait(0.05):
-                solver.stop_search()
-                return
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        done.set()
-        watcher.join()
-
-
-def greedy_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int) -> np.ndarray:
-    """Heaviest edges first; used as the CP-SAT hint and when there is no time left."""
-    chosen = np.zeros(len(u), dtype=bool)
-    busy: set[int] = set()
-    count = 0
-    for e in np.argsort(-weights, kind="stable").tolist():
-        if count >= limit:
-            break
-        a, b = int(u[e]), int(v[e])
-        if a in busy or b in busy:
-            continue
-        busy.update((a, b))
-        chosen[e] = True
-        count += 1
-    return chosen
-
-
-def improve_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, chosen: np.ndarray, limit: int,
-                     deadline: float) -> np.ndarray:
-    """Local search on a matching: augmenting paths of up to three edges and one-for-one swaps.
-
-    An unmatched attendee ``x`` takes an edge ``(x, y)``; if ``y`` was matched to ``z``, that edge
-    is dropped and ``z`` may take an edge to another unmatched attendee. A move is kept when the
-    total weight rises, so the result is never worse than ``chosen``.
-    """
-    chosen = chosen.copy()
-    if len(u) == 0:
-        return chosen
-    n = int(max(u.max(), v.max())) + 1
-    incident: list[list[int]] = [[] for _ in range(n)]
-    for e, (a, b) in enumerate(zip(u.tolist(), v.tolist())):
-        incident[a].append(e)
-        incident[b].append(e)
-    w = weights.tolist()
-    ul, vl = u.tolist(), v.tolist()
-    mate_edge = [-1] * n
-    for e in np.nonzero(chosen)[0].tolist():
-        mate_edge[ul[e]] = e
-        mate_edge[vl[e]] = e
-    count = int(chosen.sum())
-    for x in range(n):
-        incident[x].sort(key=lambda e: -w[e])
-    improved = True
-    tried = 0
-    while improved and time.monotonic() < deadline:
-        improved = False
-        for x in range(n):
-            if mate_edge[x] >= 0 or not incident[x]:
-                continue
-            tried += 1
-            if tried % 32 == 0 and time.monotonic() >= deadline:
-                break
-            best_gain, best_move = 0, None
-            for e in incident[x]:
-                y = ul[e] + vl[e] - x
-                f = mate_edge[y]
-                if f < 0:
-                    if count < limit and w[e] > best_gain:
-                        best_gain, best_move = w[e], (e, -1, -1)
-                    continue
-                z = ul[f] + vl[f] - y
-                gain = w[e] - w[f]
-                if gain > best_gain:
-                    best_gain, best_move = gain, (e, f, -1)
-                if count < limit:
-                    for g in incident[z]:
-                        t = ul[g] + vl[g] - z
-                        if t != x and t != y and mate_edge[t] < 0:
-                            if gain + w[g] > best_gain:
-                                best_gain, best_move = gain + w[g], (e, f, g)
-                            break
-            if best_move is None:
-                continue
-            e, f, g = best_move
-            if f >= 0:
-                chosen[f] = False
-                mate_edge[ul[f]] = mate_edge[vl[f]] = -1
-                count -= 1
-            chosen[e] = True
-            mate_edge[ul[e]] = mate_edge[vl[e]] = e
-            count += 1
-            if g >= 0:
-                chosen[g] = True
-                mate_edge[ul[g]] = mate_edge[vl[g]] = g
-                count += 1
-            improved = True
-    return chosen
-
-
-def best_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int, time_limit: float,
-                  seed: int, cancel: threading.Event | None) -> np.ndarray:
-    """Maximum-weight matching of at most ``limit`` edges (CP-SAT, single deterministic worker)."""
-    started = time.monotonic()
-    if 0 < len(u) and limit > 0:
-        exact = _blossom_matching(u, v, weights, limit)
-        if exact is not None:
-            return exact
-    hint = greedy_matching(u, v, weights, limit)
-    if len(u) and limit > 0:
-        hint = improve_matching(u, v, weights, hint, limit, started + max(0.0, time_limit))
-        time_limit -= time.monotonic() - started
-        # A small round's CP-SAT rarely proves more than local search found (an odd round never:
-        # its relaxation lacks the odd-set cuts); the improvement search after placement, which
-        # sees all rounds at once, makes better use of the time.
-        if len(np.unique(np.concatenate([u, v]))) <= LOCAL_SEARCH_LIMIT:
-            return hint
-    # Building the model alone takes about 20 us per edge: not worth it when that eats the budget.
-    if (len(u) == 0 or limit <= 0 or time_limit <= max(0.05, 4e-5 * len(u))
-            or (cancel is not None and cancel.is_set())):
-        return hint
-    model = cp_model.CpModel()
-    meets = [model.new_bool_var(f"meet_{e}") for e in range(len(u))]
-    at_table: dict[int, list[cp_model.IntVar]] = {}
-    for e, (a, b) in enumerate(zip(u.tolist(), v.tolist())):
-        at_table.setdefault(a, []).append(meets[e])
-        at_table.setdefault(b, []).append(meets[e])
-    for edges in at_table.values():
-        if len(edges) > 1:
-            model.add_at_most_one(edges)
-    if limit < len(at_table) // 2:
-        model.add(sum(meets) <= limit)
-    model.maximize(sum(int(w) * x for w, x in zip(weights.tolist(), meets)))
-    for x, value in zip(meets, hint.tolist()):
-        model.add_hint(x, value)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = time_limit
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.cp_model_presolve = False
-    with stop_when_cancelled(solver, cancel):
-        status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return hint
-    chosen = np.array([solver.boolean_value(x) for x in meets], dtype=bool)
-    if weights[chosen].sum() < weights[hint].sum():
-        return hint
-    return chosen
-
-
-def _blossom_matching(u: np.ndarray, v: np.ndarray, weights: np.ndarray, limit: int) -> np.ndarray | None:
-    """Exact maximum-weight matching (Edmonds' blossom) of a small round whose tables do not bind.
-
-    CP-SAT cannot prove such a matching optimal when the round has an odd number of attendees
-    (its relaxation lacks the odd-set cuts) and would spend its whole budget; the blossom
-    algorithm is exact and takes milliseconds at this size. None when it does not apply.
-    """
-    import networkx as nx
-
-    people = np.unique(np.concatenate([u, v]))
-    if len(people) > BLOSSOM_LIMIT or limit < len(people) // 2:
-        return None
-    graph = nx.Graph()
-    for e, (a, b, w) in enumerate(zip(u.tolist(), v.tolist(), weights.tolist())):
-        if not graph.has_edge(a, b) or graph[a][b]["weight"] < w:
-            graph.add_edge(a, b, weight=int(w), edge=e)
-    matching = nx.max_weight_matching(graph)
-    chosen = np.zeros(len(u), dtype=bool)
-    for a, b in matching:
-        chosen[graph[a][b]["edge"]] = True
-    return chosen
-
-
 def company_repeat(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pairs in which one side has already met someone of the other's company."""
     if inst.company_rule == "off" or len(a) == 0:
         return np.zeros(len(a), dtype=bool)
-    return (seen[a, inst.company[b]] > 0) | (seen[b, inst.company[a]] > 0)
+    repeat: np.ndarray = (seen[a, inst.company[b]] > 0) | (seen[b, inst.company[a]] > 0)
+    return repeat
 
 
-def apply_company_rule(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray,
-                       weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Soft rule: repeats weigh less (never enough to cost a meeting); hard rule: dropped."""
+def apply_company_rule(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray, weights: np.ndarray,
+                       index: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Soft rule: repeats weigh less (never enough to cost a meeting); hard rule: dropped.
+
+    ``index`` (default: each edge's position) travels with the edges, so a caller can tell
+    which of its edges survived the hard rule.
+    """
+    if index is None:
+        index = np.arange(len(a))
     repeat = company_repeat(inst, seen, a, b)
     if not repeat.any():
-        return a, b, weights
+        return a, b, weights, index
     if inst.company_rule == "hard":
         keep = ~repeat
-        return a[keep], b[keep], weights[keep]
-    return a, b, weights - COMPANY_REPEAT * repeat
+        return a[keep], b[keep], weights[keep], index[keep]
+    return a, b, weights - COMPANY_REPEAT * repeat, index
+
+
+def pair_weights(inst: Instance, a: np.ndarray, b: np.ndarray, r: int | None,
+                 must_sit_in: np.ndarray | None = None, sit_in_turn: np.ndarray | None = None) -> np.ndarray:
+    """Matching weight of the pairs ``(a[k], b[k])`` in round ``r``, from the tiers above.
+
+    Every pair counts one meeting plus its score and, for a must-meet pair, ``MUST_MEET``; a
+    pair that had round ``r`` in the previous plan gets ``SAME_ROUND_AS_BEFORE`` (``r`` None:
+    no stability term). ``must_sit_in`` and ``sit_in_turn`` (bool per attendee) add their tier
+    once per side. One function for every matching keeps the tiers consistent between them.
+    """
+    weights: np.ndarray = MEETING + inst.scores[a, b].astype(np.int64)
+    if inst.must:
+        weights = weights + MUST_MEET * inst.must_mask[a, b]
+    if r is not None and inst.previous:
+        weights = weights + SAME_ROUND_AS_BEFORE * np.array(
+            [inst.previous.get((x, y), (0, 0))[0] == r for x, y in zip(a.tolist(), b.tolist())], dtype=np.int64)
+    if must_sit_in is not None:
+        weights = weights + MUST_SIT_IN * (must_sit_in[a].astype(np.int64) + must_sit_in[b])
+    if sit_in_turn is not None:
+        weights = weights + SIT_IN_TURN * (sit_in_turn[a].astype(np.int64) + sit_in_turn[b])
+    return weights
 
 
 def plan_sit_outs(inst: Instance, fairness: int) -> np.ndarray:
@@ -273,26 +112,28 @@ def plan_sit_outs(inst: Instance, fairness: int) -> np.ndarray:
     n = inst.n
     can_meet = inst.capacity > 0
     quota = (inst.free_degree - inst.capacity) + fairness
+    # Nodes are integers (attendee i is i, round r is n + r): with string labels the flow found
+    # depended on the process's hash seed, so one request gave different schedules in two runs.
+    source, sink = -1, -2
     graph = nx.DiGraph()
     for r in inst.free_rounds:
         present = int((inst.avail[:, r] & can_meet).sum())
-        graph.add_edge(("round", r), "sink", capacity=max(0, present - 2 * inst.seats(r)))
+        graph.add_edge(n + r, sink, capacity=max(0, present - 2 * inst.seats(r)))
     for i in range(n):
         if not can_meet[i] or quota[i] <= 0:
             continue
-        graph.add_edge("source", ("person", i), capacity=int(quota[i]))
+        graph.add_edge(source, i, capacity=int(quota[i]))
         for r in inst.free_rounds:
             if inst.avail[i, r]:
-                graph.add_edge(("person", i), ("round", r), capacity=1)
+                graph.add_edge(i, n + r, capacity=1)
     out = np.zeros((n, inst.rounds + 1), dtype=bool)
-    if "source" not in graph:
+    if source not in graph:
         return out
-    _, flow = nx.maximum_flow(graph, "source", "sink")
-    for node, targets in flow.items():
-        if isinstance(node, tuple) and node[0] == "person":
-            for target, amount in targets.items():
-                if amount > 0:
-                    out[node[1], target[1]] = True
+    _, flow = nx.maximum_flow(graph, source, sink)
+    for i in range(n):
+        for target, amount in flow.get(i, {}).items():
+            if amount > 0:
+                out[i, target - n] = True
     return out
 
 
@@ -302,13 +143,10 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
     """Place ``chosen`` pairs round by round, then seat whoever is still free."""
     result = Placement()
     n = inst.n
-    scores = inst.scores
     met = np.zeros((n, n), dtype=bool)
     pending_u = np.array([p[0] for p in chosen], dtype=np.int64)
     pending_v = np.array([p[1] for p in chosen], dtype=np.int64)
     pending = np.ones(len(chosen), dtype=bool)
-    must = np.array([p in inst.must for p in chosen], dtype=bool)
-    prev_round = np.array([inst.previous.get(p, (0, 0))[0] for p in chosen], dtype=np.int64)
     can_meet = inst.capacity > 0
     free_rounds = inst.free_rounds
 
@@ -338,12 +176,8 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         turn_to_sit_in = present & can_meet & ~planned_out[:, r] & ~must_sit_in
         a, b = pending_u[open_pairs], pending_v[open_pairs]
         common_later = (inst.avail[a][:, later] & inst.avail[b][:, later]).sum(axis=1)
-        weights = (MEETING + CHOSEN + scores[a, b].astype(np.int64)
-                   + TIGHT * (tight[a].astype(np.int64) + tight[b])
-                   + MUST_SIT_IN * (must_sit_in[a].astype(np.int64) + must_sit_in[b])
-                   + SIT_IN_TURN * (turn_to_sit_in[a].astype(np.int64) + turn_to_sit_in[b])
-                   + LAST_CHANCE * (common_later <= 1) + MUST_MEET * must[open_pairs]
-                   + SAME_ROUND_AS_BEFORE * (prev_round[open_pairs] == r))
+        weights = (pair_weights(inst, a, b, r, must_sit_in, turn_to_sit_in) + CHOSEN
+                   + TIGHT * (tight[a].astype(np.int64) + tight[b]) + LAST_CHANCE * (common_later <= 1))
         # Alternatives for whoever is at risk, in case their chosen partners are taken.
         # Only for attendees with no chosen pair open in this round: keeps the model small.
         has_open = np.zeros(n, dtype=bool)
@@ -351,71 +185,57 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         has_open[b] = True
         at_risk = np.nonzero(present & can_meet & ~has_open & (must_sit_in | turn_to_sit_in))[0]
         if len(at_risk):
-            xu, xv = _alternatives(inst, at_risk, present, met, pending_u[open_pairs], pending_v[open_pairs])
+            xu, xv = _alternatives(inst, at_risk, present, met, a, b)
             if len(xu):
-                xw = (MEETING + scores[xu, xv].astype(np.int64) + MUST_MEET * inst.must_mask[xu, xv]
-                      + MUST_SIT_IN * (must_sit_in[xu].astype(np.int64) + must_sit_in[xv])
-                      + SIT_IN_TURN * (turn_to_sit_in[xu].astype(np.int64) + turn_to_sit_in[xv]))
+                xw = pair_weights(inst, xu, xv, None, must_sit_in, turn_to_sit_in)
                 a, b = np.concatenate([a, xu]), np.concatenate([b, xv])
                 weights = np.concatenate([weights, xw])
         budget = max(0.0, per_round * 0.7)
-        index = np.arange(len(a))
-        a, b, weights, index = _ruled(inst, seen, a, b, weights, index)
+        a, b, weights, index = apply_company_rule(inst, seen, a, b, weights)
         picked = (greedy_matching(a, b, weights, inst.tables) if use_greedy
                   else best_matching(a, b, weights, inst.tables, budget, seed, cancel))
         pairs = [(int(x), int(y)) for x, y in zip(a[picked], b[picked])]
         taken = index[picked]
-        chosen_picked = taken[taken < len(open_pairs)]
-        pending[open_pairs[chosen_picked]] = False
+        pending[open_pairs[taken[taken < len(open_pairs)]]] = False
         for x, y in pairs:
             met[x, y] = met[y, x] = True
 
-        seated = np.zeros(n, dtype=bool)
-        for x, y in pairs:
-            seated[x] = seated[y] = True
         tables_left = inst.tables - len(pairs)
-        free = np.nonzero(present & ~seated & can_meet)[0]
+        free = np.nonzero(present & ~_seated(n, pairs) & can_meet)[0]
         if tables_left > 0 and len(free) > 1:
-            fu, fv, fw = _fill_edges(inst, free, met, r, prev_round_of=inst.previous)
-            fu, fv, fw = apply_company_rule(inst, seen, fu, fv, fw)
+            fu, fv, fw = _fill_edges(inst, free, met, r)
+            fu, fv, fw, _ = apply_company_rule(inst, seen, fu, fv, fw)
             if len(fu):
                 budget = max(0.0, (deadline - time.monotonic()) / rounds_left * 0.5)
                 extra = (greedy_matching(fu, fv, fw, tables_left) if use_greedy
                          else best_matching(fu, fv, fw, tables_left, budget, seed, cancel))
-                pairs += [(int(x), int(y)) for x, y in zip(fu[extra], fv[extra])]
                 for x, y in zip(fu[extra].tolist(), fv[extra].tolist()):
-                    for k in np.nonzero(pending & (((pending_u == x) & (pending_v == y))))[0]:
-                        pending[k] = False
+                    pairs.append((x, y))
+                    met[x, y] = met[y, x] = True
+                    pending[pending & (pending_u == x) & (pending_v == y)] = False
         for x, y in pairs:
-            met[x, y] = met[y, x] = True
             seen[x, inst.company[y]] += 1
             seen[y, inst.company[x]] += 1
-        sat_out += present & can_meet & ~np.isin(np.arange(n), [i for p in pairs for i in p])
+        sat_out += present & can_meet & ~_seated(n, pairs)
         result.rounds[r] = sorted(pairs)
         if on_round is not None:
             on_round(r, result.rounds[r])
     return result
 
 
-def _ruled(inst: Instance, seen: np.ndarray, a: np.ndarray, b: np.ndarray, weights: np.ndarray,
-           index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`apply_company_rule` that also carries each edge's original position."""
-    repeat = company_repeat(inst, seen, a, b)
-    if not repeat.any():
-        return a, b, weights, index
-    if inst.company_rule == "hard":
-        keep = ~repeat
-        return a[keep], b[keep], weights[keep], index[keep]
-    return a, b, weights - COMPANY_REPEAT * repeat, index
+def _seated(n: int, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Bool per attendee: at a table in ``pairs``."""
+    seated = np.zeros(n, dtype=bool)
+    for x, y in pairs:
+        seated[x] = seated[y] = True
+    return seated
 
 
-def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int,
-                prev_round_of: dict[tuple[int, int], tuple[int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Allowed, not yet met pairs among the still-free attendees, best partners first."""
     sub_allowed = inst.allowed[np.ix_(free, free)] & ~met[np.ix_(free, free)]
-    sub_scores = inst.scores[np.ix_(free, free)].astype(np.int64)
     if len(free) > FILL_CANDIDATES:
-        masked = np.where(sub_allowed, sub_scores, -1)
+        masked = np.where(sub_allowed, inst.scores[np.ix_(free, free)].astype(np.int64), -1)
         cutoff = -np.partition(-masked, FILL_CANDIDATES - 1, axis=1)[:, FILL_CANDIDATES - 1]
         keep = masked >= cutoff[:, None]
         if inst.must:       # a must-meet partner is offered whatever the scores of the others
@@ -423,14 +243,7 @@ def _fill_edges(inst: Instance, free: np.ndarray, met: np.ndarray, r: int,
         sub_allowed &= keep | keep.T
     iu, iv = np.nonzero(np.triu(sub_allowed, k=1))
     fu, fv = free[iu], free[iv]
-    weights = MEETING + sub_scores[iu, iv]
-    if inst.must:
-        weights = weights + MUST_MEET * np.array([(x, y) in inst.must for x, y in zip(fu.tolist(), fv.tolist())],
-                                                 dtype=np.int64)
-    if prev_round_of:
-        weights = weights + SAME_ROUND_AS_BEFORE * np.array(
-            [prev_round_of.get((x, y), (0, 0))[0] == r for x, y in zip(fu.tolist(), fv.tolist())], dtype=np.int64)
-    return fu, fv, weights
+    return fu, fv, pair_weights(inst, fu, fv, r)
 
 
 def _alternatives(inst: Instance, at_risk: np.ndarray, present: np.ndarray, met: np.ndarray,
@@ -463,55 +276,44 @@ def polish_rounds(inst: Instance, rounds: dict[int, list[tuple[int, int]]], fair
     n = inst.n
     result = {r: list(pairs) for r, pairs in rounds.items()}
     met = np.zeros((n, n), dtype=bool)
-    seated_in = {r: np.zeros(n, dtype=bool) for r in result}
-    for r, pairs in result.items():
+    seated_in = {r: _seated(n, pairs) for r, pairs in result.items()}
+    for pairs in result.values():
         for x, y in pairs:
             met[x, y] = met[y, x] = True
-            seated_in[r][x] = seated_in[r][y] = True
     can_meet = inst.capacity > 0
     allowed_sit_outs = (inst.free_degree - inst.capacity) + fairness
     sat_out = sum((inst.avail[:, r] & can_meet & ~seated_in[r]).astype(np.int64) for r in result) \
         if result else np.zeros(n, dtype=np.int64)
     order = [r for r in inst.free_rounds if r in result]
-    for sweep in range(1):
-        for position, r in enumerate(order):
-            if time.monotonic() >= deadline or (cancel is not None and cancel.is_set()):
-                return result
-            present = inst.avail[:, r]
-            for x, y in result[r]:
-                met[x, y] = met[y, x] = False
-            sat_elsewhere = sat_out - (present & can_meet & ~seated_in[r])
-            must_sit_in = present & can_meet & (sat_elsewhere >= allowed_sit_outs)
-            everyone = np.nonzero(present & can_meet)[0]
-            cu, cv = _alternatives(inst, everyone, present, met, np.zeros(0, dtype=np.int64),
-                                   np.zeros(0, dtype=np.int64))
-            current = set(result[r])
-            extra = sorted(current - set(zip(cu.tolist(), cv.tolist())))
-            a = np.concatenate([cu, np.array([p[0] for p in extra], dtype=np.int64)])
-            b = np.concatenate([cv, np.array([p[1] for p in extra], dtype=np.int64)])
-            weights = (MEETING + inst.scores[a, b].astype(np.int64)
-                       + MUST_SIT_IN * (must_sit_in[a].astype(np.int64) + must_sit_in[b]))
-            if inst.must:
-                weights += MUST_MEET * np.array([(x, y) in inst.must for x, y in zip(a.tolist(), b.tolist())],
-                                                dtype=np.int64)
-            if inst.previous:
-                weights += SAME_ROUND_AS_BEFORE * np.array(
-                    [inst.previous.get((x, y), (0, 0))[0] == r for x, y in zip(a.tolist(), b.tolist())],
-                    dtype=np.int64)
-            others_seen = inst.contacts(p for q, ps in result.items() if q != r for p in ps)
-            a, b, weights = apply_company_rule(inst, others_seen, a, b, weights)
-            before = np.array([(x, y) in current for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
-            remaining = len(order) - position
-            budget = (deadline - time.monotonic()) / max(1, remaining)
-            picked = best_matching(a, b, weights, inst.tables, budget, seed + 1, cancel)
-            if weights[picked].sum() < weights[before].sum():
-                picked = before
-            result[r] = sorted((int(x), int(y)) for x, y in zip(a[picked], b[picked]))
-            seated_in[r][:] = False
-            for x, y in result[r]:
-                met[x, y] = met[y, x] = True
-                seated_in[r][x] = seated_in[r][y] = True
-            sat_out = sat_elsewhere + (present & can_meet & ~seated_in[r])
+    for position, r in enumerate(order):
+        if time.monotonic() >= deadline or (cancel is not None and cancel.is_set()):
+            return result
+        present = inst.avail[:, r]
+        for x, y in result[r]:
+            met[x, y] = met[y, x] = False
+        sat_elsewhere = sat_out - (present & can_meet & ~seated_in[r])
+        must_sit_in = present & can_meet & (sat_elsewhere >= allowed_sit_outs)
+        everyone = np.nonzero(present & can_meet)[0]
+        cu, cv = _alternatives(inst, everyone, present, met, np.zeros(0, dtype=np.int64),
+                               np.zeros(0, dtype=np.int64))
+        current = set(result[r])
+        extra = sorted(current - set(zip(cu.tolist(), cv.tolist())))
+        a = np.concatenate([cu, np.array([p[0] for p in extra], dtype=np.int64)])
+        b = np.concatenate([cv, np.array([p[1] for p in extra], dtype=np.int64)])
+        weights = pair_weights(inst, a, b, r, must_sit_in)
+        others_seen = inst.contacts(p for q, ps in result.items() if q != r for p in ps)
+        a, b, weights, _ = apply_company_rule(inst, others_seen, a, b, weights)
+        before = np.array([(x, y) in current for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+        remaining = len(order) - position
+        budget = (deadline - time.monotonic()) / max(1, remaining)
+        picked = best_matching(a, b, weights, inst.tables, budget, seed + 1, cancel)
+        if weights[picked].sum() < weights[before].sum():
+            picked = before
+        result[r] = sorted((int(x), int(y)) for x, y in zip(a[picked], b[picked]))
+        seated_in[r] = _seated(n, result[r])
+        for x, y in result[r]:
+            met[x, y] = met[y, x] = True
+        sat_out = sat_elsewhere + (present & can_meet & ~seated_in[r])
     return result
 
 

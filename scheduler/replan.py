@@ -9,8 +9,8 @@ where they can. ``changes`` lists what an organiser has to announce.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from scheduler.changes import Change, diff_schedules
 from scheduler.domain import Attendee, Schedule, ScoringWeights

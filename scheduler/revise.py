@@ -24,8 +24,8 @@ import math
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import networkx as nx
 import numpy as np

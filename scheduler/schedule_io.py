@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO, Sequence, TextIO
+from typing import BinaryIO, TextIO
 
 from scheduler.domain import Attendee, Meeting, Schedule, Timetable
 from scheduler.importer import RowError
@@ -101,33 +102,32 @@ def read_schedule_csv(source: str | Path | bytes | BinaryIO | TextIO, attendees:
     for line, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        def cell(name: str) -> str:
-            k = col.get(name)
-            return unescape_cell(row[k].strip()) if k is not None and k < len(row) else ""
+        cells = {name: unescape_cell(row[k].strip()) for name, k in col.items() if k < len(row)}
         values: dict[str, int] = {}
         for name in ("round", "table"):
-            raw = cell(name)
+            raw = cells.get(name, "")
             if not raw.isdigit() or int(raw) < 1:
                 errors.append(RowError(line, name, f"expected a whole number from 1, got {raw!r}"))
             else:
                 values[name] = int(raw)
         ids = {}
         for name in ("a_id", "b_id"):
-            ident = cell(name)
+            ident = cells.get(name, "")
             if not ident:
                 errors.append(RowError(line, name, "attendee id is empty"))
             elif ident not in known:
                 errors.append(RowError(line, name, f"unknown attendee id {ident!r}"))
             ids[name] = ident
         score = 0.0
-        if cell("score"):
+        raw_score = cells.get("score", "")
+        if raw_score:
             try:
-                score = float(cell("score"))
+                score = float(raw_score)
             except ValueError:
-                errors.append(RowError(line, "score", f"expected a number, got {cell('score')!r}"))
+                errors.append(RowError(line, "score", f"expected a number, got {raw_score!r}"))
         if len(values) == 2 and ids["a_id"] in known and ids["b_id"] in known:
             meetings.append(Meeting(values["round"], values["table"], ids["a_id"], ids["b_id"], score,
-                                    cell("reason")))
+                                    cells.get("reason", "")))
     if errors:
         raise ScheduleFileError(errors)
     rounds = rounds if rounds is not None else max((m.round for m in meetings), default=0)

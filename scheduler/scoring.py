@@ -23,8 +23,8 @@ bitmasks (2,000 attendees, 2M pairs, in about a second). A test keeps them equal
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -89,9 +89,9 @@ def why_not_allowed(a: Attendee, b: Attendee) -> str | None:
         return "colleagues"
     if b.id in a.avoid or a.id in b.avoid:
         return "avoided"
-    if a.available_rounds is not None and b.available_rounds is not None:
-        if not (a.available_rounds & b.available_rounds):
-            return "no common round"
+    if (a.available_rounds is not None and b.available_rounds is not None
+            and not (a.available_rounds & b.available_rounds)):
+        return "no common round"
     return None
 
 
@@ -185,8 +185,8 @@ class ScoreMatrix:
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Allowed pairs ``(i, j)`` with ``i < j``, in row-major order."""
-        upper = np.triu(self.allowed, k=1)
-        return np.nonzero(upper)
+        rows, cols = np.nonzero(np.triu(self.allowed, k=1))
+        return rows, cols
 
 
 def _bitmasks(lists: Sequence[Sequence[str]], index: dict[str, int], words: int) -> np.ndarray:
@@ -291,7 +291,7 @@ class PairScores(Mapping[tuple[str, str], PairScore]):
         rows, cols = matrix.pairs()
         self._rows, self._cols = rows, cols
 
-    def _indices(self, key: tuple[str, str]) -> tuple[int, int] | None:
+    def _indices(self, key: object) -> tuple[int, int] | None:
         if not isinstance(key, tuple) or len(key) != 2:
             return None
         i, j = self._position.get(key[0]), self._position.get(key[1])
@@ -308,7 +308,7 @@ class PairScores(Mapping[tuple[str, str], PairScore]):
         return PairScore(int(self._matrix.scores[i, j]), reason_for(a, b, self._weights))
 
     def __contains__(self, key: object) -> bool:
-        return self._indices(key) is not None  # type: ignore[arg-type]
+        return self._indices(key) is not None
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         people = self._matrix.attendees

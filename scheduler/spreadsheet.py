@@ -23,9 +23,10 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import BinaryIO, Iterable, Iterator, Sequence, TypeVar
+from typing import BinaryIO, TypeVar
 
 import openpyxl
 import pandas as pd

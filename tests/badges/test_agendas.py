@@ -65,8 +65,9 @@ def test_agenda_qr_code_decodes_to_the_attendee(attendees, schedule, event) -> N
 
 
 def test_many_rounds_continue_on_a_second_page(attendees, event) -> None:
-    from tests.badges.conftest import make_schedule
     import dataclasses
+
+    from tests.badges.conftest import make_schedule
     long_schedule = make_schedule(attendees, rounds=30)
     long_event = dataclasses.replace(event, timetable=dataclasses.replace(event.timetable, rounds=30))
     pdf = to_bytes(render_agenda, attendees[0], attendees, long_schedule, long_event)

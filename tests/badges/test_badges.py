@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from badges import BadgeItem, BadgeLayout, LAYOUTS, render_badges
+from badges import LAYOUTS, BadgeItem, BadgeLayout, render_badges
 from badges.layouts import get_layout
 from scheduler.domain import Attendee
 from tests.badges.conftest import decode_qr_texts, page_count, page_texts, render_page, to_bytes

@@ -8,8 +8,8 @@ import dataclasses
 import datetime as dt
 import io
 
-import pytest
 import numpy as np
+import pytest
 from pypdf import PdfReader
 
 from badges import BadgeItem, render_agenda, render_agendas, render_badges, render_checkin_list

@@ -6,7 +6,7 @@ import pytest
 from reportlab.pdfgen.canvas import Canvas
 
 from badges.fonts import covers, missing_chars
-from badges.text import fit_text, layout_line, text_width, draw_line, wrap
+from badges.text import draw_line, fit_text, layout_line, text_width, wrap
 from tests.badges.conftest import page_texts, render_page
 
 SCRIPTS = {

@@ -95,9 +95,9 @@ def test_utf8_bom_is_accepted() -> None:
 
 def test_semicolon_separated_csv_from_european_excel() -> None:
     data = (
-        "id;name;company;region;partner_type;offers;seeks\n"
-        'a1;Ana;Acme;NA;ISV;"Hosting; Storage";IoT\n'
-    ).encode()
+        b"id;name;company;region;partner_type;offers;seeks\n"
+        b'a1;Ana;Acme;NA;ISV;"Hosting; Storage";IoT\n'
+    )
     (ana,) = read_attendee_file(data, filename="x.csv").attendees
     assert ana.offers == ("Hosting", "Storage") and ana.seeks == ("IoT",)
 
@@ -192,7 +192,7 @@ def test_duplicate_column_is_an_error() -> None:
 
 @pytest.mark.parametrize("column", ["id", "name", "company", "region", "partner_type", "offers"])
 def test_empty_required_field(column: str) -> None:
-    values = dict(zip(HEADER.split(","), "a1,Ana,Acme,NA,ISV,Hosting,IoT".split(",")))
+    values = dict(zip(HEADER.split(","), ["a1", "Ana", "Acme", "NA", "ISV", "Hosting", "IoT"]))
     values[column] = "  "
     errors = errors_of(csv_bytes("b0,Bo,Beta,NA,ISV,Hosting,", ",".join(values.values())))
     assert [str(e) for e in errors] == [f"line 3, {column}: required, but empty"]

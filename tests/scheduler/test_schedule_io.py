@@ -33,10 +33,10 @@ def test_timetable_adds_start_and_end() -> None:
 
 
 def test_bad_rows_are_reported_with_line_and_field() -> None:
-    text = ("round,table,a_id,b_id,score\n"
-            "1,1,a,b,3\n"
-            "x,1,a,zz,3\n"
-            "2,0,c,,high\n").encode()
+    text = (b"round,table,a_id,b_id,score\n"
+            b"1,1,a,b,3\n"
+            b"x,1,a,zz,3\n"
+            b"2,0,c,,high\n")
     with pytest.raises(ScheduleFileError) as caught:
         read_schedule_csv(text, PEOPLE)
     found = {(e.line, e.field) for e in caught.value.errors}

@@ -3,8 +3,7 @@ from __future__ import annotations
 import itertools
 
 from scheduler.domain import ScoringWeights
-from scheduler.scoring import (clip_score, explain_for, pair_terms, score_matrix, score_pairs,
-                               reason_for)
+from scheduler.scoring import clip_score, explain_for, pair_terms, reason_for, score_matrix, score_pairs
 from tests.scheduler._events import WEIGHTS, person, random_event
 
 
