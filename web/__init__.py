@@ -227,7 +227,7 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_security_headers(app: Flask) -> None:
     @app.after_request
-    def add_security_headers(response):  # type: ignore[no-untyped-def]
+    def add_security_headers(response):
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
         if app.config.get("SESSION_COOKIE_SECURE"):

@@ -12,11 +12,11 @@ import os
 import sqlite3
 import zlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from flask import Flask
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 
 from web.extensions import db
 
@@ -109,3 +109,9 @@ def upgrade_database(app: Flask) -> None:
     with app.app_context():
         with migration_lock(app):
             upgrade(directory=MIGRATIONS_DIR)
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (``execute`` is typed as returning any
+    result; for those statements it is a cursor result, which counts them)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -6,13 +6,15 @@ defined before any application exists, as in Flask's application-factory pattern
 
 from __future__ import annotations
 
-from flask import current_app, request
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names: Alembic needs names to drop or alter constraints later, and
@@ -30,9 +32,19 @@ class Base(DeclarativeBase):
     """Declarative base of every speednet table (SQLAlchemy 2 typed mappings)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model maps one table (for Core statements on it)
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass ``Model``: at run time Flask-SQLAlchemy's ``db.Model`` (the base above plus
+# its session binding), for the type checker the declarative base it is made from, which
+# mypy understands (it cannot follow ``db.Model``, an attribute made at run time).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -65,3 +77,9 @@ def public_rate_limit() -> str:
 public_page_limit = limiter.shared_limit(
     public_rate_limit, scope="public-pages",
     error_message="Too many requests from your network. Wait a moment and try again.")
+
+
+def signal_sender() -> Flask:
+    """The application object itself (not the ``current_app`` proxy), as blinker senders must
+    be: receivers connected for one app compare senders by identity."""
+    return cast(Flask, cast(Any, current_app)._get_current_object())

@@ -22,7 +22,7 @@ from web.database import MIGRATIONS_DIR
 INITIAL = Path(MIGRATIONS_DIR) / "versions" / "0001_initial.py"
 
 
-def _app(tmp: str):  # type: ignore[no-untyped-def]
+def _app(tmp: str):
     from web import create_app
 
     return create_app({
@@ -32,7 +32,7 @@ def _app(tmp: str):  # type: ignore[no-untyped-def]
     })
 
 
-def schema_diffs(app) -> list[object]:  # type: ignore[no-untyped-def]
+def schema_diffs(app) -> list[object]:
     """Differences between the models and a database upgraded to the newest revision."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

@@ -6,7 +6,7 @@ The database keeps availability and id lists as the short text an organiser type
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Protocol, Sequence
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.importer import format_rounds as importer_format_rounds
@@ -53,7 +53,39 @@ def format_rounds(rounds: Iterable[int] | None) -> str | None:
     return importer_format_rounds(rounds)
 
 
-def row_to_domain(row: object) -> DomainAttendee:
+class AttendeeFields(Protocol):
+    """What :func:`row_to_domain` reads: an attendee row, or anything shaped like one."""
+
+    @property
+    def ext_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def company(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def partner_type(self) -> str | None: ...
+    @property
+    def offers(self) -> Sequence[str] | None: ...
+    @property
+    def seeks(self) -> Sequence[str] | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def available_rounds(self) -> str | None: ...
+    @property
+    def must_meet(self) -> str | None: ...
+    @property
+    def avoid(self) -> str | None: ...
+
+
+
+def row_to_domain(row: AttendeeFields) -> DomainAttendee:
     """Attendee row (or anything with the same attributes) -> domain attendee."""
     return DomainAttendee(
         id=row.ext_id,

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Collection
 from typing import Any
 
-from flask import current_app
 
 from web.attendees.models import Attendee
 from web.attendees.signals import (
@@ -23,7 +22,7 @@ from web.attendees.signals import (
 )
 from web.attendees.states import AttendeeState, StateRules
 from web.events.models import Event
-from web.extensions import db
+from web.extensions import db, signal_sender
 from web.types import utcnow
 
 
@@ -37,7 +36,7 @@ log = logging.getLogger(__name__)
 def checked_in_ids(event_id: int, attendee_ids: Collection[int] | None = None) -> set[int]:
     """Ids (of ``attendee_ids``, or all of the event) with an active check-in."""
     found: set[int] = set()
-    for _receiver, value in checked_in_lookup.send(current_app._get_current_object(),
+    for _receiver, value in checked_in_lookup.send(signal_sender(),
                                                    event_id=event_id, attendee_ids=attendee_ids):
         found |= set(value or ())
     return found
@@ -66,7 +65,7 @@ def _notify(signal: Any, attendee: Attendee, by: Any) -> None:
     log.info("attendee %s: %s", signal.name.removeprefix("attendee-"), attendee.ext_id,
              extra={"event_id": attendee.event_id, "attendee_id": attendee.id,
                     "by": getattr(by, "email", None)})
-    signal.send(current_app._get_current_object(), attendee_id=attendee.id,
+    signal.send(signal_sender(), attendee_id=attendee.id,
                 event_id=attendee.event_id)
 
 

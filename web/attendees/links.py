@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, url_for
 
@@ -26,7 +27,7 @@ LINK_COLUMNS = ("id", "name", "email", "company", "badge_number", "personal_page
                 "calendar", "checkin_qr")
 
 
-def public_url(endpoint: str, **values: object) -> str:
+def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL for ``endpoint`` under ``PUBLIC_URL`` (or the request's address)."""
     base = current_app.config.get("PUBLIC_URL")
     if not base:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.domain import Attendee as DomainAttendee
 from web.attendees.convert import row_to_domain
-from web.extensions import db
+from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def new_checkin_code() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Attendee(db.Model):
+class Attendee(Model):
     """One person registered for one event."""
 
     __tablename__ = "attendees"

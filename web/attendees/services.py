@@ -35,7 +35,7 @@ from web.attendees.parsing import read_upload
 from web.attendees.signals import removal_holds
 from web.events.models import Event
 from web.events.signals import collect_counts, event_deleted
-from web.extensions import db
+from web.extensions import db, signal_sender
 from web.types import utcnow
 
 PENDING_MAX_AGE_S = 24 * 3600
@@ -122,7 +122,7 @@ def removal_blockers_of(rows: Sequence[Attendee]) -> dict[int, list[str]]:
     in a fixed order, whichever answered first."""
     ids = [row.id for row in rows]
     reasons: dict[int, set[str]] = {}
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = signal_sender()
     for start in range(0, len(ids), REMOVAL_CHUNK):
         chunk = ids[start:start + REMOVAL_CHUNK]
         for _receiver, held in removal_holds.send(app, attendee_ids=chunk):
@@ -367,7 +367,7 @@ def _import_writes(event: Event, plan: ImportPlan
     inserts = [{"event_id": event.id, "ext_id": a.id, "badge_number": badge + i, "source": AttendeeSource.IMPORT,
                 "token": new_token(), "checkin_code": new_checkin_code(), "created_at": now,
                 "updated_at": now, **domain_values(a)} for i, a in enumerate(plan.added)]
-    stored = dict(db.session.execute(
+    stored: dict[str, int] = dict(db.session.execute(
         attendees_of(event.id, Attendee.ext_id, Attendee.id)).all())
     updates = [{"id": stored[a.id], "updated_at": now, **domain_values(a)} for a, _changed in plan.updated]
     return inserts, updates, [row.id for row in plan.removed]

@@ -15,7 +15,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from web.extensions import db
+from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
 class Role(StrEnum):
@@ -30,7 +30,7 @@ ROLE_STAFF = Role.STAFF
 ROLES = tuple(Role)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who signs in. ``organiser`` runs events; ``staff`` may only check people in."""
 
     __tablename__ = "users"
@@ -83,7 +83,7 @@ def hash_token(plain: str) -> str:
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API. Only the hash is stored; the plain token is shown once."""
 
     __tablename__ = "api_tokens"

@@ -35,7 +35,7 @@ class TokenForm(FlaskForm):
                                       "a check-in staff account: its token can only check people in.")
     submit = SubmitField("Create token")
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.account.choices = [SelectChoice(u.id, f"{u.email} ({u.role})")
                                 for u in list_accounts() if u.active]

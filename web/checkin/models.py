@@ -9,16 +9,21 @@ allows at most one non-annulled check-in per attendee.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.extensions import db
+from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:  # names for the checker; the mapper resolves them by name at run time
+    from web.attendees.models import Attendee
+    from web.auth.models import User
 
-class CheckIn(db.Model):
+
+class CheckIn(Model):
     __tablename__ = "checkins"
     __table_args__ = (
         UniqueConstraint("event_id", "nonce"),
@@ -44,9 +49,9 @@ class CheckIn(db.Model):
     annulled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    attendee: Mapped["Attendee"] = relationship()  # noqa: F821
-    staff_user: Mapped["User | None"] = relationship(foreign_keys=[staff_user_id])  # noqa: F821
-    annulled_by: Mapped["User | None"] = relationship(foreign_keys=[annulled_by_id])  # noqa: F821
+    attendee: Mapped[Attendee] = relationship()
+    staff_user: Mapped[User | None] = relationship(foreign_keys=[staff_user_id])
+    annulled_by: Mapped[User | None] = relationship(foreign_keys=[annulled_by_id])
 
     @hybrid_property
     def active(self) -> bool:

@@ -26,7 +26,6 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -46,7 +45,7 @@ from web.checkin.models import CheckIn
 from web.checkin.signals import arrived_unplaced
 from web.events.models import Event
 from web.events.services import find_event
-from web.extensions import db
+from web.extensions import db, signal_sender
 from web.lookup_cache import forget_after_commit, lookup_cache
 from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.versions import published_meetings_of
@@ -534,7 +533,7 @@ def _welcome_unplaced(event: ScanEvent, person: Person, entry: Entry, now: dt.da
         return CheckInResult("welcome", person, entry, None)
     upcoming = next_round(event, now)
     if upcoming is not None:
-        arrived_unplaced.send(current_app._get_current_object(), event_id=event.id,
+        arrived_unplaced.send(signal_sender(), event_id=event.id,
                               attendee_id=person.id)
     return CheckInResult("welcome", person, entry, None, unplaced=True, next_round=upcoming)
 

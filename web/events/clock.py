@@ -76,8 +76,7 @@ def clock_state(event: Event, now: dt.datetime) -> ClockState:
     assert moment is not None
     slots = round_instants(event.timetable())
     started = event.clock_started_at is not None
-    common = dict(rounds=event.rounds, started=started, paused=paused,
-                  delay_minutes=event.delay_minutes or 0)
+    delay = event.delay_minutes or 0
 
     def state(phase: str, current: int | None, nxt: int | None, bell: dt.datetime | None,
               rounds_started: int) -> ClockState:
@@ -88,7 +87,8 @@ def clock_state(event: Event, now: dt.datetime) -> ClockState:
             bell_at = bell
         return ClockState(phase="paused" if paused else phase, running_phase=phase,
                           current_round=current, next_round=nxt, seconds_to_next_bell=seconds,
-                          next_bell_at=bell_at, rounds_started=rounds_started, **common)
+                          next_bell_at=bell_at, rounds_started=rounds_started,
+                          rounds=event.rounds, started=started, paused=paused, delay_minutes=delay)
 
     if not started:
         return state("before", None, 1, slots[0][1], 0)

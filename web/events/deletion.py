@@ -11,11 +11,10 @@ do their part on this feature's signals (``event_deleting``, ``event_deleted`` i
 
 from __future__ import annotations
 
-from flask import current_app
 
 from web.events.models import Event
 from web.events.signals import event_deleted, event_deleting
-from web.extensions import db
+from web.extensions import db, signal_sender
 from web.jobs.runner import active_job, recover_interrupted_jobs
 
 
@@ -32,7 +31,7 @@ def delete_event(event: Event) -> None:
         raise EventInUse(f"a {running.kind} job is {running.status} for this event; "
                          "cancel it or wait for it to finish first")
     event_id = event.id
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = signal_sender()
     # Schedules first (a receiver of event_deleting): a meeting refers to its two attendees
     # without a cascade (an attendee in a stored schedule must not vanish on its own), and
     # PostgreSQL checks that reference while the event's cascade is removing attendees,

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.domain import Break, EventInfo, ScoringWeights, Taxonomy, Timetable
 from scheduler.taxonomy import load_taxonomy, load_weights
-from web.extensions import db
+from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
 
-class Event(db.Model):
+class Event(Model):
     """One speed-networking session.
 
     Times: ``start`` is the *local* wall-clock start of round 1 in ``timezone`` (naive on

@@ -44,13 +44,13 @@ def list_events() -> ResponseReturnValue:
     return render_template("events/list.html", events=all_events())
 
 
-def _render_form(form: EventForm, event=None, conflicts=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+def _render_form(form: EventForm, event=None, conflicts=None) -> ResponseReturnValue:
     status = 409 if conflicts else (422 if form.errors else 200)
     return render_template("events/form.html", form=form, event=event, conflicts=conflicts or [],
                            weight_fields=list(WEIGHT_FIELDS), taxonomy_keys=TAXONOMY_KEYS), status
 
 
-def _save(form: EventForm, event=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+def _save(form: EventForm, event=None) -> ResponseReturnValue:
     """Save a valid form; with a published schedule, a change that would break it is shown
     and only saved on a second submit with the confirm box ticked."""
     if not form.validate_on_submit():

@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import bindparam, select
 
 from badges.names import NAME_ORDERS
-from scheduler.taxonomy import COMPANY_REPEAT_RULES, TAXONOMY_KEYS, load_weights
+from scheduler.domain import COMPANY_REPEAT_RULES
+from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import Event
 from web.events.signals import (
@@ -20,7 +21,7 @@ from web.events.signals import (
     collect_counts,
     settings_changing,
 )
-from web.extensions import db
+from web.extensions import db, signal_sender
 from web.types import utcnow
 
 
@@ -269,7 +270,7 @@ def event_counts(event: Event) -> EventCounts:
     """Figures for the overview page, the API and the deletion page, from the features that
     own them (see ``collect_counts`` in :mod:`web.events.signals`)."""
     figures: dict[str, Any] = {}
-    for _receiver, value in collect_counts.send(current_app._get_current_object(), event=event):
+    for _receiver, value in collect_counts.send(signal_sender(), event=event):
         figures.update(value or {})
     return EventCounts(**figures)
 
@@ -278,7 +279,7 @@ def settings_conflicts(event: Event, new: EventInput) -> list[SettingsConflict]:
     """What saving ``new`` over ``event`` would break (published meetings cut off or moved),
     asked of the features that know (see :mod:`web.events.signals`). Empty = safe to save."""
     found: list[SettingsConflict] = []
-    for _receiver, value in settings_changing.send(current_app._get_current_object(),
+    for _receiver, value in settings_changing.send(signal_sender(),
                                                    event=event, new=new):
         found.extend(value or ())
     return found
@@ -287,7 +288,7 @@ def settings_conflicts(event: Event, new: EventInput) -> list[SettingsConflict]:
 def attention_items(event: Event, now: dt.datetime | None = None) -> list[AttentionItem]:
     """What needs the organiser's attention on the overview, from every feature that knows."""
     found: list[AttentionItem] = []
-    for _receiver, value in collect_attention.send(current_app._get_current_object(),
+    for _receiver, value in collect_attention.send(signal_sender(),
                                                    event=event, now=now or utcnow()):
         found.extend(value or ())
     return sorted(found, key=lambda item: item.rank)

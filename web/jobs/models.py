@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.extensions import db
+from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def new_job_id() -> str:
     return str(uuid.uuid4())
 
 
-class Job(db.Model):
+class Job(Model):
     """A background computation (plan, re-plan) an organiser can watch and cancel.
 
     The row is the truth for pages and the API; the task queue only carries the job's id to a

@@ -95,13 +95,13 @@ def create_queue(app: Flask) -> Huey:
 
 def _register_tasks(huey: Huey, app: Flask) -> None:
     """The registered tasks, bound to ``app``: a worker runs each for its own app."""
-    def bind(function: Task) -> Callable[..., None]:
+    def bind(function: Task) -> Callable[..., object]:
         return lambda *args: function(app, *args)
 
     wrappers = {name: huey.task(name=name)(bind(function)) for name, function in _tasks.items()}
     for name, (schedule, function) in _periodic.items():
         huey.periodic_task(schedule, name=name)(bind(function))
-    huey.speednet_tasks = wrappers  # type: ignore[attr-defined]
+    huey.speednet_tasks = wrappers
 
 
 def init_queue(app: Flask) -> Huey:
@@ -120,7 +120,7 @@ def _send(app: Flask, task: str, *args: Any) -> None:
     huey = queue_of(app)
     if app.config.get("QUEUE_IN_PROCESS_WORKER"):
         start_in_process_worker(app)
-    huey.speednet_tasks[task](*args)  # type: ignore[attr-defined]
+    huey.speednet_tasks[task](*args)
 
 
 def enqueue_task(app: Flask, name: str, *args: Any) -> None:

@@ -38,13 +38,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort
 from sqlalchemy import Table, inspect, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from web.extensions import db
+from web.database import changed_rows
+from web.extensions import db, signal_sender
 from web.jobs.models import Job, JobStatus
 from web.jobs.queue import before_stop, enqueue_task, queue_task
 from web.types import utcnow
@@ -82,7 +83,7 @@ class EventRef(Protocol):
 def _events_table() -> Table:
     """The table ``jobs.event_id`` refers to, found through the foreign key."""
     (key,) = Job.__table__.c.event_id.foreign_keys
-    return key.column.table  # type: ignore[return-value]
+    return key.column.table
 
 
 def _lock_event_row(session: Session, event_id: int) -> None:
@@ -190,11 +191,11 @@ class JobContext:
     def renew_lease(self) -> bool:
         """Extend this run's claim on the job; False (and cancel) when it was taken over."""
         with Session(self.engine) as session, session.begin():
-            renewed = session.execute(
+            renewed = changed_rows(session.execute(
                 update(Job).where(Job.id == self.job_id, Job.owner == self.owner,
                                   Job.status == JobStatus.RUNNING)
                 .values(lease_until=utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
-            ).rowcount
+            ))
         if not renewed:
             self.lost = True
             self.cancel_event.set()
@@ -235,7 +236,7 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
     session.add(job)
     session.commit()
     try:
-        enqueue_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+        enqueue_job(signal_sender(), job.id)
     except Exception as exc:  # the queue is unreachable: say so on the job, not as a 500 later
         log.exception("could not put job %s on the queue", job.id)
         _finish(db.engine, job.id, None, status=JobStatus.FAILED,
@@ -251,12 +252,12 @@ def _claim(engine: Engine, job_id: str, owner: str) -> bool:
     """Take a queued job for this run; False when it is not queued any more (cancelled,
     already taken by another worker after a duplicate delivery)."""
     with Session(engine) as session, session.begin():
-        claimed = session.execute(
+        claimed = changed_rows(session.execute(
             update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
             .values(status=JobStatus.RUNNING, owner=owner, attempts=Job.attempts + 1,
                     started_at=utcnow(), error="",
                     lease_until=utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
-        ).rowcount
+        ))
     return bool(claimed)
 
 
@@ -266,8 +267,8 @@ def _finish(engine: Engine, job_id: str, owner: str | None, **values: Any) -> bo
     if owner is not None:
         query = query.where(Job.owner == owner, Job.status == JobStatus.RUNNING)
     with Session(engine) as session, session.begin():
-        return bool(session.execute(
-            query.values(finished_at=utcnow(), lease_until=None, **values)).rowcount)
+        return bool(changed_rows(session.execute(
+            query.values(finished_at=utcnow(), lease_until=None, **values))))
 
 
 def enqueue_job(app: Flask, job_id: str) -> None:
@@ -463,7 +464,7 @@ def job_status_dict(job: Job) -> dict[str, Any]:
 # --------------------------------------------------------------------------- lost workers
 
 
-def _lapsed(now: dt.datetime):  # type: ignore[no-untyped-def]
+def _lapsed(now: dt.datetime):
     """Running jobs whose lease ran out (rows from before leases: started long enough ago)."""
     expired = now - dt.timedelta(seconds=LEASE_SECONDS)
     return (Job.status == JobStatus.RUNNING) & or_(
@@ -494,16 +495,16 @@ def recover_interrupted_jobs(event_id: int | None = None) -> int:
                 {"status": JobStatus.QUEUED, "owner": None, "lease_until": None} if again
                 else {"status": JobStatus.FAILED, "error": LOST, "finished_at": now, "lease_until": None})
             owned = Job.owner.is_(None) if owner is None else Job.owner == owner
-            done = session.execute(
+            done = changed_rows(session.execute(
                 update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING, owned).values(**values)
-            ).rowcount
+            ))
             if done:
                 changed += 1
                 if again:
                     retry.append(job_id)
         session.commit()
     if retry:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = signal_sender()
         for job_id in retry:
             try:
                 enqueue_job(app, job_id)

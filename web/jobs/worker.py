@@ -51,7 +51,7 @@ class WorkerConsumer(Consumer):
     """Huey's consumer plus speednet's shutdown (cancel first, so solves keep their best
     schedule) and the lost-worker rule in its main loop."""
 
-    def __init__(self, app: Flask, **options) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: Flask, **options) -> None:
         super().__init__(queue_of(app), graceful_signal="TERM",
                          shutdown_timeout=SHUTDOWN_SECONDS, **options)
         self.app = app
@@ -69,7 +69,7 @@ class WorkerConsumer(Consumer):
             log.info("stopping: %d running job(s) cancelled, keeping their best schedules", stopping)
         super().stop(graceful=True)
 
-    def loop(self, health_check_ts=None):  # type: ignore[no-untyped-def]
+    def loop(self, health_check_ts=None):
         now = time.monotonic()
         if now >= self._next_reap:
             self._next_reap = now + REAP_SECONDS

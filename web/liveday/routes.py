@@ -132,7 +132,7 @@ def replan_job_json(slug: str, job_id: str) -> ResponseReturnValue:
     return response
 
 
-def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | None:  # type: ignore[no-untyped-def]
+def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | None:
     """The version that was published before ``version`` (to show its changes after publishing)."""
     return db.session.scalar(
         select(ScheduleVersion)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 from huey import crontab
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from web.extensions import db
+from web.extensions import db, signal_sender
 from web.jobs.queue import enqueue_task, periodic_task, queue_task
 from web.mail.services import deliver_due
 
@@ -57,7 +57,7 @@ def wake_delivery(app: Flask) -> None:
 
 def _after_commit(session: Session) -> None:
     if session.info.pop("mail_wake", False) and has_app_context():
-        wake_delivery(current_app._get_current_object())  # type: ignore[attr-defined]
+        wake_delivery(signal_sender())
 
 
 def _after_rollback(session: Session) -> None:

@@ -139,6 +139,7 @@ def local_time(event: Event, moment: dt.datetime | None) -> str:
         return ""
     from zoneinfo import ZoneInfo
 
+    zone: dt.tzinfo
     try:
         zone = ZoneInfo(event.timezone)
     except (KeyError, ValueError):

@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from web.extensions import db
+from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
 KINDS = ("registration", "link-recovery", "personal-link", "agenda-change")
@@ -32,7 +32,7 @@ class MailState(StrEnum):
 STATES = tuple(MailState)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One message to one address.
 
     ``state``: queued (due at ``next_attempt_at``) -> sending (claimed by one process) -> sent;

@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from web.database import changed_rows
 from web.extensions import db
 from web.mail.models import KINDS, MailState, OutboxMessage
 from web.types import utcnow
@@ -122,7 +123,7 @@ def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
     else:
         statement = sqlite_insert(table).values(**values).on_conflict_do_nothing(
             index_elements=["dedupe_key"])
-        added = session.execute(statement).rowcount == 1
+        added = changed_rows(session.execute(statement)) == 1
     if added and not held:
         session.info["mail_wake"] = True
     return added
@@ -249,18 +250,18 @@ def _release_stale_claims(session: Session, now: dt.datetime) -> None:
 def _hold_queued(session: Session) -> int:
     """No SMTP server any more: queued messages are held, readable in the console."""
     with session.begin():
-        return session.execute(update(OutboxMessage).where(OutboxMessage.state == MailState.QUEUED)
-                               .values(state=MailState.HELD, last_error=NO_SERVER)).rowcount
+        return changed_rows(session.execute(update(OutboxMessage).where(OutboxMessage.state == MailState.QUEUED)
+                               .values(state=MailState.HELD, last_error=NO_SERVER)))
 
 
 def _claim(session: Session, message_id: int, now: dt.datetime) -> OutboxMessage | None:
     """Take one queued message for this process; None when another one was faster."""
     with session.begin():
-        taken = session.execute(
+        taken = changed_rows(session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_id,
                                         OutboxMessage.state == MailState.QUEUED)
             .values(state=MailState.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
     if taken != 1:
         return None
     message = session.get(OutboxMessage, message_id, populate_existing=True)
@@ -381,12 +382,12 @@ def requeue(event_id: int, now: dt.datetime | None = None) -> int:
     server: without one they would only be held again.
     """
     now = now or utcnow()
-    count = db.session.execute(
+    count = changed_rows(db.session.execute(
         update(OutboxMessage).where(OutboxMessage.event_id == event_id,
                                     OutboxMessage.state.in_(RESENDABLE))
         .values(state=MailState.QUEUED, attempts=0, last_error=None, next_attempt_at=now,
                 claimed_at=None)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if count:
         db.session.info["mail_wake"] = True
     db.session.commit()

@@ -48,7 +48,7 @@ def _write(document: PrintedDocument, out: str, what: str) -> None:
     click.echo(f"wrote {out}: {what} on {document.pages} page(s)")
 
 
-def _run(render, *args, **kwargs) -> PrintedDocument:  # type: ignore[no-untyped-def]
+def _run(render, *args, **kwargs) -> PrintedDocument:
     try:
         return render(*args, **kwargs)
     except PrintError as exc:

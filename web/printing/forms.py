@@ -19,9 +19,9 @@ class _QueryForm(FlaskForm):
 
     missing_attendee = "Give the id of the attendee to print for."
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         # A bare ?attendee=ID (the walk-in desk's link) means one attendee.
-        attendee, scope = self.attendee, self.scope  # type: ignore[attr-defined]
+        attendee, scope = self.attendee, self.scope
         if attendee.data and attendee.data.strip() and not scope.raw_data:
             scope.data = "one"
         if not super().validate(extra_validators):

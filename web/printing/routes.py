@@ -99,7 +99,7 @@ def agendas(slug: str) -> ResponseReturnValue:
     return _download(document)
 
 
-def _schedule_sheet(slug: str, render) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+def _schedule_sheet(slug: str, render) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     try:
         document = render(event)
@@ -166,7 +166,7 @@ def personal_agenda(token: str) -> ResponseReturnValue:
 
 
 @bp.after_request
-def _no_index_personal_pages(response):  # type: ignore[no-untyped-def]
+def _no_index_personal_pages(response):
     """Personal links (agenda or 404) never end up in search engines."""
     if request.path.startswith("/me/"):
         response.headers["X-Robots-Tag"] = "noindex, nofollow"

@@ -241,7 +241,7 @@ def print_personal_agenda(attendee: Attendee) -> PrintedDocument:
     return PrintedDocument(buffer, download_name(event, "agenda"), pages, 1)
 
 
-def _schedule_sheet(event: Event, render, name: str) -> PrintedDocument:  # type: ignore[no-untyped-def]
+def _schedule_sheet(event: Event, render, name: str) -> PrintedDocument:
     published = published_schedule(event)
     buffer = io.BytesIO()
     pages = render(published.schedule, published.attendees, published.event_info, buffer)

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.domain import Meeting, Schedule
-from web.extensions import db
+from web.extensions import Model
 from web.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # names for the checker; the mapper resolves them by name at run time
+    from web.attendees.models import Attendee
+    from web.auth.models import User
 
 class VersionStatus(StrEnum):
     """A version is drafted, published (at most one per event) and superseded by the next."""
@@ -42,7 +46,7 @@ def _one_of(column: str, values: tuple[StrEnum, ...]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
-class ScheduleVersion(db.Model):
+class ScheduleVersion(Model):
     """One complete schedule for an event. ``from_round`` is the first round a re-plan changed.
 
     A revision (kind ``revision`` or ``replan``) records the published version it revised
@@ -78,7 +82,7 @@ class ScheduleVersion(db.Model):
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    published_by: Mapped["User | None"] = relationship()  # noqa: F821
+    published_by: Mapped[User | None] = relationship()
     base_version: Mapped["ScheduleVersion | None"] = relationship(remote_side="ScheduleVersion.id")
     meetings: Mapped[list["ScheduleMeeting"]] = relationship(
         back_populates="version", cascade="all, delete-orphan", passive_deletes=True,
@@ -98,7 +102,7 @@ class ScheduleVersion(db.Model):
         )
 
 
-class ScheduleMeeting(db.Model):
+class ScheduleMeeting(Model):
     """Two attendees at one table in one round of one schedule version."""
 
     __tablename__ = "schedule_meetings"
@@ -123,6 +127,6 @@ class ScheduleMeeting(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
 
     version: Mapped[ScheduleVersion] = relationship(back_populates="meetings")
-    a: Mapped["Attendee"] = relationship(foreign_keys=[a_id])  # noqa: F821
-    b: Mapped["Attendee"] = relationship(foreign_keys=[b_id])  # noqa: F821
+    a: Mapped[Attendee] = relationship(foreign_keys=[a_id])
+    b: Mapped[Attendee] = relationship(foreign_keys=[b_id])
 

@@ -18,7 +18,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import or_, update
 
 from scheduler.changes import agendas
@@ -27,7 +26,7 @@ from scheduler.domain import Schedule
 from web.attendees.models import Attendee, attendees_of
 from web.events.clock import clock_state
 from web.events.models import Event
-from web.extensions import db
+from web.extensions import db, signal_sender
 from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.signals import AgendaChange, publish_warnings, version_published
 from web.schedules.versions import ScheduleError, published_version, version_schedule
@@ -79,7 +78,7 @@ def publish_checks(version: ScheduleVersion, now: dt.datetime | None = None) -> 
                             f"Revise again from round {state.rounds_started + 1}.")
     if version.inputs_at is not None and current is not None:
         warnings.extend(_attendee_changes_since(event, version.inputs_at))
-        for _receiver, answer in publish_warnings.send(current_app._get_current_object(), version=version,
+        for _receiver, answer in publish_warnings.send(signal_sender(), version=version,
                                                        since=version.inputs_at):
             warnings.extend(answer or [])
     return PublishCheck(blocking, warnings)
@@ -157,7 +156,7 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     log.info("published version %s of event %s (%s): %d agendas changed", version.number, version.event_id,
              version.kind, len(changes), extra={"event_id": version.event_id, "version": version.number,
                                                "by": getattr(user, "email", None)})
-    version_published.send(current_app._get_current_object(), version=version, previous=previous,
+    version_published.send(signal_sender(), version=version, previous=previous,
                            changes=changes)
     return version
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Callable
 
-from flask import current_app
 
 from scheduler.changes import changed_agendas, moved_meetings
 from scheduler.domain import Attendee as DomainAttendee
@@ -27,7 +26,7 @@ from scheduler.solver import PlanRequest, PlanResult, Progress, plan
 from web.attendees.models import Attendee, attendees_of
 from web.events.clock import first_open_round
 from web.events.models import Event
-from web.extensions import db
+from web.extensions import db, signal_sender
 from web.schedules.models import ScheduleVersion
 from web.schedules.signals import planning_exclusions
 from web.schedules.versions import published_version, store_plan_result, version_schedule
@@ -74,7 +73,7 @@ def planning_inputs(event: Event, now: dt.datetime, from_round: int | None = Non
     everyone = list(db.session.scalars(
         attendees_of(event.id).order_by(Attendee.badge_number)))
     excluded = {row.id: "withdrawn" for row in everyone if row.withdrawn_at is not None}
-    for _receiver, answer in planning_exclusions.send(current_app._get_current_object(), event=event, now=now):
+    for _receiver, answer in planning_exclusions.send(signal_sender(), event=event, now=now):
         for attendee_id, reason in (answer or {}).items():
             excluded.setdefault(int(attendee_id), str(reason))
     expected = [row for row in everyone if row.id not in excluded]
