@@ -9,10 +9,12 @@ lowest feature may use it for a higher one's page (the endpoint is named by stri
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, url_for
 
 
-def public_url(endpoint: str, **values: object) -> str:
+def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL for ``endpoint`` under ``PUBLIC_URL`` (or the request's address)."""
     base = current_app.config.get("PUBLIC_URL")
     if not base:

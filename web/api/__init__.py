@@ -19,6 +19,11 @@ from web.extensions import csrf
 
 API_PREFIX = "/api/v1"
 
+#: What a view with an output schema returns: the object the schema dumps (a row, a result, a
+#: list of them), alone or with a status and headers, or a ready response. APIFlask dumps it;
+#: Flask's ``ResponseReturnValue`` only knows values that are JSON already.
+SchemaAnswer = Any
+
 
 def feature_blueprint(name: str, import_name: str, tag: str, description: str) -> APIBlueprint:
     """A feature's API blueprint under /api/v1, its endpoints tagged ``tag`` in the document.

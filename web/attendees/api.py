@@ -12,11 +12,10 @@ from typing import Any
 from apiflask import abort
 from apiflask.scaffold import _annotate
 from flask import request
-from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from scheduler.importer import AttendeeFileError
-from web.api import feature_blueprint, schema_answer
+from web.api import SchemaAnswer, feature_blueprint, schema_answer
 from web.api.auth import API_ORGANISER_ROLES, token_auth
 from web.attendees.lifecycle import (
     StateChangeRefused,
@@ -90,7 +89,7 @@ def _attendee_or_404(slug: str, attendee_id: str) -> Attendee:
         description="In badge order, with their state (registered, withdrawn, checked-in, "
                     "left or no-show) and whether they have a check-in.",
         responses={404: "Unknown event"})
-def get_attendees(slug: str) -> ResponseReturnValue:
+def get_attendees(slug: str) -> SchemaAnswer:
     return standings(event_or_404(slug))
 
 
@@ -101,7 +100,7 @@ def get_attendees(slug: str) -> ResponseReturnValue:
         description="Cancelled: kept for the record, out of every future round and re-plan, "
                     "until restored. `attendee_id` is the attendee file's id.",
         responses={404: "Unknown event or attendee", 409: "Already withdrawn"})
-def withdraw(slug: str, attendee_id: str) -> ResponseReturnValue:
+def withdraw(slug: str, attendee_id: str) -> SchemaAnswer:
     attendee = _attendee_or_404(slug, attendee_id)
     try:
         withdraw_attendee(attendee, token_auth.current_user)
@@ -116,7 +115,7 @@ def withdraw(slug: str, attendee_id: str) -> ResponseReturnValue:
 @bp.doc(summary="Restore a withdrawn attendee",
         description="Planned for again from the next revision.",
         responses={404: "Unknown event or attendee", 409: "Not withdrawn"})
-def restore(slug: str, attendee_id: str) -> ResponseReturnValue:
+def restore(slug: str, attendee_id: str) -> SchemaAnswer:
     attendee = _attendee_or_404(slug, attendee_id)
     try:
         restore_attendee(attendee, token_auth.current_user)
@@ -143,6 +142,13 @@ def _uploaded_file() -> tuple[str | None, bytes]:
     return file_format(request.mimetype), request.get_data()
 
 
+IMPORT_RESPONSES: dict[int | str, Any] = {
+    404: "Unknown event", 415: "Not a CSV or XLSX file",
+    422: {"description": "The file has errors; nothing was stored",
+          "content": {"application/json": {"schema": ImportErrorOut}}},
+}
+
+
 @bp.put("/events/<slug>/attendees")
 @organiser_only
 @_attendee_file_body
@@ -154,10 +160,8 @@ def _uploaded_file() -> tuple[str | None, bytes]:
                     "by `id`: known attendees are updated (personal links, check-in codes and "
                     "badge numbers stay), new ones added. On any error nothing is stored and "
                     "the 422 answer lists every problem.",
-        responses={404: "Unknown event", 415: "Not a CSV or XLSX file",
-                   422: {"description": "The file has errors; nothing was stored",
-                         "content": {"application/json": {"schema": ImportErrorOut}}}})
-def put_attendees(slug: str, query: dict[str, Any]) -> ResponseReturnValue:
+        responses=IMPORT_RESPONSES)
+def put_attendees(slug: str, query: dict[str, Any]) -> SchemaAnswer:
     event = event_or_404(slug)
     fmt, data = _uploaded_file()
     if fmt is None:

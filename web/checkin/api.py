@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import abort
-from flask.typing import ResponseReturnValue
 
-from web.api import feature_blueprint
+from web.api import SchemaAnswer, feature_blueprint
 from web.api.auth import API_STAFF_ROLES, token_auth
 from web.checkin.schemas import CheckInList, CheckInListOut, CheckInRequest, CheckInResultOut
 from web.checkin.services import (
@@ -43,11 +42,7 @@ def one_statement_at_a_time() -> None:
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-@api_bp.post("/events/<slug>/checkins")
-@api_bp.auth_required(token_auth, roles=API_STAFF_ROLES)
-@api_bp.input(CheckInRequest, location="json")
-@api_bp.output(CheckInResultOut, status_code=201, description="Welcome: checked in now.")
-@api_bp.doc(responses={
+CHECKIN_RESPONSES: dict[int | str, Any] = {
     200: {"description": "Already checked in (the first check-in's time and device).",
           "content": {"application/json": {"schema": CheckInResultOut}}},
     404: {"description": "Unknown code (a result with status 'unknown'), or no such event "
@@ -60,8 +55,15 @@ def one_statement_at_a_time() -> None:
           "content": {"application/json": {"schema": {"anyOf": [
               {"$ref": "#/components/schemas/CheckInResultOut"},
               {"$ref": "#/components/schemas/HTTPError"}]}}}},
-})
-def create_checkin(slug: str, json_data: dict[str, Any]) -> ResponseReturnValue:
+}
+
+
+@api_bp.post("/events/<slug>/checkins")
+@api_bp.auth_required(token_auth, roles=API_STAFF_ROLES)
+@api_bp.input(CheckInRequest, location="json")
+@api_bp.output(CheckInResultOut, status_code=201, description="Welcome: checked in now.")
+@api_bp.doc(responses=CHECKIN_RESPONSES)
+def create_checkin(slug: str, json_data: dict[str, Any]) -> SchemaAnswer:
     """Check in the attendee whose badge code was scanned"""
     event = scan_event(slug)
     if event is None:
@@ -77,7 +79,7 @@ def create_checkin(slug: str, json_data: dict[str, Any]) -> ResponseReturnValue:
 @api_bp.get("/events/<slug>/checkins")
 @api_bp.auth_required(token_auth, roles=API_STAFF_ROLES)
 @api_bp.output(CheckInListOut)
-def get_checkins(slug: str) -> ResponseReturnValue:
+def get_checkins(slug: str) -> SchemaAnswer:
     """List every check-in of the event, undone ones marked with annulled_at"""
     event = event_or_404(slug)
     return CheckInList(live_counts(event), list_checkins(event))

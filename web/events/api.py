@@ -11,10 +11,9 @@ from typing import Any, NoReturn
 
 from apiflask import abort
 from flask import url_for
-from flask.typing import ResponseReturnValue
 
 from scheduler.taxonomy import TAXONOMY_KEYS
-from web.api import feature_blueprint, schema_answer
+from web.api import SchemaAnswer, feature_blueprint, schema_answer
 from web.api.auth import API_ORGANISER_ROLES, token_auth
 from web.events.forms import WEIGHT_FIELDS
 from web.events.models import Event
@@ -95,7 +94,7 @@ def _save(data: dict[str, Any], event: Event | None = None) -> Event:
 @organiser_only
 @bp.output(EventOut(many=True))
 @bp.doc(summary="List events", description="Newest first.")
-def get_events() -> ResponseReturnValue:
+def get_events() -> SchemaAnswer:
     return list_events()
 
 
@@ -104,7 +103,7 @@ def get_events() -> ResponseReturnValue:
 @bp.input(EventCreate, arg_name="data")
 @bp.output(EventOut, status_code=201, description="The created event; Location is its URL.")
 @bp.doc(summary="Create an event", responses={409: "The short name is taken", 422: "Invalid fields"})
-def create_event(data: dict[str, Any]) -> ResponseReturnValue:
+def create_event(data: dict[str, Any]) -> SchemaAnswer:
     if find_event(data["slug"]) is not None:
         abort(409, f"Another event already uses '{data['slug']}'.")
     event = _save(data)
@@ -115,8 +114,15 @@ def create_event(data: dict[str, Any]) -> ResponseReturnValue:
 @organiser_only
 @bp.output(EventOut)
 @bp.doc(summary="Get an event", responses={404: "Unknown event"})
-def get_event(slug: str) -> ResponseReturnValue:
+def get_event(slug: str) -> SchemaAnswer:
     return event_or_404(slug)
+
+
+PATCH_RESPONSES: dict[int | str, Any] = {
+    404: "Unknown event", 422: "Invalid fields",
+    409: {"description": "The change would break the published schedule",
+          "content": {"application/json": {"schema": SettingsConflictOut}}},
+}
 
 
 @bp.patch("/events/<slug>")
@@ -127,10 +133,8 @@ def get_event(slug: str) -> ResponseReturnValue:
         description="Only the fields sent change. With a published schedule, a change that "
                     "cuts published meetings (fewer rounds or tables) or moves their times "
                     "answers 409 with the conflicts, unless the body has `\"confirm\": true`.",
-        responses={404: "Unknown event", 422: "Invalid fields",
-                   409: {"description": "The change would break the published schedule",
-                         "content": {"application/json": {"schema": SettingsConflictOut}}}})
-def patch_event(slug: str, data: dict[str, Any]) -> ResponseReturnValue:
+        responses=PATCH_RESPONSES)
+def patch_event(slug: str, data: dict[str, Any]) -> SchemaAnswer:
     event = event_or_404(slug)
     confirm = bool(data.pop("confirm", False))
     if not confirm:

@@ -12,9 +12,8 @@ from typing import Any
 from apiflask import Schema, abort
 from apiflask.fields import Integer
 from apiflask.validators import Range
-from flask.typing import ResponseReturnValue
 
-from web.api import feature_blueprint
+from web.api import SchemaAnswer, feature_blueprint
 from web.api.auth import API_ORGANISER_ROLES, token_auth
 from web.api.fields import derived
 from web.events.api import event_or_404
@@ -45,7 +44,7 @@ class ReplanJobOut(JobOut):
 @api_bp.output(ReplanJobOut, status_code=202, description="Re-plan started; poll Location.")
 @api_bp.doc(responses={404: "No such event.", 409: "Another job of this event is running.",
                        422: "No published schedule, nobody checked in, or the round has started."})
-def start(slug: str, json_data: dict[str, Any]) -> ResponseReturnValue:
+def start(slug: str, json_data: dict[str, Any]) -> SchemaAnswer:
     """Re-plan the remaining rounds for the attendees checked in"""
     event = event_or_404(slug)
     try:

@@ -17,7 +17,7 @@ from flask import Response
 from flask.typing import ResponseReturnValue
 
 from scheduler.schedule_io import write_schedule_csv
-from web.api import feature_blueprint
+from web.api import SchemaAnswer, feature_blueprint
 from web.api.auth import API_ORGANISER_ROLES, token_auth
 from web.events.api import event_or_404
 from web.events.models import Event
@@ -61,7 +61,7 @@ def schedule_csv(event: Event) -> bytes | None:
                     "published this revises it by default; the finished job reports agendas_changed "
                     "and meetings_moved against the published version.",
         responses={404: "Unknown event", 409: "A job is already running for this event"})
-def start_schedule(slug: str, data: dict[str, Any]) -> ResponseReturnValue:
+def start_schedule(slug: str, data: dict[str, Any]) -> SchemaAnswer:
     event = event_or_404(slug)
     try:
         job = start_schedule_job(event, time_limit=data.get("time_limit"), seed=data.get("seed", 0),
@@ -77,7 +77,7 @@ def start_schedule(slug: str, data: dict[str, Any]) -> ResponseReturnValue:
 @organiser_only
 @bp.output(JobOut)
 @bp.doc(summary="Job status and progress", responses={404: "Unknown job"})
-def get_job(job_id: str) -> ResponseReturnValue:
+def get_job(job_id: str) -> SchemaAnswer:
     job = db.session.get(Job, job_id[:36])
     if job is None:
         abort(404, f"There is no job '{job_id[:36]}'; use the job URL from the Location header "
@@ -95,7 +95,7 @@ def get_job(job_id: str) -> ResponseReturnValue:
         responses={404: "Unknown event",
                    409: "There is no draft to publish, or the draft is stale: `blocking` and "
                         "`warnings` say why (send force=true to accept the warnings)"})
-def publish_schedule(slug: str, data: dict[str, Any]) -> ResponseReturnValue:
+def publish_schedule(slug: str, data: dict[str, Any]) -> SchemaAnswer:
     event = event_or_404(slug)
     draft = latest_draft(event)
     if draft is None:
