@@ -138,13 +138,15 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Every feature, imported here rather than at the top: ``import web.<feature>`` runs this
     module first, and each feature must import on its own (tests/test_import_order.py)."""
-    from web.api import bp as api_bp
     from web.attendees import bp as attendees_bp
+    from web.attendees.api import bp as attendees_api_bp
     from web.auth import bp as auth_bp
     from web.checkin import bp as checkin_bp
     from web.checkin.api import api_bp as checkin_api_bp
     from web.events import bp as events_bp
+    from web.events.api import bp as events_api_bp
     from web.schedules import bp as schedules_bp
+    from web.schedules.api import bp as schedules_api_bp
     from web.liveday import bp as liveday_bp, display_bp
     from web.liveday.api import api_bp as liveday_api_bp
     from web.printing import bp as printing_bp
@@ -164,7 +166,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(liveday_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(liveday_api_bp)
-    app.register_blueprint(api_bp)
+    # The API of each feature: /api/v1, one tag per feature in the OpenAPI document.
+    app.register_blueprint(events_api_bp)
+    app.register_blueprint(attendees_api_bp)
+    app.register_blueprint(schedules_api_bp)
     app.register_blueprint(mail_bp)
 
     @app.get("/")

@@ -19,6 +19,7 @@ Always pass ``roles``: without it any valid token (staff included) is accepted.
 from __future__ import annotations
 
 from apiflask import HTTPError, HTTPTokenAuth
+from apiflask.types import ResponseReturnValueType
 from flask import current_app
 
 from web.auth.models import ROLE_ORGANISER, ROLE_STAFF
@@ -58,7 +59,7 @@ AUTH_MESSAGES = {
 
 
 @token_auth.error_processor
-def auth_error(error: HTTPError):  # type: ignore[no-untyped-def]
+def auth_error(error: HTTPError) -> ResponseReturnValueType:
     """JSON errors for API clients (the app keeps HTML errors elsewhere)."""
     return current_app.error_callback(  # type: ignore[attr-defined]
         HTTPError(error.status_code, message=AUTH_MESSAGES.get(error.status_code, error.message))

@@ -7,29 +7,27 @@ is the same and no second check-in is recorded.
 
 from __future__ import annotations
 
-from apiflask import APIBlueprint, Schema, abort
-from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
-from apiflask.validators import Length, Regexp
-from flask.typing import ResponseReturnValue
+from typing import Any
 
+from apiflask import abort
+
+from web.api import SchemaAnswer, feature_blueprint
 from web.api.auth import API_STAFF_ROLES, token_auth
-from web.api.lookup import event_or_404, no_such_event
+from web.checkin.schemas import CheckInList, CheckInListOut, CheckInRequest, CheckInResultOut
 from web.checkin.services import (
     HTTP_STATUS,
-    NONCE_RE,
     CheckInError,
     check_in,
-    checkin_payload,
     list_checkins,
     live_counts,
-    result_payload,
     scan_event,
 )
-from web.extensions import csrf, db
+from web.events.api import event_or_404, no_such_event
+from web.extensions import db
 
-api_bp = APIBlueprint("checkin_api", __name__, url_prefix="/api/v1", tag="Check-in")
-# Bearer tokens only, never the sign-in cookie: a forged cross-site request has nothing to use.
-csrf.exempt(api_bp)
+api_bp = feature_blueprint("checkin_api", __name__, tag="Check-in",
+                           description="Scanners and other kiosks check attendees in.")
+
 
 @api_bp.before_request
 def one_statement_at_a_time() -> None:
@@ -44,76 +42,7 @@ def one_statement_at_a_time() -> None:
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-class CheckInRequest(Schema):
-    code = String(required=True, validate=Length(max=2000),
-                  metadata={"description": "The badge QR code as scanned (surrounding whitespace is ignored)."})
-    nonce = String(required=True, validate=Regexp(NONCE_RE),
-                   metadata={"description": "Unique per scan (e.g. a UUID); resend it unchanged when retrying."})
-    device = String(load_default="", validate=Length(max=100),
-                    metadata={"description": "Name of the kiosk, shown on a later 'already checked in' answer."})
-
-
-class AttendeeBrief(Schema):
-    id = Integer()
-    ext_id = String()
-    name = String()
-    company = String()
-    badge_number = Integer()
-
-
-class CheckInOut(Schema):
-    id = Integer()
-    attendee_id = Integer()
-    attendee_name = String()
-    checked_in_at = DateTime(metadata={"description": "UTC instant of the check-in."})
-    local_time = String(metadata={"description": "HH:MM in the event's time zone."})
-    device = String()
-    staff = String(allow_none=True)
-    annulled_at = DateTime(allow_none=True, metadata={"description": "Set when the check-in was undone."})
-    annulled_by = String(allow_none=True)
-
-
-class FirstMeetingOut(Schema):
-    round = Integer()
-    table = Integer()
-    table_label = String()
-    start = String(metadata={"description": "Local start, ISO 8601 without zone."})
-    time = String()
-    partner = String()
-
-
-class CheckInResultOut(Schema):
-    status = String(metadata={"description": "welcome (201), already (200), unknown (404) or "
-                                             "withdrawn (409: cancelled, nothing recorded; "
-                                             "restore them in the console or at the kiosk)."})
-    message = String()
-    announcement = String(metadata={"description": "The answer as a screen reader says it "
-                                                   "(outcome first, e.g. 'Checked in. Welcome, Ana ...')."})
-    other_event = String(allow_none=True, metadata={
-        "description": "For 'unknown': the name of the other event this badge is for (null: no event's)."})
-    replayed = Boolean(metadata={"description": "True when this nonce had already been answered."})
-    attendee = Nested(AttendeeBrief, allow_none=True)
-    checkin = Nested(CheckInOut, allow_none=True,
-                     metadata={"description": "The new check-in, or the first one for 'already'."})
-    first_meeting = Nested(FirstMeetingOut, allow_none=True)
-    unplaced = Boolean(metadata={"description": "Checked in now with no meeting in the rounds "
-                                                "to come of the published schedule."})
-    next_round = Integer(allow_none=True, metadata={
-        "description": "For an unplaced arrival: the first round that starts after now (null: "
-                       "no rounds left)."})
-
-
-class CheckInListOut(Schema):
-    checked_in = Integer()
-    expected = Integer()
-    checkins = List(Nested(CheckInOut))
-
-
-@api_bp.post("/events/<slug>/checkins")
-@api_bp.auth_required(token_auth, roles=API_STAFF_ROLES)
-@api_bp.input(CheckInRequest, location="json")
-@api_bp.output(CheckInResultOut, status_code=201, description="Welcome: checked in now.")
-@api_bp.doc(responses={
+CHECKIN_RESPONSES: dict[int | str, Any] = {
     200: {"description": "Already checked in (the first check-in's time and device).",
           "content": {"application/json": {"schema": CheckInResultOut}}},
     404: {"description": "Unknown code (a result with status 'unknown'), or no such event "
@@ -126,8 +55,15 @@ class CheckInListOut(Schema):
           "content": {"application/json": {"schema": {"anyOf": [
               {"$ref": "#/components/schemas/CheckInResultOut"},
               {"$ref": "#/components/schemas/HTTPError"}]}}}},
-})
-def create_checkin(slug: str, json_data: dict) -> ResponseReturnValue:
+}
+
+
+@api_bp.post("/events/<slug>/checkins")
+@api_bp.auth_required(token_auth, roles=API_STAFF_ROLES)
+@api_bp.input(CheckInRequest, location="json")
+@api_bp.output(CheckInResultOut, status_code=201, description="Welcome: checked in now.")
+@api_bp.doc(responses=CHECKIN_RESPONSES)
+def create_checkin(slug: str, json_data: dict[str, Any]) -> SchemaAnswer:
     """Check in the attendee whose badge code was scanned"""
     event = scan_event(slug)
     if event is None:
@@ -137,15 +73,13 @@ def create_checkin(slug: str, json_data: dict) -> ResponseReturnValue:
                           device=json_data.get("device", ""), staff_user=token_auth.current_user)
     except CheckInError as exc:
         abort(409, message=str(exc))
-    return result_payload(result), HTTP_STATUS[result.status]
+    return result, HTTP_STATUS[result.status]
 
 
 @api_bp.get("/events/<slug>/checkins")
 @api_bp.auth_required(token_auth, roles=API_STAFF_ROLES)
 @api_bp.output(CheckInListOut)
-def get_checkins(slug: str) -> ResponseReturnValue:
+def get_checkins(slug: str) -> SchemaAnswer:
     """List every check-in of the event, undone ones marked with annulled_at"""
     event = event_or_404(slug)
-    counts = live_counts(event)
-    return {"checked_in": counts.checked_in, "expected": counts.expected,
-            "checkins": [checkin_payload(c) for c in list_checkins(event)]}
+    return CheckInList(live_counts(event), list_checkins(event))

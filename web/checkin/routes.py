@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
+    Response,
     abort,
     current_app,
     flash,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -22,8 +22,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from marshmallow import ValidationError
 from sqlalchemy import select
 
+from web.api import schema_answer
 from web.attendees.lifecycle import StateChangeRefused, mark_left
 from web.attendees.services import AttendeeRowInvalid, get_attendee_or_404
 from web.auth.decorators import role_required
@@ -34,6 +36,15 @@ from web.checkin.forms import (
     DeviceForm,
     ScanForm,
     WalkInForm,
+)
+from web.checkin.schemas import (
+    KioskAction,
+    KioskAnswer,
+    KioskAnswerOut,
+    KioskCounts,
+    KioskCountsOut,
+    KioskErrorOut,
+    KioskScanRequest,
 )
 from web.checkin.services import (
     HTTP_STATUS,
@@ -53,7 +64,6 @@ from web.checkin.services import (
     register_walk_in,
     restore_and_check_in,
     result_message,
-    result_payload,
     search_desk,
 )
 from web.events.models import Event
@@ -64,6 +74,12 @@ DEVICE_COOKIE = "speednet_kiosk"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
 
 staff_required = role_required("staff")
+
+# Built once: building a schema with nested ones costs more than dumping a scan's answer.
+_SCAN_REQUEST = KioskScanRequest()
+_ANSWER = KioskAnswerOut()
+_ERROR = KioskErrorOut()
+_COUNTS = KioskCountsOut()
 
 
 def _device() -> str:
@@ -133,45 +149,63 @@ def kiosk(slug: str) -> ResponseReturnValue:
 @staff_required
 def scan_json(slug: str) -> ResponseReturnValue:
     """The kiosk script's instant check-in: JSON ``{"code"|"attendee_id", "nonce"}`` with the
-    CSRF token in the ``X-CSRFToken`` header. Answers like the API (201/200/404)."""
+    CSRF token in the ``X-CSRFToken`` header, read through :class:`KioskScanRequest`. Answers
+    like the API (201/200/404/409), with the undo link and the buttons for the person."""
     event = get_event_or_404(slug)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return jsonify(status="error", message="Send a JSON object."), 400
-    device = clean_device(str(data.get("device") or "")) or _device()
+        return _scan_error("Send a JSON object.", 400)
     try:
-        if data.get("attendee_id") is not None:
-            try:
-                attendee_id = int(data["attendee_id"])
-            except (TypeError, ValueError):
-                abort(404)
-            attendee = get_attendee_or_404(event, attendee_id)
-            result = check_in_attendee(event, attendee, nonce=str(data.get("nonce") or ""),
-                                       device=device, staff_user=current_user)
+        scan = _SCAN_REQUEST.load(data)
+    except ValidationError as exc:
+        return _scan_error(_first_problem(exc.messages), 422)
+    device = clean_device(scan["device"]) or _device()
+    nonce = scan["nonce"] or ""
+    try:
+        if scan["attendee_id"] is not None:
+            attendee = get_attendee_or_404(event, scan["attendee_id"])
+            result = check_in_attendee(event, attendee, nonce=nonce, device=device,
+                                       staff_user=current_user)
         else:
-            result = check_in(event, str(data.get("code") or ""), nonce=str(data.get("nonce") or ""),
-                              device=device, staff_user=current_user)
+            result = check_in(event, scan["code"] or "", nonce=nonce, device=device,
+                              staff_user=current_user)
     except CheckInError as exc:
-        return jsonify(status="error", message=str(exc)), 409
-    payload = result_payload(result)
-    if result.checkin is not None and result.checkin.annulled_at is None:
-        payload["annul_url"] = url_for("checkin.annul_checkin", slug=event.slug,
-                                       checkin_id=result.checkin.id)
-    if result.attendee is not None:
-        payload["actions"] = _answer_actions(event, result)
-    return jsonify(payload), HTTP_STATUS[result.status]
+        return _scan_error(str(exc), 409)
+    return schema_answer(_ANSWER, _kiosk_answer(event, result), HTTP_STATUS[result.status])
 
 
-def _answer_actions(event: Event, result: CheckInResult) -> list[dict[str, Any]]:
+def _scan_error(message: str, status: int) -> Response:
+    return schema_answer(_ERROR, {"status": "error", "message": message}, status)
+
+
+def _first_problem(messages: Any) -> str:
+    """``field: message`` of a schema's first complaint, as one line for the kiosk's answer."""
+    if isinstance(messages, dict) and messages:
+        field, problem = next(iter(messages.items()))
+        return f"{field}: {_first_problem(problem)}"
+    if isinstance(messages, list) and messages:
+        return _first_problem(messages[0])
+    return str(messages)
+
+
+def _kiosk_answer(event: Event, result: CheckInResult) -> KioskAnswer:
+    checkin = result.checkin
+    annul_url = (url_for("checkin.annul_checkin", slug=event.slug, checkin_id=checkin.id)
+                 if checkin is not None and checkin.annulled_at is None else None)
+    actions = _answer_actions(event, result) if result.attendee is not None else []
+    return KioskAnswer(result, annul_url, actions)
+
+
+def _answer_actions(event: Event, result: CheckInResult) -> list[KioskAction]:
     """Buttons the kiosk script draws under an answer (the page draws the same ones)."""
     assert result.attendee is not None
     if result.status == "withdrawn":
-        return [{"url": url_for("checkin.restore_person", slug=event.slug,
-                                attendee_id=result.attendee.id),
-                 "label": "Restore and check in", "nonce": new_nonce()}]
+        return [KioskAction(url_for("checkin.restore_person", slug=event.slug,
+                                    attendee_id=result.attendee.id),
+                            "Restore and check in", new_nonce())]
     if result.status == "already":
-        return [{"url": url_for("checkin.leave_person", slug=event.slug,
-                                attendee_id=result.attendee.id), "label": "Leaving"}]
+        return [KioskAction(url_for("checkin.leave_person", slug=event.slug,
+                                    attendee_id=result.attendee.id), "Leaving")]
     return []
 
 
@@ -290,6 +324,6 @@ def counts(slug: str) -> ResponseReturnValue:
     """Live counts for the kiosk and the console overview; also hands the page a fresh CSRF
     token so a kiosk left open all day keeps working."""
     event = get_event_or_404(slug)
-    response = jsonify({**live_counts(event).as_dict(), "csrf_token": generate_csrf()})
+    response = schema_answer(_COUNTS, KioskCounts(live_counts(event), generate_csrf()), 200)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -183,46 +183,6 @@ def announcement(result: CheckInResult) -> str:
     return f"{outcome}. {result_message(result)}."
 
 
-def result_payload(result: CheckInResult) -> dict[str, Any]:
-    """JSON-ready form of a result (the API schema and the kiosk script read this)."""
-    attendee = result.attendee
-    checkin = result.checkin
-    meeting = result.first_meeting
-    return {
-        "status": result.status,
-        "message": result_message(result),
-        "announcement": announcement(result),
-        "other_event": result.other_event,
-        "replayed": result.replayed,
-        "unplaced": result.unplaced,
-        "next_round": result.next_round,
-        "attendee": None if attendee is None else {
-            "id": attendee.id, "ext_id": attendee.ext_id, "name": attendee.name,
-            "company": attendee.company, "badge_number": attendee.badge_number,
-        },
-        "checkin": None if checkin is None else checkin_payload(checkin),
-        "first_meeting": None if meeting is None else {
-            "round": meeting.round, "table": meeting.table, "table_label": meeting.table_label,
-            "start": meeting.start.isoformat(timespec="minutes"),
-            "time": meeting.start.strftime("%H:%M"), "partner": meeting.partner,
-        },
-    }
-
-
-def checkin_payload(checkin: Entry) -> dict[str, Any]:
-    return {
-        "id": checkin.id,
-        "attendee_id": checkin.attendee_id,
-        "attendee_name": checkin.attendee_name,
-        "checked_in_at": checkin.created_at,
-        "local_time": checkin.local_time,
-        "device": checkin.device,
-        "staff": checkin.staff,
-        "annulled_at": checkin.annulled_at,
-        "annulled_by": checkin.annulled_by,
-    }
-
-
 # --------------------------------------------------------------------------- lookups
 
 # The statements of a scan, built once with named parameters: building a statement costs more

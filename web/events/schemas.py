@@ -1,0 +1,147 @@
+"""Request and response schemas of the events API (they are its OpenAPI documentation too).
+
+Input is checked like the console's event form (the same slug and time-zone validators);
+:class:`EventOut` dumps an :class:`Event` with its schedule figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from apiflask import Schema
+from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
+from apiflask.validators import Length, Range
+from marshmallow import ValidationError, pre_dump, validates
+from wtforms.validators import ValidationError as FormValidationError
+
+from web.api.fields import derived
+from web.events.forms import validate_slug, validate_timezone
+from web.events.models import Event
+from web.events.services import EventCounts, event_counts
+from web.urls import public_url
+
+
+def _form_check(check: Any, value: Any) -> None:
+    """Run one of the console form's field validators on an API value."""
+    try:
+        check(None, SimpleNamespace(data=value))
+    except FormValidationError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class BreakSchema(Schema):
+    after_round = Integer(required=True, validate=Range(min=1),
+                          metadata={"description": "The break follows this round."})
+    minutes = Integer(required=True, validate=Range(min=1, max=480))
+
+
+SLUG_DOC = {"description": "Short name used in links: lower-case letters, digits, hyphens."}
+TIMEZONE_DOC = {"description": "IANA time zone of the venue, e.g. Europe/Amsterdam."}
+START_DOC = {"description": "Local date and time of round 1 in `timezone`, ISO 8601 without offset, "
+                            "e.g. 2025-06-12T14:00:00."}
+
+
+class EventPatch(Schema):
+    """Every field optional: only what is sent changes. Checked like the console form."""
+
+    name = String(validate=Length(min=1, max=200))
+    slug = String(metadata=SLUG_DOC)
+    venue = String(validate=Length(max=200))
+    timezone = String(metadata=TIMEZONE_DOC)
+    start = DateTime(metadata=START_DOC)
+    round_minutes = Integer(validate=Range(min=1, max=240))
+    changeover_minutes = Integer(validate=Range(min=0, max=120))
+    rounds = Integer(validate=Range(min=1, max=100))
+    tables = Integer(validate=Range(min=0, max=2000),
+                     metadata={"description": "0 = as many as needed."})
+    table_labels = List(String(validate=Length(max=100)), validate=Length(max=2000),
+                        metadata={"description": "Optional display labels, table 1 first."})
+    breaks = List(Nested(BreakSchema), validate=Length(max=100))
+    registration_open = Boolean()
+    prefer_same_region = Boolean()
+    no_show_minutes = Integer(validate=Range(min=0, max=240), metadata={
+        "description": "Minutes after an attendee's first round starts before someone not "
+                       "checked in counts as a no-show."})
+    auto_revise = Boolean(metadata={
+        "description": "Revise and publish by itself at each changeover for the people who "
+                       "arrived since."})
+    confirm = Boolean(load_default=False, metadata={
+        "description": "Apply a change that breaks the published schedule (fewer rounds or "
+                       "tables, moved times); without it such a change answers 409 with the "
+                       "conflicts."})
+
+    @validates("slug")
+    def _slug(self, value: str, **_: Any) -> None:
+        _form_check(validate_slug, value)
+
+    @validates("timezone")
+    def _timezone(self, value: str, **_: Any) -> None:
+        _form_check(validate_timezone, value)
+
+    @validates("start")
+    def _start(self, value: Any, **_: Any) -> None:
+        if value.tzinfo is not None:
+            raise ValidationError("Give the local time of the venue without a UTC offset "
+                                  "(the event's time zone applies).")
+
+
+class EventCreate(EventPatch):
+    name = String(required=True, validate=Length(min=1, max=200))
+    slug = String(required=True, metadata=SLUG_DOC)
+    timezone = String(required=True, metadata=TIMEZONE_DOC)
+    start = DateTime(required=True, metadata=START_DOC)
+
+
+@dataclass(frozen=True)
+class _CountedEvent:
+    """An event with its schedule figures, read once per dumped event."""
+
+    event: Event
+    counts: EventCounts
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.event, name)
+
+
+class EventOut(Schema):
+    """Dumps an :class:`Event`."""
+
+    id = Integer()
+    slug = String()
+    name = String()
+    venue = derived(String, lambda e: e.venue or "")
+    timezone = String()
+    start = derived(String, lambda e: e.start.isoformat(), metadata={
+        "description": "Local date and time of round 1 (ISO 8601, no offset)."})
+    end = derived(String, lambda e: e.timetable().end.isoformat(), metadata={
+        "description": "Local end of the last round, breaks and delay included."})
+    round_minutes = Integer()
+    changeover_minutes = Integer()
+    rounds = Integer()
+    tables = Integer()
+    table_labels = derived(List, lambda e: list(e.table_label_list()), String())
+    breaks = derived(List, lambda e: list(e.breaks or []), Nested(BreakSchema))
+    registration_open = derived(Boolean, lambda e: bool(e.registration_open))
+    prefer_same_region = derived(Boolean, lambda e: bool(e.prefer_same_region))
+    no_show_minutes = Integer()
+    auto_revise = derived(Boolean, lambda e: bool(e.auto_revise))
+    registration_url = derived(String, lambda e: public_url("public.register_page", slug=e.slug))
+    schedule_status = String(attribute="counts.schedule_status",
+                             metadata={"description": "none, draft or published"})
+    published_version = Integer(attribute="counts.published_version", allow_none=True)
+
+    @pre_dump
+    def _with_counts(self, event: Event, **_: Any) -> _CountedEvent:
+        return _CountedEvent(event, event_counts(event))
+
+
+class ConflictOut(Schema):
+    kind = String(metadata={"description": "rounds, tables or times"})
+    message = String()
+
+
+class SettingsConflictOut(Schema):
+    message = String()
+    conflicts = List(Nested(ConflictOut))

@@ -1,0 +1,125 @@
+"""Schedules API: compute, publish and download the schedule, and read a job's status
+(``/api/v1/events/<slug>/schedule...``, ``/api/v1/jobs/<id>``; organiser tokens).
+
+The job endpoint lives here, not in ``web.jobs``: jobs is the lowest layer, below the API's
+token auth, and the jobs an API client starts are this feature's (and the event day's re-plans,
+which answer with :class:`JobOut` too).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from apiflask import abort
+from apiflask.schemas import FileSchema
+from flask import Response
+from flask.typing import ResponseReturnValue
+
+from scheduler.schedule_io import write_schedule_csv
+from web.api import SchemaAnswer, feature_blueprint
+from web.api.auth import API_ORGANISER_ROLES, token_auth
+from web.events.api import event_or_404
+from web.events.models import Event
+from web.extensions import db
+from web.jobs import JobBusy
+from web.jobs.models import Job
+from web.schedules.schemas import JobOut, PublishRequest, ScheduleRequest, VersionOut, job_url
+from web.schedules.services import (
+    PlanningError,
+    ScheduleError,
+    StalePublish,
+    latest_draft,
+    publish_version,
+    published_version,
+    start_schedule_job,
+    version_schedule,
+)
+
+bp = feature_blueprint("schedules_api", __name__, tag="Schedules",
+                       description="Compute, publish and download schedules; job status.")
+organiser_only = bp.auth_required(token_auth, roles=API_ORGANISER_ROLES)
+
+
+def schedule_csv(event: Event) -> bytes | None:
+    """The published schedule in the CLI's SCHEDULE.csv columns plus local start and end."""
+    version = published_version(event)
+    if version is None:
+        return None
+    schedule, attendees = version_schedule(version)
+    out = io.StringIO()
+    write_schedule_csv(schedule, attendees, out, timetable=event.timetable())
+    return out.getvalue().encode("utf-8")
+
+
+@bp.post("/events/<slug>/schedule")
+@organiser_only
+@bp.input(ScheduleRequest, arg_name="data")
+@bp.output(JobOut, status_code=202, description="The job started; poll Location.")
+@bp.doc(summary="Compute a schedule",
+        description="Starts a background job that stores a new draft version. Once a version is "
+                    "published this revises it by default; the finished job reports agendas_changed "
+                    "and meetings_moved against the published version.",
+        responses={404: "Unknown event", 409: "A job is already running for this event"})
+def start_schedule(slug: str, data: dict[str, Any]) -> SchemaAnswer:
+    event = event_or_404(slug)
+    try:
+        job = start_schedule_job(event, time_limit=data.get("time_limit"), seed=data.get("seed", 0),
+                                 mode=data.get("mode"))
+    except JobBusy as exc:
+        abort(409, str(exc), detail={"job": job_url(exc.job.id)})
+    except (PlanningError, ScheduleError) as exc:
+        abort(409, str(exc))
+    return job, 202, {"Location": job_url(job.id)}
+
+
+@bp.get("/jobs/<job_id>")
+@organiser_only
+@bp.output(JobOut)
+@bp.doc(summary="Job status and progress", responses={404: "Unknown job"})
+def get_job(job_id: str) -> SchemaAnswer:
+    job = db.session.get(Job, job_id[:36])
+    if job is None:
+        abort(404, f"There is no job '{job_id[:36]}'; use the job URL from the Location header "
+                   "of the schedule request that started it.")
+    return job
+
+
+@bp.post("/events/<slug>/schedule/publish")
+@organiser_only
+@bp.input(PublishRequest, arg_name="data")
+@bp.output(VersionOut)
+@bp.doc(summary="Publish the latest draft",
+        description="Attendees see it on their pages and calendars; the previously published "
+                    "version is superseded.",
+        responses={404: "Unknown event",
+                   409: "There is no draft to publish, or the draft is stale: `blocking` and "
+                        "`warnings` say why (send force=true to accept the warnings)"})
+def publish_schedule(slug: str, data: dict[str, Any]) -> SchemaAnswer:
+    event = event_or_404(slug)
+    draft = latest_draft(event)
+    if draft is None:
+        abort(409, "There is no draft schedule to publish; compute one first.")
+    try:
+        return publish_version(draft, token_auth.current_user, force=bool(data.get("force")))
+    except StalePublish as exc:
+        abort(409, str(exc), detail={"blocking": exc.check.blocking, "warnings": exc.check.warnings,
+                                     "version": draft.number})
+    except ScheduleError as exc:
+        abort(409, str(exc))
+
+
+@bp.get("/events/<slug>/schedule.csv")
+@organiser_only
+@bp.output(FileSchema(type="string", format="binary"), content_type="text/csv",
+           description="The published schedule: the CLI's SCHEDULE.csv columns plus local start and end.")
+@bp.doc(summary="Download the published schedule",
+        responses={404: "Unknown event, or nothing published yet"})
+def get_schedule_csv(slug: str) -> ResponseReturnValue:
+    event = event_or_404(slug)
+    data = schedule_csv(event)
+    if data is None:
+        abort(404, "No schedule has been published for this event yet.")
+    response = Response(data, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-schedule.csv"'
+    return response
