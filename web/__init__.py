@@ -8,9 +8,10 @@ all go through it. See the web section of docs/architecture.md.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any, cast
 
-from apiflask import APIFlask
+from apiflask import APIFlask, HTTPError
 from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
@@ -145,14 +146,15 @@ def _register_blueprints(app: Flask) -> None:
     from web.checkin.api import api_bp as checkin_api_bp
     from web.events import bp as events_bp
     from web.events.api import bp as events_api_bp
+    from web.liveday import bp as liveday_bp
+    from web.liveday import display_bp
+    from web.liveday.api import api_bp as liveday_api_bp
+    from web.mail import bp as mail_bp
+    from web.printing import bp as printing_bp
+    from web.public import bp as public_bp
+    from web.results import bp as results_bp
     from web.schedules import bp as schedules_bp
     from web.schedules.api import bp as schedules_api_bp
-    from web.liveday import bp as liveday_bp, display_bp
-    from web.liveday.api import api_bp as liveday_api_bp
-    from web.printing import bp as printing_bp
-    from web.results import bp as results_bp
-    from web.public import bp as public_bp
-    from web.mail import bp as mail_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
@@ -188,19 +190,16 @@ def _register_blueprints(app: Flask) -> None:
         return {"status": "ok"}
 
 
-def _register_error_pages(app: Flask) -> None:
+def _register_error_pages(app: APIFlask) -> None:
     """HTML error pages for people, JSON for API clients (paths under /api/)."""
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> ResponseReturnValue:
         if request.path.startswith(API_PREFIX):
-            from apiflask import HTTPError
-
             headers = dict(error.get_headers())
             headers.pop("Content-Type", None)
-            return app.error_callback(
-                HTTPError(error.code or 500, message=error.name, headers=headers)
-            )
+            return cast(ResponseReturnValue, app.error_callback(  # APIFlask's JSON error body
+                HTTPError(error.code or 500, message=error.name, headers=headers)))
         response = error.get_response()
         response.set_data(
             render_template("errors.html", code=error.code, name=error.name,

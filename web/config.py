@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024  # attendee files are small; anything bigger is a mistake

@@ -11,8 +11,9 @@ import fcntl
 import os
 import sqlite3
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, cast
+from typing import Any, cast
 
 from flask import Flask
 from sqlalchemy import event, text
@@ -106,9 +107,8 @@ def upgrade_database(app: Flask) -> None:
     """Bring the schema to the newest Alembic revision (idempotent, safe to call concurrently)."""
     from flask_migrate import upgrade
 
-    with app.app_context():
-        with migration_lock(app):
-            upgrade(directory=MIGRATIONS_DIR)
+    with app.app_context(), migration_lock(app):
+        upgrade(directory=MIGRATIONS_DIR)
 
 
 def changed_rows(result: Result[Any]) -> int:

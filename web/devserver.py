@@ -10,6 +10,7 @@ processes (README, "Running the web app in production").
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -22,7 +23,6 @@ from flask import Flask
 from web import create_app
 from web.auth.services import ensure_admin
 from web.demo import sample_attendee_tokens, seed_demo
-
 
 WORKER_STOP_SECONDS = 40.0  # the worker's own shutdown allows a solve 30 s to store its best
 
@@ -74,11 +74,9 @@ def main() -> None:
     with job_worker(app) as worker:
         print(f"  Job worker: process {worker.pid} (plans, re-plans, e-mail)")
         print()
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop the worker too, quietly
             app.run(host="127.0.0.1", port=port, debug=os.environ.get("FLASK_DEBUG") == "1",
                     use_reloader=False)
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

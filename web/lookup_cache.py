@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Generic, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from cachetools import TTLCache
 from flask import current_app, has_app_context

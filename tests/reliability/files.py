@@ -75,7 +75,7 @@ def bad_files(draw) -> BadFile:
     if kind == "missing-column":
         dropped = draw(st.sampled_from(REQUIRED_COLUMNS))
         header = [c for c in COLUMNS if c != dropped]
-        return BadFile(_csv(header, [[r[c] if c in r else "" for c in header] for r in rows]).encode(),
+        return BadFile(_csv(header, [[r.get(c, "") for c in header] for r in rows]).encode(),
                        "a.csv", f"{kind}:{dropped}")
     if kind in ("duplicate-ids", "formula-id-duplicate", "bom-duplicate"):
         rows.append(dict(rows[0], name="Someone Else"))

@@ -28,9 +28,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -150,7 +150,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> "Server":
+    def start(self, timeout: float = 60.0) -> Server:
         env = dict(os.environ, DATABASE_URL=self.seeded.database_url, SECRET_KEY="load-test-secret",
                    SPEEDNET_INSTANCE_PATH=str(self.seeded.instance), PYTHONPATH=str(ROOT))
         env.pop("SPEEDNET_AUTO_MIGRATE", None)
@@ -198,7 +198,7 @@ class Server:
                 except subprocess.TimeoutExpired:
                     self.kill()
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -227,7 +227,7 @@ class LoadResult:
     def rate(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
-    def merge(self, other: "LoadResult") -> None:
+    def merge(self, other: LoadResult) -> None:
         self.sent += other.sent
         self.latencies += other.latencies
         self.acknowledged |= other.acknowledged

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -23,8 +24,8 @@ from tests.conftest import TEST_PASSWORD_HASH_METHOD, copy_database
 from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, IsolatedClient, login
 from web import create_app
 from web.attendees.models import Attendee
-from web.events.models import Event
 from web.auth.services import create_api_token, create_user
+from web.events.models import Event
 from web.extensions import db
 
 XSS_SCRIPT = "<script>alert(1)</script>"

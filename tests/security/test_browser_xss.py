@@ -4,7 +4,7 @@ attendee list, the personal page and the display page."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -15,8 +15,9 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask
 
@@ -63,7 +64,7 @@ class WorkerProcess:
                "SECRET_KEY": app.config["SECRET_KEY"],
                "SPEEDNET_QUEUE_URL": app.config.get("QUEUE_URL") or ""}
         self.log_path = log_path
-        self._log = open(log_path, "ab")
+        self._log = open(log_path, "ab")  # noqa: SIM115 (the worker writes it until stop() closes it)
         self.proc = subprocess.Popen([sys.executable, "-m", "web.jobs.worker", "--threads", str(threads)],
                                      cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 

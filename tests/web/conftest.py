@@ -20,8 +20,9 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -30,6 +31,7 @@ from flask.testing import FlaskClient
 from scheduler.importer import COLUMNS
 from tests.conftest import TEST_PASSWORD_HASH_METHOD, copy_database
 from tests.support.browser import serve_in_thread
+from tests.support.smtp import smtp, smtp_port  # noqa: F401 (fixtures of the mail suites)
 from web import create_app
 from web.attendees.models import Attendee
 from web.attendees.services import next_badge_number

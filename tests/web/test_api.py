@@ -179,7 +179,7 @@ def test_get_attendees_reports_check_in_state(api, make_attendee):
     event = db.session.scalar(select(Event).where(Event.slug == "summit"))
     ana = make_attendee(event, name="Ana")
     bo = make_attendee(event, name="Bo")
-    cy = make_attendee(event, name="Cy")
+    make_attendee(event, name="Cy")  # registered, never checked in
     db.session.add_all([
         CheckIn(event_id=event.id, attendee_id=ana.id, nonce="n1"),
         CheckIn(event_id=event.id, attendee_id=bo.id, nonce="n2", annulled_at=utcnow()),

@@ -98,7 +98,7 @@ def test_kiosk_answers_with_the_apis_fields_and_formats(kind, kiosk, api_checkin
         assert api_checkin({"code": api_person.checkin_code, "nonce": nonce()}).status_code == 201
     if kind == "withdrawn":
         for person in (kiosk_person, api_person):
-            person.withdrawn_at = dt.datetime.now(dt.timezone.utc)
+            person.withdrawn_at = dt.datetime.now(dt.UTC)
         db.session.commit()
     codes = ("no-such-code", "no-such-code") if kind == "unknown" else (
         kiosk_person.checkin_code, api_person.checkin_code)

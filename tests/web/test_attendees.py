@@ -149,8 +149,8 @@ def test_import_refuses_other_file_types(organiser, make_event):
 
 def test_commit_is_all_or_nothing(make_event, make_attendee, monkeypatch):
     """A failure half-way through a commit leaves the event exactly as it was."""
-    from web.attendees import services
     from scheduler.domain import Attendee as DomainAttendee
+    from web.attendees import services
 
     event = make_event()
     make_attendee(event, ext_id="A1", name="Original")

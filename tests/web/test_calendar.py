@@ -13,6 +13,7 @@ from web.extensions import db
 from web.liveday.clock import delay_clock
 from web.public.calendar import slot_uid
 
+
 def by_round(cal, event):
     tz = zoneinfo.ZoneInfo(event.timezone)
     result = {}
@@ -96,7 +97,7 @@ def test_a_delay_on_the_day_moves_calendar_times_and_raises_their_sequence(clien
     url = f"/me/{ana.token}/agenda.ics"
     (before,) = icalendar.Calendar.from_ical(client.get(url).data).walk("VEVENT")
 
-    delay_clock(event, 15, dt.datetime.combine(event.date, dt.time(6, 0), tzinfo=dt.timezone.utc))
+    delay_clock(event, 15, dt.datetime.combine(event.date, dt.time(6, 0), tzinfo=dt.UTC))
     db.session.commit()
     (after,) = icalendar.Calendar.from_ical(client.get(url).data).walk("VEVENT")
     assert str(after["uid"]) == str(before["uid"])

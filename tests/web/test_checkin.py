@@ -33,7 +33,7 @@ from web.liveday.clock import delay_clock
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.types import utcnow
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # 13:00 in Amsterdam on the fixture event's day, before round 1 (14:00).
 BEFORE_START = dt.datetime(2025, 6, 12, 11, 0, tzinfo=UTC)
 

@@ -28,7 +28,7 @@ from web.checkin.services import (
 from web.checkin.signals import arrived_unplaced
 from web.extensions import db
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 ROUND_1 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)  # 14:00 Amsterdam; rounds every 10 min
 
 

@@ -10,7 +10,7 @@ from web.events.models import Event
 from web.extensions import db
 from web.liveday.clock import ClockError, clock_state, delay_clock, pause_clock, resume_clock, start_clock
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # Events in the fixtures start 14:00 Europe/Amsterdam on 2025-06-12 = 12:00 UTC.
 T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from web.liveday.services import display_page, display_state, format_seconds
 from web.schedules.personal import now_and_next
 from web.schedules.services import publish_version, store_plan_result
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
 
 

@@ -28,7 +28,7 @@ def test_display_shows_the_round_and_advances_with_the_clock(make_event, make_at
         make_attendee(event, ext_id=ext, name=name, company=f"{name} Ltd")
     meetings = (Meeting(1, 1, "A", "B"), Meeting(1, 2, "C", "D"), Meeting(2, 1, "A", "C"), Meeting(2, 2, "B", "D"))
     publish_version(store_plan_result(event, PlanResult(Schedule(2, 2, meetings), PlanReport("OPTIMAL", ""))))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     event.clock_started_at = now - dt.timedelta(minutes=1)
     db.session.commit()
 
@@ -65,7 +65,7 @@ def test_a_full_room_fits_the_projector_without_scrolling(make_event, make_atten
               for i in range(24)]
     meetings = tuple(Meeting(1, t + 1, people[2 * t].ext_id, people[2 * t + 1].ext_id) for t in range(12))
     publish_version(store_plan_result(event, PlanResult(Schedule(1, 12, meetings), PlanReport("OPTIMAL", ""))))
-    event.clock_started_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    event.clock_started_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     db.session.commit()
     page.goto(f"{live_server}/display/{event.slug}")
     page.wait_for_selector("#tables li")
@@ -83,7 +83,7 @@ def test_names_read_from_the_back_of_the_room_at_1920x1080(make_event, make_atte
     meetings = tuple(Meeting(1, t + 1, people[2 * t].ext_id, people[2 * t + 1].ext_id) for t in range(35))
     meetings += (Meeting(2, 1, "P070", "P000"),)   # P070 sits round 1 out
     publish_version(store_plan_result(event, PlanResult(Schedule(2, 35, meetings), PlanReport("OPTIMAL", ""))))
-    event.clock_started_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    event.clock_started_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     db.session.commit()
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -129,7 +129,7 @@ def test_the_bell_rings_at_the_end_of_a_round_once_sound_is_enabled(make_event, 
     publish_version(store_plan_result(event, PlanResult(Schedule(2, 1, (Meeting(1, 1, "A", "B"),)),
                                                         PlanReport("OPTIMAL", ""))))
     # round 1 ends four seconds from now
-    event.clock_started_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=8, seconds=-4)
+    event.clock_started_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=8, seconds=-4)
     db.session.commit()
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})

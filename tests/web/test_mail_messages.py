@@ -4,12 +4,13 @@ recovery (which reveals nothing), personal links for imported attendees, agenda 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from tests.support.smtp import smtp_config
 from tests.web.conftest import csrf_token, submit
-from tests.web.test_mail import app_config, smtp, smtp_port  # noqa: F401 (fixtures)
 from tests.web.test_registration import form_data, post_registration
 from web.attendees.models import Attendee
 from web.extensions import db
@@ -18,6 +19,11 @@ from web.mail.services import deliver_due
 from web.schedules.models import ScheduleVersion
 from web.schedules.signals import AgendaChange, version_published
 from web.types import utcnow
+
+
+@pytest.fixture
+def app_config(smtp_port: int) -> dict[str, Any]:
+    return smtp_config(smtp_port)
 
 
 def outbox(kind: str | None = None) -> list[OutboxMessage]:

@@ -12,7 +12,7 @@ from tests.web.test_me import store_version
 from web.extensions import db
 from web.types import utcnow
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture

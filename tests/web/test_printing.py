@@ -18,7 +18,6 @@ from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 
-
 SMITH = "<b>Smith & Sons</b>"
 
 
@@ -74,7 +73,7 @@ def publish(event: Event, people: list[Attendee], status: str = "published") -> 
         (3, 1, "A1", "D4"), (3, 2, "B2", "C3"),
     ]
     version = ScheduleVersion(event_id=event.id, number=1, status=status,
-                              published_at=dt.datetime.now(dt.timezone.utc) if status == "published" else None)
+                              published_at=dt.datetime.now(dt.UTC) if status == "published" else None)
     version.meetings = [ScheduleMeeting(round=r, table=t, a_id=by_id[a].id, b_id=by_id[b].id, score=10.0,
                                         reason="stored pair reason") for r, t, a, b in pairs]
     db.session.add(version)
@@ -173,7 +172,7 @@ def test_walk_ins_today_only(organiser, event, make_attendee):
     make_attendee(event, name="Early Import", source="import")
     make_attendee(event, name="Walk In Today", source="walk-in")
     make_attendee(event, name="Walk In Last Week", source="walk-in",
-                  created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7))
+                  created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=7))
     data = assert_pdf_download(organiser.get("/console/demo/print/badges?scope=walk-ins"),
                                "demo-badges-walk-ins-a6.pdf")
     text = pdf_text(data)

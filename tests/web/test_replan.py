@@ -9,10 +9,12 @@ from dataclasses import replace
 import pytest
 
 from scheduler.checker import check_schedule
+from tests.web.conftest import csrf_token
 from web.auth.services import create_api_token, create_user
 from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
+from web.jobs import wait_for_job  # noqa: E402  (after web.schedules: see report on import order)
 from web.liveday.clock import start_clock
 from web.liveday.services import (
     ReplanError,
@@ -24,10 +26,8 @@ from web.liveday.services import (
 )
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import plan_event, publish_version, published_version, version_schedule
-from web.jobs import wait_for_job  # noqa: E402  (after web.schedules: see report on import order)
-from tests.web.conftest import csrf_token
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)   # 14:00 Europe/Amsterdam
 COMPETENCIES = ["Hosting", "DevOps", "Data Platform", "Security", "AI", "Networking"]
 
@@ -117,7 +117,7 @@ def test_publishing_the_replan_moves_the_display_and_the_published_schedule(worl
     publish_version(new, now=at(12))   # during round 2: round 3 has not started
     assert published_version(event).id == new.id
     schedule, _ = version_schedule(published_version(event))
-    assert any("Walk In" == a.name for a in _ if a.id in {i for m in schedule.meetings if m.round >= 3 for i in (m.a_id, m.b_id)})
+    assert any(a.name == "Walk In" for a in _ if a.id in {i for m in schedule.meetings if m.round >= 3 for i in (m.a_id, m.b_id)})
     state = display_state(event, in_round_3)
     assert state["round"] == 3
     expected = {p.name for m in new.meetings if m.round == 3 for p in (m.a, m.b)}

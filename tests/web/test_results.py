@@ -9,8 +9,8 @@ import io
 import uuid
 
 import pytest
-from sqlalchemy import update
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from tests.web.conftest import STAFF_EMAIL
 from web.auth.services import create_user
@@ -51,7 +51,7 @@ def finished_event(app, make_event, make_attendee, organiser_user):
     # Dee, a walk-in, checked in at the other door.
     check_in_attendee(event, dee, nonce=uuid.uuid4().hex, device="Door 2", staff_user=desk)
     # As if the doors opened on the day: 04:50 UTC is 13:50 in Tokyo.
-    db.session.execute(update(CheckIn).values(created_at=dt.datetime(2025, 6, 12, 4, 50, tzinfo=dt.timezone.utc)))
+    db.session.execute(update(CheckIn).values(created_at=dt.datetime(2025, 6, 12, 4, 50, tzinfo=dt.UTC)))
     db.session.commit()
     return event
 

@@ -30,7 +30,7 @@ from web.schedules.services import (
 )
 from web.schedules.signals import version_published
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)   # round 1 at 14:00 Amsterdam; 10 minutes a round
 REGIONS = ["EMEA", "APAC", "LATAM", "NA"]
 TYPES = ["ISV", "Systems Integrator", "Hosting Provider", "Reseller"]

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from scheduler.checker import check_schedule
 from scheduler.domain import Schedule
 from scheduler.solver import PlanReport, PlanResult
+from tests.support.jobs import start_test_job
 from tests.web.conftest import csrf_token, submit
 from web.extensions import db
-from tests.support.jobs import start_test_job
 from web.jobs import Job, JobContext, wait_for_job
 from web.schedules.models import ScheduleVersion
 from web.schedules.services import plan_event, publish_version, store_plan_result, version_schedule
@@ -184,7 +184,7 @@ def test_exports(organiser, event, make_attendee):
     assert len(rows) - 1 == len(version.meetings)
     cells = [c for row in rows[1:] for c in row]
     assert not any(c.startswith("=") for c in cells)
-    if any("F1" == c for c in cells):
+    if any(c == "F1" for c in cells):
         assert "'=cmd|' /C calc'!A0" in cells
     assert rows[1][10].startswith("2025-06-12T14:00")
 

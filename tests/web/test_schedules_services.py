@@ -93,8 +93,8 @@ def test_diff_lists_changed_attendees(app, make_event, make_attendee):
     schedule, attendees = version_schedule(old)
     first = schedule.meetings[0]
     # The same plan with the first meeting dropped: both of its attendees changed.
-    from scheduler.solver import PlanReport, PlanResult
     from scheduler.domain import Schedule
+    from scheduler.solver import PlanReport, PlanResult
 
     trimmed = Schedule(schedule.rounds, schedule.tables, schedule.meetings[1:])
     new = store_plan_result(event, PlanResult(trimmed, PlanReport("FEASIBLE", "hand-made")))

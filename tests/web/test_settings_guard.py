@@ -56,7 +56,7 @@ def round_robin(people: list, rounds: int) -> list[tuple[int, int, Any, Any]]:
 def publish(event: Event, meetings) -> ScheduleVersion:
     version = ScheduleVersion(event_id=event.id, number=1, status="published", kind="plan",
                               report={"rounds": event.rounds, "tables": TABLES},
-                              published_at=dt.datetime.now(dt.timezone.utc))
+                              published_at=dt.datetime.now(dt.UTC))
     db.session.add(version)
     db.session.flush()
     for rnd, table, a, b in meetings:

@@ -29,7 +29,7 @@ from web.checkin.states import expected_attendees, states_for_event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 # The fixture event: 2025-06-12, round 1 at 14:00 Amsterdam (12:00 UTC), 8 rounds of 8+2 min.
 ROUND_1 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
 S = AttendeeState

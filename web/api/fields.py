@@ -7,7 +7,8 @@ usual type, so the OpenAPI document describes it exactly like a plain field.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from marshmallow import fields
 

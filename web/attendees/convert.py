@@ -6,7 +6,8 @@ The database keeps availability and id lists as the short text an organiser type
 
 from __future__ import annotations
 
-from typing import Iterable, Protocol, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.importer import format_rounds as importer_format_rounds

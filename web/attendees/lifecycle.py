@@ -12,7 +12,6 @@ import logging
 from collections.abc import Collection
 from typing import Any
 
-
 from web.attendees.models import Attendee
 from web.attendees.signals import (
     attendee_left,

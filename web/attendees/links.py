@@ -1,10 +1,6 @@
 """Attendee-facing links as they must appear outside the site: in mail-merge exports, on the
-registration confirmation, on the desk's screen.
-
-An e-mail sent next week cannot use the host name of the request that built it (behind a
-reverse proxy that is often ``127.0.0.1:8000``), so ``SPEEDNET_PUBLIC_URL`` names the address
-attendees use. Without it the request's own address is used, which is right for a server that
-people reach directly.
+registration confirmation, on the desk's screen (absolute, under ``SPEEDNET_PUBLIC_URL``: see
+:func:`web.urls.public_url`).
 
 The links point at pages of higher features (public, printing) by endpoint name only; the
 attendee's token, which makes them personal, is this feature's.
@@ -14,25 +10,16 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
-
-from flask import current_app, url_for
 
 from scheduler.spreadsheet import write_table
 from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
+from web.urls import public_url
 
 LINK_COLUMNS = ("id", "name", "email", "company", "badge_number", "personal_page", "agenda_pdf",
                 "calendar", "checkin_qr")
 
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for ``endpoint`` under ``PUBLIC_URL`` (or the request's address)."""
-    base = current_app.config.get("PUBLIC_URL")
-    if not base:
-        return url_for(endpoint, _external=True, **values)
-    return base + url_for(endpoint, **values)
 
 
 @dataclass(frozen=True)

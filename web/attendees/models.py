@@ -7,11 +7,10 @@ from. Re-importing a file updates rows by ``ext_id`` and never touches those fou
 
 from __future__ import annotations
 
-from enum import StrEnum
 import datetime as dt
 import secrets
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
-
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -85,7 +84,7 @@ class Attendee(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    event: Mapped["Event"] = relationship()
+    event: Mapped[Event] = relationship()
 
     def to_domain(self) -> DomainAttendee:
         return row_to_domain(self)

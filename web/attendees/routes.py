@@ -22,8 +22,8 @@ from web.attendees.lifecycle import (
     state_of,
     withdraw_attendee,
 )
+from web.attendees.links import export_personal_links, personal_links
 from web.attendees.models import Attendee, AttendeeSource
-from web.attendees.states import AttendeeState
 from web.attendees.services import (
     AttendeeInUse,
     AttendeeRowInvalid,
@@ -41,11 +41,11 @@ from web.attendees.services import (
     store_pending,
     validate_row,
 )
+from web.attendees.states import AttendeeState
 from web.auth.decorators import organiser_required
 from web.downloads import spreadsheet_download
 from web.events.services import get_event_or_404
 from web.extensions import db
-from web.attendees.links import export_personal_links, personal_links
 
 SESSION_KEY = "attendee_import"
 # Names listed per group on the import preview; the rest are counted (a file of tens of

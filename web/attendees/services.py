@@ -13,9 +13,10 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from flask import abort, current_app, has_app_context
 from sqlalchemy import delete, func, insert, or_, select, update

@@ -9,8 +9,8 @@ in. Re-plans and revisions plan for the *expected*: checked in, or registered an
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -91,7 +91,7 @@ class StateRules:
     no_show_minutes: int
 
     @classmethod
-    def of(cls, event: "Event") -> "StateRules":
+    def of(cls, event: Event) -> StateRules:
         return cls(event.timetable(), event.rounds, event.no_show_minutes or 0)
 
     def state(self, attendee: HasStateFields, *, checked_in: bool, now: dt.datetime) -> AttendeeState:

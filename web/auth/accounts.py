@@ -33,7 +33,7 @@ from web.auth.services import (
 )
 from web.extensions import db
 
-ROLE_NAMES = {ROLE_STAFF: "Check-in staff", ROLE_ORGANISER: "Organiser"}
+ROLE_NAMES: dict[str, str] = {ROLE_STAFF: "Check-in staff", ROLE_ORGANISER: "Organiser"}
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLE_NAMES.items()]
 NO_STORE = {"Cache-Control": "no-store"}  # pages that may show a password
 

@@ -6,9 +6,9 @@ Attendees never log in: they reach their page through an unguessable personal li
 
 from __future__ import annotations
 
-from enum import StrEnum
 import datetime as dt
 import hashlib
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.extensions import Model
 from web.types import UTCDateTime, utcnow
+
 
 class Role(StrEnum):
     """What an account may do: organisers run their events, staff only check people in."""
@@ -43,7 +44,7 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    api_tokens: Mapped[list["ApiToken"]] = relationship(
+    api_tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
-import datetime as dt
 from dataclasses import dataclass
-
 from functools import lru_cache
 
 from flask import current_app

@@ -71,6 +71,7 @@ def api_tokens() -> ResponseReturnValue:
     new_token = None
     if form.validate_on_submit():
         owner = db.session.get(User, form.account.data)
+        assert owner is not None  # the choices are existing accounts
         new_token = create_api_token(owner, form.name.data.strip())
         form = TokenForm(formdata=None)
     status = 422 if form.errors else 200

@@ -5,5 +5,6 @@ from flask import Blueprint
 
 bp = Blueprint("checkin", __name__, template_folder="templates", url_prefix="/checkin")
 
-from web.checkin import routes  # noqa: E402,F401  (registers the views on bp)
-from web.checkin import states  # noqa: E402,F401  (answers the attendees' check-in lookup)
+# Imported for what importing does: routes registers the views on bp, states answers the
+# attendees' check-in lookup signal.
+from web.checkin import routes, states  # noqa: E402,F401

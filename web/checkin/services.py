@@ -89,7 +89,7 @@ class Person:
     withdrawn: bool = False
 
     @classmethod
-    def of(cls, attendee: Attendee) -> "Person":
+    def of(cls, attendee: Attendee) -> Person:
         return cls(attendee.id, attendee.ext_id, attendee.name, attendee.company,
                    attendee.badge_number, attendee.withdrawn_at is not None)
 

@@ -52,7 +52,7 @@ class ClockState:
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
-        data["next_bell_at"] = (self.next_bell_at.astimezone(dt.timezone.utc).isoformat()
+        data["next_bell_at"] = (self.next_bell_at.astimezone(dt.UTC).isoformat()
                                if self.next_bell_at else None)
         data["first_open_round"] = self.first_open_round
         data["shown_round"] = self.shown_round

@@ -11,7 +11,6 @@ do their part on this feature's signals (``event_deleting``, ``event_deleted`` i
 
 from __future__ import annotations
 
-
 from web.events.models import Event
 from web.events.signals import event_deleted, event_deleting
 from web.extensions import db, signal_sender

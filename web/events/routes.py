@@ -13,13 +13,15 @@ from web.events.forms import WEIGHT_FIELDS, DeleteEventForm, EventForm
 from web.events.services import (
     EventDataError,
     EventInput,
+    attention_items,
     event_counts,
     form_data_for,
     get_event_or_404,
-    list_events as all_events,
-    attention_items,
     save_event,
     settings_conflicts,
+)
+from web.events.services import (
+    list_events as all_events,
 )
 
 # Pages of an event shown on its overview, in order. A feature adds its own entry here; an

@@ -24,7 +24,6 @@ from web.events.signals import (
 from web.extensions import db, signal_sender
 from web.types import utcnow
 
-
 DEFAULT_NO_SHOW_MINUTES = 10
 
 
@@ -117,7 +116,7 @@ class EventInput:
     taxonomy_lists: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_form(cls, form: EventForm) -> "EventInput":
+    def from_form(cls, form: EventForm) -> EventInput:
         return cls(
             slug=form.slug.data.strip(),
             name=form.name.data.strip(),

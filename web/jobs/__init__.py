@@ -1,5 +1,6 @@
 """Background jobs on a task queue (see :mod:`web.jobs.runner` and :mod:`web.jobs.queue`)."""
 
+from web.jobs.models import Job, JobStatus  # noqa: F401
 from web.jobs.runner import (  # noqa: F401
     ACTIVE_STATUSES,
     FINISHED_STATUSES,
@@ -17,4 +18,3 @@ from web.jobs.runner import (  # noqa: F401
     start_job,
     wait_for_job,
 )
-from web.jobs.models import Job, JobStatus  # noqa: F401

@@ -70,4 +70,4 @@ class Job(Model):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    result_version: Mapped["ScheduleVersion | None"] = relationship("ScheduleVersion")
+    result_version: Mapped[ScheduleVersion | None] = relationship("ScheduleVersion")

@@ -35,14 +35,15 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from flask import Flask, abort
 from sqlalchemy import Table, inspect, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from web.database import changed_rows
 from web.extensions import db, signal_sender
@@ -86,7 +87,7 @@ def _events_table() -> Table:
     return key.column.table
 
 
-def _lock_event_row(session: Session, event_id: int) -> None:
+def _lock_event_row(session: Session | scoped_session[Any], event_id: int) -> None:
     """Write the event's row without changing it (every column that a write would touch set to
     itself): takes the write lock (SQLite) / row lock (PostgreSQL)."""
     events = _events_table()

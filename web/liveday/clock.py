@@ -19,6 +19,7 @@ All functions take ``now`` (aware) so tests control the clock.
 from __future__ import annotations
 
 import datetime as dt
+
 from web.events.clock import PHASES, ClockState, clock_state, round_instants
 from web.events.models import Event
 from web.extensions import db

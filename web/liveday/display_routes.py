@@ -13,8 +13,9 @@ how long each screen of names stays up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any
 
 from flask import Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -35,7 +36,7 @@ class DisplayOptions:
     page_seconds: int = PAGE_SECONDS[2]
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> "DisplayOptions":
+    def from_args(cls, args: Mapping[str, str]) -> DisplayOptions:
         """Options from the query string; anything unreadable falls back to the default (a
         projector has nobody to read an error message)."""
         bell = (args.get("bell") or "").strip().lower() in ("1", "on", "yes", "true")
@@ -69,7 +70,8 @@ def display(slug: str) -> ResponseReturnValue:
     page = request.args.get("page", default=1, type=int) or 1
     rows, page, pages = display_page(state["tables"], page)
     options = DisplayOptions.from_args(request.args)
-    next_page_url = url_for("display.display", slug=event.slug, page=(page % pages) + 1, **options.query())
+    values: dict[str, Any] = {"slug": event.slug, "page": (page % pages) + 1, **options.query()}
+    next_page_url = url_for("display.display", **values)
     response = Response(render_template(
         "liveday/display.html", event=event, state=state, rows=rows, page=page, pages=pages,
         per_page=DISPLAY_PAGE_SIZE, refresh=REFRESH_SECONDS, options=options, next_page_url=next_page_url,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from web.auth.decorators import organiser_required
 from web.events.services import get_event_or_404
 from web.extensions import db
+from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel
 from web.liveday import bp
 from web.liveday.clock import ClockError, clock_state, delay_clock, pause_clock, resume_clock, start_clock
 from web.liveday.forms import DelayForm, ReplanForm
@@ -24,7 +25,6 @@ from web.liveday.services import (
 )
 from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.services import diff_versions, publish_version, published_version
-from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel
 from web.types import utcnow
 
 

@@ -23,6 +23,7 @@ from web.attendees.models import Attendee, attendees_of
 from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
+from web.jobs import JobContext, job_handler, start_job
 from web.liveday.clock import ClockState, clock_state
 from web.lookup_cache import LookupCache
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
@@ -32,7 +33,6 @@ from web.schedules.services import (
     published_version,
     version_schedule,
 )
-from web.jobs import JobContext, job_handler, start_job
 
 REPLAN_JOB_KIND = "replan"
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people
@@ -294,7 +294,7 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     else:
         label = ""
     return {
-        "server_time": now.astimezone(dt.timezone.utc).isoformat(),
+        "server_time": now.astimezone(dt.UTC).isoformat(),
         "event": {"name": event.name, "slug": event.slug, "venue": event.venue or "",
                   "rounds": event.rounds},
         "clock": state.to_dict(),

@@ -143,6 +143,6 @@ def local_time(event: Event, moment: dt.datetime | None) -> str:
     try:
         zone = ZoneInfo(event.timezone)
     except (KeyError, ValueError):
-        zone = dt.timezone.utc
+        zone = dt.UTC
     return moment.astimezone(zone).strftime("%d %b %H:%M")
 

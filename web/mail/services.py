@@ -65,7 +65,7 @@ class SmtpSettings:
     timeout: float
 
     @classmethod
-    def from_config(cls, config: Any) -> "SmtpSettings | None":
+    def from_config(cls, config: Any) -> SmtpSettings | None:
         """None when ``SMTP_HOST`` is unset: messages are then held in the outbox."""
         host = (config.get("SMTP_HOST") or "").strip()
         if not host:
@@ -117,9 +117,9 @@ def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
     table = OutboxMessage.__table__
     if dialect == "postgresql":
         # psycopg reports no rowcount for this statement; RETURNING says whether a row went in.
-        statement = postgresql_insert(table).values(**values).on_conflict_do_nothing(
+        returning = postgresql_insert(table).values(**values).on_conflict_do_nothing(
             index_elements=["dedupe_key"]).returning(table.c.id)
-        added = session.execute(statement).first() is not None
+        added = session.execute(returning).first() is not None
     else:
         statement = sqlite_insert(table).values(**values).on_conflict_do_nothing(
             index_elements=["dedupe_key"])

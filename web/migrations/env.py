@@ -7,9 +7,10 @@ models so that autogenerate sees all tables. Logging is left to the application 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from flask import current_app
 
 import web.models  # noqa: F401  (registers every table on the metadata)
@@ -22,7 +23,7 @@ def _metadata():
     return current_app.extensions["migrate"].db.metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our column types as plain SQLAlchemy types so migrations never import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -12,15 +12,13 @@ from flask import abort, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
 from badges.layouts import LAYOUTS
+from web.attendees.services import attendee_for_token
 from web.auth.decorators import organiser_required, role_required
 from web.auth.models import Role
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.extensions import public_page_limit
-from web.attendees.services import attendee_for_token
 from web.printing import bp
-from web.schedules.personal import cached_for_attendee
-from web.schedules.services import published_version
 from web.printing.forms import AgendaForm, BadgeForm
 from web.printing.services import (
     NoPublishedSchedule,
@@ -36,6 +34,8 @@ from web.printing.services import (
     print_personal_agenda,
     print_table_sheets,
 )
+from web.schedules.personal import cached_for_attendee
+from web.schedules.services import published_version
 
 
 def _download(document: PrintedDocument) -> ResponseReturnValue:

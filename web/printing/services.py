@@ -15,13 +15,20 @@ import datetime as dt
 import io
 import re
 import zoneinfo
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from sqlalchemy import func
 
-from badges import BadgeItem, render_agenda, render_agendas, render_badges, render_checkin_list
-from badges import render_master_grid, render_table_sheets
+from badges import (
+    BadgeItem,
+    render_agenda,
+    render_agendas,
+    render_badges,
+    render_checkin_list,
+    render_master_grid,
+    render_table_sheets,
+)
 from badges.layouts import LAYOUTS
 from badges.names import name_sort_key, sorted_people
 from scheduler.domain import Attendee as DomainAttendee
@@ -100,10 +107,10 @@ def local_midnight_utc(event: Event, now: dt.datetime | None = None) -> dt.datet
     try:
         zone: dt.tzinfo = zoneinfo.ZoneInfo(event.timezone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.timezone.utc
-    local_now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone)
+        zone = dt.UTC
+    local_now = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
     midnight = dt.datetime.combine(local_now.date(), dt.time(0, 0), tzinfo=zone)
-    return midnight.astimezone(dt.timezone.utc)
+    return midnight.astimezone(dt.UTC)
 
 
 def walk_ins_today(event: Event, now: dt.datetime | None = None) -> list[Attendee]:
@@ -212,7 +219,7 @@ def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
     else:
         # Each agenda's QR is its owner's check-in code (ext id -> code), read for everyone at
         # once here; a single agenda takes its owner's from the row.
-        codes = dict(db.session.execute(
+        codes: dict[str, str] = dict(db.session.execute(
             attendees_of(event.id, Attendee.ext_id, Attendee.checkin_code)
         ).all())
         pages = render_agendas(published.attendees, published.schedule, published.event_info, buffer,

@@ -11,12 +11,13 @@ import logging
 
 from sqlalchemy import func
 
+from web.attendees.links import personal_links
 from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
 from web.mail.services import MailError, enqueue, render_mail
-from web.attendees.links import personal_links, public_url
 from web.types import utcnow
+from web.urls import public_url
 
 # One recovery message per address and event per window: asking again within it sends
 # nothing new (the first message is on its way), so the form cannot flood a mailbox.

@@ -14,7 +14,6 @@ from web.public import bp
 from web.public.calendar import calendar_for
 from web.public.forms import LinkRecoveryForm, registration_form
 from web.public.mail import queue_link_recovery, queue_registration_confirmation
-from web.schedules.personal import cached_for_attendee, now_and_next
 from web.public.services import (
     agenda_for,
     agenda_last_changed,
@@ -24,6 +23,7 @@ from web.public.services import (
     register,
     registration_from_form,
 )
+from web.schedules.personal import cached_for_attendee, now_and_next
 from web.types import utcnow
 
 # Columns the importer reports -> registration form fields.
@@ -56,7 +56,7 @@ def register_page(slug: str) -> ResponseReturnValue:
                 else:
                     field.errors = [*field.errors, *messages]
         else:
-            if result.already_registered:
+            if result.already_registered or result.attendee is None:
                 return render_template("public/already_registered.html", event=event)
             queue_registration_confirmation(result.attendee)
             return Response(status=303, headers={

@@ -212,6 +212,6 @@ def local_label(event: Event, moment: dt.datetime | None) -> str:
     try:
         zone: dt.tzinfo = ZoneInfo(event.timezone)
     except (KeyError, ValueError):
-        zone = dt.timezone.utc
+        zone = dt.UTC
     local = moment.astimezone(zone)
     return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}"

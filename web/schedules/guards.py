@@ -15,9 +15,9 @@ from flask import url_for
 from sqlalchemy import delete, func, or_, select
 
 from scheduler.domain import Timetable
+from web.attendees.signals import removal_holds
 from web.events.models import Event
 from web.events.services import EventDataError, EventInput, parse_breaks
-from web.attendees.signals import removal_holds
 from web.events.signals import (
     AttentionItem,
     SettingsConflict,
@@ -158,7 +158,7 @@ def _schedule_attention(_sender: Any, *, event: Event, **_: Any) -> list[Attenti
         items.append(AttentionItem(f"{_plural(drafts, 'unpublished draft')} {what}",
                                    schedule_url, "Review and publish"))
     cut = out_of_range(event, meetings) if version is not None else []
-    if cut:
+    if cut and version is not None:
         items.append(AttentionItem(
             f"The published schedule (version {version.number}) has {_plural(len(cut), 'meeting')} "
             f"outside the event's {_plural(event.rounds, 'round')}"

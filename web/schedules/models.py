@@ -83,8 +83,8 @@ class ScheduleVersion(Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     published_by: Mapped[User | None] = relationship()
-    base_version: Mapped["ScheduleVersion | None"] = relationship(remote_side="ScheduleVersion.id")
-    meetings: Mapped[list["ScheduleMeeting"]] = relationship(
+    base_version: Mapped[ScheduleVersion | None] = relationship(remote_side="ScheduleVersion.id")
+    meetings: Mapped[list[ScheduleMeeting]] = relationship(
         back_populates="version", cascade="all, delete-orphan", passive_deletes=True,
         order_by="(ScheduleMeeting.round, ScheduleMeeting.table)",
     )

@@ -9,8 +9,9 @@ reads rather than in any of them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select, union_all

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 class StalePublish(ScheduleError):
     """The version may not (or should not, unconfirmed) be published: ``check`` says why."""
 
-    def __init__(self, check: "PublishCheck") -> None:
+    def __init__(self, check: PublishCheck) -> None:
         super().__init__(" ".join(check.blocking + check.warnings))
         self.check = check
 
@@ -167,8 +167,8 @@ def agenda_changes(old: ScheduleVersion, new: ScheduleVersion) -> dict[int, list
     assert event is not None
     before, people = version_schedule(old)
     after, _ = version_schedule(new)
-    rows = dict(db.session.execute(
-        attendees_of(new.event_id, Attendee.ext_id, Attendee.id)).all())
+    rows: dict[str, int] = dict(db.session.execute(
+        attendees_of(new.event_id, Attendee.ext_id, Attendee.id)).tuples().all())
     return {rows[ident]: changes for ident, changes in _changes_by_attendee(event, before, after, people).items()
             if ident in rows}
 

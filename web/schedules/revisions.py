@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, Callable
-
+from typing import Any
 
 from scheduler.changes import changed_agendas, moved_meetings
 from scheduler.domain import Attendee as DomainAttendee

@@ -28,16 +28,17 @@ from web.schedules.services import (
     latest_draft,
     list_versions,
     publish_checks,
-    regenerate_reach,
     publish_version,
     published_version,
     quality_summary,
+    regenerate_reach,
     schedule_grid,
     schedule_jobs,
     start_schedule_job,
     version_schedule,
 )
 from web.types import utcnow
+
 
 def _version_or_404(event: Event, number: int) -> ScheduleVersion:
     version = get_version(event, number)
@@ -70,7 +71,7 @@ def generate(slug: str) -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         mode = form.mode.data if published else None
-        if mode == "regenerate" and not form.confirm_regenerate.data:
+        if mode == "regenerate" and reach is not None and not form.confirm_regenerate.data:
             error = (f"A re-generate plans rounds {reach.from_round}-{event.rounds} again for everyone: up to "
                      f"{reach.agendas} agendas change. Tick the box to confirm, or revise instead.")
         else:

@@ -13,8 +13,8 @@ import datetime as dt
 import io
 import math
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from sqlalchemy import func, select
 
@@ -27,16 +27,22 @@ from scheduler.scoring import explain_for
 from scheduler.solver import Progress
 from scheduler.spreadsheet import unescape_cell, write_table
 from web.attendees.models import Attendee, attendees_of
+from web.downloads import SPREADSHEET_FORMATS
 from web.events.clock import first_open_round
 from web.events.models import Event
-from web.downloads import SPREADSHEET_FORMATS
 from web.extensions import db
 from web.jobs import runner as jobs
 from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.schedules.publishing import PublishCheck, StalePublish, publish_checks, publish_version
-from web.schedules.revisions import PlanMode, PlanningError, RegenerateReach, default_mode, regenerate_reach, run_planning
-from web.types import utcnow
+from web.schedules.revisions import (
+    PlanMode,
+    PlanningError,
+    RegenerateReach,
+    default_mode,
+    regenerate_reach,
+    run_planning,
+)
 from web.schedules.versions import (
     PersonalMeeting,
     ScheduleError,
@@ -48,6 +54,7 @@ from web.schedules.versions import (
     store_plan_result,
     version_schedule,
 )
+from web.types import utcnow
 
 __all__ = [
     "PersonalMeeting", "PlanMode", "PlanningError", "RegenerateReach", "regenerate_reach", "PublishCheck", "ScheduleError", "StalePublish",
@@ -75,22 +82,23 @@ def domain_attendees(event: Event) -> list[DomainAttendee]:
 def progress_reporter(report: Callable[..., None]) -> Callable[[Progress], None]:
     """Turn the solver's Progress into the job's progress JSON: phase, rounds placed, score so
     far, bound, % of bound, elapsed seconds. ``report(dict, force=...)`` stores it."""
-    state = {"score": 0.0, "bound": None}
+    state: dict[str, float | None] = {"score": 0.0, "bound": None}
 
     def on_progress(p: Progress) -> None:
         if p.phase == "placing":
-            state["score"] += float(p.score)
+            state["score"] = (state["score"] or 0.0) + float(p.score)
         elif p.phase in ("improving", "done"):  # the whole schedule's score so far
             state["score"] = float(p.score)
         if p.bound and math.isfinite(p.bound) and p.bound > 0:
             state["bound"] = float(p.bound)
         bound = state["bound"]
-        percent = round(100.0 * state["score"] / bound, 1) if bound else None
+        score = state["score"] or 0.0
+        percent = round(100.0 * score / bound, 1) if bound else None
         report({
             "phase": p.phase,
             "rounds_placed": int(p.rounds_placed),
             "rounds_total": int(p.rounds_total),
-            "score": round(state["score"], 1),
+            "score": round(score, 1),
             "bound": bound,
             "percent_of_bound": percent,
             "elapsed": round(float(p.elapsed), 1),

@@ -41,9 +41,9 @@ def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
     it read the attendees (the publish checks use both); ``revision`` holds its figures
     against that version (agendas changed, meetings moved), kept in the report.
     """
-    rows = dict(db.session.execute(
+    rows: dict[str, int] = dict(db.session.execute(
         attendees_of(event.id, Attendee.ext_id, Attendee.id)
-    ).all())
+    ).tuples().all())
     unknown = sorted({i for m in result.schedule.meetings for i in (m.a_id, m.b_id) if i not in rows})
     if unknown:
         raise ScheduleError("attendees removed while planning: " + ", ".join(unknown)
