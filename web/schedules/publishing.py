@@ -168,7 +168,7 @@ def agenda_changes(old: ScheduleVersion, new: ScheduleVersion) -> dict[int, list
     before, people = version_schedule(old)
     after, _ = version_schedule(new)
     rows: dict[str, int] = dict(db.session.execute(
-        attendees_of(new.event_id, Attendee.ext_id, Attendee.id)).tuples().all())
+        attendees_of(new.event_id, Attendee.ext_id, Attendee.id)).all())
     return {rows[ident]: changes for ident, changes in _changes_by_attendee(event, before, after, people).items()
             if ident in rows}
 

@@ -43,7 +43,7 @@ def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
     """
     rows: dict[str, int] = dict(db.session.execute(
         attendees_of(event.id, Attendee.ext_id, Attendee.id)
-    ).tuples().all())
+    ).all())
     unknown = sorted({i for m in result.schedule.meetings for i in (m.a_id, m.b_id) if i not in rows})
     if unknown:
         raise ScheduleError("attendees removed while planning: " + ", ".join(unknown)
