@@ -24,8 +24,12 @@ keepalive = 0
 
 
 def post_worker_init(worker):  # noqa: ARG001 (gunicorn's hook signature)
-    """Move everything loaded at start-up (the app, SQLAlchemy, pandas, OR-Tools: ~190,000
+    """Send the app's structured log lines (check-ins, imports, publishes: web.logs) to stderr,
+    then move everything loaded at start-up (the app, SQLAlchemy, pandas, OR-Tools: ~190,000
     objects) out of the garbage collector's sight. A full collection over them takes about a
     tenth of a second, which a kiosk waiting for its answer would feel every few hundred scans.
     """
+    from web.logs import configure_logging  # here, not at the top: the master never loads the app
+
+    configure_logging()
     gc.freeze()

@@ -23,6 +23,7 @@ from flask import Flask
 from web import create_app
 from web.auth.services import ensure_admin
 from web.demo import sample_attendee_tokens, seed_demo
+from web.logs import configure_logging
 
 WORKER_STOP_SECONDS = 40.0  # the worker's own shutdown allows a solve 30 s to store its best
 
@@ -51,6 +52,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:  # noqa: ARG001
 def main() -> None:
     port = int(os.environ.get("PORT", "5000"))
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    configure_logging()
     app = create_app()
     with app.app_context():
         admin = ensure_admin()

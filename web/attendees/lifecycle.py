@@ -22,6 +22,7 @@ from web.attendees.signals import (
 from web.attendees.states import AttendeeState, StateRules
 from web.events.models import Event
 from web.extensions import db, signal_sender
+from web.logs import log_action
 from web.types import utcnow
 
 
@@ -61,9 +62,8 @@ def event_states(event: Event, attendees: list[Attendee], now: dt.datetime | Non
 
 def _notify(signal: Any, attendee: Attendee, by: Any) -> None:
     """Log the change (who, by whom) and tell the features above, once it is committed."""
-    log.info("attendee %s: %s", signal.name.removeprefix("attendee-"), attendee.ext_id,
-             extra={"event_id": attendee.event_id, "attendee_id": attendee.id,
-                    "by": getattr(by, "email", None)})
+    log_action(log, signal.name, event=attendee.event_id, attendee=attendee.ext_id,
+               by=getattr(by, "id", None))
     signal.send(signal_sender(), attendee_id=attendee.id,
                 event_id=attendee.event_id)
 

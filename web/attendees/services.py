@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -37,7 +38,10 @@ from web.attendees.signals import removal_holds
 from web.events.models import Event
 from web.events.signals import collect_counts, event_deleted
 from web.extensions import db, signal_sender
+from web.logs import log_action
 from web.types import utcnow
+
+log = logging.getLogger(__name__)
 
 PENDING_MAX_AGE_S = 24 * 3600
 _PENDING_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -356,8 +360,12 @@ def commit_import(event: Event, attendees: list[DomainAttendee], remove_missing:
     except Exception:
         db.session.rollback()
         raise
-    return ImportSummary(len(plan.added), len(plan.updated), plan.unchanged,
-                         len(plan.removed), len(plan.kept))
+    summary = ImportSummary(len(plan.added), len(plan.updated), plan.unchanged,
+                            len(plan.removed), len(plan.kept))
+    log_action(log, "import", event=event.slug, rows=len(attendees), added=summary.added,
+               updated=summary.updated, unchanged=summary.unchanged, removed=summary.removed,
+               kept=summary.kept, remove_missing=remove_missing)
+    return summary
 
 
 def _import_writes(event: Event, plan: ImportPlan

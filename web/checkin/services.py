@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hmac
+import logging
 import re
 import secrets
 import zoneinfo
@@ -46,10 +47,13 @@ from web.checkin.signals import arrived_unplaced
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db, signal_sender
+from web.logs import log_action
 from web.lookup_cache import forget_after_commit, lookup_cache
 from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.versions import published_meetings_of
 from web.types import utcnow
+
+log = logging.getLogger(__name__)
 
 Status = Literal["welcome", "already", "unknown", "withdrawn"]
 # Kiosk JSON and API. "withdrawn": the person cancelled; nothing was recorded, staff may
@@ -302,6 +306,7 @@ class ScanEvent:
     """
 
     id: int
+    slug: str
     info: EventInfo  # timetable (clock, delays and time zone included) and table labels
     tables: int = 0  # 0 = as many as needed; meetings at higher tables are out of range
 
@@ -313,7 +318,7 @@ class ScanEvent:
     def of(cls, event: Event | ScanEvent) -> ScanEvent:
         if isinstance(event, ScanEvent):
             return event
-        return cls(event.id, event.event_info(), event.tables or 0)
+        return cls(event.id, event.slug, event.event_info(), event.tables or 0)
 
 
 EVENT_CACHE = "scan-events"
@@ -424,10 +429,11 @@ def check_in(event: Event | ScanEvent, code: str | None, *, nonce: str, device: 
         replay = _entry_by_nonce(event, nonce)
         if replay is None:
             other = other_event_for_code(event, code)
-            return dataclasses.replace(UNKNOWN, other_event=other) if other else UNKNOWN
+            unknown = dataclasses.replace(UNKNOWN, other_event=other) if other else UNKNOWN
+            return _logged(event, unknown, device, staff_user, "badge")
         person = Person.of(db.session.get_one(Attendee, replay.attendee_id))
-    return _record(event, person, nonce=nonce, device=clean_device(device),
-                   staff_user=staff_user, now=now)
+    return _logged(event, _record(event, person, nonce=nonce, device=clean_device(device),
+                                  staff_user=staff_user, now=now), device, staff_user, "badge")
 
 
 def check_in_attendee(event: Event | ScanEvent, attendee: Attendee, *, nonce: str, device: str = "",
@@ -437,8 +443,24 @@ def check_in_attendee(event: Event | ScanEvent, attendee: Attendee, *, nonce: st
     :func:`check_in` for the answers."""
     if attendee.event_id != event.id:
         raise CheckInError("attendee belongs to another event")
-    return _record(ScanEvent.of(event), Person.of(attendee), nonce=valid_nonce(nonce),
-                   device=clean_device(device), staff_user=staff_user, now=now)
+    scan = ScanEvent.of(event)
+    return _logged(scan, _record(scan, Person.of(attendee), nonce=valid_nonce(nonce),
+                                 device=clean_device(device), staff_user=staff_user, now=now),
+                   device, staff_user, "desk")
+
+
+def _logged(event: ScanEvent, result: CheckInResult, device: str, staff_user: Staff | None,
+            via: str) -> CheckInResult:
+    """One line per scan: which door took whom, and what the kiosk was told (the answer a
+    person at the door may later ask about)."""
+    meeting = result.first_meeting
+    log_action(log, "checkin", event=event.slug, result=result.status,
+               attendee=result.attendee.ext_id if result.attendee else None,
+               replayed=result.replayed or None, via=via, device=clean_device(device) or None,
+               staff=staff_user.id if staff_user is not None else None,
+               first_round=meeting.round if meeting is not None else None,
+               unplaced=result.unplaced or None, other_event=result.other_event)
+    return result
 
 
 def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_user: Staff | None,
@@ -521,6 +543,8 @@ def annul(checkin: CheckIn, by: User | None) -> CheckIn:
     )
     db.session.commit()
     db.session.refresh(checkin)
+    log_action(log, "checkin-annulled", event=checkin.event_id, checkin=checkin.id,
+               by=by.id if by is not None else None)
     return checkin
 
 

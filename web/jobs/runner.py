@@ -49,6 +49,7 @@ from web.database import changed_rows
 from web.extensions import db, signal_sender
 from web.jobs.models import Job, JobStatus
 from web.jobs.queue import before_stop, enqueue_task, queue_task
+from web.logs import log_action
 from web.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ class JobContext:
     cancel_event: threading.Event = field(default_factory=threading.Event)
     report_seconds: float = REPORT_SECONDS
     lost: bool = False  # the lease was taken over (the job was handed to another worker)
+    started: float = field(default_factory=time.monotonic, repr=False)  # for the outcome's log line
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last_report: float = field(default=-math.inf, repr=False)
     _last_poll: float = field(default=-math.inf, repr=False)
@@ -324,8 +326,10 @@ def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, k
         if handler is None:
             raise LookupError(f"this worker has no handler for {kind!r} jobs")
         result = handler(context, params)
-        log.info("job %s: %s handler returned", job_id, kind)
     except Exception as exc:  # the job's failure is reported, not raised
+        log_action(log, "job", level=logging.ERROR, job=job_id, event=context.event_id, kind=kind,
+                   outcome=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:300],
+                   seconds=round(time.monotonic() - context.started, 1))
         log.exception("job %s failed", job_id)
         db.session.rollback()
         _finish(engine, job_id, owner, status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000])
@@ -342,7 +346,9 @@ def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, k
         status, error = (JobStatus.CANCELLED if context.cancel_event.is_set() else JobStatus.DONE), ""
     _finish(engine, job_id, owner, status=status, error=error, result_version_id=result,
             progress=payload)
-    log.info("job %s: %s (version id %s)", job_id, status, result)
+    log_action(log, "job", level=logging.WARNING if status == JobStatus.FAILED else logging.INFO,
+               job=job_id, event=context.event_id, kind=kind, outcome=status, error=error or None,
+               version_id=result, seconds=round(time.monotonic() - context.started, 1))
     return status
 
 
@@ -512,7 +518,7 @@ def recover_interrupted_jobs(event_id: int | None = None) -> int:
             except Exception:  # it stays queued; a worker cannot take it until it is queued again
                 log.exception("could not put job %s back on the queue", job_id)
     if changed:
-        log.warning("lost worker: %d job(s) retried or marked failed", changed)
+        log_action(log, "jobs-lost", level=logging.WARNING, jobs=changed)
     return changed
 
 

@@ -27,6 +27,7 @@ from huey.consumer import Consumer
 from web.extensions import db
 from web.jobs.queue import consumer_options, queue_of
 from web.jobs.runner import begin_shutdown, recover_interrupted_jobs
+from web.logs import configure_logging
 
 log = logging.getLogger("speednet.worker")
 
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--nice must be between 0 and 19")
     if args.nice and hasattr(os, "nice"):
         os.nice(args.nice)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()  # SPEEDNET_LOG_FORMAT / SPEEDNET_LOG_LEVEL
     app = load_app(args.app)
     consumer = WorkerConsumer(app, **consumer_options(app, args.threads))
     log.info("speednet worker: %s queue, %d thread(s)", app.config.get("QUEUE_URL") or "embedded SQLite",

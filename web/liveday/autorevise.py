@@ -23,6 +23,7 @@ from web.extensions import db
 from web.jobs import JobBusy, JobContext, job_handler, start_job
 from web.jobs.models import Job
 from web.liveday.services import REPLAN_TIME_LIMIT, run_replan
+from web.logs import log_action
 from web.schedules.models import ScheduleVersion
 from web.schedules.revisions import expected_without_meeting
 from web.schedules.services import StalePublish, publish_version, published_version
@@ -55,9 +56,10 @@ def revise_and_publish(event: Event, version_id: int | None, now: dt.datetime) -
     try:
         publish_version(version, None, force=True, now=now)
     except StalePublish as exc:
-        log.info("automatic revision %s of %s not published: %s", version.number, event.slug, exc)
+        log_action(log, "auto-revise", event=event.slug, version=version.number, published=False,
+                   reason=str(exc))
         return False
-    log.info("automatic revision %s of %s published", version.number, event.slug)
+    log_action(log, "auto-revise", event=event.slug, version=version.number, published=True)
     return True
 
 

@@ -27,6 +27,7 @@ from web.attendees.models import Attendee, attendees_of
 from web.events.clock import clock_state
 from web.events.models import Event
 from web.extensions import db, signal_sender
+from web.logs import log_action
 from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.signals import AgendaChange, publish_warnings, version_published
 from web.schedules.versions import ScheduleError, published_version, version_schedule
@@ -153,9 +154,9 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     except Exception:
         db.session.rollback()
         raise
-    log.info("published version %s of event %s (%s): %d agendas changed", version.number, version.event_id,
-             version.kind, len(changes), extra={"event_id": version.event_id, "version": version.number,
-                                               "by": getattr(user, "email", None)})
+    log_action(log, "publish", event=version.event_id, version=version.number, kind=version.kind,
+               previous=previous.number if previous is not None else None, agendas_changed=len(changes),
+               forced=force or None, by=getattr(user, "id", None))
     version_published.send(signal_sender(), version=version, previous=previous,
                            changes=changes)
     return version

@@ -12,6 +12,7 @@ rule. Rounds that have started are held exactly.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -27,10 +28,13 @@ from web.attendees.models import Attendee, attendees_of
 from web.events.clock import first_open_round
 from web.events.models import Event
 from web.extensions import db, signal_sender
+from web.logs import log_action
 from web.schedules.models import ScheduleVersion
 from web.schedules.signals import planning_exclusions
 from web.schedules.versions import published_version, store_plan_result, version_schedule
 from web.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class PlanMode(StrEnum):
@@ -150,6 +154,12 @@ def run_planning(event: Event, mode: PlanMode | str | None = None, *, now: dt.da
         from_round=inputs.from_round if base is not None else None,
         params={"time_limit": time_limit, "seed": int(seed), "mode": str(chosen)},
         base_version=base, inputs_at=inputs.inputs_at, revision=figures)
+    report = version.report or {}
+    log_action(log, "plan-stored", event=event.slug, version=version.number, kind=version.kind,
+               mode=str(chosen), base=figures["base_version"], from_round=figures["from_round"],
+               expected=figures["expected"], meetings=report.get("meetings"),
+               solver=report.get("status"), agendas_changed=figures.get("agendas_changed"),
+               meetings_moved=figures.get("meetings_moved"))
     return version, figures
 
 
