@@ -302,7 +302,7 @@ class _Parser:
         for part in (p.strip() for p in _ROUND_SPLIT.split(text)):
             if not part:
                 continue
-            if part.isdigit():
+            if part.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
                 low = high = int(part)
             elif found := _ROUND_RANGE.match(part):
                 low, high = int(found.group(1)), int(found.group(2))

@@ -106,7 +106,7 @@ def read_schedule_csv(source: str | Path | bytes | BinaryIO | TextIO, attendees:
         values: dict[str, int] = {}
         for name in ("round", "table"):
             raw = cells.get(name, "")
-            if not raw.isdigit() or int(raw) < 1:
+            if not raw.isdecimal() or int(raw) < 1:
                 errors.append(RowError(line, name, f"expected a whole number from 1, got {raw!r}"))
             else:
                 values[name] = int(raw)

@@ -86,7 +86,7 @@ def smtp_config(env: Mapping[str, str]) -> dict[str, Any]:
     if security not in SMTP_SECURITY_MODES:
         raise ValueError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_MODES)}, not {security!r}")
     port_text = env.get("SMTP_PORT", "").strip() or ("465" if security == "ssl" else "587")
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not port_text.isdecimal() or not 1 <= int(port_text) <= 65535:
         raise ValueError(f"SMTP_PORT must be a port number (1-65535), not {port_text!r}")
     timeout = _seconds_setting(env, "SMTP_TIMEOUT", 10, 300)
     sender = env.get("MAIL_FROM", "").strip()
@@ -114,7 +114,7 @@ def queue_config(env: Mapping[str, str]) -> dict[str, Any]:
         raise ValueError("SPEEDNET_QUEUE_URL must be redis://host:port/db or sqlite:///path/queue.db, "
                          f"not {url!r}")
     threads_text = env.get("SPEEDNET_WORKER_THREADS", "").strip() or "2"
-    if not threads_text.isdigit() or not 1 <= int(threads_text) <= 64:
+    if not threads_text.isdecimal() or not 1 <= int(threads_text) <= 64:
         raise ValueError(f"SPEEDNET_WORKER_THREADS must be a number from 1 to 64, not {threads_text!r}")
     return {"QUEUE_URL": url or None, "QUEUE_WORKER_THREADS": int(threads_text)}
 
@@ -122,7 +122,7 @@ def queue_config(env: Mapping[str, str]) -> dict[str, Any]:
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """A whole-number setting, checked at start-up so a typo fails naming the variable."""
     text = env.get(name, "").strip() or str(default)
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not text.isdecimal() or not low <= int(text) <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
     return int(text)
 

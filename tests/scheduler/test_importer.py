@@ -232,6 +232,8 @@ def test_must_meet_someone_who_avoids_you_is_a_warning() -> None:
         ("0-2", "rounds are numbered from 1, but '0-2' includes 0"),
         ("7-9", "round 9 in '7-9' is outside the event's rounds 1-8"),
         ("2024-04-01", "'2024-04-01' is a date: the spreadsheet converted the rounds"),
+        ("²", "cannot read '²'; write round numbers and ranges like 1-4;7-10"),  # a digit int() refuses
+        ("1;³-4", "cannot read '1;³-4'; write round numbers and ranges like 1-4;7-10"),
     ],
 )
 def test_unreadable_availability(cell: str, message: str) -> None:

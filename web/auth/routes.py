@@ -24,7 +24,7 @@ def load_user(session_id: str) -> User | None:
     session began (see :meth:`User.get_id`). A deactivated account loads but counts as signed
     out: Flask-Login's ``is_authenticated`` follows :attr:`User.is_active`."""
     user_id, _, fingerprint = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isdecimal() else None
     if user is None:
         return None
     if not hmac.compare_digest(fingerprint, user.session_fingerprint):
