@@ -21,7 +21,8 @@ from web.attendees.services import commit_import
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
-from web.schedules.services import ensure_published_schedule, published_version
+from web.schedules.planning import ensure_published_schedule
+from web.schedules.versions import published_version
 
 DEMO_SLUG = "demo"
 DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "events" / "demo.csv"

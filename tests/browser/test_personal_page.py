@@ -17,7 +17,8 @@ from tests.browser.conftest import START, TIMEZONE, csp_errors, script_errors
 from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
-from web.schedules.services import publish_version, store_plan_result
+from web.schedules.publishing import publish_version
+from web.schedules.versions import store_plan_result
 
 pytestmark = pytest.mark.browser
 

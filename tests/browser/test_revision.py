@@ -16,7 +16,8 @@ from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleVersion
-from web.schedules.services import plan_event, publish_version
+from web.schedules.planning import plan_event
+from web.schedules.publishing import publish_version
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,8 @@ from web.extensions import db
 from web.liveday.clock import start_clock
 from web.liveday.services import display_page, display_state, format_seconds
 from web.schedules.personal import now_and_next
-from web.schedules.services import publish_version, store_plan_result
+from web.schedules.publishing import publish_version
+from web.schedules.versions import store_plan_result
 
 UTC = dt.UTC
 T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)

@@ -11,7 +11,8 @@ from scheduler.solver import PlanReport, PlanResult
 from tests.support.browser import chromium_browser
 from web.events.models import Event
 from web.extensions import db
-from web.schedules.services import publish_version, store_plan_result
+from web.schedules.publishing import publish_version
+from web.schedules.versions import store_plan_result
 
 pytestmark = pytest.mark.browser
 

@@ -138,7 +138,8 @@ def test_timetable_applies_breaks_and_delay(make_event):
 
 def test_the_company_rule_is_set_per_event_and_reaches_the_solver_and_the_summary(organiser, make_event,
                                                                                    make_attendee):
-    from web.schedules.services import plan_event, quality_summary
+    from web.schedules.planning import plan_event
+    from web.schedules.views import quality_summary
 
     event = make_event(slug="company-rule", rounds=4)
     # Two people of one company, so meeting both is a repeat for the others.

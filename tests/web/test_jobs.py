@@ -312,7 +312,7 @@ def test_cancel_reaches_the_solver_within_two_seconds_and_keeps_its_schedule(app
     signal itself), and the plan it was making is kept as the job's result."""
     import web.schedules.revisions as planning
     from web.schedules.models import ScheduleVersion
-    from web.schedules.services import start_schedule_job
+    from web.schedules.planning import start_schedule_job
 
     event = make_event(rounds=3)
     for i in range(6):

@@ -15,8 +15,8 @@ from web.extensions import db
 from web.jobs import wait_for_job
 from web.logs import fields_of
 from web.schedules.models import ScheduleVersion
+from web.schedules.planning import start_schedule_job
 from web.schedules.publishing import publish_version
-from web.schedules.services import start_schedule_job
 from web.schedules.versions import published_version
 
 

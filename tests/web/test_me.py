@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from scheduler.scoring import explain_for
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
-from web.schedules.services import publish_version
+from web.schedules.publishing import publish_version
 
 
 def store_version(event, meetings, *, publish=True):

@@ -18,7 +18,7 @@ from tests.support.jobs import ROOT, seed_planning_event
 from web import create_app
 from web.extensions import db
 from web.jobs import wait_for_job
-from web.schedules.services import start_schedule_job
+from web.schedules.planning import start_schedule_job
 
 pytestmark = pytest.mark.slow
 

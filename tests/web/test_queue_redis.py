@@ -15,7 +15,7 @@ from tests.support.jobs import WorkerProcess, seed_planning_event, start_test_jo
 from web.extensions import db
 from web.jobs import Job, request_cancel, wait_for_job
 from web.jobs.queue import queue_of
-from web.schedules.services import start_schedule_job
+from web.schedules.planning import start_schedule_job
 
 pytestmark = pytest.mark.redis
 

@@ -22,7 +22,8 @@ from web.extensions import db
 from web.jobs import INTERRUPTED, LOST, Job, wait_for_job
 from web.jobs.queue import queue_of
 from web.schedules.models import ScheduleVersion
-from web.schedules.services import start_schedule_job, version_schedule
+from web.schedules.planning import start_schedule_job
+from web.schedules.versions import version_schedule
 
 pytestmark = pytest.mark.slow
 

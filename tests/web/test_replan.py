@@ -25,7 +25,9 @@ from web.liveday.services import (
     run_replan,
 )
 from web.schedules.models import ScheduleVersion
-from web.schedules.services import plan_event, publish_version, published_version, version_schedule
+from web.schedules.planning import plan_event
+from web.schedules.publishing import publish_version
+from web.schedules.versions import published_version, version_schedule
 
 UTC = dt.UTC
 T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)   # 14:00 Europe/Amsterdam

@@ -20,15 +20,10 @@ from web.liveday.autorevise import start_auto_revision
 from web.liveday.clock import start_clock
 from web.liveday.services import run_replan
 from web.schedules.models import ScheduleVersion
-from web.schedules.services import (
-    StalePublish,
-    plan_event,
-    publish_checks,
-    publish_version,
-    published_version,
-    version_schedule,
-)
+from web.schedules.planning import plan_event
+from web.schedules.publishing import StalePublish, publish_checks, publish_version
 from web.schedules.signals import version_published
+from web.schedules.versions import published_version, version_schedule
 
 UTC = dt.UTC
 T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)   # round 1 at 14:00 Amsterdam; 10 minutes a round

@@ -7,7 +7,7 @@ from web.demo import seed_demo
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleVersion
-from web.schedules.services import published_version, version_schedule
+from web.schedules.versions import published_version, version_schedule
 
 
 def test_demo_has_a_published_valid_schedule_and_is_seeded_once(app):

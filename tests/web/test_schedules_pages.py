@@ -18,7 +18,9 @@ from tests.web.conftest import csrf_token, submit
 from web.extensions import db
 from web.jobs import Job, JobContext, wait_for_job
 from web.schedules.models import ScheduleVersion
-from web.schedules.services import plan_event, publish_version, store_plan_result, version_schedule
+from web.schedules.planning import plan_event
+from web.schedules.publishing import publish_version
+from web.schedules.versions import store_plan_result, version_schedule
 
 COMPETENCIES = ["Hosting", "DevOps", "Data Platform", "Security"]
 

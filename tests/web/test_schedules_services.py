@@ -13,21 +13,19 @@ from scheduler.importer import read_attendee_file
 from scheduler.schedule_io import COLUMNS
 from web.extensions import db
 from web.jobs import wait_for_job
+from web.schedules.diffs import diff_versions
+from web.schedules.exports import export_attendees, export_schedule
 from web.schedules.models import ScheduleVersion
-from web.schedules.services import (
+from web.schedules.planning import plan_event, start_schedule_job
+from web.schedules.publishing import publish_version
+from web.schedules.versions import (
     ScheduleError,
-    diff_versions,
-    export_attendees,
-    export_schedule,
     latest_draft,
-    plan_event,
-    publish_version,
     published_version,
-    quality_summary,
-    start_schedule_job,
     store_plan_result,
     version_schedule,
 )
+from web.schedules.views import quality_summary
 
 COMPETENCIES = ["Hosting", "DevOps", "Data Platform", "Security"]
 

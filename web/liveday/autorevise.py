@@ -25,8 +25,9 @@ from web.jobs.models import Job
 from web.liveday.services import REPLAN_TIME_LIMIT, run_replan
 from web.logs import log_action
 from web.schedules.models import ScheduleVersion
+from web.schedules.publishing import StalePublish, publish_version
 from web.schedules.revisions import expected_without_meeting
-from web.schedules.services import StalePublish, publish_version, published_version
+from web.schedules.versions import published_version
 from web.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,10 @@ from web.liveday.services import (
     replan_preview,
     start_replan,
 )
+from web.schedules.diffs import diff_versions
 from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.services import diff_versions, publish_version, published_version
+from web.schedules.publishing import publish_version
+from web.schedules.versions import published_version
 from web.types import utcnow
 
 

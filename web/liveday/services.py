@@ -27,12 +27,9 @@ from web.jobs import JobContext, job_handler, start_job
 from web.liveday.clock import ClockState, clock_state
 from web.lookup_cache import LookupCache
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
+from web.schedules.planning import progress_reporter
 from web.schedules.revisions import PlanMode, PlanningError, run_planning
-from web.schedules.services import (
-    progress_reporter,
-    published_version,
-    version_schedule,
-)
+from web.schedules.versions import published_version, version_schedule
 
 REPLAN_JOB_KIND = "replan"
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people

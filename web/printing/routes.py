@@ -35,7 +35,7 @@ from web.printing.services import (
     print_table_sheets,
 )
 from web.schedules.personal import cached_for_attendee
-from web.schedules.services import published_version
+from web.schedules.versions import published_version
 
 
 def _download(document: PrintedDocument) -> ResponseReturnValue:

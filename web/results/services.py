@@ -25,7 +25,7 @@ from web.downloads import SPREADSHEET_FORMATS
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
-from web.schedules.services import published_version
+from web.schedules.versions import published_version
 
 TABLES = ("attendance", "meetings")
 SOURCES = {"import": "Imported", "registration": "Registered online", "walk-in": "Walk-in"}

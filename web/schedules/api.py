@@ -24,17 +24,11 @@ from web.events.models import Event
 from web.extensions import db
 from web.jobs import JobBusy
 from web.jobs.models import Job
+from web.schedules.planning import start_schedule_job
+from web.schedules.publishing import StalePublish, publish_version
+from web.schedules.revisions import PlanningError
 from web.schedules.schemas import JobOut, PublishRequest, ScheduleRequest, VersionOut, job_url
-from web.schedules.services import (
-    PlanningError,
-    ScheduleError,
-    StalePublish,
-    latest_draft,
-    publish_version,
-    published_version,
-    start_schedule_job,
-    version_schedule,
-)
+from web.schedules.versions import ScheduleError, latest_draft, published_version, version_schedule
 
 bp = feature_blueprint("schedules_api", __name__, tag="Schedules",
                        description="Compute, publish and download schedules; job status.")

@@ -7,7 +7,7 @@ from wtforms import BooleanField, FloatField, IntegerField, RadioField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
-from web.schedules.services import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT
+from web.schedules.planning import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT
 
 
 class GenerateForm(FlaskForm):

@@ -14,29 +14,22 @@ from web.events.services import get_event_or_404
 from web.extensions import db
 from web.jobs import runner as jobs
 from web.schedules import bp
+from web.schedules.diffs import diff_versions
+from web.schedules.exports import export_attendees, export_schedule
 from web.schedules.forms import ConfirmForm, GenerateForm, PublishForm
 from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.services import (
-    PlanningError,
+from web.schedules.planning import schedule_jobs, start_schedule_job
+from web.schedules.publishing import StalePublish, publish_checks, publish_version
+from web.schedules.revisions import PlanningError, regenerate_reach
+from web.schedules.versions import (
     ScheduleError,
-    StalePublish,
-    attendee_agenda,
-    diff_versions,
-    export_attendees,
-    export_schedule,
     get_version,
     latest_draft,
     list_versions,
-    publish_checks,
-    publish_version,
     published_version,
-    quality_summary,
-    regenerate_reach,
-    schedule_grid,
-    schedule_jobs,
-    start_schedule_job,
     version_schedule,
 )
+from web.schedules.views import attendee_agenda, quality_summary, schedule_grid
 from web.types import utcnow
 
 
