@@ -17,17 +17,10 @@ from tests.web.conftest import STAFF_EMAIL, csrf_token, submit
 from web.attendees.models import Attendee
 from web.auth.models import User
 from web.auth.services import create_api_token, create_user
+from web.checkin.desk import register_walk_in
+from web.checkin.messages import result_message
 from web.checkin.models import CheckIn
-from web.checkin.services import (
-    CheckInError,
-    annul,
-    check_in,
-    check_in_attendee,
-    get_checkin,
-    live_counts,
-    register_walk_in,
-    result_message,
-)
+from web.checkin.services import CheckInError, annul, check_in, check_in_attendee, get_checkin, live_counts
 from web.extensions import db
 from web.liveday.clock import delay_clock
 from web.schedules.models import ScheduleMeeting, ScheduleVersion

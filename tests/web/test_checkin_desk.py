@@ -11,7 +11,8 @@ from sqlalchemy import event as sqlalchemy_event
 
 from tests.web.conftest import csrf_token
 from tests.web.test_checkin import kiosk_url, name_kiosk
-from web.checkin.services import check_in, search_desk
+from web.checkin.desk import search_desk
+from web.checkin.services import check_in
 from web.extensions import db
 
 

@@ -17,14 +17,10 @@ from web.attendees.lifecycle import state_of, withdraw_attendee
 from web.attendees.models import Attendee
 from web.attendees.states import AttendeeState
 from web.auth.services import create_api_token, create_user
+from web.checkin.desk import register_walk_in
+from web.checkin.messages import result_message
 from web.checkin.models import CheckIn
-from web.checkin.services import (
-    ScanEvent,
-    check_in,
-    register_walk_in,
-    restore_and_check_in,
-    result_message,
-)
+from web.checkin.services import ScanEvent, check_in, restore_and_check_in
 from web.checkin.signals import arrived_unplaced
 from web.extensions import db
 

@@ -182,7 +182,7 @@ def test_a_lock_held_past_the_timeout_answers_503_with_retry_after(app, client, 
 
 @pytest.mark.parametrize("path", ["registration", "walk-in"])
 def test_registration_and_walk_in_cost_the_same_at_any_event_size(app, make_event, make_attendee, path):
-    from web.checkin.services import register_walk_in
+    from web.checkin.desk import register_walk_in
     from web.public.services import Registration, register
 
     counts = []

@@ -14,14 +14,7 @@ from apiflask import abort
 from web.api import SchemaAnswer, feature_blueprint
 from web.api.auth import API_STAFF_ROLES, token_auth
 from web.checkin.schemas import CheckInList, CheckInListOut, CheckInRequest, CheckInResultOut
-from web.checkin.services import (
-    HTTP_STATUS,
-    CheckInError,
-    check_in,
-    list_checkins,
-    live_counts,
-    scan_event,
-)
+from web.checkin.services import HTTP_STATUS, CheckInError, check_in, list_checkins, live_counts, scan_event
 from web.events.api import event_or_404, no_such_event
 from web.extensions import db
 

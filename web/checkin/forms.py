@@ -1,5 +1,5 @@
 """Check-in forms. Every one carries the CSRF token; content checks for walk-ins are the
-importer's (see :func:`web.checkin.services.register_walk_in`)."""
+importer's (see :func:`web.checkin.desk.register_walk_in`)."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from web.attendees.lifecycle import StateChangeRefused, mark_left
 from web.attendees.services import AttendeeRowInvalid, get_attendee_or_404
 from web.auth.decorators import role_required
 from web.checkin import bp
+from web.checkin.desk import register_walk_in, search_desk
 from web.checkin.forms import (
     CheckInPersonForm,
     ConfirmForm,
@@ -37,6 +38,7 @@ from web.checkin.forms import (
     ScanForm,
     WalkInForm,
 )
+from web.checkin.messages import announcement, result_message
 from web.checkin.schemas import (
     KioskAction,
     KioskAnswer,
@@ -51,7 +53,6 @@ from web.checkin.services import (
     CheckInError,
     CheckInResult,
     Person,
-    announcement,
     annul,
     check_in,
     check_in_attendee,
@@ -61,10 +62,7 @@ from web.checkin.services import (
     local_time,
     new_nonce,
     recent_checkins,
-    register_walk_in,
     restore_and_check_in,
-    result_message,
-    search_desk,
 )
 from web.events.models import Event
 from web.events.services import get_event_or_404

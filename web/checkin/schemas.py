@@ -17,7 +17,8 @@ from apiflask.validators import Length, Regexp
 from marshmallow import EXCLUDE
 
 from web.api.fields import derived
-from web.checkin.services import NONCE_RE, CheckInResult, Entry, LiveCounts, announcement, result_message
+from web.checkin.messages import announcement, result_message
+from web.checkin.services import NONCE_RE, CheckInResult, Entry, LiveCounts
 
 
 class CheckInRequest(Schema):

@@ -1,4 +1,5 @@
-"""Event-day check-in: badge codes, kiosks, walk-ins and live counts.
+"""Event-day check-in, the hot path: badge codes, check-ins, annulments and live counts (the
+desk and walk-ins: :mod:`web.checkin.desk`; what the kiosk says: :mod:`web.checkin.messages`).
 
 Everything here works without a request (kiosk views, the JSON API, tests).
 
@@ -31,15 +32,11 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from badges.names import fold, name_sort_key
 from scheduler.domain import EventInfo
-from scheduler.importer import RowError
 from web.attendees.lifecycle import restore_attendee
-from web.attendees.models import Attendee, AttendeeSource, attendees_of
-from web.attendees.services import first_free_id, save_attendee, validate_row
+from web.attendees.models import Attendee, attendees_of
 from web.auth.models import User
 from web.auth.services import ApiUser
 from web.checkin.models import CheckIn
@@ -154,37 +151,6 @@ def local_time(event: Event | ScanEvent, instant: dt.datetime) -> dt.datetime:
 
 def _local(zone: str, instant: dt.datetime) -> dt.datetime:
     return instant.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
-
-
-def result_message(result: CheckInResult) -> str:
-    """The sentence the kiosk shows in large type."""
-    if result.status == "unknown" or result.attendee is None:
-        if result.other_event:
-            return f"This badge is for {result.other_event}"
-        return "Unknown code"
-    name = result.attendee.name
-    if result.status == "withdrawn":
-        return f"{name} is withdrawn: restore and check in?"
-    if result.status == "already" and result.checkin is not None:
-        where = f" ({result.checkin.device})" if result.checkin.device else ""
-        return f"{name} already checked in at {result.checkin.local_time}{where}"
-    meeting = result.first_meeting
-    if meeting is not None:
-        return (f"Welcome, {name}: round {meeting.round} at table {meeting.table_label} with "
-                f"{meeting.partner}, {meeting.start:%H:%M}")
-    if result.unplaced:
-        if result.next_round is None:
-            return f"Welcome, {name}: no rounds left"
-        return f"Welcome, {name}: you will get a table from round {result.next_round}"
-    return f"Welcome, {name}"
-
-
-def announcement(result: CheckInResult) -> str:
-    """What a screen reader says after a scan: the answer, prefixed with its outcome, since the
-    colour of the answer box (green, amber, red) is lost on someone who cannot see it."""
-    outcome = {"welcome": "Checked in", "already": "Already checked in", "withdrawn": "Not checked in",
-               "unknown": "Not checked in"}[result.status]
-    return f"{outcome}. {result_message(result)}."
 
 
 # --------------------------------------------------------------------------- lookups
@@ -349,6 +315,11 @@ def _entries(event: ScanEvent, statement: Any, **params: Any) -> list[Entry]:
               row.annulled_at, row.annulled_by)
         for row in db.session.connection().execute(statement, {"event_id": event.id, **params})
     ]
+
+
+def entry_for_nonce(event: Event | ScanEvent, nonce: str) -> Entry | None:
+    """The check-in a request with ``nonce`` made, if any (a resent request's first answer)."""
+    return _entry_by_nonce(ScanEvent.of(event), valid_nonce(nonce))
 
 
 def _entry_by_nonce(event: ScanEvent, nonce: str) -> Entry | None:
@@ -590,94 +561,3 @@ def recent_checkins(event: Event, limit: int = 8) -> list[CheckIn]:
         .options(joinedload(CheckIn.attendee))
         .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(limit)
     ))
-
-
-@dataclass(frozen=True)
-class DeskMatch:
-    attendee: Attendee
-    checkin: CheckIn | None  # the active check-in, if any
-
-
-def _desk_haystack(name: str, company: str, email: str | None, ext_id: str) -> str:
-    return " ".join((fold(name), fold(company), (email or "").casefold(), ext_id.casefold()))
-
-
-def search_desk(event: Event, query: str, limit: int = 25) -> list[DeskMatch]:
-    """People matching a name, company, e-mail or id typed at the desk, with their check-in.
-
-    Matching ignores accents and case ("Muller" finds "Müller", "francois" finds "François"),
-    each typed word anywhere: a desk keyboard rarely has the accents, and a miss would offer a
-    duplicate walk-in. The folding runs in Python over the four columns (no database-specific
-    collation), so SQLite and PostgreSQL answer alike; results come in the event's name order.
-    """
-    words = fold(query).split()
-    if not words:
-        return []
-    order = event.name_order or "family"
-    candidates = db.session.execute(
-        attendees_of(event.id, Attendee.id, Attendee.name, Attendee.company, Attendee.email, Attendee.ext_id)
-    ).all()
-    found = [row for row in candidates
-             if all(word in _desk_haystack(row.name, row.company, row.email, row.ext_id) for word in words)]
-    found.sort(key=lambda row: (*name_sort_key(row.name, order), row.ext_id))
-    ids = [row.id for row in found[:limit]]
-    if not ids:
-        return []
-    by_id = {a.id: a for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(ids)))}
-    active = {
-        c.attendee_id: c for c in db.session.scalars(
-            select(CheckIn).where(CheckIn.attendee_id.in_(ids), CheckIn.active)
-        )
-    }
-    return [DeskMatch(by_id[i], active.get(i)) for i in ids]
-
-
-# --------------------------------------------------------------------------- walk-ins
-
-
-@dataclass(frozen=True)
-class WalkInResult:
-    attendee: Attendee
-    result: CheckInResult
-    warnings: list[RowError]
-
-
-def walk_in_id(event: Event) -> str:
-    """The next free ``W001``-style id for a person registered at the desk."""
-    number = 1 + (db.session.scalar(
-        attendees_of(event.id, func.count()).where(Attendee.source == AttendeeSource.WALK_IN)
-    ) or 0)
-    return first_free_id(event, "W", number, 3)
-
-
-def register_walk_in(event: Event, cells: dict[str, str], *, nonce: str, device: str = "",
-                     staff_user: Staff | None = None, now: dt.datetime | None = None
-                     ) -> WalkInResult:
-    """Create an attendee typed in at the desk (held to the importer's rules, source
-    ``walk-in``) and check them in. Submitting the same form twice (same ``nonce``) returns
-    the first registration instead of creating the person again.
-
-    Raises :class:`web.attendees.services.AttendeeRowInvalid` when the row is not valid.
-    """
-    nonce = valid_nonce(nonce)
-    scan = ScanEvent.of(event)
-    replay = _entry_by_nonce(scan, nonce)
-    if replay is not None:
-        row = db.session.get_one(Attendee, replay.attendee_id)
-        return WalkInResult(row, _record(scan, Person.of(row), nonce=nonce, device=clean_device(device),
-                                         staff_user=staff_user, now=now), [])
-    cells = {key: (value or "").strip() for key, value in cells.items()}
-    cells["id"] = walk_in_id(event)
-    attendee, warnings = validate_row(event, cells)
-    for _ in range(MAX_ATTEMPTS):
-        try:
-            row = save_attendee(event, attendee, source=AttendeeSource.WALK_IN)
-        except IntegrityError:
-            # Two desks registered walk-ins at the same moment (same id or badge number).
-            db.session.rollback()
-            attendee = dataclasses.replace(attendee, id=walk_in_id(event))
-            continue
-        result = check_in_attendee(event, row, nonce=nonce, device=device,
-                                   staff_user=staff_user, now=now)
-        return WalkInResult(row, result, warnings)
-    raise CheckInError("the walk-in could not be saved; try again")
