@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: run worker test test-all lint bench plan-demo migrations clean
+.PHONY: run worker test test-slow test-all lint bench plan-demo migrations clean
 
 ## The runtime only (requirements.txt): what `make run` and a production host need.
 $(STAMP): requirements.txt

@@ -29,6 +29,7 @@ from web.api import schema_answer
 from web.attendees.lifecycle import StateChangeRefused, mark_left
 from web.attendees.services import AttendeeRowInvalid, get_attendee_or_404
 from web.auth.decorators import role_required
+from web.auth.models import Role
 from web.checkin import bp
 from web.checkin.desk import register_walk_in, search_desk
 from web.checkin.forms import (
@@ -71,7 +72,7 @@ from web.extensions import db
 DEVICE_COOKIE = "speednet_kiosk"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
 
-staff_required = role_required("staff")
+staff_required = role_required(Role.STAFF)
 
 # Built once: building a schema with nested ones costs more than dumping a scan's answer.
 _SCAN_REQUEST = KioskScanRequest()
