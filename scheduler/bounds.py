@@ -84,6 +84,27 @@ def lagrangian_bound(weights: np.ndarray, u: np.ndarray, v: np.ndarray, lo: np.n
     return float(vertex + mu * seats + slack.sum())
 
 
+def seats_bound(weights: np.ndarray, seats: float, forced: np.ndarray | None = None) -> float:
+    """:func:`lagrangian_bound` with no attendee duals and the best ``mu`` (the seats-th heaviest
+    weight): the seats' worth of the heaviest pairs, a ``forced`` pair below them counted at its
+    loss. Loose, but valid and cheap (one partition of a float32 copy of the weights), so a
+    room too large for the LP in its time still gets a bound; company rows and sit-out floors
+    only lower the LP, so leaving them out keeps it an upper bound."""
+    count = min(int(seats), len(weights))
+    if count <= 0:
+        return 0.0 if forced is None else float(weights[forced].sum())
+    heaviest = weights.astype(np.float32)  # half the memory of a float64 copy at 50M pairs
+    heaviest.partition(len(heaviest) - count)
+    top = heaviest[len(heaviest) - count:]
+    mu = max(0.0, float(top.min())) if count < len(weights) else 0.0
+    bound = float(np.maximum(top, 0.0).sum(dtype=np.float64))  # a pair worth less than nothing stays out
+    if forced is not None:
+        below = weights[forced]
+        bound += float(np.minimum(below - mu, 0.0).sum())
+    # float32 rounds each weight by at most one part in 2**24: keep the bound above the truth.
+    return bound * (1.0 + 1e-6) + 1e-6
+
+
 def top_candidates(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.ndarray,
                    per_attendee: int) -> np.ndarray:
     """Edge indices of each attendee's ``per_attendee`` best partners, must-meet and previous pairs."""
@@ -272,7 +293,8 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
                     forced[candidates].astype(np.float64) if forced is not None else None)
     in_lp = np.zeros(len(u), dtype=bool)
     in_lp[candidates] = True
-    best_bound = float("inf")
+    # Valid before any LP solve: a room whose first solve does not finish in time keeps it.
+    best_bound = seats_bound(weights, seats, forced)
     values = np.zeros(len(candidates))
     objective = 0.0
     shortfall = 0.0
