@@ -481,11 +481,12 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
         rule, budget = "budget", inst.repeats(p for pairs in rounds_plan.values() for p in pairs)[1]
     outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit,
                               forced=forced, company_rule=rule, repeat_budget=budget)
-    if not math.isfinite(outcome.bound) and achieved <= target and math.isfinite(selection_bound):
-        # No time for that LP: the selection LP still bounds every schedule as fair as its target.
-        # Its bonuses (must-meet, stability) are never negative, and a soft rule charged each
-        # repeat at company_penalty, so score <= its bound + that charge per repeat of ours.
-        return selection_bound + company_penalty(inst) * budget
+    if achieved <= target and math.isfinite(selection_bound):
+        # The selection LP also bounds every schedule as fair as its target: its bonuses
+        # (must-meet, stability) are never negative, and a soft rule charged each repeat at
+        # company_penalty, so score <= its bound + that charge per repeat of ours. When this LP
+        # had no time to solve (its bound is then the loose seats bound), that one is tighter.
+        return min(outcome.bound, selection_bound + company_penalty(inst) * budget)
     return outcome.bound
 
 
