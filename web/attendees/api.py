@@ -7,6 +7,7 @@ Who is checked in comes from the check-in feature through ``checked_in_lookup``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from apiflask import abort
@@ -101,12 +102,7 @@ def get_attendees(slug: str) -> SchemaAnswer:
                     "until restored. `attendee_id` is the attendee file's id.",
         responses={404: "Unknown event or attendee", 409: "Already withdrawn"})
 def withdraw(slug: str, attendee_id: str) -> SchemaAnswer:
-    attendee = _attendee_or_404(slug, attendee_id)
-    try:
-        withdraw_attendee(attendee, token_auth.current_user)
-    except StateChangeRefused as exc:
-        abort(409, str(exc))
-    return standing(attendee)
+    return _change_state(slug, attendee_id, withdraw_attendee)
 
 
 @bp.post("/events/<slug>/attendees/<attendee_id>/restore")
@@ -116,9 +112,14 @@ def withdraw(slug: str, attendee_id: str) -> SchemaAnswer:
         description="Planned for again from the next revision.",
         responses={404: "Unknown event or attendee", 409: "Not withdrawn"})
 def restore(slug: str, attendee_id: str) -> SchemaAnswer:
+    return _change_state(slug, attendee_id, restore_attendee)
+
+
+def _change_state(slug: str, attendee_id: str, change: Callable[[Attendee, Any], Any]) -> SchemaAnswer:
+    """Apply a state change as the token's account; a change the rules refuse answers 409."""
     attendee = _attendee_or_404(slug, attendee_id)
     try:
-        restore_attendee(attendee, token_auth.current_user)
+        change(attendee, token_auth.current_user)
     except StateChangeRefused as exc:
         abort(409, str(exc))
     return standing(attendee)
