@@ -93,12 +93,17 @@ class Instance:
         u, v = np.nonzero(np.triu(self.allowed, k=1))
         return u, v
 
+    @property
+    def must_bonus(self) -> int:
+        """What a must-meet pair adds to its weight in the selection LP: more than any trade of
+        partners' scores can make up."""
+        return MUST_MEET_FACTOR * max(1, int(self.scores.max(initial=0))) + 1
+
     def objective_weights(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Score plus the must-meet and stability preferences, for LP selection."""
         weights: np.ndarray = self.scores[u, v].astype(np.float64)
         if self.must:
-            bonus = MUST_MEET_FACTOR * max(1, int(self.scores.max(initial=0))) + 1
-            weights += bonus * pair_mask(self.n, self.must)[u, v]
+            weights += self.must_bonus * pair_mask(self.n, self.must)[u, v]
         if self.previous and self.stability_bonus:
             weights += self.stability_bonus * pair_mask(self.n, self.previous)[u, v]
         return weights

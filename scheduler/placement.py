@@ -200,19 +200,11 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         for x, y in pairs:
             met[x, y] = met[y, x] = True
 
-        tables_left = inst.tables - len(pairs)
-        free = np.nonzero(present & ~_seated(n, pairs) & can_meet)[0]
-        if tables_left > 0 and len(free) > 1:
-            fu, fv, fw = _fill_edges(inst, free, met, r)
-            fu, fv, fw, _ = apply_company_rule(inst, seen, fu, fv, fw)
-            if len(fu):
-                budget = max(0.0, (deadline - time.monotonic()) / rounds_left * 0.5)
-                extra = (greedy_matching(fu, fv, fw, tables_left) if use_greedy
-                         else best_matching(fu, fv, fw, tables_left, budget, seed, cancel))
-                for x, y in zip(fu[extra].tolist(), fv[extra].tolist()):
-                    pairs.append((x, y))
-                    met[x, y] = met[y, x] = True
-                    pending[pending & (pending_u == x) & (pending_v == y)] = False
+        budget = max(0.0, (deadline - time.monotonic()) / rounds_left * 0.5)
+        for x, y in _fill_round(inst, r, pairs, met, seen, None if use_greedy else budget, seed, cancel):
+            pairs.append((x, y))
+            met[x, y] = met[y, x] = True
+            pending[pending & (pending_u == x) & (pending_v == y)] = False
         for x, y in pairs:
             seen[x, inst.company[y]] += 1
             seen[y, inst.company[x]] += 1
@@ -221,6 +213,49 @@ def place_rounds(inst: Instance, chosen: list[tuple[int, int]], deadline: float,
         if on_round is not None:
             on_round(r, result.rounds[r])
     return result
+
+
+def _fill_round(inst: Instance, r: int, pairs: list[tuple[int, int]], met: np.ndarray, seen: np.ndarray,
+                budget: float | None, seed: int, cancel: threading.Event | None) -> list[tuple[int, int]]:
+    """Extra meetings for round ``r``'s free tables among the attendees still free in it
+    (``budget`` None: greedy), best partners first and within the company rule."""
+    tables_left = inst.tables - len(pairs)
+    free = np.nonzero(inst.avail[:, r] & ~_seated(inst.n, pairs) & (inst.capacity > 0))[0]
+    if tables_left <= 0 or len(free) < 2:
+        return []
+    fu, fv, fw = _fill_edges(inst, free, met, r)
+    fu, fv, fw, _ = apply_company_rule(inst, seen, fu, fv, fw)
+    if len(fu) == 0:
+        return []
+    extra = (greedy_matching(fu, fv, fw, tables_left) if budget is None
+             else best_matching(fu, fv, fw, tables_left, budget, seed, cancel))
+    return list(zip(fu[extra].tolist(), fv[extra].tolist()))
+
+
+def fill_free_seats(inst: Instance, rounds: dict[int, list[tuple[int, int]]], deadline: float, seed: int,
+                    cancel: threading.Event | None = None) -> dict[int, list[tuple[int, int]]]:
+    """Seat attendees who are free in a round with a free table, with partners not met yet.
+
+    After meetings are taken out to make room for better ones, some tables stand empty; the
+    number of meetings outranks the score, so they are filled again.
+    """
+    result = {r: list(pairs) for r, pairs in rounds.items()}
+    met = np.zeros((inst.n, inst.n), dtype=bool)
+    for pairs in result.values():
+        for x, y in pairs:
+            met[x, y] = met[y, x] = True
+    seen = inst.contacts(p for pairs in result.values() for p in pairs)
+    order = sorted(result)
+    for position, r in enumerate(order):
+        stopped = cancel is not None and cancel.is_set()
+        budget = (deadline - time.monotonic()) / (len(order) - position)
+        for x, y in _fill_round(inst, r, result[r], met, seen, None if stopped or budget <= 0.01 else budget,
+                                seed, cancel):
+            result[r].append((x, y))
+            met[x, y] = met[y, x] = True
+            seen[x, inst.company[y]] += 1
+            seen[y, inst.company[x]] += 1
+    return {r: sorted(pairs) for r, pairs in result.items()}
 
 
 def _seated(n: int, pairs: list[tuple[int, int]]) -> np.ndarray:

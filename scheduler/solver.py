@@ -50,12 +50,17 @@ from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.exact import MAX_WORKERS, default_workers, lexicographic_key, model_size, solve_exact
 from scheduler.improve import reopen_rounds, seat_waiting_pairs
 from scheduler.instance import Instance, build_instance, pair_mask
-from scheduler.placement import place_rounds, polish_rounds, repair_fairness
+from scheduler.placement import fill_free_seats, place_rounds, polish_rounds, repair_fairness
+from scheduler.rounding import round_selection
 from scheduler.scoring import reason_for
 
 EXACT_LIMIT = 6_000          # booleans; about 35 attendees x 10 rounds
 DEFAULT_STABILITY_BONUS = 30
 CANCELLED_BOUND_SECONDS = 1.0
+LP_SHARE = 0.5               # of the time limit, for the selection LP (its column generation)
+BOUND_CLOSE_ENOUGH = 2e-4    # the selection LP's bound within this share of the score: no second LP
+ROUNDING_SHARE = 0.15         # of the time left after the LP, for rounding its answer to whole pairs
+ROUNDING_MAX_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     tell("selecting", 0, len(inst.free_rounds))
     target = fairness_target(inst)
     weights = inst.objective_weights(u, v)
-    lp_budget = max(0.5, 0.35 * (deadline - time.monotonic()))
+    lp_budget = max(0.5, LP_SHARE * (deadline - time.monotonic()))
     lp_started = time.monotonic()
     selection = solve_selection(inst, u, v, weights, target, lp_budget, company_rule=inst.company_rule)
     lp_seconds = time.monotonic() - lp_started
@@ -213,9 +218,10 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         messages.append(f"fairness target relaxed to {target} avoidable sit-outs per attendee")
         selection = solve_selection(inst, u, v, weights, target, max(0.5, 0.3 * (deadline - time.monotonic())),
                                     company_rule=inst.company_rule)
-    picked = selection.candidates[selection.values > 0.5]
-    chosen = sorted((int(u[e]), int(v[e])) for e in picked)
     selection_bound = selection.bound if selection.feasible else math.inf
+    tell("rounding", 0, len(inst.free_rounds))
+    rounding_budget = min(ROUNDING_SHARE * (deadline - time.monotonic()), ROUNDING_MAX_SECONDS)
+    chosen = round_selection(inst, u, v, weights, selection, target, rounding_budget, request.seed, cancel).pairs
 
     placed = 0
     total_rounds = len(inst.free_rounds)
@@ -226,8 +232,10 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         tell("placing", placed, total_rounds, float(sum(int(inst.scores[p]) for p in pairs)), selection_bound)
 
     exact = model_size(inst) <= EXACT_LIMIT
-    # Keep time for the final bound: with must-meet pairs or a previous plan it is one more LP.
-    needs_bound_lp = bool(inst.must) or bool(inst.previous and inst.stability_bonus) or inst.company_rule == "soft"
+    # Keep time for the final bound. The selection LP's own bound serves when the schedule is as
+    # fair as its target (see _score_bound); a previous plan's stability bonus makes that one
+    # loose, so a re-plan keeps time for one more LP.
+    needs_bound_lp = bool(inst.previous and inst.stability_bonus)
     reserve = min(2.0 * lp_seconds if needs_bound_lp else 0.2 * lp_seconds, 0.4 * (deadline - time.monotonic()))
     work_deadline = deadline - max(0.0, reserve)
     remaining = work_deadline - time.monotonic()
@@ -265,7 +273,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     tell("bounding", total_rounds, total_rounds)
     ran_out = status in ("TIME_LIMIT", "CANCELLED") or (time.monotonic() >= work_deadline and not proven)
     result = _finish(inst, request, rounds_plan, status, "", messages, selection_bound, target, started,
-                     proven=proven, selection=(u, v), ran_out=ran_out)
+                     proven=proven, selection=(u, v), ran_out=ran_out, lp_seconds=lp_seconds)
     tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound or 0.0)
     return result
 
@@ -284,21 +292,26 @@ def _seat_the_rest(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]]
                    on_score: Callable[[float], None]) -> dict[int, list[tuple[int, int]]]:
     """Chosen pairs the forward placement left without a round get one by ejection chains.
 
-    The walk never lowers the number of meetings; the fairness repair then runs once more,
-    because a chain cut off at the end can leave one attendee a meeting short.
+    The placement's fill-ins (pairs it seated that were not chosen) are taken out first: they
+    hold the tables the chains need to end on, and a complete colouring of the chosen pairs is
+    worth more than they are. The walk never lowers the number of meetings; the fairness repair
+    and the fill of free tables then run once more, and the result is kept only when it is
+    better in the solver's order.
     """
-    placed = {p for pairs in rounds_plan.values() for p in pairs}
+    wanted = set(chosen) | inst.must
+    stripped = {r: [p for p in pairs if p in wanted] for r, pairs in rounds_plan.items()}
+    placed = {p for pairs in stripped.values() for p in pairs}
     waiting = [p for p in chosen if p not in placed]
     if inst.company_rule == "hard":
         waiting = _without_repeats(inst, placed, waiting)
     if not waiting or time.monotonic() >= deadline:
         return rounds_plan
-    base = float(sum(int(inst.scores[p]) for pairs in rounds_plan.values() for p in pairs))
+    base = float(sum(int(inst.scores[p]) for pairs in stripped.values() for p in pairs))
 
     def gained(delta: int) -> None:
         on_score(base + delta)
 
-    walk = seat_waiting_pairs(inst, rounds_plan, waiting, deadline, seed, cancel, gained)
+    walk = seat_waiting_pairs(inst, stripped, waiting, deadline, seed, cancel, gained)
     improved = walk.rounds
     if not walk.complete:
         seated = {p for pairs in walk.rounds.values() for p in pairs}
@@ -310,6 +323,7 @@ def _seat_the_rest(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]]
                             key=lambda trial: lexicographic_key(inst, trial))
         improved = lns.rounds
     improved = repair_fairness(inst, improved, target)
+    improved = fill_free_seats(inst, improved, deadline, seed, cancel)
     if lexicographic_key(inst, improved) > lexicographic_key(inst, rounds_plan):
         return improved
     return rounds_plan
@@ -365,7 +379,7 @@ def _assign_tables(inst: Instance, r: int, pairs: list[tuple[int, int]]) -> list
 def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tuple[int, int]]], status: str,
             message: str, messages: list[str], selection_bound: float, target: int, started: float,
             proven: bool = False, selection: tuple[np.ndarray, np.ndarray] | None = None,
-            ran_out: bool = False) -> PlanResult:
+            ran_out: bool = False, lp_seconds: float = 0.0) -> PlanResult:
     meetings: list[Meeting] = list(inst.fixed)
     people = inst.people
     for r in sorted(rounds_plan):
@@ -415,7 +429,7 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
     bound_time = max(0.05, started + request.time_limit - time.monotonic())
     if status == "CANCELLED":
         bound_time = min(bound_time, CANCELLED_BOUND_SECONDS)
-    bound = _score_bound(inst, rounds_plan, selection_bound, target, selection, bound_time)
+    bound = _score_bound(inst, rounds_plan, selection_bound, target, selection, bound_time, lp_seconds)
     if math.isfinite(bound):
         report.upper_bound = max(float(math.floor(fixed_score + bound + 1e-6)), report.total_score)
     else:
@@ -452,7 +466,8 @@ def _unkept_reason(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]]
 
 
 def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selection_bound: float,
-                 target: int, selection: tuple[np.ndarray, np.ndarray] | None, time_limit: float) -> float:
+                 target: int, selection: tuple[np.ndarray, np.ndarray] | None, time_limit: float,
+                 lp_seconds: float = 0.0) -> float:
     """Upper bound on the free rounds' score for schedules as fair as this one that keep the same
     must-meet pairs and (soft company rule) have no more company repeats: each of these
     outranks score, so that is the fair comparison.
@@ -479,15 +494,23 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
     rule, budget = inst.company_rule, 0
     if rule == "soft":          # schedules with no more company repeats than this one
         rule, budget = "budget", inst.repeats(p for pairs in rounds_plan.values() for p in pairs)[1]
+    if achieved <= target and math.isfinite(selection_bound):
+        # The selection LP also bounds every schedule as fair as its target: it adds a
+        # must-meet bonus per pair (a schedule keeping ours earns at least our count of them),
+        # a stability bonus that is never negative, and (soft rule) charges each repeat at
+        # company_penalty, so score <= its bound - our bonuses + that charge per repeat of ours.
+        derived = selection_bound - inst.must_bonus * len(kept) + company_penalty(inst) * budget
+        planned = float(sum(int(inst.scores[p]) for pairs in rounds_plan.values() for p in pairs))
+        if derived - planned <= BOUND_CLOSE_ENOUGH * max(1.0, abs(planned)):
+            return derived          # another LP could not say much more; its time is saved
+        if time_limit < lp_seconds:
+            return derived          # it would not finish either: building it alone overruns the limit
+    else:
+        derived = math.inf
     outcome = solve_selection(inst, u, v, inst.scores[u, v].astype(np.float64), max(achieved, 0), time_limit,
                               forced=forced, company_rule=rule, repeat_budget=budget)
-    if achieved <= target and math.isfinite(selection_bound):
-        # The selection LP also bounds every schedule as fair as its target: its bonuses
-        # (must-meet, stability) are never negative, and a soft rule charged each repeat at
-        # company_penalty, so score <= its bound + that charge per repeat of ours. When this LP
-        # had no time to solve (its bound is then the loose seats bound), that one is tighter.
-        return min(outcome.bound, selection_bound + company_penalty(inst) * budget)
-    return outcome.bound
+    # When this LP had no time to solve, its bound is the loose seats bound: take the tighter.
+    return min(outcome.bound, derived)
 
 
 def _explain(report: PlanReport, inst: Instance) -> str:
