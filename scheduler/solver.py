@@ -437,16 +437,25 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
         messages.append("no upper bound could be computed within the time limit")
     if proven and not inst.must and not (inst.previous and inst.stability_bonus):
         report.upper_bound = report.total_score
-    planned_meetings = sum(len(pairs) for pairs in rounds_plan.values())
-    all_seats_used = planned_meetings == sum(inst.seats(r) for r in inst.free_rounds)
-    if status == "FEASIBLE" and (proven or (all_seats_used and math.isfinite(bound)
-                                             and planned_score >= bound - 1e-6)):
+    if status == "FEASIBLE" and (proven or _at_every_tiers_best(inst, rounds_plan, planned_score, bound)):
         status = "OPTIMAL"
     report.status = status
     if not report.message:
         report.message = _explain(report, inst)
     report.solve_seconds = time.monotonic() - started
     return PlanResult(schedule, report)
+
+
+def _at_every_tiers_best(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], planned_score: float,
+                         bound: float) -> bool:
+    """Optimal without a proof from the exact model: every seat used, the worst sit-outs at the
+    counting minimum, every plannable must-meet kept, no company repeat (soft rule), and the
+    score at the bound for such schedules (scores are whole numbers, so its floor counts)."""
+    if not math.isfinite(bound) or inst.previous and inst.stability_bonus:
+        return False
+    meetings, worst, kept, repeats, _ = lexicographic_key(inst, rounds_plan)
+    return (meetings == sum(inst.seats(r) for r in inst.free_rounds) and -worst <= fairness_target(inst)
+            and kept == len(inst.must) and repeats == 0 and planned_score >= math.floor(bound + 1e-6) - 1e-9)
 
 
 def _unkept_reason(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], i: int, j: int,
