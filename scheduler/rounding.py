@@ -28,6 +28,8 @@ from scheduler.instance import Instance
 
 FREE_PER_ATTENDEE = (1.5, 4.0, 10.0)  # pairs left free per attendee, level by level
 FREE_MIN = 600
+FREE_FIRST_MAX = 6_000       # the first level's cap: at 10,000 attendees 15,000 free pairs found
+                             # nothing in 10 s, while the pairs that matter are a few hundred
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ def round_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
     held = values > 0.5
     best_value: float | None = None
     freed = 0
-    for per_attendee in FREE_PER_ATTENDEE:
-        size = min(len(order), max(FREE_MIN, int(per_attendee * inst.n)))
+    for level, per_attendee in enumerate(FREE_PER_ATTENDEE):
+        size = max(FREE_MIN, int(per_attendee * inst.n))
+        size = min(len(order), min(size, FREE_FIRST_MAX) if level == 0 else size)
         left = deadline - time.monotonic()
         if size <= freed or left <= 0.05 or (cancel is not None and cancel.is_set()):
             break

@@ -14,24 +14,28 @@ attendee. Objective, in lexicographic order:
 4. total pair score.
 
 How (measured on 2 cores): one CP-SAT boolean per pair per round does not scale past a few
-dozen attendees, so the plan is found in two steps. An LP (OR-Tools' GLOP) over each
-attendee's best candidates chooses *which* pairs meet, a relaxed b-matching whose degree limits
-encode the fairness target. ``scheduler.placement`` then seats them round by round: a greedy
-matching that serves first the attendees who would otherwise lose a chosen meeting, improved
-by a local search (short augmenting paths and swaps) and, where the round is small enough, a
-CP-SAT matching; a last repair pass seats anyone still over the fairness target. Chosen pairs
-still without a round are then seated by ``scheduler.improve`` (ejection chains, then CP-SAT
-re-solves of a few rounds at a time) until all are seated, the time is up or the search stops
-gaining. The same LP gives the upper bound reported as ``upper_bound``; a schedule that meets
-it, or in which every pair that may meet does, is reported OPTIMAL and the search stops there.
-Events small enough for the full pair-by-round model (``EXACT_LIMIT`` booleans) are then solved
-exactly by ``scheduler.exact``, starting from that schedule, with one CP-SAT worker per core
-(``PlanRequest.workers`` or ``SPEEDNET_SOLVER_WORKERS``).
+dozen attendees, so the plan is found in steps. An LP (OR-Tools' GLOP) over each attendee's
+best candidates chooses *which* pairs meet, a relaxed b-matching whose degree limits encode
+the fairness target. ``scheduler.rounding`` turns its almost integral answer into whole pairs
+with CP-SAT over the pairs in doubt (taking the pairs above one half left a few attendees a
+meeting short, and their fill-ins cost most of the gap to the bound). ``scheduler.placement``
+then seats them round by round: a greedy matching that serves first the attendees who would
+otherwise lose a chosen meeting, improved by a local search and, where the round is small
+enough, a CP-SAT matching; a last repair pass seats anyone still over the fairness target.
+Chosen pairs still without a round are then seated by ``scheduler.improve`` (ejection chains,
+then CP-SAT re-solves of a few rounds at a time), with the placement's fill-ins set aside so
+the chains have free tables to end on, until all are seated, the time is up or the search
+stops gaining; free tables are filled again after. The same LP gives the upper bound reported
+as ``upper_bound``; a schedule that meets it, or in which every pair that may meet does, is
+reported OPTIMAL and the search stops there. Events small enough for the full pair-by-round
+model (``EXACT_LIMIT`` booleans) are then solved exactly by ``scheduler.exact``, starting from
+that schedule, with one CP-SAT worker per core (``PlanRequest.workers`` or
+``SPEEDNET_SOLVER_WORKERS``).
 
 Determinism: the same request and seed give the same schedule. The LP is deterministic;
-per-round CP-SAT and the re-solves use one worker with a deterministic-time budget; the
-improvement search counts its budget in steps; the exact model uses interleaved search. Only a
-solve cut short by the wall-clock limit or a cancellation can differ between runs.
+per-round CP-SAT, the rounding and the re-solves use one worker with a deterministic-time
+budget; the improvement search counts its budget in steps; the exact model uses interleaved
+search. Only a solve cut short by the wall-clock limit or a cancellation can differ between runs.
 """
 
 from __future__ import annotations
@@ -231,7 +235,9 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         placed += 1
         tell("placing", placed, total_rounds, float(sum(int(inst.scores[p]) for p in pairs)), selection_bound)
 
-    exact = model_size(inst) <= EXACT_LIMIT
+    # Every pair shares a free round, so there are at least as many booleans as pairs (and
+    # counting them all takes seconds at 10,000 attendees).
+    exact = len(u) <= EXACT_LIMIT and model_size(inst) <= EXACT_LIMIT
     # Keep time for the final bound. The selection LP's own bound serves when the schedule is as
     # fair as its target (see _score_bound); a previous plan's stability bonus makes that one
     # loose, so a re-plan keeps time for one more LP.
