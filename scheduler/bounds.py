@@ -69,7 +69,7 @@ def degree_limits(inst: Instance, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def lagrangian_bound(weights: np.ndarray, u: np.ndarray, v: np.ndarray, lo: np.ndarray,
                      hi: np.ndarray, seats: float, duals: np.ndarray, mu: float,
-                     forced: np.ndarray | None = None, company: _CompanyRows | None = None) -> float:
+                     forced: np.ndarray | None = None, company: CompanyDuals | None = None) -> float:
     """Weak-duality bound of the LP over all edges for any duals (see module docstring).
 
     A ``forced`` pair (held at 1) contributes its reduced cost whatever its sign. Company rows
@@ -81,7 +81,7 @@ def lagrangian_bound(weights: np.ndarray, u: np.ndarray, v: np.ndarray, lo: np.n
 
 
 def reduced_costs(weights: np.ndarray, u: np.ndarray, v: np.ndarray, duals: np.ndarray, mu: float,
-                  company: _CompanyRows | None = None, exact: np.ndarray | None = None) -> np.ndarray:
+                  company: CompanyDuals | None = None, exact: np.ndarray | None = None) -> np.ndarray:
     """Each pair's reduced cost at these duals, exact where it is positive and for the pairs
     marked ``exact``; elsewhere it may miss the company duals, which are never negative and
     could only lower it further (a pair at or below zero adds nothing to the bound and is
@@ -90,24 +90,80 @@ def reduced_costs(weights: np.ndarray, u: np.ndarray, v: np.ndarray, duals: np.n
     reduced: np.ndarray = weights - duals[u]         # in place from here: three arrays of 50 million is 1.2 GB
     reduced -= duals[v]
     reduced -= max(0.0, mu)
-    if company is not None and company.count:
+    if company is not None and len(company.keys):
         look = reduced > 0.0
         if exact is not None:
             look |= exact
         at = np.nonzero(look)[0]
-        reduced[at] -= company.edge_duals(u[at], v[at], company.clipped_duals())
+        reduced[at] -= company.edge_duals(u[at], v[at])
     return reduced
 
 
 def _bound_at(reduced: np.ndarray, lo: np.ndarray, hi: np.ndarray, seats: float, duals: np.ndarray,
-              mu: float, forced: np.ndarray | None, company: _CompanyRows | None) -> float:
+              mu: float, forced: np.ndarray | None, company: CompanyDuals | None) -> float:
     vertex = np.maximum(duals, 0.0) @ hi - np.maximum(-duals, 0.0) @ lo
-    if company is not None and company.count:
-        vertex += float(company.clipped_duals().sum()) + company.constant()
+    if company is not None:
+        vertex += company.part
     slack = np.maximum(0.0, reduced)
     if forced is not None:
         slack = np.where(forced, reduced, slack)
     return float(vertex + max(0.0, mu) * seats + slack.sum())
+
+
+def raised_duals_bound(reduced: np.ndarray, u: np.ndarray, v: np.ndarray, duals: np.ndarray, mu: float,
+                       lo: np.ndarray, hi: np.ndarray, seats: float, forced: np.ndarray | None = None,
+                       company: CompanyDuals | None = None,
+                       steps: int = 12) -> tuple[float, np.ndarray, float]:
+    """A tighter weak-duality bound when column generation stopped early: (bound, duals, mu).
+
+    Duals from an LP over too few candidates leave many other pairs with a positive reduced
+    cost, each adding to the bound. Raising an attendee's dual to the reduced cost of their
+    ``hi + 1``-th best pair (half-way, as both ends of a pair move at once) trades those for
+    ``hi`` times the rise; the seats' dual is raised the same way. Duals only rise, so a pair at
+    or below zero stays there and only the few positive pairs (and forced ones) are followed;
+    any duals give a valid bound, and the best one seen is returned.
+    """
+    look = reduced > 0.0
+    if forced is not None:
+        look |= forced
+    at = np.nonzero(look)[0]
+    a, b, r = u[at], v[at], reduced[at].copy()
+    held = forced[at] if forced is not None else np.zeros(len(at), dtype=bool)
+    n = len(duals)
+    pi, m = duals.astype(np.float64).copy(), max(0.0, mu)
+    company_part = company.part if company is not None else 0.0
+
+    def bound_now() -> float:
+        vertex = np.maximum(pi, 0.0) @ hi - np.maximum(-pi, 0.0) @ lo
+        return float(vertex + company_part + m * seats + np.where(held, r, np.maximum(r, 0.0)).sum())
+
+    best, best_pi, best_mu = bound_now(), pi.copy(), m
+    limit = np.floor(hi + 1e-9).astype(np.int64)
+    for _ in range(steps):
+        positive = np.nonzero(r > 0.0)[0]
+        if len(positive) == 0:
+            break
+        ends = np.concatenate([a[positive], b[positive]])
+        worth = np.concatenate([r[positive], r[positive]])
+        order = np.lexsort((-worth, ends))
+        ends, worth = ends[order], worth[order]
+        rank = np.arange(len(ends)) - np.searchsorted(ends, np.arange(n))[ends]
+        pick = rank == limit[ends]              # the (hi + 1)-th best positive pair of each attendee
+        rise = np.zeros(n)
+        rise[ends[pick]] = 0.5 * worth[pick]
+        pi += rise
+        r -= rise[a] + rise[b]
+        free = ~held & (r > 0.0)
+        count = int(free.sum())
+        if count > seats:
+            top = np.partition(r[free], count - int(seats) - 1)[count - int(seats) - 1]
+            lift = 0.5 * max(0.0, float(top))
+            m += lift
+            r -= lift
+        now = bound_now()
+        if now < best:
+            best, best_pi, best_mu = now, pi.copy(), m
+    return best, best_pi, best_mu
 
 
 def seats_bound(weights: np.ndarray, seats: float, forced: np.ndarray | None = None) -> float:
@@ -212,35 +268,45 @@ class _CompanyRows:
         self.keys.append(key)
         return row
 
-    def clipped_duals(self) -> np.ndarray:
-        """Row duals within the range where the weak-duality bound holds (an elastic column's
-        reduced cost must not be positive: at most the penalty, or the budget row's dual)."""
+    def duals_now(self) -> CompanyDuals:
+        """The rows' duals of the last solve, clipped to where the weak-duality bound holds (an
+        elastic column's reduced cost must not be positive: at most the penalty, or the budget
+        row's dual). Read at once: a column added later makes the solver's duals unreadable."""
         rho = np.array([self.rows[k].dual_value() for k in self.keys], dtype=np.float64)
         rho = np.maximum(rho, 0.0)
+        budget_dual = max(0.0, float(self.total.dual_value())) if self.total is not None else 0.0
         if self.rule == "soft":
-            return np.minimum(rho, self.penalty)
-        if self.total is not None:
-            return np.minimum(rho, self.budget_dual())
-        return rho
-
-    def budget_dual(self) -> float:
-        return max(0.0, float(self.total.dual_value())) if self.total is not None else 0.0
-
-    def constant(self) -> float:
-        """The budget row's part of the weak-duality bound."""
-        return self.budget_dual() * self.budget
-
-    def edge_duals(self, u: np.ndarray, v: np.ndarray, rho: np.ndarray) -> np.ndarray:
-        """Sum of the duals of the (up to two) company rows covering each pair."""
+            rho = np.minimum(rho, self.penalty)
+        elif self.total is not None:
+            rho = np.minimum(rho, budget_dual)
         keys = np.array(self.keys, dtype=np.int64)
         order = np.argsort(keys)
-        keys, rho = keys[order], rho[order]
+        return CompanyDuals(keys[order], rho[order], self.width, self.company,
+                            float(rho.sum()) + budget_dual * self.budget)
+
+
+@dataclass(frozen=True)
+class CompanyDuals:
+    """Duals of the company rows at one LP solve, by row key (attendee x width + company).
+
+    ``part`` is their share of the weak-duality bound: each row's dual once (right-hand side
+    1), and the budget row's dual times the budget."""
+
+    keys: np.ndarray
+    rho: np.ndarray
+    width: int
+    company: np.ndarray
+    part: float
+
+    def edge_duals(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Sum of the duals of the (up to two) company rows covering each pair."""
         total = np.zeros(len(u), dtype=np.float64)
+        if len(self.keys) == 0:
+            return total
         for me, other in ((u, v), (v, u)):
             wanted = me.astype(np.int64) * self.width + self.company[other]
-            at = np.clip(np.searchsorted(keys, wanted), 0, max(0, len(keys) - 1))
-            hit = keys[at] == wanted if len(keys) else np.zeros(len(u), dtype=bool)
-            total += np.where(hit, rho[at] if len(keys) else 0.0, 0.0)
+            at = np.clip(np.searchsorted(self.keys, wanted), 0, len(self.keys) - 1)
+            total += np.where(self.keys[at] == wanted, self.rho[at], 0.0)
         return total
 
 
@@ -335,6 +401,7 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
     best_bound = seats_bound(weights, seats, forced)
     values = np.zeros(len(candidates))
     reduced_all = np.zeros(len(u))
+    last: tuple[np.ndarray, float, CompanyDuals | None] | None = None   # duals of the last solve
     objective = 0.0
     shortfall = 0.0
     iterations = 0
@@ -348,9 +415,11 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
         objective = solved + penalty * shortfall
         # GLOP reports row duals of a maximisation positive where the upper bound binds.
         exact = in_lp if forced is None else in_lp | forced
-        reduced = reduced_costs(weights, u, v, duals, mu, model.company, exact)
-        best_bound = min(best_bound, _bound_at(reduced, lo, hi, seats, duals, mu, forced, model.company))
+        company = model.company.duals_now() if model.company is not None else None
+        reduced = reduced_costs(weights, u, v, duals, mu, company, exact)
+        best_bound = min(best_bound, _bound_at(reduced, lo, hi, seats, duals, mu, forced, company))
         reduced_all = reduced
+        last = (duals, mu, company)
         improving = np.nonzero((reduced > 1e-6) & ~in_lp)[0]
         # Close enough: the bound over all pairs is within 0.01% of the candidates' optimum.
         converged = shortfall < 1e-6 and best_bound - objective <= GAP_TOLERANCE * max(1.0, abs(objective))
@@ -362,6 +431,12 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
         model.add_pairs(u[improving], v[improving], weights[improving])
         in_lp[improving] = True
         candidates = np.concatenate([candidates, improving])
+    if last is not None and best_bound - objective > GAP_TOLERANCE * max(1.0, abs(objective)):
+        # Stopped short of convergence (time, or too many pairs still pricing in): raise the
+        # duals over the pairs that still price in, for a tighter bound (at 2,000 attendees cut
+        # after one solve: 3.6% above the LP's value, 0.6% after raising).
+        raised, _, _ = raised_duals_bound(reduced_all, u, v, *last[:2], lo, hi, seats, forced, last[2])
+        best_bound = min(best_bound, raised)
     feasible = shortfall < 1e-6
     # Columns added after the last successful solve have no values yet; they are appended last.
     candidates = candidates[: len(values)]

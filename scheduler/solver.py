@@ -61,6 +61,7 @@ from scheduler.scoring import reason_for
 EXACT_LIMIT = 6_000          # booleans; about 35 attendees x 10 rounds
 DEFAULT_STABILITY_BONUS = 30
 CANCELLED_BOUND_SECONDS = 1.0
+FINISH_SHARE = 0.03          # of the time limit, kept for writing the schedule and its report
 LP_SHARE = 0.5               # of the time limit, for the selection LP (its column generation)
 BOUND_CLOSE_ENOUGH = 2e-4    # the selection LP's bound within this share of the score: no second LP
 ROUNDING_SHARE = 0.15         # of the time left after the LP, for rounding its answer to whole pairs
@@ -243,6 +244,8 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     # loose, so a re-plan keeps time for one more LP.
     needs_bound_lp = bool(inst.previous and inst.stability_bonus)
     reserve = min(2.0 * lp_seconds if needs_bound_lp else 0.2 * lp_seconds, 0.4 * (deadline - time.monotonic()))
+    # Writing the schedule out (tables, a reason per meeting) takes time too: 6 s at 10,000.
+    reserve = max(reserve, FINISH_SHARE * request.time_limit)
     work_deadline = deadline - max(0.0, reserve)
     remaining = work_deadline - time.monotonic()
     place_deadline = time.monotonic() + remaining * (0.3 if exact else 0.6)
