@@ -43,6 +43,7 @@ class LpOutcome:
     feasible: bool
     iterations: int
     reduced: np.ndarray
+    answered: bool = True     # False: no solve finished in time (values all zero, the seats bound)
 
 
 def fairness_target(inst: Instance) -> int:
@@ -441,4 +442,4 @@ def solve_selection(inst: Instance, u: np.ndarray, v: np.ndarray, weights: np.nd
     # Columns added after the last successful solve have no values yet; they are appended last.
     candidates = candidates[: len(values)]
     return LpOutcome(candidates, values, objective, max(best_bound, objective) if feasible else best_bound,
-                     feasible, iterations, reduced_all[candidates])
+                     feasible, iterations, reduced_all[candidates], answered=last is not None)

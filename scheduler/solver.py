@@ -259,7 +259,11 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
         polished = polish_rounds(inst, rounds_plan, target, polish_deadline, request.seed, cancel)
         if lexicographic_key(inst, polished) >= lexicographic_key(inst, rounds_plan):
             rounds_plan = polished
-    status = "CANCELLED" if placement.cancelled else "TIME_LIMIT" if placement.greedy_rounds else "FEASIBLE"
+    status = ("CANCELLED" if placement.cancelled else
+              "TIME_LIMIT" if placement.greedy_rounds or not selection.answered else "FEASIBLE")
+    if not selection.answered:
+        messages.append("time limit reached before the selection LP's first answer: "
+                        "pairs were chosen round by round")
     rounds_plan = _seat_the_rest(inst, rounds_plan, chosen, target, work_deadline, request.seed, cancel,
                                  lambda score: tell("improving", total_rounds, total_rounds, score, selection_bound))
     at_bound = _reaches_bound(inst, rounds_plan, selection_bound, len(u))
@@ -274,7 +278,7 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
             proven = outcome.proven
         if cancel is not None and cancel.is_set():
             status = "CANCELLED"
-    if status == "TIME_LIMIT":
+    if status == "TIME_LIMIT" and placement.greedy_rounds:
         messages.append(f"time limit reached: rounds {', '.join(map(str, placement.greedy_rounds))} "
                         "were placed greedily")
     if status == "CANCELLED":

@@ -96,3 +96,12 @@ def test_a_selection_cut_short_still_bounds_the_whole_lp(rule: str) -> None:
     cut = solve_selection(inst, u, v, weights, target, 30.0, per_attendee=2, max_iterations=1, company_rule=rule)
     assert whole.bound - whole.objective <= 1e-3 * whole.objective
     assert cut.bound >= whole.objective - 1e-6
+
+
+def test_a_plan_whose_lp_gets_no_answer_in_time_says_so() -> None:
+    people = generate_event(1000, rounds=12, seed=1)
+    report = plan(PlanRequest(people, 12, 450, WEIGHTS, time_limit=1.0, seed=1)).report
+    assert report.status == "TIME_LIMIT"
+    assert any("selection LP's first answer" in line for line in report.messages)
+    assert report.upper_bound is not None and report.upper_bound >= report.total_score
+    assert all("time limit" in why for _, _, why in report.must_meet_unkept)
