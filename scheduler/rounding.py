@@ -10,7 +10,7 @@ So the rounding is an integer program: the same degree limits, seats and company
 LP, over the LP's candidate pairs. Pairs the LP is sure about (value 0 or 1 with a reduced
 cost far from zero) are fixed; only the pairs in doubt (fractional, or with a reduced cost
 near zero) are free, which keeps the model small enough for one CP-SAT worker to solve in a
-fraction of a second and makes its answer depend on the seed only.
+fraction of a second (one worker: a solve that finishes in its budget depends on the seed only).
 """
 
 from __future__ import annotations

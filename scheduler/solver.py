@@ -494,8 +494,11 @@ def _score_bound(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], 
     must-meet pairs and (soft company rule) have no more company repeats: each of these
     outranks score, so that is the fair comparison.
 
-    The selection LP's bound is reused when it used plain scores and the same fairness;
-    otherwise the LP is solved again with the schedule's own worst avoidable sit-outs.
+    The selection LP's bound serves directly when it used plain scores and the same fairness,
+    and, less our bonuses plus our repeats' charge, whenever the schedule is as fair as its
+    target; the LP is solved again (with the schedule's own worst avoidable sit-outs, its
+    must-meet pairs held and its repeats as the budget) only when that leaves a gap and there
+    is time for it.
     """
     if selection is None:
         return 0.0 if not rounds_plan else math.inf
