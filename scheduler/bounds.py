@@ -233,10 +233,6 @@ class _CompanyRows:
         self.budget = budget
         self.total = solver.Constraint(-solver.infinity(), float(budget), "repeats") if rule == "budget" else None
 
-    @property
-    def count(self) -> int:
-        return len(self.keys)
-
     def attach(self, person: int, other: int, column: pywraplp.Variable) -> None:
         """Put ``column`` (a pair of ``person`` with ``other``) into the row of ``person`` and
         ``other``'s company. A row is made only when its second column arrives: with a single
