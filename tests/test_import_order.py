@@ -56,7 +56,7 @@ def test_the_contract_is_the_decided_order() -> None:
                  for c in _contracts() if c["type"] == "forbidden"}
     assert forbidden[("scheduler",)] == {"web", "badges", "flask", "reportlab"}
     assert forbidden[("badges",)] == {"web"}
-    base = forbidden[("web.extensions", "web.database", "web.types", "web.config")]
+    base = forbidden[("web.extensions", "web.database", "web.types", "web.config", "web.wording")]
     assert base == {f"web.{name}" for name in FEATURES}
 
 

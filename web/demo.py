@@ -47,10 +47,12 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO
         notes: list[str] = []
         created = event is None
         if event is None:
-            today = dt.datetime.now(zoneinfo.ZoneInfo(DEMO_TIMEZONE)).date()
+            # Tomorrow at 14:00: the clock follows the timetable, so a demo dated today would be
+            # half over (or finished) when it is opened; "Start round 1 now" plays the day early.
+            day = dt.datetime.now(zoneinfo.ZoneInfo(DEMO_TIMEZONE)).date() + dt.timedelta(days=1)
             event = Event(
                 slug=DEMO_SLUG, name="Partner Speed Networking (demo)", venue="Hall B",
-                date=today, timezone=DEMO_TIMEZONE, start=dt.datetime.combine(today, dt.time(14, 0)),
+                date=day, timezone=DEMO_TIMEZONE, start=dt.datetime.combine(day, dt.time(14, 0)),
                 round_minutes=8, changeover_minutes=2, rounds=8, tables=0, breaks=[], weights={},
                 registration_open=True,
             )

@@ -31,7 +31,7 @@ from web.extensions import db
 ORGANISER_EMAIL = "organiser@example.com"
 PASSWORD = "correct horse battery"
 TIMEZONE = "Europe/Amsterdam"
-START = dt.datetime(2025, 6, 12, 14, 0)  # local wall-clock start of round 1
+START = dt.datetime(2031, 6, 12, 14, 0)  # local wall-clock start of round 1
 
 
 @dataclass

@@ -34,8 +34,8 @@ PEOPLE = {  # ext_id: name, company, region, partner type, offers, seeks
 # tables called Oak and Pine. Ann meets Bob in round 1 and Cleo in round 3; round 2 is free.
 MEETINGS = (Meeting(1, 1, "A", "B"), Meeting(1, 2, "C", "D"), Meeting(2, 1, "B", "D"), Meeting(3, 2, "A", "C"))
 ANN_MEETINGS = [  # round, local start, local end, table, partner
-    (1, dt.datetime(2025, 6, 12, 14, 0), dt.datetime(2025, 6, 12, 14, 8), "Oak", "B"),
-    (3, dt.datetime(2025, 6, 12, 14, 35), dt.datetime(2025, 6, 12, 14, 43), "Pine", "C"),
+    (1, dt.datetime(2031, 6, 12, 14, 0), dt.datetime(2031, 6, 12, 14, 8), "Oak", "B"),
+    (3, dt.datetime(2031, 6, 12, 14, 35), dt.datetime(2031, 6, 12, 14, 43), "Pine", "C"),
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
          "has_touch": True}

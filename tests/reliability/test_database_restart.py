@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from tests.reliability.server import Kiosk, Server, scratch_postgres, seed, stored_checkins
+from web.attendees.checkins import CheckIn
 from web.auth.services import create_api_token
 from web.checkin import services as checkin_services
-from web.checkin.models import CheckIn
 from web.extensions import db
 
 pytestmark = pytest.mark.load

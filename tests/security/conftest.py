@@ -149,7 +149,7 @@ def _seed_schedule(world: World) -> None:
 
 
 def _seed_checkin(world: World) -> None:
-    from web.checkin.models import CheckIn
+    from web.attendees.checkins import CheckIn
 
     row = CheckIn(event_id=world.event_id, attendee_id=world.attendees[1].id, device="door-1",
                   nonce=uuid.uuid4().hex)
@@ -171,8 +171,8 @@ def _attendee(event: Event, number: int, **fields: Any) -> Attendee:
 @pytest.fixture(scope="module")
 def world(world_app: Flask) -> World:
     app = world_app
-    event = Event(slug="summit", name=f"Summit {MARKUP}", venue=XSS_IMG, date=dt.date(2025, 6, 12),
-                  timezone="Europe/Amsterdam", start=dt.datetime(2025, 6, 12, 14, 0), round_minutes=8,
+    event = Event(slug="summit", name=f"Summit {MARKUP}", venue=XSS_IMG, date=dt.date(2031, 6, 12),
+                  timezone="Europe/Amsterdam", start=dt.datetime(2031, 6, 12, 14, 0), round_minutes=8,
                   changeover_minutes=2, rounds=8, tables=0, breaks=[], weights={})
     db.session.add(event)
     db.session.commit()

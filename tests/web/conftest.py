@@ -148,8 +148,8 @@ def make_event(app: Flask) -> Callable[..., Event]:
         n = next(counter)
         values: dict[str, Any] = {
             "slug": f"event-{n}", "name": f"Partner Summit {n}", "venue": "Hall A",
-            "date": dt.date(2025, 6, 12), "timezone": "Europe/Amsterdam",
-            "start": dt.datetime(2025, 6, 12, 14, 0), "round_minutes": 8,
+            "date": dt.date(2031, 6, 12), "timezone": "Europe/Amsterdam",
+            "start": dt.datetime(2031, 6, 12, 14, 0), "round_minutes": 8,
             "changeover_minutes": 2, "rounds": 8, "tables": 0, "breaks": [], "weights": {},
         }
         values.update(fields)

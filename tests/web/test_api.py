@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.conftest import attendee_file, person
+from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee
 from web.auth.models import ApiToken
 from web.auth.services import create_api_token
-from web.checkin.models import CheckIn
 from web.extensions import db
 from web.types import utcnow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EVENT = {"name": "Partner Summit", "slug": "summit", "timezone": "Europe/Amsterdam",
-         "start": "2025-06-12T14:00:00", "round_minutes": 8, "changeover_minutes": 2,
+         "start": "2031-06-12T14:00:00", "round_minutes": 8, "changeover_minutes": 2,
          "rounds": 3, "tables": 0}
 
 
@@ -80,10 +80,10 @@ def test_create_get_and_patch_event(api):
     response = create(api, breaks=[{"after_round": 2, "minutes": 15}], table_labels=["A1", "A2"])
     body = response.json
     assert response.headers["Location"] == "/api/v1/events/summit"
-    assert body["start"] == "2025-06-12T14:00:00" and body["timezone"] == "Europe/Amsterdam"
+    assert body["start"] == "2031-06-12T14:00:00" and body["timezone"] == "Europe/Amsterdam"
     assert body["breaks"] == [{"after_round": 2, "minutes": 15}]
     assert body["table_labels"] == ["A1", "A2"]
-    assert body["end"] == "2025-06-12T14:43:00"  # 3 rounds of 8 + 2 changeovers of 2 + 15 break
+    assert body["end"] == "2031-06-12T14:43:00"  # 3 rounds of 8 + 2 changeovers of 2 + 15 break
     assert body["schedule_status"] == "none"
 
     got = api("GET", "/api/v1/events/summit").json
@@ -93,7 +93,7 @@ def test_create_get_and_patch_event(api):
     assert patched.status_code == 200, patched.json
     assert patched.json["name"] == "Summit 2025" and patched.json["round_minutes"] == 10
     assert patched.json["breaks"] == [{"after_round": 2, "minutes": 15}]  # untouched fields stay
-    assert patched.json["start"] == "2025-06-12T14:00:00"
+    assert patched.json["start"] == "2031-06-12T14:00:00"
 
     assert api("GET", "/api/v1/events/nope").status_code == 404
     assert "nope" in api("GET", "/api/v1/events/nope").json["message"]
@@ -102,7 +102,7 @@ def test_create_get_and_patch_event(api):
 
 def test_event_fields_are_validated_like_the_console_form(api):
     bad = api("POST", "/api/v1/events", json={**EVENT, "slug": "Bad Slug", "timezone": "Mars/Base",
-                                              "rounds": 0, "start": "2025-06-12T14:00:00+02:00"})
+                                              "rounds": 0, "start": "2031-06-12T14:00:00+02:00"})
     assert bad.status_code == 422
     errors = bad.json["detail"]["json"]
     assert set(errors) >= {"slug", "timezone", "rounds", "start"}
@@ -189,8 +189,8 @@ def test_get_attendees_reports_check_in_state(api, make_attendee):
     assert [(a["name"], a["checked_in"]) for a in body] == [("Ana", True), ("Bo", False), ("Cy", False)]
     assert set(body[0]) == {"id", "name", "company", "region", "partner_type", "checked_in", "state",
                             "withdrawn_at", "left_at"}
-    # The event (June 2025) is over: who never checked in is a no-show.
-    assert [a["state"] for a in body] == ["checked-in", "no-show", "no-show"]
+    # The event (June 2031) is still to come: who has not checked in is registered.
+    assert [a["state"] for a in body] == ["checked-in", "registered", "registered"]
     assert body[0]["id"] == ana.ext_id
 
 
@@ -227,7 +227,7 @@ def test_schedule_job_poll_publish_and_csv(api):
                         "b_company", "score", "reason", "start", "end"]
     assert len(table) - 1 == published.json["meetings"]
     first = table[1]
-    assert first[0] == "1" and first[10] == "2025-06-12T14:00:00" and first[11] == "2025-06-12T14:08:00"
+    assert first[0] == "1" and first[10] == "2031-06-12T14:00:00" and first[11] == "2031-06-12T14:08:00"
     assert api("GET", "/api/v1/jobs/not-a-job").status_code == 404
 
 

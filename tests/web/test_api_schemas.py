@@ -25,7 +25,8 @@ FEATURE_TAGS = {
                   ("get", "/api/v1/events/{slug}/schedule.csv"), ("get", "/api/v1/jobs/{job_id}")},
     "Check-in": {("get", "/api/v1/events/{slug}/checkins"),
                  ("post", "/api/v1/events/{slug}/checkins")},
-    "Event day": {("post", "/api/v1/events/{slug}/replan")},
+    "Event day": {("post", "/api/v1/events/{slug}/replan"), ("get", "/api/v1/events/{slug}/replan"),
+                  ("get", "/api/v1/events/{slug}/clock"), ("post", "/api/v1/events/{slug}/clock")},
 }
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.web.conftest import attendee_file, csrf_token, person, submit
+from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee
-from web.checkin.models import CheckIn
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 

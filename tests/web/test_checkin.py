@@ -14,12 +14,12 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from tests.web.conftest import STAFF_EMAIL, csrf_token, submit
+from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee
 from web.auth.models import User
 from web.auth.services import create_api_token, create_user
 from web.checkin.desk import register_walk_in
 from web.checkin.messages import result_message
-from web.checkin.models import CheckIn
 from web.checkin.services import CheckInError, annul, check_in, check_in_attendee, get_checkin, live_counts
 from web.extensions import db
 from web.liveday.clock import delay_clock
@@ -28,7 +28,7 @@ from web.types import utcnow
 
 UTC = dt.UTC
 # 13:00 in Amsterdam on the fixture event's day, before round 1 (14:00).
-BEFORE_START = dt.datetime(2025, 6, 12, 11, 0, tzinfo=UTC)
+BEFORE_START = dt.datetime(2031, 6, 12, 11, 0, tzinfo=UTC)
 
 
 def nonce() -> str:
@@ -158,7 +158,7 @@ def test_welcome_names_the_first_meeting_from_the_published_schedule(event, ana,
     result = check_in(event, ana.checkin_code, nonce=nonce(), now=BEFORE_START)
     meeting = result.first_meeting
     assert (meeting.round, meeting.table, meeting.partner) == (2, 3, "Bob")
-    assert meeting.start == dt.datetime(2025, 6, 12, 14, 10)
+    assert meeting.start == dt.datetime(2031, 6, 12, 14, 10)
     assert result_message(result) == "Welcome, Ana Lima: round 2 at table 3 with Bob, 14:10"
 
 
@@ -168,7 +168,7 @@ def test_a_late_arrival_is_told_their_next_meeting_with_the_table_label(event, a
     bob, cleo = make_attendee(event, name="Bob"), make_attendee(event, name="Cleo")
     publish(event, [(1, 1, bob, ana), (4, 3, ana, cleo)])
     # 14:20 local: rounds 1 and 2 are over, round 4 starts at 14:30.
-    late = dt.datetime(2025, 6, 12, 12, 20, tzinfo=UTC)
+    late = dt.datetime(2031, 6, 12, 12, 20, tzinfo=UTC)
     result = check_in(event, ana.checkin_code, nonce=nonce(), now=late)
     assert result_message(result) == "Welcome, Ana Lima: round 4 at table Stage with Cleo, 14:30"
 

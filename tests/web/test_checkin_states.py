@@ -13,19 +13,20 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import csrf_token, submit
 from tests.web.test_checkin import kiosk_url, name_kiosk, publish, scan
-from web.attendees.lifecycle import state_of, withdraw_attendee
+from web.attendees.checkins import CheckIn
+from web.attendees.lifecycle import withdraw_attendee
 from web.attendees.models import Attendee
+from web.attendees.presence import state_of
 from web.attendees.states import AttendeeState
 from web.auth.services import create_api_token, create_user
 from web.checkin.desk import register_walk_in
 from web.checkin.messages import result_message
-from web.checkin.models import CheckIn
-from web.checkin.services import ScanEvent, check_in, restore_and_check_in
+from web.checkin.services import ScanEvent, Seating, check_in, restore_and_check_in
 from web.checkin.signals import arrived_unplaced
 from web.extensions import db
 
 UTC = dt.UTC
-ROUND_1 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)  # 14:00 Amsterdam; rounds every 10 min
+ROUND_1 = dt.datetime(2031, 6, 12, 12, 0, tzinfo=UTC)  # 14:00 Amsterdam; rounds every 10 min
 
 
 def at(minutes: float) -> dt.datetime:
@@ -79,61 +80,92 @@ def test_a_planned_or_late_arrival_is_told_the_next_table(event, people, unplace
     assert unplaced == []
 
 
-@pytest.mark.parametrize(("minutes", "next_round"), [
+def auto_revise(event, on: bool) -> None:
+    event.auto_revise = on
+    db.session.commit()
+
+
+@pytest.mark.parametrize(("minutes", "seated_from"), [
     (-60, 1), (0, 2), (1, 2), (35, 5), (69, 8),
+    (9.5, 3),     # round 2 starts in 30 s: too soon for a revision to be published before it
 ])
-def test_an_arrival_not_in_the_rounds_to_come_is_told_the_round_and_signalled(
-        event, people, unplaced, minutes, next_round):
+def test_with_automatic_revision_an_arrival_is_promised_the_round_it_can_have(
+        event, people, unplaced, minutes, seated_from):
     ana, bob, cleo, dan = people
+    auto_revise(event, True)
     publish(event, [(1, 1, cleo, dan)])
     result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(minutes))
-    assert result_message(result) == f"Welcome, Ana: you will get a table from round {next_round}"
-    assert (result.unplaced, result.next_round) == (True, next_round)
+    assert result_message(result) == f"Welcome, Ana: the organisers will seat you from round {seated_from}"
+    assert (result.seating, result.seated_from_round) == (Seating.ORGANISER, seated_from)
     assert unplaced == [{"event_id": event.id, "attendee_id": ana.id}]
 
 
-def test_a_meeting_only_in_the_running_round_counts_as_unplaced(event, people, unplaced):
+@pytest.mark.parametrize("minutes", [-60, 0, 35, 69])
+def test_without_automatic_revision_an_arrival_is_sent_to_the_desk_and_nothing_starts(
+        event, people, unplaced, minutes):
+    ana, bob, cleo, dan = people
+    publish(event, [(1, 1, cleo, dan)])
+    result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(minutes))
+    assert result_message(result) == "Welcome, Ana: no table for you yet, please see the desk"
+    assert (result.seating, result.seated_from_round) == (Seating.DESK, None)
+    assert unplaced == []
+
+
+def test_the_last_seconds_before_the_last_round_leave_only_the_desk(event, people, unplaced):
+    ana, bob, cleo, dan = people
+    auto_revise(event, True)
+    publish(event, [(1, 1, cleo, dan)])
+    result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(69.5))  # round 8 in 30 s
+    assert result.seating is Seating.DESK and unplaced == []
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_meeting_only_in_the_running_round_counts_as_unplaced(event, people, unplaced, on):
     ana, bob, *_ = people
+    auto_revise(event, on)
     publish(event, [(3, 2, ana, bob)])
     result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(22))  # round 3 runs
-    assert result_message(result) == "Welcome, Ana: you will get a table from round 4"
-    assert len(unplaced) == 1
+    assert result.first_meeting is None
+    assert result.seating is (Seating.ORGANISER if on else Seating.DESK)
+    assert len(unplaced) == (1 if on else 0)
 
 
 def test_after_the_last_round_started_there_are_no_rounds_left(event, people, unplaced):
     ana, bob, *_ = people
     publish(event, [(8, 1, ana, bob)])
     result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(71))
-    assert result_message(result) == "Welcome, Ana: no rounds left"
+    assert result_message(result) == "Welcome, Ana: every round has started"
     assert unplaced == []  # nothing left to revise
 
 
 def test_without_a_published_schedule_the_welcome_stays_plain(event, people, unplaced):
     result = check_in(event, people[0].checkin_code, nonce=nonce(), now=at(-60))
-    assert result_message(result) == "Welcome, Ana" and not result.unplaced
+    assert result_message(result) == "Welcome, Ana" and result.seating is Seating.UNPLANNED
     assert unplaced == []
 
 
 def test_a_new_registrant_after_publishing_is_told_and_signalled_once(event, people, make_attendee, unplaced):
     ana, bob, cleo, dan = people
+    auto_revise(event, True)
     publish(event, [(1, 1, ana, bob), (1, 2, cleo, dan)])
     newcomer = make_attendee(event, name="Eve", source="registration")
     first_nonce = nonce()
     first = check_in(event, newcomer.checkin_code, nonce=first_nonce, now=at(-30))
     replay = check_in(event, newcomer.checkin_code, nonce=first_nonce, now=at(-30))
     again = check_in(event, newcomer.checkin_code, nonce=nonce(), now=at(-30))
-    assert result_message(first) == "Welcome, Eve: you will get a table from round 1"
+    assert result_message(first) == "Welcome, Eve: the organisers will seat you from round 1"
     assert replay.replayed and again.status == "already"
     assert unplaced == [{"event_id": event.id, "attendee_id": newcomer.id}]
 
 
 def test_a_walk_in_is_told_the_round_and_signalled(event, people, unplaced):
     ana, bob, *_ = people
+    auto_revise(event, True)
     publish(event, [(1, 1, ana, bob)])
     cells = {"name": "Walker Kim", "company": "Late Co", "region": "EMEA", "partner_type": "ISV",
              "offers": "Hosting", "seeks": "DevOps", "email": ""}
     registered = register_walk_in(event, cells, nonce=nonce(), now=at(12))
-    assert result_message(registered.result) == "Welcome, Walker Kim: you will get a table from round 3"
+    assert result_message(registered.result) == "Welcome, Walker Kim: the organisers will seat you from round 3"
     assert unplaced == [{"event_id": event.id, "attendee_id": registered.attendee.id}]
 
 
@@ -144,7 +176,7 @@ def test_meetings_cut_by_fewer_rounds_or_tables_are_not_offered(event, people, u
     db.session.commit()
     for person in (ana, cleo):
         result = check_in(event, person.checkin_code, nonce=nonce(), now=at(-60))
-        assert result_message(result) == f"Welcome, {person.name}: you will get a table from round 1"
+        assert result.first_meeting is None and result.seating is Seating.DESK
 
 
 def test_the_welcome_with_a_meeting_reads_no_more_than_before(app, event, people):
@@ -241,9 +273,9 @@ def test_kiosk_json_tells_a_newcomer_the_round(staff, tomorrow, make_attendee, u
     response = staff.post(f"/checkin/{event.slug}/scan.json", json={"code": eve.checkin_code, "nonce": nonce()},
                           headers={"X-CSRFToken": token})
     assert response.status_code == 201
-    assert response.json["message"] == "Welcome, Eve: you will get a table from round 1"
-    assert (response.json["unplaced"], response.json["next_round"]) == (True, 1)
-    assert unplaced == [{"event_id": event.id, "attendee_id": eve.id}]
+    assert response.json["message"] == "Welcome, Eve: no table for you yet, please see the desk"
+    assert (response.json["seating"], response.json["seated_from_round"]) == ("desk", None)
+    assert unplaced == []
 
 
 def test_api_scanner_gets_409_withdrawn(client, tomorrow):

@@ -11,8 +11,8 @@ from web.extensions import db
 from web.liveday.clock import ClockError, clock_state, delay_clock, pause_clock, resume_clock, start_clock
 
 UTC = dt.UTC
-# Events in the fixtures start 14:00 Europe/Amsterdam on 2025-06-12 = 12:00 UTC.
-T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
+# Events in the fixtures start 14:00 Europe/Amsterdam on 2031-06-12 = 12:00 UTC.
+T0 = dt.datetime(2031, 6, 12, 12, 0, tzinfo=UTC)
 
 
 def at(minutes: float) -> dt.datetime:
@@ -28,10 +28,10 @@ def test_before_the_clock_starts_the_countdown_aims_at_the_planned_start(make_ev
     early = clock_state(event, at(-5))
     assert (early.phase, early.current_round, early.next_round) == ("before", None, 1)
     assert early.seconds_to_next_bell == 300
-    # The room is late: rounds do not start on their own.
-    late = clock_state(event, at(30))
-    assert (late.phase, late.rounds_started, late.seconds_to_next_bell) == ("before", 0, 0)
-    assert late.first_open_round == 1
+    # Nobody pressed start: the clock follows the timetable, so round 3 is on at its time.
+    later = clock_state(event, at(21))
+    assert (later.phase, later.current_round, later.rounds_started, later.started) == ("in_round", 3, 3, False)
+    assert later.first_open_round == 4
 
 
 def test_rounds_changeovers_breaks_and_the_end(make_event):

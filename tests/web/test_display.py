@@ -9,6 +9,7 @@ from flask import render_template
 
 from scheduler.domain import Meeting, Schedule
 from scheduler.solver import PlanReport, PlanResult
+from web.attendees.checkins import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.liveday.clock import start_clock
@@ -18,7 +19,7 @@ from web.schedules.publishing import publish_version
 from web.schedules.versions import store_plan_result
 
 UTC = dt.UTC
-T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
+T0 = dt.datetime(2031, 6, 12, 12, 0, tzinfo=UTC)
 
 
 def at(minutes: float) -> dt.datetime:
@@ -137,7 +138,8 @@ def test_countdown_reads_hours_before_a_session_that_starts_later_today():
 
 def test_people_on_a_break_are_listed_as_such(make_event, make_attendee, client):
     """Five people, two tables in round 1: the fifth is listed "break this round" instead of
-    missing; someone who withdrew, went home or is not due that round is not listed."""
+    missing; someone who withdrew, went home, did not come or is not due that round is not
+    listed."""
     event = make_event(rounds=2, slug="breaks")
     names = {"A": "Ann Adams", "B": "Bob Berg", "C": "Cleo Cruz", "D": "Dan Dunn", "E": "Eve Ek",
              "F": "Fay Fox", "G": "Gus Gale", "H": "Hal Hunt"}
@@ -145,6 +147,8 @@ def test_people_on_a_break_are_listed_as_such(make_event, make_attendee, client)
     people["F"].withdrawn_at = T0
     people["G"].left_at = T0
     people["H"].available_rounds = "2"
+    for ext in "ABCDEGH":
+        db.session.add(CheckIn(event_id=event.id, attendee_id=people[ext].id, nonce=f"n-{ext}"))
     db.session.commit()
     publish(event, [(1, 1, "A", "B"), (1, 2, "C", "D"),
                     (2, 1, "A", "E"), (2, 2, "B", "C"), (2, 3, "F", "G"), (2, 4, "D", "H")], 2, 4)

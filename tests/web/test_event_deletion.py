@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from tests.reliability.server import scratch_postgres
 from tests.support.jobs import start_test_job
 from tests.web.conftest import attendee_file, person, submit
+from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee
-from web.checkin.models import CheckIn
 from web.checkin.services import check_in_attendee
 from web.events.models import Event
 from web.extensions import db

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from scheduler.domain import Break
 from tests.web.conftest import submit
-from web.checkin.models import CheckIn
+from web.attendees.checkins import CheckIn
 from web.events.models import Event
 from web.events.services import default_weights
 from web.extensions import db
@@ -17,7 +17,7 @@ from web.extensions import db
 def event_form(**overrides):
     data = {
         "slug": "summit-2025", "name": "Partner Summit", "venue": "Hall B",
-        "date": "2025-06-12", "start_time": "14:00", "timezone": "Europe/Amsterdam",
+        "date": "2031-06-12", "start_time": "14:00", "timezone": "Europe/Amsterdam",
         "rounds": "8", "round_minutes": "8", "changeover_minutes": "2", "tables": "0",
         "table_labels": "", "breaks": "", "competencies": "", "regions": "", "partner_types": "",
     }
@@ -36,7 +36,7 @@ def test_create_event_and_see_it_listed(organiser):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/console/summit-2025/")
     event = db.session.scalar(select(Event).where(Event.slug == "summit-2025"))
-    assert event.start == dt.datetime(2025, 6, 12, 14, 0)
+    assert event.start == dt.datetime(2031, 6, 12, 14, 0)
     assert event.breaks == [{"after_round": 4, "minutes": 15}]
     assert event.weights == {}  # nothing changed from the defaults
     assert event.taxonomy is None
@@ -125,13 +125,13 @@ def test_timetable_applies_breaks_and_delay(make_event):
     event = make_event(breaks=[{"after_round": 2, "minutes": 15}], rounds=4)
     tt = event.timetable()
     assert tt.breaks == (Break(2, 15),)
-    assert tt.round_start(3) == dt.datetime(2025, 6, 12, 14, 35)
+    assert tt.round_start(3) == dt.datetime(2031, 6, 12, 14, 35)
     event.delay_minutes, event.delay_after_round = 5, 0
-    assert event.timetable().round_start(1) == dt.datetime(2025, 6, 12, 14, 5)
+    assert event.timetable().round_start(1) == dt.datetime(2031, 6, 12, 14, 5)
     event.delay_after_round = 3  # rounds 1-3 already held: only round 4 moves
     tt = event.timetable()
-    assert tt.round_start(3) == dt.datetime(2025, 6, 12, 14, 35)
-    assert tt.round_start(4) == dt.datetime(2025, 6, 12, 14, 50)
+    assert tt.round_start(3) == dt.datetime(2031, 6, 12, 14, 35)
+    assert tt.round_start(4) == dt.datetime(2031, 6, 12, 14, 50)
     info = event.event_info()
     assert info.slug == event.slug and info.timetable.timezone == "Europe/Amsterdam"
 

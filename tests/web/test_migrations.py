@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from web import create_app
-from web.checkin.models import CheckIn
+from web.attendees.checkins import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.jobs.models import Job
@@ -104,17 +104,17 @@ def test_only_one_published_schedule_per_event(app, make_event):
 def test_timestamps_are_aware_utc(app, make_event):
     event = make_event()
     job = Job(event_id=event.id, kind="plan",
-              started_at=dt.datetime(2025, 6, 12, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))))
+              started_at=dt.datetime(2031, 6, 12, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))))
     db.session.add(job)
     db.session.commit()
     job_id = job.id
     db.session.expire_all()
     stored = db.session.get(Job, job_id)
-    assert stored.started_at == dt.datetime(2025, 6, 12, 12, 0, tzinfo=dt.UTC)
+    assert stored.started_at == dt.datetime(2031, 6, 12, 12, 0, tzinfo=dt.UTC)
     assert stored.started_at.tzinfo is not None and stored.created_at.tzinfo is not None
     assert len(stored.id) == 36 and stored.status == "queued"
     with pytest.raises(StatementError, match="aware datetime"):
-        stored.finished_at = dt.datetime(2025, 6, 12, 14, 0)  # naive: refused on flush
+        stored.finished_at = dt.datetime(2031, 6, 12, 14, 0)  # naive: refused on flush
         db.session.commit()
     db.session.rollback()
 

@@ -10,15 +10,13 @@ import pytest
 
 from scheduler.checker import check_schedule
 from tests.web.conftest import csrf_token
+from web.attendees.checkins import CheckIn
 from web.auth.services import create_api_token, create_user
-from web.checkin.models import CheckIn
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import wait_for_job  # noqa: E402  (after web.schedules: see report on import order)
 from web.liveday.clock import start_clock
 from web.liveday.services import (
-    ReplanError,
-    check_from_round,
     display_state,
     kept_share,
     replan_preview,
@@ -27,10 +25,11 @@ from web.liveday.services import (
 from web.schedules.models import ScheduleVersion
 from web.schedules.planning import plan_event
 from web.schedules.publishing import publish_version
+from web.schedules.revisions import PlanningError, check_from_round
 from web.schedules.versions import published_version, version_schedule
 
 UTC = dt.UTC
-T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)   # 14:00 Europe/Amsterdam
+T0 = dt.datetime(2031, 6, 12, 12, 0, tzinfo=UTC)   # 14:00 Europe/Amsterdam
 COMPETENCIES = ["Hosting", "DevOps", "Data Platform", "Security", "AI", "Networking"]
 
 
@@ -73,16 +72,18 @@ def meetings_by_round(version: ScheduleVersion) -> dict[int, set[tuple[int, int,
 
 def test_from_round_defaults_to_the_next_round_not_started(world):
     event, *_ = world
-    assert check_from_round(event, None, at(12)) == 3       # round 2 is running
-    assert check_from_round(event, 5, at(12)) == 5          # a later round is fine
-    with pytest.raises(ReplanError):
-        check_from_round(event, 2, at(12))
-    with pytest.raises(ReplanError):
-        check_from_round(event, None, at(500))              # everything has started
+    assert check_from_round(event, at(12)) == 3             # round 2 is running
+    assert check_from_round(event, at(12), 5) == 5          # a later round is fine
+    with pytest.raises(PlanningError):
+        check_from_round(event, at(12), 2)
+    with pytest.raises(PlanningError):
+        check_from_round(event, at(500))                    # everything has started
     preview = replan_preview(event, at(12))
-    assert preview.default_from_round == 3 and preview.present == 11
-    assert {a.name for a in preview.arrivals} == {"Walk In"}
-    assert {a.name for a in preview.no_shows} <= {"Person 00", "Person 01"}
+    assert preview.from_round == 3 and preview.present == 11
+    assert {a.name for a in preview.waiting} == {"Walk In"}
+    no_shows = next(g for g in preview.left_out if g.key == "no-show")
+    assert {a.name for a in no_shows.people} == {"Person 00", "Person 01"}
+    assert preview.planned_count == 11 and preview.left_out_count == 2
 
 
 def test_replan_keeps_held_rounds_and_seats_only_people_who_are_here(world):
@@ -115,7 +116,8 @@ def test_publishing_the_replan_moves_the_display_and_the_published_schedule(worl
     new = db.session.get(ScheduleVersion, run_replan(event, 3, time_limit=1, now=at(12)))
     in_round_3 = at(2 * 10 + 1)
     names = lambda state: {row["name"] for row in state["tables"]}  # noqa: E731
-    assert "Walk In" not in names(display_state(event, in_round_3))
+    waiting = {row["name"] for row in display_state(event, in_round_3)["tables"] if row["waiting"]}
+    assert waiting == {"Walk In"}      # checked in, no table yet: listed as waiting
     publish_version(new, now=at(12))   # during round 2: round 3 has not started
     assert published_version(event).id == new.id
     schedule, _ = version_schedule(published_version(event))
@@ -123,7 +125,8 @@ def test_publishing_the_replan_moves_the_display_and_the_published_schedule(worl
     state = display_state(event, in_round_3)
     assert state["round"] == 3
     expected = {p.name for m in new.meetings if m.round == 3 for p in (m.a, m.b)}
-    assert {row["name"] for row in state["tables"] if not row["break"]} == expected
+    assert {row["name"] for row in state["tables"] if not row["break"] and not row["waiting"]} == expected
+    assert not any(row["waiting"] for row in state["tables"])
     # people the re-plan seats later but not in round 3 are on a break; no-shows are not listed
     on_break = {row["name"] for row in state["tables"] if row["break"]}
     assert on_break <= {p.name for m in new.meetings if m.round > 3 for p in (m.a, m.b)} - expected
@@ -134,13 +137,12 @@ def test_console_replan_job_review_and_publish(world, organiser):
     event, old, *_ = world
     url = f"/console/{event.slug}/live/"
     token = csrf_token(organiser, url)
-    # The real clock is far past this 2025 event, so pick the round explicitly is refused...
-    response = organiser.post(f"/console/{event.slug}/live/replan", data={"csrf_token": token, "from_round": "3"})
-    assert response.status_code == 422 and "nothing left to re-plan" in response.get_data(as_text=True)
-    # ...so restart the clock now: round 1 runs, rounds 2.. are open.
+    # Start the clock now: round 1 runs, rounds 2.. are open; round 1 cannot be re-planned.
     ev = db.session.get(Event, event.id)
     ev.clock_started_at = dt.datetime.now(UTC)
     db.session.commit()
+    response = organiser.post(f"/console/{event.slug}/live/replan", data={"csrf_token": token, "from_round": "1"})
+    assert response.status_code == 422 and "re-plan from round 2" in response.get_data(as_text=True)
     page = organiser.get(url).get_data(as_text=True)
     assert "Walk In" in page and 'value="2"' in page   # arrivals listed; default: next round
     response = organiser.post(f"/console/{event.slug}/live/replan", data={"csrf_token": token, "from_round": "3"})
@@ -169,7 +171,13 @@ def test_clock_controls_on_the_console(make_event, organiser):
     url = f"/console/{event.slug}/live/"
     token = csrf_token(organiser, url)
     assert organiser.post(f"/console/{event.slug}/live/clock/start").status_code == 400  # no CSRF
-    assert organiser.post(f"/console/{event.slug}/live/clock/start", data={"csrf_token": token}).status_code == 302
+    # The event is years away: starting now asks first and says what it re-times.
+    asked = organiser.post(f"/console/{event.slug}/live/clock/start", data={"csrf_token": token})
+    assert asked.status_code == 409 and "Thu 12 Jun 2031, 14:00" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).clock_started_at is None
+    response = organiser.post(f"/console/{event.slug}/live/clock/start", data={"csrf_token": token, "confirm": "1"})
+    assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).clock_started_at is not None
     assert organiser.post(f"/console/{event.slug}/live/clock/pause", data={"csrf_token": token}).status_code == 302

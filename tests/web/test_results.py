@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 
 from tests.web.conftest import STAFF_EMAIL
+from web.attendees.checkins import CheckIn
 from web.auth.services import create_user
-from web.checkin.models import CheckIn
 from web.checkin.services import annul, check_in_attendee
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
@@ -24,7 +24,7 @@ from web.types import utcnow
 @pytest.fixture
 def finished_event(app, make_event, make_attendee, organiser_user):
     """Five people, four meetings published, three checked in (one check-in undone)."""
-    event = make_event(timezone="Asia/Tokyo", start=dt.datetime(2025, 6, 12, 14, 0),
+    event = make_event(timezone="Asia/Tokyo", start=dt.datetime(2031, 6, 12, 14, 0),
                        table_labels="Atlas\nBorealis")
     ana = make_attendee(event, ext_id="A1", name="Ana Silva", company="Contoso", region="LATAM",
                         email="ana@contoso.example")
@@ -51,7 +51,7 @@ def finished_event(app, make_event, make_attendee, organiser_user):
     # Dee, a walk-in, checked in at the other door.
     check_in_attendee(event, dee, nonce=uuid.uuid4().hex, device="Door 2", staff_user=desk)
     # As if the doors opened on the day: 04:50 UTC is 13:50 in Tokyo.
-    db.session.execute(update(CheckIn).values(created_at=dt.datetime(2025, 6, 12, 4, 50, tzinfo=dt.UTC)))
+    db.session.execute(update(CheckIn).values(created_at=dt.datetime(2031, 6, 12, 4, 50, tzinfo=dt.UTC)))
     db.session.commit()
     return event
 
@@ -83,7 +83,7 @@ def test_attendance_export_says_who_came_when_and_where(organiser, finished_even
     assert list(rows) == ["A1", "B1", "C1", "D1", "E1"]  # by name
     ana, cy, dee, eve = rows["A1"], rows["C1"], rows["D1"], rows["E1"]
     assert (ana["checked_in"], ana["checked_in_at"], ana["kiosk"], ana["checked_in_by"]) == (
-        "yes", "2025-06-12 13:50", "Door 1", STAFF_EMAIL)
+        "yes", "2031-06-12 13:50", "Door 1", STAFF_EMAIL)
     assert (ana["meetings"], ana["meetings_held"]) == ("2", "1")
     assert (cy["checked_in"], cy["checked_in_at"], cy["meetings_held"]) == ("no", "", "0")
     assert (dee["source"], dee["kiosk"], dee["meetings"], dee["meetings_held"]) == ("walk-in", "Door 2", "2", "1")
@@ -105,7 +105,7 @@ def test_meetings_export_lists_both_contacts_and_whether_it_was_held(organiser, 
     ]
     first = meetings[0]
     assert (first["a_email"], first["b_email"]) == ("ana@contoso.example", "ben@fabrikam.example")
-    assert first["start"] == "2025-06-12 14:00" and first["reason"] == "Contoso meets Fabrikam"
+    assert first["start"] == "2031-06-12 14:00" and first["reason"] == "Contoso meets Fabrikam"
 
 
 def test_results_before_anything_is_published(organiser, make_event, make_attendee):

@@ -10,6 +10,7 @@ import pytest
 
 from scheduler.checker import check_schedule
 from tests.web.conftest import csrf_token, submit
+from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import mark_left, withdraw_attendee
 from web.attendees.models import Attendee
 from web.checkin.services import check_in_attendee
@@ -26,7 +27,7 @@ from web.schedules.signals import version_published
 from web.schedules.versions import published_version, version_schedule
 
 UTC = dt.UTC
-T0 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)   # round 1 at 14:00 Amsterdam; 10 minutes a round
+T0 = dt.datetime(2031, 6, 12, 12, 0, tzinfo=UTC)   # round 1 at 14:00 Amsterdam; 10 minutes a round
 REGIONS = ["EMEA", "APAC", "LATAM", "NA"]
 TYPES = ["ISV", "Systems Integrator", "Hosting Provider", "Reseller"]
 COMPETENCIES = ["Hosting", "DevOps", "Data Platform", "Security", "AI", "Networking"]
@@ -251,6 +252,8 @@ def test_automatic_revision_places_a_walk_in_and_publishes_by_itself(published, 
     now = dt.datetime.now(UTC)
     ev = db.session.get(Event, event.id)
     ev.clock_started_at = now        # round 1 runs now; rounds 2.. are open
+    for person in people:            # everyone came (else they would be no-shows by now)
+        db.session.add(CheckIn(event_id=event.id, attendee_id=person.id, nonce=uuid.uuid4().hex))
     db.session.commit()
     walk_in = add_people(make_attendee, event, 1, start=80, source="walk-in")[0]
     check_in_attendee(event, walk_in, nonce=uuid.uuid4().hex)

@@ -17,21 +17,20 @@ from web.attendees.lifecycle import (
     mark_back,
     mark_left,
     restore_attendee,
-    state_of,
     withdraw_attendee,
 )
 from web.attendees.models import Attendee
+from web.attendees.presence import presence, state_of
 from web.attendees.signals import attendee_left, attendee_restored, attendee_withdrawn
 from web.attendees.states import AttendeeState
 from web.auth.services import create_api_token
 from web.checkin.services import annul, check_in_attendee
-from web.checkin.states import expected_attendees, states_for_event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 
 UTC = dt.UTC
-# The fixture event: 2025-06-12, round 1 at 14:00 Amsterdam (12:00 UTC), 8 rounds of 8+2 min.
-ROUND_1 = dt.datetime(2025, 6, 12, 12, 0, tzinfo=UTC)
+# The fixture event: 2031-06-12, round 1 at 14:00 Amsterdam (12:00 UTC), 8 rounds of 8+2 min.
+ROUND_1 = dt.datetime(2031, 6, 12, 12, 0, tzinfo=UTC)
 S = AttendeeState
 
 
@@ -125,25 +124,35 @@ def test_a_checked_in_person_who_is_withdrawn_stays_withdrawn(event, ana):
         mark_left(ana)
 
 
-@pytest.mark.parametrize(("no_show_minutes", "available", "first_round_start"), [
-    (10, None, 0), (0, None, 0), (30, None, 0), (10, "3-8", 20), (5, "4;6", 30), (240, "2", 10),
+@pytest.mark.parametrize(("available", "first_round_start"), [
+    (None, 0), ("3-8", 20), ("4;6", 30), ("2", 10), ("8", 70), ("1;8", 0),
 ])
-def test_no_show_is_derived_after_the_minutes_and_ends_with_a_check_in(
-        event, make_attendee, no_show_minutes, available, first_round_start):
-    event.no_show_minutes = no_show_minutes
-    db.session.commit()
+def test_no_show_once_the_first_due_round_has_started_and_ends_with_a_check_in(
+        event, make_attendee, available, first_round_start):
+    """Due, not checked in, when their first round has started by the clock: the next round
+    a re-plan can change is the one after it, so the first changeover already leaves them out."""
     late = make_attendee(event, available_rounds=available)
-    deadline = first_round_start + no_show_minutes
-    assert state_of(late, minutes(deadline - 1)) is S.REGISTERED
-    assert state_of(late, minutes(deadline)) is S.NO_SHOW
-    assert state_of(late, minutes(deadline + 60)) is S.NO_SHOW
+    assert state_of(late, minutes(first_round_start - 0.5)) is S.REGISTERED
+    assert state_of(late, minutes(first_round_start)) is S.NO_SHOW
+    assert state_of(late, minutes(first_round_start + 60)) is S.NO_SHOW
     check_in(event, late)
-    assert state_of(late, minutes(deadline + 60)) is S.CHECKED_IN
+    assert state_of(late, minutes(first_round_start + 60)) is S.CHECKED_IN
+
+
+def test_a_paused_or_delayed_clock_moves_the_no_show_moment(event, make_attendee):
+    """The first open round honours the clock: a delay of 15 minutes before round 1 keeps
+    everyone registered until the delayed start."""
+    from web.liveday.clock import delay_clock
+
+    late = make_attendee(event)
+    delay_clock(event, 15, minutes(-30))
+    assert state_of(late, minutes(10)) is S.REGISTERED
+    assert state_of(late, minutes(15)) is S.NO_SHOW
 
 
 def test_annulled_check_in_is_not_checked_in(event, ana):
     result = check_in(event, ana)
-    from web.checkin.models import CheckIn
+    from web.attendees.checkins import CheckIn
 
     annul(db.session.get(CheckIn, result.checkin.id), None)
     assert state_of(ana, minutes(-5)) is S.REGISTERED
@@ -157,11 +166,13 @@ def test_states_for_event_and_expected_attendees(event, make_attendee):
     check_in(event, inside)
     check_in(event, left)
     mark_left(left)
-    now = minutes(35)  # round 4 runs; rounds 1..3 started long enough ago
-    states = states_for_event(event, now)
-    assert states == {reg.id: S.REGISTERED, gone.id: S.WITHDRAWN, inside.id: S.CHECKED_IN,
-                      left.id: S.LEFT, noshow.id: S.NO_SHOW, later.id: S.REGISTERED}
-    assert [a.name for a in expected_attendees(event, now)] == ["Reg", "In", "Later"]
+    now = minutes(35)  # round 4 runs; rounds 1..4 have started
+    here = presence(event, now)
+    assert here.states == {reg.id: S.REGISTERED, gone.id: S.WITHDRAWN, inside.id: S.CHECKED_IN,
+                           left.id: S.LEFT, noshow.id: S.NO_SHOW, later.id: S.REGISTERED}
+    assert [a.name for a in here.expected] == ["Reg", "In", "Later"]
+    assert [a.name for a in here.expected_in(3)] == ["In"]
+    assert here.first_open_round == 5 and here.not_withdrawn == 5
 
 
 # --------------------------------------------------------------------------- console
@@ -178,7 +189,14 @@ def states_in_list(html: str) -> dict[str, str]:
     return found
 
 
-def test_console_list_shows_states_and_filters_by_state(organiser, event, make_attendee):
+@pytest.fixture
+def past_event(make_event):
+    """An event that took place: whoever never checked in is a no-show."""
+    return make_event(slug="summit", date=dt.date(2025, 6, 12), start=dt.datetime(2025, 6, 12, 14, 0))
+
+
+def test_console_list_shows_states_and_filters_by_state(organiser, past_event, make_attendee):
+    event = past_event
     reg, gone, inside = (make_attendee(event, name=n) for n in ("Reg", "Gone", "In"))
     withdraw_attendee(gone)
     check_in(event, inside)
@@ -205,7 +223,7 @@ def test_console_filter_pages_through_many(app, organiser, event, make_attendee)
 
 @pytest.mark.parametrize(("setup", "action", "expected"), [
     ("registered", "withdraw", S.WITHDRAWN),
-    ("withdrawn", "restore", S.NO_SHOW),  # the fixture event is over: restored and never came
+    ("withdrawn", "restore", S.REGISTERED),
     ("checked-in", "left", S.LEFT),
     ("left", "back", S.CHECKED_IN),
     ("checked-in", "withdraw", S.WITHDRAWN),
@@ -280,7 +298,7 @@ def test_api_withdraw_and_restore_by_the_file_id(api, event, ana):
     listed = {a["id"]: a["state"] for a in api("GET", base).json}
     assert listed == {"A1": "withdrawn"}
     back = api("POST", f"{base}/A1/restore")
-    assert back.status_code == 200 and back.json["state"] == "no-show" and back.json["withdrawn_at"] is None
+    assert back.status_code == 200 and back.json["state"] == "registered" and back.json["withdrawn_at"] is None
     again = api("POST", f"{base}/A1/restore")
     assert again.status_code == 409 and "not withdrawn" in again.json["message"]
 
@@ -326,17 +344,27 @@ def test_attention_lists_unplaced_withdrawn_and_drafts(organiser, tomorrow_event
     assert attention(organiser, event) == []  # nothing published: nothing to say yet
     publish(event, [(1, 1, a, b), (1, 2, c, d), (2, 1, a, c)])
     items = attention(organiser, event)
-    assert len(items) == 1 and items[0].startswith(
-        "1 expected attendee has no meeting in the published schedule from round 1: Late")
+    assert len(items) == 1 and "round 1 for 1 expected attendee: Late" in items[0]
     assert 'href="/console/tomorrow/schedule/"' in items[0]
 
     withdraw_attendee(b)
     publish(event, [(1, 1, a, c)], number=2, status="draft")
     items = attention(organiser, event)
     # Bob is withdrawn, so not expected: Late is still the only one without a meeting.
-    assert items[0].startswith("1 expected attendee has no meeting in the published schedule from round 1: Late")
-    assert items[1].startswith("1 withdrawn or departed attendee still holds meetings from round 1: Bob")
+    assert "round 1 for 1 expected attendee: Late" in items[0]
+    assert "round 1 held by 1 attendee who withdrew" in items[1] and ": Bob" in items[1]
     assert items[2].startswith("1 unpublished draft newer than the published version")
+
+
+def test_attention_lists_people_holding_meetings_they_can_no_longer_attend(organiser, tomorrow_event, make_attendee):
+    event = tomorrow_event
+    a, b, c, d = (make_attendee(event, name=n) for n in ("Ana", "Bob", "Cleo", "Dan"))
+    publish(event, [(1, 1, a, b), (2, 1, c, d), (3, 1, a, c)])
+    assert attention(organiser, event) == []
+    a.available_rounds = "1-2"     # Ana now leaves after round 2 but holds round 3
+    db.session.commit()
+    items = attention(organiser, event)
+    assert len(items) == 1 and "can no longer attend, for 1 attendee: Ana" in items[0]
 
 
 def test_attention_says_when_the_published_schedule_is_out_of_range(organiser, tomorrow_event, make_attendee):
@@ -355,29 +383,20 @@ def test_attention_is_empty_after_the_last_round_started(organiser, event, make_
     a, b, late = (make_attendee(event, name=n) for n in ("Ana", "Bob", "Late"))
     publish(event, [(1, 1, a, b)])
     withdraw_attendee(a)
-    assert attention(organiser, event) == []  # the fixture event is over
+    event.start = dt.datetime(2025, 6, 12, 14, 0)   # the event is over
+    event.date = dt.date(2025, 6, 12)
+    db.session.commit()
+    assert attention(organiser, event) == []
 
 
 # --------------------------------------------------------------------------- settings
 
 
-@pytest.mark.parametrize(("value", "status"), [(0, 200), (240, 200), (-1, 422), (241, 422)])
-def test_no_show_minutes_are_bounded_in_the_api(api, event, value, status):
-    response = api("PATCH", f"/api/v1/events/{event.slug}", json={"no_show_minutes": value})
-    assert response.status_code == status
-    if status == 422:
-        assert "no_show_minutes" in response.json["detail"]["json"]
-    else:
-        assert response.json["no_show_minutes"] == value
-
-
-def test_event_form_sets_no_show_minutes_and_auto_revise(organiser, event):
+def test_event_form_sets_auto_revise(organiser, event):
     from tests.web.test_settings_guard import edit_form, reload
 
     url = f"/console/{event.slug}/edit"
-    bad = submit(organiser, url, edit_form(event, no_show_minutes=500))
-    assert bad.status_code == 422 and "Number must be between 0 and 240" in bad.get_data(as_text=True)
-    good = submit(organiser, url, edit_form(event, no_show_minutes=25, auto_revise="y"))
+    good = submit(organiser, url, edit_form(event, auto_revise="y"))
     assert good.status_code == 302
     saved = reload(event)
-    assert (saved.no_show_minutes, saved.auto_revise) == (25, True)
+    assert saved.auto_revise is True

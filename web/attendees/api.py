@@ -18,14 +18,9 @@ from sqlalchemy import select
 from scheduler.importer import AttendeeFileError
 from web.api import SchemaAnswer, feature_blueprint, schema_answer
 from web.api.auth import API_ORGANISER_ROLES, token_auth
-from web.attendees.lifecycle import (
-    StateChangeRefused,
-    checked_in_ids,
-    restore_attendee,
-    state_of,
-    withdraw_attendee,
-)
+from web.attendees.lifecycle import StateChangeRefused, restore_attendee, withdraw_attendee
 from web.attendees.models import Attendee
+from web.attendees.presence import checked_in_ids, presence, state_of
 from web.attendees.schemas import (
     AttendeeOut,
     AttendeeStanding,
@@ -35,7 +30,6 @@ from web.attendees.schemas import (
     ImportSummaryOut,
 )
 from web.attendees.services import commit_import, parse_upload
-from web.attendees.states import StateRules
 from web.events.api import event_or_404
 from web.events.models import Event
 from web.extensions import db
@@ -64,14 +58,13 @@ def standings(event: Event) -> list[AttendeeStanding]:
     rows = list(db.session.scalars(
         select(Attendee).where(Attendee.event_id == event.id).order_by(Attendee.badge_number)))
     checked = checked_in_ids(event.id)
-    rules, now = StateRules.of(event), utcnow()
-    return [AttendeeStanding(a, rules.state(a, checked_in=a.id in checked, now=now), a.id in checked)
-            for a in rows]
+    states = presence(event, utcnow(), rows).states
+    return [AttendeeStanding(a, states[a.id], a.id in checked) for a in rows]
 
 
 def standing(attendee: Attendee) -> AttendeeStanding:
     checked = attendee.id in checked_in_ids(attendee.event_id, [attendee.id])
-    return AttendeeStanding(attendee, state_of(attendee, checked_in=checked), checked)
+    return AttendeeStanding(attendee, state_of(attendee), checked)
 
 
 def _attendee_or_404(slug: str, attendee_id: str) -> Attendee:

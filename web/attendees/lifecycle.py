@@ -1,25 +1,20 @@
 """Withdraw, restore, leave and come back: the stored parts of an attendee's state.
 
-Each action commits and then sends its signal (:mod:`web.attendees.signals`) so re-plans, mail
-and the live day can react. States themselves are derived in :mod:`web.attendees.states`.
-Who is checked in is known to the check-in feature only; it answers ``checked_in_lookup``.
+Each action commits and then sends its signal (:mod:`web.attendees.signals`), a notice that
+higher features may act on. States themselves are derived in :mod:`web.attendees.states` and
+read for a whole event through :func:`web.attendees.presence.presence`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection
 from typing import Any
 
 from web.attendees.models import Attendee
-from web.attendees.signals import (
-    attendee_left,
-    attendee_restored,
-    attendee_withdrawn,
-    checked_in_lookup,
-)
-from web.attendees.states import AttendeeState, StateRules
+from web.attendees.presence import checked_in_ids, presence
+from web.attendees.signals import attendee_left, attendee_restored, attendee_withdrawn
+from web.attendees.states import AttendeeState
 from web.events.models import Event
 from web.extensions import db, signal_sender
 from web.logs import log_action
@@ -33,31 +28,10 @@ class StateChangeRefused(ValueError):
 log = logging.getLogger(__name__)
 
 
-def checked_in_ids(event_id: int, attendee_ids: Collection[int] | None = None) -> set[int]:
-    """Ids (of ``attendee_ids``, or all of the event) with an active check-in."""
-    found: set[int] = set()
-    for _receiver, value in checked_in_lookup.send(signal_sender(),
-                                                   event_id=event_id, attendee_ids=attendee_ids):
-        found |= set(value or ())
-    return found
-
-
-def state_of(attendee: Attendee, now: dt.datetime | None = None, *,
-             checked_in: bool | None = None) -> AttendeeState:
-    """One attendee's state now (for pages showing one person)."""
-    event = attendee.event
-    if checked_in is None:
-        checked_in = attendee.id in checked_in_ids(attendee.event_id, [attendee.id])
-    return StateRules.of(event).state(attendee, checked_in=checked_in, now=now or utcnow())
-
-
 def event_states(event: Event, attendees: list[Attendee], now: dt.datetime | None = None
                  ) -> dict[int, AttendeeState]:
-    """States of ``attendees`` of ``event`` with one question to the check-in feature."""
-    now = now or utcnow()
-    checked = checked_in_ids(event.id, None if len(attendees) > 500 else [a.id for a in attendees])
-    rules = StateRules.of(event)
-    return {a.id: rules.state(a, checked_in=a.id in checked, now=now) for a in attendees}
+    """States of ``attendees`` of ``event`` (one query for their check-ins)."""
+    return presence(event, now, attendees).states
 
 
 def _notify(signal: Any, attendee: Attendee, by: Any) -> None:

@@ -19,11 +19,11 @@ from web.attendees.lifecycle import (
     mark_back,
     mark_left,
     restore_attendee,
-    state_of,
     withdraw_attendee,
 )
 from web.attendees.links import export_personal_links, personal_links
 from web.attendees.models import Attendee, AttendeeSource
+from web.attendees.presence import state_of
 from web.attendees.services import (
     AttendeeInUse,
     AttendeeRowInvalid,

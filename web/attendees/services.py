@@ -31,9 +31,11 @@ from scheduler.importer import (
     read_attendee_file,
 )
 from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits, write_table
+from web.attendees.checkins import CheckIn
 from web.attendees.convert import apply_domain, domain_values, split_list
 from web.attendees.models import Attendee, AttendeeSource, attendees_of, new_checkin_code, new_token
 from web.attendees.parsing import read_upload
+from web.attendees.presence import checked_in_count
 from web.attendees.signals import removal_holds
 from web.events.models import Event
 from web.events.signals import collect_counts, event_deleted
@@ -122,18 +124,26 @@ REMOVAL_CHUNK = 500
 
 def removal_blockers_of(rows: Sequence[Attendee]) -> dict[int, list[str]]:
     """:func:`removal_blockers` for many attendees, a few queries per 500 (an import that
-    removes everyone missing from the file asks for thousands). The features holding
-    attendees answer (``removal_holds`` in :mod:`web.attendees.signals`); reasons are listed
-    in a fixed order, whichever answered first."""
+    removes everyone missing from the file asks for thousands). A check-in is this feature's
+    own record ("checked in"); the features above that hold attendees answer
+    ``removal_holds`` (:mod:`web.attendees.signals`). Reasons are listed in a fixed order."""
     ids = [row.id for row in rows]
     reasons: dict[int, set[str]] = {}
     app = signal_sender()
     for start in range(0, len(ids), REMOVAL_CHUNK):
         chunk = ids[start:start + REMOVAL_CHUNK]
+        for attendee_id in _ids_with_checkins(chunk):
+            reasons.setdefault(attendee_id, set()).add("checked in")
         for _receiver, held in removal_holds.send(app, attendee_ids=chunk):
             for attendee_id, reason in (held or {}).items():
                 reasons.setdefault(attendee_id, set()).add(reason)
     return {attendee_id: sorted(reasons[attendee_id]) for attendee_id in ids if attendee_id in reasons}
+
+
+def _ids_with_checkins(attendee_ids: Sequence[int]) -> set[int]:
+    """A person checked in must not vanish from the door's records."""
+    return set(db.session.scalars(select(CheckIn.attendee_id).where(
+        CheckIn.attendee_id.in_(list(attendee_ids)), CheckIn.active)))
 
 
 class AttendeeInUse(Exception):
@@ -465,7 +475,8 @@ def _discard_pending_of_deleted(_sender: Any, *, event_id: int, **_: Any) -> Non
 
 @collect_counts.connect
 def _count_attendees(_sender: Any, *, event: Event, **_: Any) -> dict[str, int]:
-    return {"attendees": db.session.scalar(attendees_of(event.id, func.count())) or 0}
+    return {"attendees": db.session.scalar(attendees_of(event.id, func.count())) or 0,
+            "checked_in": checked_in_count(event.id)}
 
 
 def discard_pending_for_event(event_id: int) -> None:

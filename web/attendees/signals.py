@@ -1,6 +1,5 @@
 """Signals of the attendees feature, so higher features (re-plans, mail, live day) can react to
-a change of state without this package importing them, and so this package can ask the
-check-in feature (higher) who is checked in.
+a change of state without this package importing them.
 
 Sent after the change is committed, with ``sender=app`` and keyword arguments ``attendee_id``
 and ``event_id``:
@@ -9,13 +8,9 @@ and ``event_id``:
 - ``attendee_restored``: expected again: back from withdrawn, or back after leaving;
 - ``attendee_left``: went home during the event, later rounds are free.
 
-``checked_in_lookup`` is a question, not a notice: sent with ``event_id`` and ``attendee_ids``
-(a collection, or None for all), each receiver returns the set of those ids with an active
-check-in. The check-in feature answers it.
-
 ``removal_holds`` is a question too: sent with ``attendee_ids`` (a list) before attendees are
 removed; each receiver returns ``{attendee id: reason}`` for those it holds on to, so removing
-them would rewrite history (check-in: "checked in"; schedules: "in a stored schedule").
+them would rewrite history (schedules: "in a stored schedule"; a check-in is this feature's own).
 """
 
 from __future__ import annotations
@@ -27,5 +22,4 @@ _signals = Namespace()
 attendee_withdrawn = _signals.signal("attendee-withdrawn")
 attendee_restored = _signals.signal("attendee-restored")
 attendee_left = _signals.signal("attendee-left")
-checked_in_lookup = _signals.signal("attendee-checked-in-lookup")
 removal_holds = _signals.signal("attendee-removal-holds")

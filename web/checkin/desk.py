@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from badges.names import fold, name_sort_key
 from scheduler.importer import RowError
+from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee, AttendeeSource, attendees_of
 from web.attendees.services import first_free_id, save_attendee, validate_row
-from web.checkin.models import CheckIn
 from web.checkin.services import (
     MAX_ATTEMPTS,
     CheckInError,

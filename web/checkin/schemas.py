@@ -84,9 +84,11 @@ class FirstMeetingOut(Schema):
 class CheckInResultOut(Schema):
     """Dumps a :class:`CheckInResult`."""
 
-    status = String(metadata={"description": "welcome (201), already (200), unknown (404) or "
+    status = String(metadata={"description": "welcome (201), already (200), unknown (404), "
                                              "withdrawn (409: cancelled, nothing recorded; "
-                                             "restore them in the console or at the kiosk)."})
+                                             "restore them in the console or at the kiosk) or "
+                                             "undone (409: a resent request whose check-in was "
+                                             "undone since; nothing recorded, scan again)."})
     message = derived(String, result_message)
     announcement = derived(String, announcement, metadata={
         "description": "The answer as a screen reader says it "
@@ -98,11 +100,14 @@ class CheckInResultOut(Schema):
     checkin = Nested(CheckInOut, allow_none=True,
                      metadata={"description": "The new check-in, or the first one for 'already'."})
     first_meeting = Nested(FirstMeetingOut, allow_none=True)
-    unplaced = Boolean(metadata={"description": "Checked in now with no meeting in the rounds "
-                                                "to come of the published schedule."})
-    next_round = Integer(allow_none=True, metadata={
-        "description": "For an unplaced arrival: the first round that starts after now (null: "
-                       "no rounds left)."})
+    seating = String(allow_none=True, metadata={
+        "description": "For a welcome: table (a published meeting to come, in first_meeting), "
+                       "organiser (automatic revision will seat them from seated_from_round), "
+                       "desk (no table yet; the organiser seats them by hand), no-rounds (every "
+                       "round has started) or unplanned (nothing published yet)."})
+    seated_from_round = Integer(allow_none=True, metadata={
+        "description": "With seating 'organiser': the round from which they will have a table."})
+    back = Boolean(metadata={"description": "True when someone marked as left was scanned again."})
 
 
 @dataclass(frozen=True)

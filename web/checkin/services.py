@@ -26,6 +26,7 @@ import re
 import secrets
 import zoneinfo
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, func, select, update
@@ -35,12 +36,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from scheduler.domain import EventInfo
+from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import restore_attendee
-from web.attendees.models import Attendee, attendees_of
+from web.attendees.models import Attendee
+from web.attendees.presence import checked_in_count, not_withdrawn_count
 from web.auth.models import User
 from web.auth.services import ApiUser
-from web.checkin.models import CheckIn
 from web.checkin.signals import arrived_unplaced
+from web.database import changed_rows
+from web.events.clock import ClockInputs, clock_state, first_open_round, round_instants
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db, signal_sender
@@ -52,10 +56,15 @@ from web.types import utcnow
 
 log = logging.getLogger(__name__)
 
-Status = Literal["welcome", "already", "unknown", "withdrawn"]
+Status = Literal["welcome", "already", "unknown", "withdrawn", "undone"]
 # Kiosk JSON and API. "withdrawn": the person cancelled; nothing was recorded, staff may
-# restore and check in with one action.
-HTTP_STATUS: dict[Status, int] = {"welcome": 201, "already": 200, "unknown": 404, "withdrawn": 409}
+# restore and check in with one action. "undone": a resent request whose check-in staff have
+# undone since; nothing was recorded, scan again to check in.
+HTTP_STATUS: dict[Status, int] = {"welcome": 201, "already": 200, "unknown": 404, "withdrawn": 409,
+                                  "undone": 409}
+# A revision for an arrival needs about this long to be computed and published (the re-plan
+# solver's limit and its storing); a promise for a round that starts sooner is for the next one.
+SEATING_LEAD_SECONDS = 60.0
 Staff = User | ApiUser  # who scanned: a signed-in kiosk user, or an API token's account
 
 # Check-in codes are ``secrets.token_urlsafe(24)`` (32 characters); anything else cannot be one.
@@ -88,11 +97,12 @@ class Person:
     company: str
     badge_number: int
     withdrawn: bool = False
+    left: bool = False
 
     @classmethod
     def of(cls, attendee: Attendee) -> Person:
         return cls(attendee.id, attendee.ext_id, attendee.name, attendee.company,
-                   attendee.badge_number, attendee.withdrawn_at is not None)
+                   attendee.badge_number, attendee.withdrawn_at is not None, attendee.left_at is not None)
 
 
 @dataclass(frozen=True)
@@ -122,20 +132,32 @@ class FirstMeeting:
     partner: str
 
 
+class Seating(StrEnum):
+    """What a welcome promises about a table, and only what something makes true."""
+
+    TABLE = "table"          # a published meeting in the rounds to come (first_meeting)
+    ORGANISER = "organiser"  # automatic revision is on: a job seats them from seated_from_round
+    DESK = "desk"            # automatic revision is off: the desk sends them to the organiser,
+                             # who sees them on the live page's waiting list
+    NO_ROUNDS = "no-rounds"  # every round has started
+    UNPLANNED = "unplanned"  # nothing is published yet: everyone gets their agenda together
+
+
 @dataclass(frozen=True)
 class CheckInResult:
     """The answer a kiosk shows. ``checkin`` is the new check-in (welcome) or the first one
-    (already); ``replayed`` is true when a resent request found its own earlier check-in."""
+    (already); ``replayed`` is true when a resent request found its own earlier check-in;
+    ``back`` is true when someone marked as left was scanned again (they are here again)."""
 
     status: Status
     attendee: Person | None
     checkin: Entry | None
     first_meeting: FirstMeeting | None = None
     replayed: bool = False
-    # Set on a welcome without a meeting in the rounds to come while a schedule is published:
-    # the first round that starts after now (None: no rounds left).
-    unplaced: bool = False
-    next_round: int | None = None
+    seating: Seating | None = None
+    # With Seating.ORGANISER: the round from which the automatic revision will seat them.
+    seated_from_round: int | None = None
+    back: bool = False
     # An "unknown" badge that belongs to another event: that event's name, and nothing else
     # about it, so staff can send the guest to the right room.
     other_event: str | None = None
@@ -170,7 +192,7 @@ _annulled_by = User.__table__.alias("annulled_by")
 _PERSON_BY_CODE = (
     select(_attendees.c.id, _attendees.c.event_id, _attendees.c.ext_id, _attendees.c.name,
            _attendees.c.company, _attendees.c.badge_number, _attendees.c.checkin_code,
-           _attendees.c.withdrawn_at)
+           _attendees.c.withdrawn_at, _attendees.c.left_at)
     .where(_attendees.c.checkin_code == bindparam("code"))
 )
 _events = Event.__table__
@@ -243,7 +265,7 @@ def person_for_code(event: Event | ScanEvent, raw: str | None) -> Person | None:
     if not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
         return None
     return Person(row.id, row.ext_id, row.name, row.company, row.badge_number,
-                  row.withdrawn_at is not None)
+                  row.withdrawn_at is not None, row.left_at is not None)
 
 
 def other_event_for_code(event: Event | ScanEvent, raw: str | None) -> str | None:
@@ -274,7 +296,9 @@ class ScanEvent:
     id: int
     slug: str
     info: EventInfo  # timetable (clock, delays and time zone included) and table labels
+    clock: ClockInputs
     tables: int = 0  # 0 = as many as needed; meetings at higher tables are out of range
+    auto_revise: bool = False
 
     @property
     def timezone(self) -> str:
@@ -284,7 +308,8 @@ class ScanEvent:
     def of(cls, event: Event | ScanEvent) -> ScanEvent:
         if isinstance(event, ScanEvent):
             return event
-        return cls(event.id, event.slug, event.event_info(), event.tables or 0)
+        return cls(event.id, event.slug, event.event_info(), ClockInputs.of(event), event.tables or 0,
+                   bool(event.auto_revise))
 
 
 EVENT_CACHE = "scan-events"
@@ -348,14 +373,6 @@ def clean_device(device: str | None) -> str:
     return " ".join((device or "").split())[:DEVICE_MAX]
 
 
-def next_round(event: Event | ScanEvent, now: dt.datetime | None = None) -> int | None:
-    """The first round that starts after ``now`` (None: every round has started)."""
-    timetable = ScanEvent.of(event).info.timetable
-    now_local = local_time(event, now or utcnow())
-    return next((r for r in range(1, timetable.rounds + 1) if timetable.round_start(r) > now_local),
-                None)
-
-
 def has_published_schedule(event_id: int) -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(ScheduleVersion).where(
         ScheduleVersion.event_id == event_id, ScheduleVersion.status == VersionStatus.PUBLISHED)))
@@ -367,7 +384,7 @@ def first_meeting(event: ScanEvent, attendee_id: int, now: dt.datetime | None = 
     started, or ``None`` (nothing published, no meetings in the rounds to come). A meeting
     beyond the event's rounds (rounds cut after publishing) does not count."""
     timetable = event.info.timetable
-    upcoming = next_round(event, now)
+    upcoming = first_open_round(event.clock, now or utcnow())
     if upcoming is None:
         return None
     found = [m for m in published_meetings_of(event.id, attendee_id, from_round=upcoming)
@@ -430,7 +447,8 @@ def _logged(event: ScanEvent, result: CheckInResult, device: str, staff_user: St
                replayed=result.replayed or None, via=via, device=clean_device(device) or None,
                staff=staff_user.id if staff_user is not None else None,
                first_round=meeting.round if meeting is not None else None,
-               unplaced=result.unplaced or None, other_event=result.other_event)
+               seating=result.seating, seated_from_round=result.seated_from_round,
+               back=result.back or None, other_event=result.other_event)
     return result
 
 
@@ -447,6 +465,7 @@ def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_
     if person.withdrawn:
         # Nothing is recorded: the kiosk offers "restore and check in" (restore_and_check_in).
         return CheckInResult("withdrawn", person, None)
+    now = now or utcnow()
     meeting = first_meeting(event, person.id, now)
     staff_id = staff_user.id if staff_user is not None else None
     staff_email = staff_user.email if staff_user is not None else None
@@ -460,35 +479,73 @@ def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_
         if new_id is not None:
             entry = Entry(new_id, person.id, person.name, created_at,
                           _local(event.timezone, created_at).strftime("%H:%M"), device, staff_email)
-            if meeting is not None:  # the hot path: nothing more to read
-                return CheckInResult("welcome", person, entry, meeting)
-            return _welcome_unplaced(event, person, entry, now)
+            return _welcome(event, person, entry, meeting, now)
         # Refused: either this nonce was used before (a resent request, or a client bug) or
         # the person is already in. The row that refused ours is committed: these reads see it.
         replay = _entry_by_nonce(event, nonce)
         if replay is not None:
             if replay.attendee_id != person.id:
                 raise CheckInError("this nonce was already used for another attendee")
-            return CheckInResult("welcome", person, replay, meeting, replayed=True)
+            if replay.annulled_at is not None:
+                # Its check-in was undone since: saying "welcome" would record nothing.
+                return CheckInResult("undone", person, replay)
+            return _welcome(event, person, replay, meeting, now, replayed=True)
         existing = _active_entry(event, person.id)
         if existing is not None:
+            if person.left:
+                _mark_back(person.id)
+                return _welcome(event, dataclasses.replace(person, left=False), existing, meeting, now,
+                                back=True)
             return CheckInResult("already", person, existing, meeting)
         # The check-in that refused ours was undone a moment ago: try again.
     raise CheckInError("the check-in could not be recorded; try again")
 
 
-def _welcome_unplaced(event: ScanEvent, person: Person, entry: Entry, now: dt.datetime | None
-                      ) -> CheckInResult:
-    """A new check-in with no meeting in the rounds to come. With a published schedule the
-    person is told from which round they will get a table, and ``arrived_unplaced`` lets the
-    live day revise the plan for them."""
-    if not has_published_schedule(event.id):
-        return CheckInResult("welcome", person, entry, None)
-    upcoming = next_round(event, now)
-    if upcoming is not None:
-        arrived_unplaced.send(signal_sender(), event_id=event.id,
-                              attendee_id=person.id)
-    return CheckInResult("welcome", person, entry, None, unplaced=True, next_round=upcoming)
+def _mark_back(attendee_id: int) -> None:
+    """Someone marked as left was scanned again: they are here, and planned for again."""
+    db.session.execute(update(Attendee).where(Attendee.id == attendee_id).values(left_at=None)
+                       .execution_options(synchronize_session=False))
+    _settle_insert()
+
+
+def _welcome(event: ScanEvent, person: Person, entry: Entry, meeting: FirstMeeting | None,
+             now: dt.datetime, *, replayed: bool = False, back: bool = False) -> CheckInResult:
+    """A welcome, with what it may promise about a table (:func:`seating_for`). An arrival the
+    organisers seat automatically starts that revision (``arrived_unplaced``)."""
+    if meeting is not None:  # the hot path: nothing more to read
+        return CheckInResult("welcome", person, entry, meeting, replayed=replayed,
+                             seating=Seating.TABLE, back=back)
+    seating, seated_from = seating_for(event, now)
+    if seating is Seating.ORGANISER and not replayed:
+        arrived_unplaced.send(signal_sender(), event_id=event.id, attendee_id=person.id)
+    return CheckInResult("welcome", person, entry, None, replayed=replayed, seating=seating,
+                         seated_from_round=seated_from, back=back)
+
+
+def seating_for(event: ScanEvent | Event, now: dt.datetime) -> tuple[Seating, int | None]:
+    """What a kiosk may promise someone checked in without a published table to come: the
+    round the automatic revision can still publish in time (it needs
+    :data:`SEATING_LEAD_SECONDS`), the desk when the organiser seats people by hand, nothing
+    when no schedule is out yet or every round has started."""
+    scan = ScanEvent.of(event)
+    if not has_published_schedule(scan.id):
+        return Seating.UNPLANNED, None
+    state = clock_state(scan.clock, now)
+    first = state.first_open_round
+    if first is None:
+        return Seating.NO_ROUNDS, None
+    if not scan.auto_revise:
+        return Seating.DESK, None
+    if _seconds_until(scan, first, now) < SEATING_LEAD_SECONDS and not state.paused:
+        first += 1
+    if first > scan.clock.rounds:
+        return Seating.DESK, None
+    return Seating.ORGANISER, first
+
+
+def _seconds_until(event: ScanEvent, round_number: int, now: dt.datetime) -> float:
+    start = next(s for r, s, _e in round_instants(event.clock.timetable) if r == round_number)
+    return (start - now).total_seconds()
 
 
 def restore_and_check_in(event: Event, attendee: Attendee, *, nonce: str, device: str = "",
@@ -505,13 +562,18 @@ def restore_and_check_in(event: Event, attendee: Attendee, *, nonce: str, device
 
 def annul(checkin: CheckIn, by: User | None) -> CheckIn:
     """Undo a check-in made by mistake. The row stays (audit trail) with who and when; the
-    person can be checked in again. Annulling twice keeps the first annulment."""
-    db.session.execute(
+    person can be checked in again. Annulling twice keeps the first annulment. Someone marked
+    as left is no longer "left" either: without a check-in they were never here, and a later
+    scan makes them simply checked in."""
+    undone = changed_rows(db.session.execute(
         update(CheckIn)
         .where(CheckIn.id == checkin.id, CheckIn.active)
         .values(annulled_at=utcnow(), annulled_by_id=by.id if by is not None else None)
         .execution_options(synchronize_session=False)
-    )
+    ))
+    if undone:
+        db.session.execute(update(Attendee).where(Attendee.id == checkin.attendee_id)
+                           .values(left_at=None).execution_options(synchronize_session=False))
     db.session.commit()
     db.session.refresh(checkin)
     log_action(log, "checkin-annulled", event=checkin.event_id, checkin=checkin.id,
@@ -538,15 +600,9 @@ class LiveCounts:
 
 
 def live_counts(event: Event) -> LiveCounts:
-    """People checked in (non-annulled) and people expected (attendees not withdrawn)."""
-    checked_in = db.session.scalar(
-        select(func.count()).select_from(CheckIn)
-        .where(CheckIn.event_id == event.id, CheckIn.active)
-    ) or 0
-    expected = db.session.scalar(
-        attendees_of(event.id, func.count()).where(Attendee.withdrawn_at.is_(None))
-    ) or 0
-    return LiveCounts(checked_in, expected)
+    """People here (checked in, not withdrawn since, not gone home) and people the event still
+    counts on (not withdrawn): the same rule as :mod:`web.attendees.presence`."""
+    return LiveCounts(checked_in_count(event.id), not_withdrawn_count(event.id))
 
 
 def list_checkins(event: Event) -> list[Entry]:

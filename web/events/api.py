@@ -74,7 +74,6 @@ def event_input(data: dict[str, Any], event: Event | None = None) -> EventInput:
         breaks_text=breaks,
         prefer_same_region=data.get("prefer_same_region", bool(current.get("prefer_same_region"))),
         registration_open=data.get("registration_open", bool(current.get("registration_open"))),
-        no_show_minutes=data.get("no_show_minutes", current["no_show_minutes"]),
         auto_revise=data.get("auto_revise", bool(current.get("auto_revise"))),
         weights={name: current[f"weight_{name}"] for name in WEIGHT_FIELDS},
         taxonomy_lists={key: current.get(key) or "" for key in TAXONOMY_KEYS},

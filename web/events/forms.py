@@ -81,11 +81,6 @@ class EventForm(FlaskForm):
     prefer_same_region = BooleanField("Prefer meetings within the same region",
                                       description="Off: the region bonus goes to pairs from different regions.")
     registration_open = BooleanField("Registration is open")
-    no_show_minutes = IntegerField("No-show after (minutes)",
-                                   validators=[Optional(), NumberRange(min=0, max=240)],
-                                   description="Someone not checked in this many minutes after their first round "
-                                               "starts counts as a no-show and is left out of re-plans until they arrive. "
-                                               "Empty: 10.")
     name_order = SelectField("Sort people by", choices=[SelectChoice("family", "Family name (last word of the name)"),
                                                          SelectChoice("first", "First name (the name as written)")],
                              default="family",

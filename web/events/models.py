@@ -64,9 +64,6 @@ class Event(Model):
     # Grows whenever a field that timetable() reads changes, so calendar files can raise the
     # SEQUENCE of meetings whose times moved (calendar apps ignore changes without it).
     timetable_revision: Mapped[int] = mapped_column(default=0)
-    # Minutes after an attendee's first due round starts before someone not checked in counts
-    # as a no-show (out of re-plans until they check in).
-    no_show_minutes: Mapped[int] = mapped_column(default=10)
     # Revise and publish by itself at each changeover for the people who arrived since.
     auto_revise: Mapped[bool] = mapped_column(default=False)
     # How printed lists, badges and the room display sort people: "family" (the last word of

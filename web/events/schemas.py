@@ -61,9 +61,6 @@ class EventPatch(Schema):
     breaks = List(Nested(BreakSchema), validate=Length(max=100))
     registration_open = Boolean()
     prefer_same_region = Boolean()
-    no_show_minutes = Integer(validate=Range(min=0, max=240), metadata={
-        "description": "Minutes after an attendee's first round starts before someone not "
-                       "checked in counts as a no-show."})
     auto_revise = Boolean(metadata={
         "description": "Revise and publish by itself at each changeover for the people who "
                        "arrived since."})
@@ -125,7 +122,6 @@ class EventOut(Schema):
     breaks = derived(List, lambda e: list(e.breaks or []), Nested(BreakSchema))
     registration_open = derived(Boolean, lambda e: bool(e.registration_open))
     prefer_same_region = derived(Boolean, lambda e: bool(e.prefer_same_region))
-    no_show_minutes = Integer()
     auto_revise = derived(Boolean, lambda e: bool(e.auto_revise))
     registration_url = derived(String, lambda e: public_url("public.register_page", slug=e.slug))
     schedule_status = String(attribute="counts.schedule_status",

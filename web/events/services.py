@@ -24,8 +24,6 @@ from web.events.signals import (
 from web.extensions import db, signal_sender
 from web.types import utcnow
 
-DEFAULT_NO_SHOW_MINUTES = 10
-
 
 class EventDataError(ValueError):
     """Input that passed the field checks but not the cross-field ones; ``field`` names the form
@@ -108,7 +106,6 @@ class EventInput:
     breaks_text: str = ""
     prefer_same_region: bool = False
     registration_open: bool = False
-    no_show_minutes: int = DEFAULT_NO_SHOW_MINUTES
     auto_revise: bool = False
     name_order: str | None = None      # None: keep the event's (callers that do not set it)
     weights: dict[str, float | int] = field(default_factory=dict)
@@ -132,8 +129,6 @@ class EventInput:
             breaks_text=form.breaks.data or "",
             prefer_same_region=bool(form.prefer_same_region.data),
             registration_open=bool(form.registration_open.data),
-            no_show_minutes=(DEFAULT_NO_SHOW_MINUTES if form.no_show_minutes.data is None
-                             else form.no_show_minutes.data),
             auto_revise=bool(form.auto_revise.data),
             name_order=form.name_order.data,
             weights={name: getattr(form, f"weight_{name}").data for name in WEIGHT_FIELDS},
@@ -194,7 +189,6 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     event.breaks = breaks
     event.prefer_same_region = data.prefer_same_region
     event.registration_open = data.registration_open
-    event.no_show_minutes = data.no_show_minutes
     event.auto_revise = data.auto_revise
     if data.name_order is not None:
         event.name_order = data.name_order
@@ -211,7 +205,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
         data: dict[str, Any] = {
             "date": dt.date.today(), "start_time": dt.time(14, 0), "timezone": "UTC",
             "rounds": 8, "round_minutes": 8, "changeover_minutes": 2, "tables": 0,
-            "no_show_minutes": 10, "auto_revise": False, "name_order": "family",
+            "auto_revise": False, "name_order": "family",
             "company_repeats": load_weights().company_repeats,
         }
     else:
@@ -224,7 +218,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "breaks": format_breaks(event.breaks),
             "prefer_same_region": event.prefer_same_region,
             "registration_open": event.registration_open,
-            "no_show_minutes": event.no_show_minutes, "auto_revise": bool(event.auto_revise),
+            "auto_revise": bool(event.auto_revise),
             "name_order": event.name_order or "family",
             "company_repeats": (event.weights or {}).get("company_repeats", load_weights().company_repeats),
         }

@@ -6,6 +6,12 @@ With ``Event.auto_revise`` on, a check-in of someone the published schedule has 
 when it is done, if nothing blocks the publish (another version published meanwhile, the round
 already begun). People who arrive while it runs are picked up by the same job: it revises once
 more for them, a few times at most, so a queue at the door costs one job, not one per person.
+
+The kiosk promises such a person a table from a round (:func:`web.checkin.services.seating_for`);
+an arrival whose job could not start (another job of the event was running) is caught by
+:func:`seat_waiting_everywhere`, which every worker runs once a minute, so the promise does not
+depend on the moment of the scan. The organiser's "revise and publish for them" button on the
+live page starts the same job whatever the setting (:func:`start_seating`).
 """
 
 from __future__ import annotations
@@ -14,14 +20,17 @@ import datetime as dt
 import logging
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
+from huey import crontab
+from sqlalchemy import select
 
 from web.checkin.signals import arrived_unplaced
-from web.events.clock import first_open_round
+from web.events.clock import event_zone, first_open_round
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import JobBusy, JobContext, job_handler, start_job
 from web.jobs.models import Job
+from web.jobs.queue import periodic_task
 from web.liveday.services import REPLAN_TIME_LIMIT, run_replan
 from web.logs import log_action
 from web.schedules.models import ScheduleVersion
@@ -83,19 +92,58 @@ def run_auto_revision(event_id: int, *, context: JobContext | None = None,
     return last
 
 
+def start_seating(event: Event) -> Job:
+    """Start the job that revises and publishes for the people without a table. Raises
+    ``JobBusy`` while another job of the event runs."""
+    time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
+    return start_job(event, AUTO_REVISE_JOB_KIND, params={"time_limit": time_limit})
+
+
 def start_auto_revision(event: Event) -> Job | None:
-    """Start the automatic revision job unless a job of the event runs (that one looks for
-    arrivals again when it ends); returns the job started.
+    """Start the automatic revision job unless a job of the event runs (the once-a-minute
+    sweep, :func:`seat_waiting_everywhere`, tries again); returns the job started.
 
     Called from a kiosk's check-in, so it reads nothing of the event's attendees: whether
     anyone is still without a table is the job's first question, in the worker."""
     if published_version(event) is None:
         return None
-    time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
     try:
-        return start_job(event, AUTO_REVISE_JOB_KIND, params={"time_limit": time_limit})
+        return start_seating(event)
     except JobBusy:
         return None
+
+
+SWEEP = crontab(minute="*")
+
+
+def events_to_sweep(now: dt.datetime) -> list[Event]:
+    """Events with automatic revision on whose rounds are not all started and which started
+    within the last day or start within the next (the only ones a kiosk can be scanning for)."""
+    window = dt.timedelta(days=1)
+    rows = db.session.scalars(select(Event).where(Event.auto_revise.is_(True)))
+    return [e for e in rows if first_open_round(e, now) is not None
+            and abs(e.timetable().start - _local_naive(e, now)) <= window]
+
+
+def _local_naive(event: Event, now: dt.datetime) -> dt.datetime:
+    return now.astimezone(event_zone(event.timezone)).replace(tzinfo=None)
+
+
+def seat_waiting(now: dt.datetime) -> int:
+    """Start the automatic revision for every swept event with people waiting; returns how
+    many jobs started."""
+    started = 0
+    for event in events_to_sweep(now):
+        if unplaced_arrivals(event, now) and start_auto_revision(event) is not None:
+            started += 1
+    return started
+
+
+@periodic_task("seat_waiting_arrivals", SWEEP)
+def seat_waiting_everywhere(app: Flask) -> None:
+    """The once-a-minute run in every worker (see the module's docstring)."""
+    with app.app_context():
+        seat_waiting(utcnow())
 
 
 @job_handler(AUTO_REVISE_JOB_KIND)

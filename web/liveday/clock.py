@@ -1,12 +1,15 @@
-"""The event clock: start, pause, resume and delay, and where the session stands at a moment.
+"""The event clock: start, pause, resume, delay and reset, and where the session stands.
 
 Every time shown anywhere (attendee pages, calendar files, printed agendas, the room display)
 comes from :meth:`web.events.models.Event.timetable`, so the clock only changes the event's
 clock fields and that one function turns them into round times:
 
-* not started: rounds follow the planned ``start``; the clock stays ``before`` round 1 until an
-  organiser starts it (a late room does not skip rounds on its own);
-* started: round 1 began at ``clock_started_at``;
+* not started: rounds follow the planned ``start`` (the room runs on the timetable, and no-shows,
+  re-plans and the display follow it without anyone pressing a button);
+* started: round 1 began at ``clock_started_at``. Starting more than
+  :data:`CONFIRM_BEFORE` ahead of the planned start re-times every page, calendar file and
+  print to today, so it needs the organiser's confirmation, and :func:`reset_clock` puts the
+  timetable back (with the same confirmation);
 * delay by N minutes: every round not yet started moves by N minutes (``delay_minutes`` after
   ``delay_after_round``; an earlier delay point is folded into the break after that round so
   held rounds keep their times);
@@ -20,26 +23,47 @@ from __future__ import annotations
 
 import datetime as dt
 
-from web.events.clock import PHASES, ClockState, clock_state, round_instants
+from web.events.clock import PHASES, ClockState, Phase, clock_state, event_zone, planned_start, round_instants
 from web.events.models import Event
 from web.extensions import db
 
-__all__ = ["PHASES", "ClockError", "ClockState", "MAX_DELAY_MINUTES", "clock_state", "delay_clock",
-           "pause_clock", "resume_clock", "round_instants", "start_clock"]
+__all__ = ["PHASES", "CONFIRM_BEFORE", "ClockConfirmationNeeded", "ClockError", "ClockState",
+           "MAX_DELAY_MINUTES", "clock_state", "delay_clock", "pause_clock", "reset_clock",
+           "resume_clock", "round_instants", "start_clock"]
 
 MAX_DELAY_MINUTES = 240
+# Starting the clock this long or more before the planned start re-times the whole event to an
+# unplanned day: it asks first.
+CONFIRM_BEFORE = dt.timedelta(hours=1)
 
 
 class ClockError(ValueError):
-    """An organiser action that does not fit the clock's state (e.g. pausing a stopped clock)."""
+    """An organiser action that does not fit the clock's state (e.g. pausing a finished session)."""
+
+
+class ClockConfirmationNeeded(ClockError):
+    """The action re-times the event's pages, calendar files and prints; ``str()`` says how.
+    Repeat it with ``confirm=True`` to go ahead."""
+
+
+def _when(event: Event, instant: dt.datetime) -> str:
+    local = instant.astimezone(event_zone(event.timezone))
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
 
 
 # -- organiser actions ---------------------------------------------------------------------
 
-def start_clock(event: Event, now: dt.datetime) -> ClockState:
-    """Round 1 starts now. A delay set before the start is used up by starting."""
+def start_clock(event: Event, now: dt.datetime, *, confirm: bool = False) -> ClockState:
+    """Round 1 starts now. A delay set before the start is used up by starting. More than
+    :data:`CONFIRM_BEFORE` before the planned start it needs ``confirm``."""
     if event.clock_started_at is not None:
-        raise ClockError("The clock is already running.")
+        raise ClockError("The clock is already running; reset it to the timetable first.")
+    planned = planned_start(event)
+    if now < planned - CONFIRM_BEFORE and not confirm:
+        raise ClockConfirmationNeeded(
+            f"Round 1 is planned for {_when(event, planned)} ({event.timezone}). Starting now moves "
+            f"round 1 to {_when(event, now)} and every later round with it: attendees' pages, "
+            "calendar files, printed agendas and the room display all change to the new times.")
     event.clock_started_at = now
     event.clock_paused_at = None
     event.delay_minutes = 0
@@ -48,13 +72,40 @@ def start_clock(event: Event, now: dt.datetime) -> ClockState:
     return clock_state(event, now)
 
 
-def pause_clock(event: Event, now: dt.datetime) -> ClockState:
+def reset_clock(event: Event, now: dt.datetime, *, confirm: bool = False) -> ClockState:
+    """Back to the timetable as planned: the start, pause and delay are dropped (a delay already
+    folded into a break stays, as the edit form shows it). Always asks first: every time shown
+    moves back."""
+    if event.clock_started_at is None and not event.delay_minutes:
+        raise ClockError("The clock already follows the timetable.")
+    if not confirm:
+        raise ClockConfirmationNeeded(
+            f"Resetting moves round 1 back to {_when(event, planned_start(event))} ({event.timezone}) "
+            "and every later round with it: attendees' pages, calendar files, printed agendas and "
+            "the room display all change back to the planned times.")
+    event.clock_started_at = None
+    event.clock_paused_at = None
+    event.delay_minutes = 0
+    event.delay_after_round = 0
+    db.session.commit()
+    return clock_state(event, now)
+
+
+def _take_over(event: Event) -> None:
+    """A clock that followed the timetable becomes the organiser's, started at the planned time."""
     if event.clock_started_at is None:
-        raise ClockError("Start the clock before pausing it.")
+        event.clock_started_at = round_instants(event.timetable())[0][1]
+
+
+def pause_clock(event: Event, now: dt.datetime) -> ClockState:
     if event.clock_paused_at is not None:
         raise ClockError("The clock is already paused.")
-    if clock_state(event, now).phase == "finished":
+    phase = clock_state(event, now).phase
+    if phase == Phase.FINISHED:
         raise ClockError("The session has finished.")
+    if phase == Phase.BEFORE:
+        raise ClockError("Round 1 has not started; delay it instead of pausing.")
+    _take_over(event)
     event.clock_paused_at = now
     db.session.commit()
     return clock_state(event, now)

@@ -1,11 +1,5 @@
-"""Who the rounds to come are planned for, as the door sees it.
-
-The schedules feature plans for everyone not withdrawn unless told otherwise; this module tells
-it, through ``planning_exclusions``, who else stays out: no-shows (due, not checked in, the
-event's ``no_show_minutes`` after their first round started, once the clock runs) and people
-who checked in and left. It also warns a publish about arrivals the draft does not place
-(``publish_warnings``). Both answers are read from check-ins, which only this side may import.
-"""
+"""Warns a publish about arrivals the draft does not place (``publish_warnings``): people
+who checked in after the draft read its attendees and have no table in it."""
 
 from __future__ import annotations
 
@@ -14,33 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee, attendees_of
-from web.attendees.states import AttendeeState
-from web.checkin.models import CheckIn
-from web.checkin.states import states_for_event
-from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
-from web.schedules.signals import planning_exclusions, publish_warnings
-
-NAMES_LISTED = 5
-
-
-def absent_attendees(event: Event, now: dt.datetime) -> dict[int, str]:
-    """Attendee id -> "no-show" or "left" for the people not expected in the rounds to come
-    (withdrawn people are left out by the schedules feature itself). No-shows count only once
-    the event clock runs: a plan made before the day (or for a date already past, without the
-    clock) is for everyone registered."""
-    reasons = {AttendeeState.LEFT: "left"}
-    if event.clock_started_at is not None:
-        reasons[AttendeeState.NO_SHOW] = "no-show"
-    return {attendee_id: reasons[state] for attendee_id, state in states_for_event(event, now).items()
-            if state in reasons}
-
-
-@planning_exclusions.connect
-def _exclude_absent(_app: Any, *, event: Event, now: dt.datetime, **_: Any) -> dict[int, str]:
-    return absent_attendees(event, now)
+from web.schedules.signals import publish_warnings
+from web.wording import names_and_more, plural
 
 
 @publish_warnings.connect
@@ -61,7 +34,5 @@ def _unplaced_arrivals(_app: Any, *, version: ScheduleVersion, since: dt.datetim
         .order_by(Attendee.name)))
     if not names:
         return []
-    shown = ", ".join(names[:NAMES_LISTED]) + (f" and {len(names) - NAMES_LISTED} more"
-                                               if len(names) > NAMES_LISTED else "")
-    count = "1 person" if len(names) == 1 else f"{len(names)} people"
-    return [f"{count} checked in since this draft was computed and get no table in it: {shown}."]
+    return [f"{plural(len(names), 'person', 'people')} checked in since this draft was computed "
+            f"and get no table in it: {names_and_more(names)}."]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from web.liveday.clock import MAX_DELAY_MINUTES
@@ -24,4 +24,10 @@ class ReplanForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1)],
         description="Rounds before this one stay exactly as they are. Leave empty for the next "
                     "round that has not started.",
+    )
+    leave_out_not_checked_in = BooleanField(
+        "Also leave out people who have not checked in yet",
+        description="Without this, people registered for rounds still to come keep their "
+                    "meetings until their first round starts; with it, the plan is for the people "
+                    "in the room only.",
     )

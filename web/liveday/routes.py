@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,17 @@ from web.events.services import get_event_or_404
 from web.extensions import db
 from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel
 from web.liveday import bp
-from web.liveday.clock import ClockError, clock_state, delay_clock, pause_clock, resume_clock, start_clock
+from web.liveday.autorevise import AUTO_REVISE_JOB_KIND, start_seating
+from web.liveday.clock import (
+    ClockConfirmationNeeded,
+    ClockError,
+    clock_state,
+    delay_clock,
+    pause_clock,
+    reset_clock,
+    resume_clock,
+    start_clock,
+)
 from web.liveday.forms import DelayForm, ReplanForm
 from web.liveday.services import (
     REPLAN_JOB_KIND,
@@ -29,17 +39,22 @@ from web.schedules.publishing import publish_version
 from web.schedules.versions import published_version
 from web.types import utcnow
 
+LIVE_JOB_KINDS = (REPLAN_JOB_KIND, AUTO_REVISE_JOB_KIND)
 
-def _console(slug: str, delay_form: DelayForm | None = None,
-             replan_form: ReplanForm | None = None, status: int = 200) -> ResponseReturnValue:
+
+def _console(slug: str, delay_form: DelayForm | None = None, replan_form: ReplanForm | None = None,
+             status: int = 200, confirm: tuple[str, str] | None = None) -> ResponseReturnValue:
+    """The live page; ``confirm`` is (clock action, what it would re-time) for a clock action
+    that needs the organiser's confirmation first."""
     event = get_event_or_404(slug)
     now = utcnow()
     preview = replan_preview(event, now)
-    replan_form = replan_form or ReplanForm(data={"from_round": preview.default_from_round})
+    replan_form = replan_form or ReplanForm(data={"from_round": preview.from_round})
     return render_template(
         "liveday/console.html", event=event, state=clock_state(event, now), preview=preview,
         delay_form=delay_form or DelayForm(data={"minutes": 5}), replan_form=replan_form,
         timetable=event.timetable(), job=active_job(event), format_seconds=format_seconds,
+        confirm=confirm,
     ), status
 
 
@@ -53,17 +68,25 @@ def console(slug: str) -> ResponseReturnValue:
 @organiser_required
 def clock_action(slug: str, action: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    actions = {"start": start_clock, "pause": pause_clock, "resume": resume_clock}
+    confirmed = request.form.get("confirm") == "1"
+    now = utcnow()
+    actions = {"start": lambda: start_clock(event, now, confirm=confirmed),
+               "reset": lambda: reset_clock(event, now, confirm=confirmed),
+               "pause": lambda: pause_clock(event, now), "resume": lambda: resume_clock(event, now)}
     if action not in actions:
         abort(404)
     try:
-        actions[action](event, utcnow())
+        actions[action]()
+    except ClockConfirmationNeeded as exc:
+        db.session.rollback()
+        return _console(slug, confirm=(action, str(exc)), status=409)
     except ClockError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         flash({"start": "Clock started: round 1 is on.", "pause": "Clock paused.",
-               "resume": "Clock running again."}[action], "success")
+               "resume": "Clock running again.",
+               "reset": "Clock reset: the rounds follow the timetable again."}[action], "success")
     return redirect(url_for("liveday.console", slug=slug))
 
 
@@ -92,7 +115,8 @@ def replan(slug: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _console(slug, replan_form=form, status=422)
     try:
-        job = start_replan(event, form.from_round.data, utcnow())
+        job = start_replan(event, form.from_round.data, utcnow(),
+                           leave_out_not_checked_in=bool(form.leave_out_not_checked_in.data))
     except ReplanError as exc:
         form.from_round.errors = [str(exc)]
         return _console(slug, replan_form=form, status=422)
@@ -102,11 +126,32 @@ def replan(slug: str) -> ResponseReturnValue:
     return redirect(url_for("liveday.replan_job", slug=slug, job_id=job.id))
 
 
+@bp.post("/<slug>/live/seat-waiting")
+@organiser_required
+def seat_waiting(slug: str) -> ResponseReturnValue:
+    """One click for the people waiting for a table: revise from the first open round and
+    publish, as the automatic revision does."""
+    event = get_event_or_404(slug)
+    try:
+        job = start_seating(event)
+    except JobBusy as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("liveday.console", slug=slug))
+    return redirect(url_for("liveday.replan_job", slug=slug, job_id=job.id))
+
+
+def _live_job_or_404(event, job_id: str):
+    job = event_job_or_404(event, job_id)
+    if job.kind not in LIVE_JOB_KINDS:
+        abort(404)
+    return job
+
+
 @bp.get("/<slug>/live/replan/<job_id>")
 @organiser_required
 def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    job = event_job_or_404(event, job_id, REPLAN_JOB_KIND)
+    job = _live_job_or_404(event, job_id)
     version = job.result_version
     published = published_version(event)
     diff, kept = None, (0, 0)
@@ -128,7 +173,7 @@ def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
 def replan_job_json(slug: str, job_id: str) -> ResponseReturnValue:
     """Progress of a re-plan for job-progress.js (same shape as the schedule job's JSON)."""
     event = get_event_or_404(slug)
-    job = event_job_or_404(event, job_id, REPLAN_JOB_KIND)
+    job = _live_job_or_404(event, job_id)
     response = jsonify(job_status_dict(job))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -148,7 +193,7 @@ def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | No
 @organiser_required
 def publish(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    job = event_job_or_404(event, job_id, REPLAN_JOB_KIND)
+    job = _live_job_or_404(event, job_id)
     version = job.result_version
     if version is None or version.status != VersionStatus.DRAFT:
         flash("This re-plan cannot be published (not finished, or already published).", "error")

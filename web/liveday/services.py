@@ -18,17 +18,18 @@ from sqlalchemy.orm import joinedload
 
 from badges.names import fold, name_sort_key
 from scheduler.domain import Schedule
-from web.attendees.convert import parse_rounds
-from web.attendees.models import Attendee, attendees_of
-from web.checkin.models import CheckIn
+from web.attendees.models import Attendee
+from web.attendees.presence import Presence, attends, presence
+from web.attendees.states import AttendeeState
+from web.events.clock import first_open_round
 from web.events.models import Event
 from web.extensions import db
-from web.jobs import JobContext, job_handler, start_job
+from web.jobs import Job, JobContext, job_handler, start_job
 from web.liveday.clock import ClockState, clock_state
 from web.lookup_cache import LookupCache
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.schedules.planning import progress_reporter
-from web.schedules.revisions import PlanMode, PlanningError, run_planning
+from web.schedules.revisions import PlanMode, PlanningError, check_from_round, run_planning
 from web.schedules.versions import published_version, version_schedule
 
 REPLAN_JOB_KIND = "replan"
@@ -42,17 +43,15 @@ class ReplanError(ValueError):
 
 # -- who is here -------------------------------------------------------------------------
 
-def checked_in_attendees(event: Event) -> list[Attendee]:
-    """Attendees with a check-in that has not been annulled, in name order."""
-    return list(db.session.scalars(
-        attendees_of(event.id)
-        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.active)
-        .order_by(Attendee.name, Attendee.ext_id)
-    ))
+def checked_in_attendees(event: Event, now: dt.datetime | None = None) -> list[Attendee]:
+    """Attendees here now (checked in, not withdrawn, not gone home), in name order."""
+    here = presence(event, now)
+    return _by_name(event, here.with_state(AttendeeState.CHECKED_IN))
 
 
-def _all_attendees(event: Event) -> list[Attendee]:
-    return list(db.session.scalars(attendees_of(event.id)))
+def _by_name(event: Event, rows: list[Attendee]) -> list[Attendee]:
+    order = event.name_order or "family"
+    return sorted(rows, key=lambda a: (*name_sort_key(a.name, order), a.ext_id))
 
 
 def _published(event: Event) -> ScheduleVersion | None:
@@ -63,72 +62,111 @@ def _schedule(version: ScheduleVersion) -> Schedule:
     return version_schedule(version)[0]
 
 
+def seated_from(version: ScheduleVersion | None, first: int | None) -> set[int]:
+    """Attendee ids with a meeting of ``version`` in rounds ``first``.. (none without either)."""
+    if version is None or first is None:
+        return set()
+    return {i for m in version.meetings if m.round >= first for i in (m.a_id, m.b_id)}
+
+
 # -- live re-plan --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class PeopleGroup:
+    """People of one kind on the re-plan preview, with what the group means."""
+
+    key: str
+    label: str
+    people: list[Attendee]
+
+
+@dataclass(frozen=True)
 class ReplanPreview:
-    """What the organiser sees before starting a re-plan."""
+    """What the organiser sees before starting a re-plan: who it plans for and who it leaves
+    out (and why), and who is waiting for a table now."""
 
     published: ScheduleVersion | None
     clock: ClockState
-    default_from_round: int | None
-    present: int
-    no_shows: list[Attendee]          # scheduled in open rounds but not checked in
-    arrivals: list[Attendee]          # checked in but in no open round of the schedule
+    from_round: int | None
+    planned_for: list[PeopleGroup]
+    left_out: list[PeopleGroup]
+    waiting: list[Attendee]          # checked in, no published table in the rounds to come
+    unplaced: list[Attendee]         # registered and expected, not placed yet (new registrations)
+
+    @property
+    def planned_count(self) -> int:
+        return sum(len(g.people) for g in self.planned_for)
+
+    @property
+    def left_out_count(self) -> int:
+        return sum(len(g.people) for g in self.left_out)
+
+    @property
+    def present(self) -> int:
+        return next((len(g.people) for g in self.planned_for if g.key == "checked-in"), 0)
+
+    @property
+    def not_yet_due(self) -> list[Attendee]:
+        return next((g.people for g in self.planned_for if g.key == "registered"), [])
+
+
+_LEFT_OUT_LABELS = {
+    AttendeeState.NO_SHOW: "Not checked in, and their first round has started (no-shows)",
+    AttendeeState.LEFT: "Gone home",
+    AttendeeState.WITHDRAWN: "Withdrawn",
+}
+
+
+def replan_preview(event: Event, now: dt.datetime) -> ReplanPreview:
+    """Who a re-plan from the first open round would plan for and leave out, by the same rule
+    the re-plan itself applies (:func:`web.attendees.presence.presence`)."""
+    state = clock_state(event, now)
+    here = presence(event, now)
+    version = _published(event)
+    seated = seated_from(version, here.first_open_round)
+    planned = [PeopleGroup("checked-in", "Checked in",
+                           _by_name(event, here.with_state(AttendeeState.CHECKED_IN))),
+               PeopleGroup("registered", "Registered, first round still to come, not checked in yet",
+                           _by_name(event, here.with_state(AttendeeState.REGISTERED)))]
+    left_out = [PeopleGroup(str(s), label, _by_name(event, here.with_state(s)))
+                for s, label in _LEFT_OUT_LABELS.items()]
+    waiting: list[Attendee] = []
+    unplaced: list[Attendee] = []
+    if version is not None and here.first_open_round is not None:
+        open_rounds = range(here.first_open_round, event.rounds + 1)
+        for a in here.expected:
+            if a.id in seated or not any(attends(a, r) for r in open_rounds):
+                continue
+            (waiting if here.state(a) is AttendeeState.CHECKED_IN else unplaced).append(a)
+    return ReplanPreview(version, state, here.first_open_round, [g for g in planned if g.people],
+                         [g for g in left_out if g.people], _by_name(event, waiting), _by_name(event, unplaced))
 
 
 def default_from_round(event: Event, now: dt.datetime) -> int | None:
     """The first round not yet started per the clock (None when every round has started)."""
-    return clock_state(event, now).first_open_round
-
-
-def replan_preview(event: Event, now: dt.datetime) -> ReplanPreview:
-    state = clock_state(event, now)
-    version = _published(event)
-    present = checked_in_attendees(event)
-    no_shows: list[Attendee] = []
-    arrivals: list[Attendee] = []
-    first = state.first_open_round
-    if version is not None and first is not None:
-        scheduled: set[int] = set()
-        for m in version.meetings:
-            if m.round >= first:
-                scheduled.update((m.a_id, m.b_id))
-        present_ids = {a.id for a in present}
-        by_id = {a.id: a for a in _all_attendees(event)}
-        no_shows = sorted((by_id[i] for i in scheduled - present_ids), key=lambda a: (a.name, a.ext_id))
-        arrivals = [a for a in present if a.id not in scheduled]
-    return ReplanPreview(version, state, first, len(present), no_shows, arrivals)
-
-
-def check_from_round(event: Event, from_round: int | None, now: dt.datetime) -> int:
-    """``from_round`` or the default, refused when that round has started or is out of range."""
-    first = default_from_round(event, now)
-    if first is None:
-        raise ReplanError("Every round has started; there is nothing left to re-plan.")
-    if from_round is None:
-        return first
-    if from_round < first:
-        raise ReplanError(f"Round {from_round} has already started; re-plan from round {first} or later.")
-    if from_round > event.rounds:
-        raise ReplanError(f"The event has {event.rounds} rounds.")
-    return from_round
+    return first_open_round(event, now)
 
 
 def start_replan(event: Event, from_round: int | None, now: dt.datetime, *,
-                 time_limit: float | None = None):
+                 leave_out_not_checked_in: bool = False, time_limit: float | None = None) -> Job:
     """Start a 'replan' job; returns the Job. Raises :class:`ReplanError` or ``JobBusy``.
 
+    It plans for the people :func:`replan_preview` lists as planned for; with
+    ``leave_out_not_checked_in`` also without those registered who have not checked in yet.
     The solver's time limit defaults to the app's ``REPLAN_TIME_LIMIT`` (8 s)."""
     if time_limit is None:
         time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
     if _published(event) is None:
         raise ReplanError("Publish a schedule first: a re-plan revises the published one.")
-    first = check_from_round(event, from_round, now)
-    if not checked_in_attendees(event):
+    try:
+        first = check_from_round(event, now, from_round)
+    except PlanningError as exc:
+        raise ReplanError(str(exc)) from exc
+    if not checked_in_attendees(event, now):
         raise ReplanError("Nobody is checked in yet.")
     return start_job(event, REPLAN_JOB_KIND, params={
-        "from_round": first, "time_limit": float(time_limit), "now": now.isoformat()})
+        "from_round": first, "time_limit": float(time_limit), "now": now.isoformat(),
+        "leave_out_not_checked_in": bool(leave_out_not_checked_in)})
 
 
 @job_handler(REPLAN_JOB_KIND)
@@ -139,11 +177,13 @@ def run_replan_job(context: JobContext, params: dict) -> int | None:
         raise ReplanError("the event was deleted")
     now = dt.datetime.fromisoformat(params["now"]) if params.get("now") else None
     return run_replan(event, int(params["from_round"]), context=context,
-                      time_limit=float(params.get("time_limit", REPLAN_TIME_LIMIT)), now=now)
+                      time_limit=float(params.get("time_limit", REPLAN_TIME_LIMIT)), now=now,
+                      leave_out_not_checked_in=bool(params.get("leave_out_not_checked_in")))
 
 
 def run_replan(event: Event, from_round: int, *, context: JobContext | None = None,
-               time_limit: float = REPLAN_TIME_LIMIT, now: dt.datetime | None = None) -> int | None:
+               time_limit: float = REPLAN_TIME_LIMIT, now: dt.datetime | None = None,
+               leave_out_not_checked_in: bool = False) -> int | None:
     """Revise rounds ``from_round``.. of the published version for the people expected there
     (checked in, or not yet due; not withdrawn, no-shows or gone), store the result as a draft
     version (kind 'replan') and return its id (None if cancelled).
@@ -157,7 +197,8 @@ def run_replan(event: Event, from_round: int, *, context: JobContext | None = No
     report = progress_reporter(context.report) if context is not None else None
     try:
         version, figures = run_planning(event, PlanMode.REVISE, now=now, from_round=from_round, kind="replan",
-                                        time_limit=time_limit, progress=report, cancel=cancel)
+                                        time_limit=time_limit, progress=report, cancel=cancel,
+                                        leave_out_not_checked_in=leave_out_not_checked_in)
     except PlanningError as exc:
         raise ReplanError(str(exc)) from exc
     if context is not None:
@@ -185,17 +226,18 @@ def _local_hhmm(event: Event, round_number: int) -> str:
 
 
 BREAK_LABEL = "break this round"
+WAITING_LABEL = "waiting for a table: see the desk"
 
 
 def table_list(event: Event, round_number: int | None,
-               version: ScheduleVersion | None = None) -> list[dict[str, Any]]:
-    """"Find your table" for one round of the published schedule: everyone seated, and
-    everyone else in the schedule who is here this round but has no meeting in it ("break
-    this round", so nobody searches the list for a name that is not there), in the event's
-    name order (family name unless the organiser chose first names).
+               version: ScheduleVersion | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """"Find your table" for one round of the published schedule: everyone seated; everyone
+    else expected this round ("break this round" for the schedule's people, "waiting for a
+    table" for people checked in whom no published meeting seats yet), so nobody searches the
+    list for a name that is not there; in the event's name order.
 
-    Every projector polls this, so it reads only that round's meetings (both people in the
-    same query) and, for the breaks, the names of the schedule's other people."""
+    Every projector polls this (kept a few seconds by :func:`_display_rows`), so it reads only
+    that round's meetings (both people in the same query) besides the event's presence."""
     version = version if version is not None else _published(event)
     if version is None or round_number is None:
         return []
@@ -211,33 +253,30 @@ def table_list(event: Event, round_number: int | None,
         for person in (m.a, m.b):
             seated.add(person.id)
             rows.append({"name": person.name, "company": person.company,
-                         "table": info.table_label(m.table), "table_number": m.table, "break": False})
-    rows.extend(_break_rows(version, round_number, seated))
+                         "table": info.table_label(m.table), "table_number": m.table,
+                         "break": False, "waiting": False})
+    rows.extend(_unseated_rows(event, version, round_number, seated, presence(event, now)))
     order = event.name_order or "family"
     rows.sort(key=lambda r: (*name_sort_key(r["name"], order), fold(r["company"])))
     return rows
 
 
-def _break_rows(version: ScheduleVersion, round_number: int, seated: set[int]) -> list[dict[str, Any]]:
-    """People of ``version`` who sit this round out: not seated, not withdrawn or gone home,
-    and due this round by their availability. A re-plan's people are those it placed from its
-    first open round on, so no-shows it left out are not listed as on a break."""
-    planned = (ScheduleMeeting.version_id == version.id) & (ScheduleMeeting.round >= (version.from_round or 1))
-    in_version = (select(ScheduleMeeting.a_id).where(planned)
-                  .union(select(ScheduleMeeting.b_id).where(planned)))
-    people = db.session.execute(
-        select(Attendee.id, Attendee.name, Attendee.company, Attendee.available_rounds)
-        .where(Attendee.id.in_(in_version), Attendee.withdrawn_at.is_(None), Attendee.left_at.is_(None))
-    ).all()
+def _unseated_rows(event: Event, version: ScheduleVersion, round_number: int, seated: set[int],
+                   here: Presence) -> list[dict[str, Any]]:
+    """People expected this round without a table in it: on a break when the version has
+    meetings for them from its first round, waiting for a table when it has none (they arrived
+    or registered after it was made)."""
+    in_version = seated_from(version, version.from_round or 1)
     rows = []
-    for person in people:
+    for person in here.expected_in(round_number):
         if person.id in seated:
             continue
-        available = parse_rounds(person.available_rounds)
-        if available is not None and round_number not in available:
-            continue
-        rows.append({"name": person.name, "company": person.company, "table": BREAK_LABEL,
-                     "table_number": None, "break": True})
+        planned = person.id in in_version
+        if not planned and here.state(person) is not AttendeeState.CHECKED_IN:
+            continue  # registered, not placed and not here: nothing to find on the display
+        rows.append({"name": person.name, "company": person.company,
+                     "table": BREAK_LABEL if planned else WAITING_LABEL, "table_number": None,
+                     "break": planned, "waiting": not planned})
     return rows
 
 
@@ -255,7 +294,7 @@ DISPLAY_ROWS_SECONDS = 10.0
 
 
 def _display_rows(event: Event, round_number: int | None,
-                  version: ScheduleVersion | None) -> list[dict[str, str]]:
+                  version: ScheduleVersion | None, now: dt.datetime) -> list[dict[str, str]]:
     """The display's table list, kept a few seconds per published version and round: every
     projector (and anyone with the public link) polls it, and it only changes with a
     publish, a new round or an edit of the event (all in the key). An edited name shows
@@ -267,7 +306,7 @@ def _display_rows(event: Event, round_number: int | None,
     if cache is None:
         cache = caches.setdefault("display", LookupCache(DISPLAY_ROWS_SECONDS, 256))
     key = (event.id, version.id, version.published_at, round_number, event.updated_at)
-    return cache.get(key, lambda _key: table_list(event, round_number, version))
+    return cache.get(key, lambda _key: table_list(event, round_number, version, now))
 
 
 def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
@@ -277,7 +316,7 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     shown = state.shown_round
     version = _published(event)
     published = version is not None
-    rows = _display_rows(event, shown, version)
+    rows = _display_rows(event, shown, version, now)
     next_after = None
     if state.current_round and state.next_round:
         next_after = {"round": state.next_round, "starts": _local_hhmm(event, state.next_round)}

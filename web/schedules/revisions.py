@@ -3,10 +3,10 @@
 Once a version is published, people hold it on paper, in their mail and in their calendars,
 so planning again *revises* it by default (``scheduler.revise``: published meetings stay where
 the rules allow, the people who changed are placed). A full re-generate stays available for an
-organiser who wants it. Both plan for the people *expected* in the rounds to come: everyone but
-the withdrawn and whoever the check-in side reports as a no-show or gone home (the
-``planning_exclusions`` signal), so the console, the API and the event-day re-plan share one
-rule. Rounds that have started are held exactly.
+organiser who wants it. Both plan for the people *expected* in the rounds to come, as
+:func:`web.attendees.presence.presence` tells them (not withdrawn, not gone home, not a no-show),
+so the console, the API and the event-day re-plan share one rule. Rounds that have started are
+held exactly.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from scheduler.changes import changed_agendas, moved_meetings
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.revise import RevisionRequest, revise
 from scheduler.solver import PlanRequest, PlanResult, Progress, plan
-from web.attendees.models import Attendee, attendees_of
+from web.attendees.models import Attendee
+from web.attendees.presence import Presence, presence
+from web.attendees.states import AttendeeState
 from web.events.clock import first_open_round
 from web.events.models import Event
-from web.extensions import db, signal_sender
 from web.logs import log_action
 from web.schedules.models import ScheduleVersion
-from web.schedules.signals import planning_exclusions
 from web.schedules.versions import published_version, store_plan_result, version_schedule
 from web.types import utcnow
 
@@ -47,12 +47,25 @@ class PlanningError(ValueError):
     """Planning cannot start as asked (message for the organiser)."""
 
 
+class LeftOut(StrEnum):
+    """Why someone is not planned for in the rounds to come."""
+
+    WITHDRAWN = "withdrawn"
+    LEFT = "left"
+    NO_SHOW = "no-show"
+    NOT_CHECKED_IN = "not checked in"
+
+
+_LEFT_OUT_BY_STATE = {AttendeeState.WITHDRAWN: LeftOut.WITHDRAWN, AttendeeState.LEFT: LeftOut.LEFT,
+                      AttendeeState.NO_SHOW: LeftOut.NO_SHOW}
+
+
 @dataclass(frozen=True)
 class PlanningInputs:
     """Who a plan is for, read at ``inputs_at``."""
 
     expected: list[Attendee]
-    excluded: dict[int, str]           # attendee row id -> why they are not planned for
+    excluded: dict[int, LeftOut]       # attendee row id -> why they are not planned for
     everyone: list[Attendee]
     from_round: int
     published: ScheduleVersion | None
@@ -63,26 +76,42 @@ def default_mode(published: ScheduleVersion | None) -> PlanMode:
     return PlanMode.REVISE if published is not None else PlanMode.PLAN
 
 
-def planning_inputs(event: Event, now: dt.datetime, from_round: int | None = None) -> PlanningInputs:
-    """The expected attendees and the first round to plan (the first not started by default)."""
+def check_from_round(event: Event, now: dt.datetime, from_round: int | None = None) -> int:
+    """``from_round``, or the first round not started by default; refused when that round has
+    started or is out of range."""
     first = first_open_round(event, now)
     if first is None:
         raise PlanningError("Every round has started; there is nothing left to plan.")
     if from_round is None:
-        from_round = first
-    elif from_round < first:
+        return first
+    if from_round < first:
         raise PlanningError(f"Round {from_round} has already started; plan from round {first} or later.")
-    elif from_round > event.rounds:
+    if from_round > event.rounds:
         raise PlanningError(f"The event has {event.rounds} rounds.")
-    everyone = list(db.session.scalars(
-        attendees_of(event.id).order_by(Attendee.badge_number)))
-    excluded = {row.id: "withdrawn" for row in everyone if row.withdrawn_at is not None}
-    for _receiver, answer in planning_exclusions.send(signal_sender(), event=event, now=now):
-        for attendee_id, reason in (answer or {}).items():
-            excluded.setdefault(int(attendee_id), str(reason))
+    return from_round
+
+
+def left_out(here: Presence, *, leave_out_not_checked_in: bool = False) -> dict[int, LeftOut]:
+    """Attendee row id -> why they are not planned for: withdrawn, gone home, no-show, and (when
+    the organiser asks for a plan for the people in the room only) registered people who have
+    not checked in yet although their first round is still to come."""
+    reasons = {a.id: _LEFT_OUT_BY_STATE[state] for a in here.people
+               if (state := here.state(a)) in _LEFT_OUT_BY_STATE}
+    if leave_out_not_checked_in:
+        reasons.update((a.id, LeftOut.NOT_CHECKED_IN) for a in here.with_state(AttendeeState.REGISTERED))
+    return reasons
+
+
+def planning_inputs(event: Event, now: dt.datetime, from_round: int | None = None, *,
+                    leave_out_not_checked_in: bool = False) -> PlanningInputs:
+    """The expected attendees and the first round to plan (the first not started by default)."""
+    first = check_from_round(event, now, from_round)
+    here = presence(event, now)
+    excluded = left_out(here, leave_out_not_checked_in=leave_out_not_checked_in)
+    everyone = list(here.people)
     expected = [row for row in everyone if row.id not in excluded]
     # inputs_at is the real time of the read (rows carry real timestamps), whatever ``now`` is.
-    return PlanningInputs(expected, excluded, everyone, from_round, published_version(event), utcnow())
+    return PlanningInputs(expected, dict(excluded), everyone, first, published_version(event), utcnow())
 
 
 def table_count(event: Event, expected: int, previous_tables: int = 0) -> int:
@@ -131,17 +160,18 @@ def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit
     return result, figures
 
 
-def _count_reasons(excluded: dict[int, str]) -> dict[str, int]:
-    return dict(Counter(excluded.values()))
+def _count_reasons(excluded: dict[int, LeftOut]) -> dict[str, int]:
+    return {str(reason): count for reason, count in Counter(excluded.values()).items()}
 
 
 def run_planning(event: Event, mode: PlanMode | str | None = None, *, now: dt.datetime | None = None,
                  from_round: int | None = None, time_limit: float, seed: int = 0, kind: str | None = None,
                  progress: Callable[[Progress], None] | None = None,
-                 cancel: threading.Event | None = None) -> tuple[ScheduleVersion, dict[str, Any]]:
+                 cancel: threading.Event | None = None,
+                 leave_out_not_checked_in: bool = False) -> tuple[ScheduleVersion, dict[str, Any]]:
     """Plan (in this thread) and store the result as a draft; returns it and its figures."""
     now = now or utcnow()
-    inputs = planning_inputs(event, now, from_round)
+    inputs = planning_inputs(event, now, from_round, leave_out_not_checked_in=leave_out_not_checked_in)
     chosen = PlanMode(mode) if mode else default_mode(inputs.published)
     if chosen is PlanMode.REGENERATE and inputs.published is None:
         chosen = PlanMode.PLAN

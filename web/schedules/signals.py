@@ -20,12 +20,6 @@ _signals = Namespace()
 
 version_published = _signals.signal("version-published")
 
-# Sent with sender=app, ``event`` and ``now`` before a plan or revision reads its attendees.
-# Receivers return ``{attendee row id: reason}`` for people who are not expected in the rounds
-# to come (the check-in side knows no-shows and people who left); withdrawn attendees are left
-# out by this feature itself.
-planning_exclusions = _signals.signal("planning-exclusions")
-
 # Sent with sender=app, ``version`` and ``since`` (when the version read its attendees) before a
 # revision is published. Receivers return a list of sentences about what changed since, e.g.
 # "3 people checked in since this revision started: Ana Lima, ...".

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 23:19:32.911426
+Create Date: 2026-12-07 22:59:25.875111
 
 """
 from alembic import op
@@ -41,7 +41,6 @@ def upgrade():
     sa.Column('delay_minutes', sa.Integer(), nullable=False),
     sa.Column('delay_after_round', sa.Integer(), nullable=False),
     sa.Column('timetable_revision', sa.Integer(), nullable=False),
-    sa.Column('no_show_minutes', sa.Integer(), nullable=False),
     sa.Column('auto_revise', sa.Boolean(), nullable=False),
     sa.Column('name_order', sa.String(length=8), server_default='family', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -1,4 +1,6 @@
-"""Check-ins recorded at the door.
+"""Check-ins recorded at the door: the attendees feature owns them, because whether someone is
+here is part of where they stand (:mod:`web.attendees.presence`), and the planner below the door
+needs that answer directly.
 
 Kiosks may retry a request after a network hiccup, so each check-in carries the client's
 ``nonce`` (unique per event): a retry finds the existing row instead of making a second one.
