@@ -283,13 +283,17 @@ def _payload(qr_payloads: Mapping[str, str] | None, attendee: Attendee) -> str |
 
 def render_agendas(attendees: Iterable[Attendee], schedule: Schedule, event: EventInfo, target: Target, *,
                    qr_payloads: Mapping[str, str] | None = None, reasons: ReasonSource = None,
-                   page_size: tuple[float, float] = A4, name_order: str = "family") -> int:
-    """One PDF with every attendee's agenda (each starting on a new page) in name order
+                   page_size: tuple[float, float] = A4, name_order: str = "family",
+                   partners: Iterable[Attendee] = ()) -> int:
+    """One PDF with the agendas of ``attendees`` (each starting on a new page) in name order
     (``name_order``: "family" or "first", see :mod:`badges.names`); ``qr_payloads`` maps
-    attendee id to the check-in token. Returns the page count."""
+    attendee id to the check-in token; ``partners`` names the schedule's other people (those
+    who get no agenda of their own). Returns the page count."""
     people = sorted_people(list(attendees), name_order)
     canvas = open_canvas(target, page_size, f"Agendas \u2013 {event.name}")
-    writer = _AgendaWriter(canvas, page_size, event, index_attendees(people), schedule, reasons)
+    index = index_attendees(partners)
+    index.update(index_attendees(people))
+    writer = _AgendaWriter(canvas, page_size, event, index, schedule, reasons)
     for attendee in people:
         writer.draw(attendee, _payload(qr_payloads, attendee))
     if not people:

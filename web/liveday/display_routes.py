@@ -75,7 +75,7 @@ def display(slug: str) -> ResponseReturnValue:
     response = Response(render_template(
         "liveday/display.html", event=event, state=state, rows=rows, page=page, pages=pages,
         per_page=DISPLAY_PAGE_SIZE, refresh=REFRESH_SECONDS, options=options, next_page_url=next_page_url,
-        countdown=format_seconds(state["clock"]["seconds_to_next_bell"]),
+        countdown=state["starts"] or format_seconds(state["clock"]["seconds_to_next_bell"]),
     ))
     return _no_index(response)
 

@@ -21,7 +21,7 @@ from scheduler.domain import Schedule
 from web.attendees.models import Attendee
 from web.attendees.presence import Presence, attends, presence
 from web.attendees.states import AttendeeState
-from web.events.clock import first_open_round
+from web.events.clock import Phase, first_open_round
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import Job, JobContext, job_handler, start_job
@@ -309,6 +309,19 @@ def _display_rows(event: Event, round_number: int | None,
     return cache.get(key, lambda _key: table_list(event, round_number, version, now))
 
 
+# Further ahead than this, the display names the start instead of counting down to it.
+COUNTDOWN_SECONDS = 6 * 3600
+
+
+def starts_label(event: Event, state: ClockState) -> str | None:
+    """``Starts Thu 12 Jun, 14:00`` while round 1 is hours or days away (a countdown of
+    "899:05:11" tells a room nothing); None once the countdown is worth showing."""
+    if state.phase != Phase.BEFORE or (state.seconds_to_next_bell or 0) <= COUNTDOWN_SECONDS:
+        return None
+    start = event.timetable().start
+    return f"Starts {start:%a} {start.day} {start:%b}, {start:%H:%M}"
+
+
 def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     """Everything the room display shows, as JSON-ready data (no personal data beyond the
     names and companies on the tables)."""
@@ -340,6 +353,7 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
         "next": next_after,
         "published": published,
         "tables": rows,
+        "starts": starts_label(event, state),
     }
 
 

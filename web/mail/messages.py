@@ -17,6 +17,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from web.attendees.models import Attendee, attendees_of
+from web.attendees.presence import presence
+from web.attendees.states import AttendeeState
 from web.events.models import Event
 from web.extensions import db
 from web.mail.models import MailState, OutboxMessage
@@ -100,12 +102,17 @@ def queue_agenda_changes(version: Any, changes: dict[int, list[Any]]) -> int:
     if event is None:
         return 0
     ids = [int(i) for i in changes]
+    people = list(db.session.scalars(attendees_of(event.id).where(Attendee.id.in_(ids))))
+    here = presence(event, None, people)
     queued = 0
-    for attendee in db.session.scalars(attendees_of(event.id).where(Attendee.id.in_(ids))):
+    for attendee in people:
         if not (attendee.email or "").strip() or attendee.withdrawn_at is not None:
             continue
         items = sorted(changes.get(attendee.id) or (), key=lambda c: getattr(c, "round", 0))
         if not items:
+            continue
+        if here.state(attendee) is AttendeeState.NO_SHOW and all(c.after is None for c in items):
+            queued += _queue_no_show(event, version, attendee, items[0].round)
             continue
         body = render_mail("agenda_change.txt", event=event, attendee=attendee,
                            changes=[str(c) for c in items],
@@ -116,6 +123,16 @@ def queue_agenda_changes(version: Any, changes: dict[int, list[Any]]) -> int:
                           event_id=event.id, attendee_id=attendee.id)
     db.session.commit()
     return queued
+
+
+def _queue_no_show(event: Event, version: Any, attendee: Attendee, from_round: int) -> bool:
+    """One message for a no-show whose meetings a re-plan gave away: why, and how to get back
+    in (check in at the desk), instead of a list of rounds without a meeting."""
+    body = render_mail("no_show.txt", event=event, attendee=attendee, from_round=from_round,
+                       page_url=personal_page_url(attendee.token))
+    return enqueue(to=attendee.email, subject=f"Your meetings at {event.name}: please check in",
+                   body=body, kind="agenda-change", dedupe_key=f"agenda-change:{version.id}:{attendee.id}",
+                   event_id=event.id, attendee_id=attendee.id)
 
 
 def on_version_published(sender: Flask, *, version: Any, previous: Any = None,

@@ -87,9 +87,10 @@ def name_order(event: Event) -> str:
 
 
 def attendee_rows(event: Event) -> list[Attendee]:
-    """The event's attendees in its name order (family name unless the organiser chose first
-    names); sorted here rather than in SQL so accents sort as on paper on every database."""
-    rows = db.session.scalars(attendees_of(event.id))
+    """The event's attendees who have not withdrawn, in its name order (family name unless the
+    organiser chose first names); sorted here rather than in SQL so accents sort as on paper on
+    every database. A withdrawn person gets no badge, agenda or line on the check-in list."""
+    rows = db.session.scalars(attendees_of(event.id).where(Attendee.withdrawn_at.is_(None)))
     return sorted(rows, key=lambda row: (*name_sort_key(row.name, name_order(event)), row.ext_id))
 
 
@@ -117,8 +118,8 @@ def walk_ins_today(event: Event, now: dt.datetime | None = None) -> list[Attende
     """Attendees added at the desk (source ``walk-in``) since midnight, event time zone."""
     since = local_midnight_utc(event, now)
     return list(db.session.scalars(
-        attendees_of(event.id).where(Attendee.source == "walk-in",
-                               Attendee.created_at >= since)
+        attendees_of(event.id).where(Attendee.source == "walk-in", Attendee.withdrawn_at.is_(None),
+                                     Attendee.created_at >= since)
         .order_by(func.lower(Attendee.name), Attendee.ext_id)
     ))
 
@@ -222,9 +223,12 @@ def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
         codes: dict[str, str] = dict(db.session.execute(
             attendees_of(event.id, Attendee.ext_id, Attendee.checkin_code)
         ).all())
-        pages = render_agendas(published.attendees, published.schedule, published.event_info, buffer,
-                               qr_payloads=codes, reasons=reasons_for(event), name_order=name_order(event))
-        name, count = download_name(event, "agendas"), len(published.attendees)
+        owners = {row.ext_id for row in attendee_rows(event)}   # withdrawn people get none
+        people = [a for a in published.attendees if a.id in owners]
+        pages = render_agendas(people, published.schedule, published.event_info, buffer,
+                               qr_payloads=codes, reasons=reasons_for(event), name_order=name_order(event),
+                               partners=published.attendees)
+        name, count = download_name(event, "agendas"), len(people)
     buffer.seek(0)
     return PrintedDocument(buffer, name, pages, count)
 

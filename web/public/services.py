@@ -127,6 +127,7 @@ class AgendaRow:
 class Agenda:
     version_number: int | None    # published version shown; None = nothing published yet
     rows: tuple[AgendaRow, ...] = ()
+    day: dt.datetime | None = None  # round 1 by the timetable (clock and delays included)
 
     @property
     def published(self) -> bool:
@@ -146,9 +147,9 @@ def agenda_for(attendee: Attendee) -> Agenda:
 
 def _agenda(attendee: Attendee) -> Agenda:
     mine_all = personal_schedule(attendee)
-    if mine_all is None:
-        return Agenda(None)
     event = attendee.event
+    if mine_all is None:
+        return Agenda(None, day=event.timetable().start)
     people = {p.id: p for p in mine_all.partners}
     viewer = mine_all.viewer
     weights = event.scoring_weights()
@@ -163,7 +164,7 @@ def _agenda(attendee: Attendee) -> Agenda:
             continue
         rows.append(AgendaRow(number, start, end, True, info.table_label(meeting.table), partner,
                               explain_for(viewer, partner, weights)))
-    return Agenda(mine_all.version_number, tuple(rows))
+    return Agenda(mine_all.version_number, tuple(rows), info.timetable.start)
 
 
 # --------------------------------------------------------------------------- QR codes

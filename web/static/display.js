@@ -77,9 +77,13 @@
 
   /* ------------------------------------------------------------------ countdown */
 
+  var startsLabel = "";     // "Starts Thu 12 Jun, 14:00" while the start is hours away
+
   function tick() {
     var text = "";
-    if (frozen !== null) {
+    if (startsLabel) {
+      text = startsLabel;
+    } else if (frozen !== null) {
       text = fmt(frozen);
     } else if (bellAt !== null) {
       var left = (bellAt - Date.now()) / 1000;
@@ -97,13 +101,13 @@
 
   function rowElement(row) {
     var li = document.createElement("li");
-    if (row["break"]) { li.className = "on-break"; }
+    if (row["break"] || row.waiting) { li.className = row.waiting ? "on-break waiting" : "on-break"; }
     var who = document.createElement("span"); who.className = "who";
     var name = document.createElement("span"); name.className = "name"; name.dir = "auto"; name.textContent = row.name;
     var company = document.createElement("span"); company.className = "company"; company.dir = "auto"; company.textContent = row.company;
     who.appendChild(name); who.appendChild(document.createTextNode(" ")); who.appendChild(company);
     var table = document.createElement("span"); table.className = "table";
-    if (row["break"]) {
+    if (row["break"] || row.waiting) {
       table.textContent = row.table;
     } else {
       var word = document.createElement("span"); word.className = "table-word"; word.textContent = "Table";
@@ -176,6 +180,7 @@
     rows = state.tables;
     if (changed) { page = 0; relayout(); }
     var seconds = clock.seconds_to_next_bell;
+    startsLabel = state.starts || "";
     if (clock.paused) {
       frozen = seconds; bellAt = null; bellPhase = null;
     } else {

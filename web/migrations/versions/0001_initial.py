@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 22:59:25.875111
+Create Date: 2026-12-07 23:12:10.286405
 
 """
 from alembic import op
