@@ -99,8 +99,9 @@ def test_someone_not_in_the_published_schedule_is_told_when_they_get_meetings(cl
     store_version(event, [(1, 1, ana, bo)])
     late = make_attendee(event, name="Dee Late", source="registration")   # registered after publishing
     html = client.get(f"/me/{late.token}").get_data(as_text=True)
-    assert "not in the published schedule yet" in html and "next revision" in html
-    assert "not in the published schedule" not in client.get(f"/me/{ana.token}").get_data(as_text=True)
+    assert "when the organisers place you" in html and "next revision" in html
+    assert "a break for you" not in html and "Round 1" not in html   # no empty rounds before a placement
+    assert "when the organisers place you" not in client.get(f"/me/{ana.token}").get_data(as_text=True)
 
 
 def test_a_withdrawn_attendee_reads_that_they_are_withdrawn(client, make_event, make_attendee):
