@@ -45,20 +45,21 @@ def first_due_round(available_rounds: str | None, rounds: int) -> int | None:
 
 
 def attendee_state(attendee: HasStateFields, *, checked_in: bool, first_open_round: int | None,
-                   rounds: int) -> AttendeeState:
+                   rounds: int, door_open: bool = True) -> AttendeeState:
     """The one state shown and planned for.
 
     Withdrawn wins over everything (a cancelled person who was checked in by mistake stays
     out); left only counts for someone checked in. A person not checked in is a no-show once
     their first due round has started by the event clock: the next round a re-plan can change
     is the one after it, so absentees are out from the first changeover on, and a late arrival
-    ends it by checking in.
+    ends it by checking in. ``door_open`` says the event checks people in at all (someone has
+    been): an event run without the kiosk has no way to tell an absentee, so nobody is one.
     """
     if attendee.withdrawn_at is not None:
         return AttendeeState.WITHDRAWN
     if checked_in:
         return AttendeeState.LEFT if attendee.left_at is not None else AttendeeState.CHECKED_IN
     first_due = first_due_round(attendee.available_rounds, rounds)
-    if first_due is not None and (first_open_round is None or first_due < first_open_round):
+    if door_open and first_due is not None and (first_open_round is None or first_due < first_open_round):
         return AttendeeState.NO_SHOW
     return AttendeeState.REGISTERED

@@ -64,6 +64,12 @@ def start_clock(event: Event, now: dt.datetime, *, confirm: bool = False) -> Clo
             f"Round 1 is planned for {_when(event, planned)} ({event.timezone}). Starting now moves "
             f"round 1 to {_when(event, now)} and every later round with it: attendees' pages, "
             "calendar files, printed agendas and the room display all change to the new times.")
+    started = clock_state(event, now).rounds_started
+    if started >= 2 and not confirm:
+        raise ClockConfirmationNeeded(
+            f"By the timetable rounds 1 to {started} have started. Starting now makes round 1 begin "
+            f"at {_when(event, now)} and moves every later round with it: attendees' pages, calendar "
+            "files, printed agendas and the room display all change to the new times.")
     event.clock_started_at = now
     event.clock_paused_at = None
     event.delay_minutes = 0
