@@ -133,11 +133,13 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     if version.status != VersionStatus.DRAFT:
         raise ScheduleError(f"version {version.number} is {version.status}; only a draft can be "
                             "published")
+    previous = _expected_previous(version)
     check = publish_checks(version, now)
     if check.blocking or (check.warnings and not force):
+        if _status_now(version) == VersionStatus.PUBLISHED:  # a second click, answered second
+            db.session.expire(version)
+            return version
         raise StalePublish(check)
-    event = db.session.get(Event, version.event_id)
-    previous = published_version(event) if event is not None else None
     changes = agenda_changes(previous, version) if previous is not None else {}
     try:
         published_at = _supersede(version, previous, user, changes)
@@ -161,6 +163,21 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     return version
 
 
+def _status_now(version: ScheduleVersion) -> str | None:
+    """The version's status as stored now (the ORM object may hold an older read)."""
+    return db.session.scalar(select(ScheduleVersion.status).where(ScheduleVersion.id == version.id))
+
+
+def _expected_previous(version: ScheduleVersion) -> ScheduleVersion | None:
+    """The version ``version`` is to replace, which must still be the published one when it is
+    published: a revision's base, else the version published before the checks ran (read
+    first, so a publish that lands after the checks is noticed, not taken as the base)."""
+    if version.base_version_id is not None:
+        return db.session.get(ScheduleVersion, version.base_version_id)
+    event = db.session.get(Event, version.event_id)
+    return published_version(event) if event is not None else None
+
+
 def _supersede(version: ScheduleVersion, previous: ScheduleVersion | None, user: Any,
                changes: dict[int, list[AgendaChange]]) -> dt.datetime | None:
     """Under the event's lock: make sure ``previous`` (what the checks and ``changes`` were
@@ -177,7 +194,7 @@ def _supersede(version: ScheduleVersion, previous: ScheduleVersion | None, user:
     """
     lock_row(db.session, Event.__table__, version.event_id)
     # Columns, not ORM objects: the identity map would hand back the rows as read before the lock.
-    own = db.session.scalar(select(ScheduleVersion.status).where(ScheduleVersion.id == version.id))
+    own = _status_now(version)
     if own == VersionStatus.PUBLISHED:
         return None
     if own != VersionStatus.DRAFT:
@@ -185,7 +202,7 @@ def _supersede(version: ScheduleVersion, previous: ScheduleVersion | None, user:
     current = db.session.execute(select(ScheduleVersion.id, ScheduleVersion.number).where(
         ScheduleVersion.event_id == version.event_id,
         ScheduleVersion.status == VersionStatus.PUBLISHED)).first()
-    expected = previous.id if previous is not None else None
+    expected = previous.id if previous is not None else version.base_version_id
     if (current.id if current is not None else None) != expected:
         raise StalePublish(PublishCheck(blocking=[_published_meanwhile(current, previous)]))
     if previous is not None and not changed_rows(db.session.execute(
