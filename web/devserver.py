@@ -160,6 +160,10 @@ def main() -> None:
         print(f"  Note: {note}")
     for name, token in sample_attendee_tokens(app):
         print(f"  Attendee page for {name}: {base}/me/{token}")
+    # Planning the demo in this process ran CP-SAT, which handles SIGINT during a solve and
+    # leaves it at the default action (die at once) afterwards: restore Python's handler so
+    # Ctrl-C unwinds through job_worker() and stops the worker too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with job_worker(app) as worker:
         process = worker.process
         assert process is not None

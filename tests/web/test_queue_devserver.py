@@ -81,7 +81,8 @@ def test_stopping_while_a_restart_waits_starts_nothing():
 
 
 @pytest.mark.slow
-def test_make_run_serves_and_solves_and_stops_both(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_make_run_serves_and_solves_and_stops_both(tmp_path, stop):
     instance = tmp_path / "instance"
     port = free_port()
     env = {**os.environ, "SPEEDNET_INSTANCE_PATH": str(instance), "PORT": str(port),
@@ -125,7 +126,7 @@ def test_make_run_serves_and_solves_and_stops_both(tmp_path):
             db.session.remove()
             db.engine.dispose()
 
-        server.send_signal(signal.SIGTERM)
+        server.send_signal(stop)  # Ctrl-C: the terminal signals the server; its worker has a group of its own
         assert server.wait(60) == 0
         for worker in replacements:
             assert _wait_for(lambda worker=worker: not _alive(worker), 30), "the worker outlived the server"
