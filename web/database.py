@@ -122,7 +122,9 @@ def lock_row(session: Any, table: Table, row_id: Any) -> None:
     transactions that both begin with it run one after the other (a read-check-write that
     must not interleave, such as publishing on a base that must still be current).
 
-    PostgreSQL: ``SELECT ... FOR UPDATE`` (a row lock; plain readers are not held up).
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE``, a row lock that two such transactions
+    cannot share, while plain readers and the foreign-key checks of inserts that refer to the
+    row (a check-in naming its event) are not held up, as they would be by ``FOR UPDATE``.
     SQLite has no row locks: an UPDATE that leaves the row as it was (a plain column and every
     column with an ``onupdate`` set to themselves; not the key, whose change would send SQLite
     through the children's foreign keys) takes the database's write lock at once, where a deferred
@@ -132,7 +134,7 @@ def lock_row(session: Any, table: Table, row_id: Any) -> None:
     """
     key = next(iter(table.primary_key.columns))
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(key).where(key == row_id).with_for_update())
+        session.execute(select(key).where(key == row_id).with_for_update(key_share=True))
         return
     plain = next(column for column in table.c if not column.primary_key)
     unchanged = {column.name: column for column in table.c

@@ -211,7 +211,7 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
     ``params`` (JSON) reach the kind's handler in the worker; what the handler returns (a
     schedule version id or None) becomes ``result_version_id``. Raises :class:`JobBusy` when
     the event already has an active job, ``ValueError`` for a kind nobody registered. Commits
-    the session (a refused start rolls it back).
+    the session first, so a start refused by the database rolls back nothing of the caller's.
 
     The database decides who is first: the partial unique index ``uq_jobs_one_active`` lets
     one queued-or-running row per event exist, so of two starts at the same moment (two web
@@ -222,6 +222,7 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
         raise ValueError(f"no job handler is registered for kind {kind!r}")
     recover_interrupted_jobs(event_id=event.id)
     session = db.session
+    session.commit()  # what the caller wrote is kept whatever happens to this start (a refusal rolls back)
     payload = _json_safe(dict(params or {}))
     refused: IntegrityError | None = None
     for _ in range(START_TRIES):

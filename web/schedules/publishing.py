@@ -187,7 +187,7 @@ def _supersede(version: ScheduleVersion, previous: ScheduleVersion | None, user:
 
     Two organisers (or the automatic revision) publishing two drafts of the same published
     version at once both pass :func:`publish_checks`, which reads without a lock. The lock on
-    the event row (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite) makes the second
+    the event row (``FOR NO KEY UPDATE`` on PostgreSQL, the write lock on SQLite) makes the second
     wait for the first to commit, and then see that its base is gone: it is refused with
     :class:`StalePublish` instead of superseding a version that was live for milliseconds.
     The conditional UPDATE and the one-published-version index back the check up.
