@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, select, text, update
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 
 from web.extensions import db
@@ -115,3 +115,28 @@ def changed_rows(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE changed (``execute`` is typed as returning any
     result; for those statements it is a cursor result, which counts them)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def lock_row(session: Any, table: Table, row_id: Any) -> None:
+    """Hold ``table``'s row ``row_id`` until ``session``'s transaction ends, so that two
+    transactions that both begin with it run one after the other (a read-check-write that
+    must not interleave, such as publishing on a base that must still be current).
+
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE``, a row lock that two such transactions
+    cannot share, while plain readers and the foreign-key checks of inserts that refer to the
+    row (a check-in naming its event) are not held up, as they would be by ``FOR UPDATE``.
+    SQLite has no row locks: an UPDATE that leaves the row as it was (a plain column and every
+    column with an ``onupdate`` set to themselves; not the key, whose change would send SQLite
+    through the children's foreign keys) takes the database's write lock at once, where a deferred
+    transaction would take it only at its first write, after its reads. Call it before the
+    reads it protects and before any write, and never under AUTOCOMMIT (the lock would end
+    with the statement).
+    """
+    key = next(iter(table.primary_key.columns))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(key).where(key == row_id).with_for_update(key_share=True))
+        return
+    plain = next(column for column in table.c if not column.primary_key)
+    unchanged = {column.name: column for column in table.c
+                 if column is plain or column.onupdate is not None}
+    session.execute(update(table).where(key == row_id).values(unchanged))

@@ -2,19 +2,22 @@
 
 Creates the app (which upgrades the database), makes sure an organiser account and the demo
 event exist, starts one job worker (``python -m web.jobs.worker``) as a child process on the
-same instance folder and queue, prints where to sign in, and serves on 127.0.0.1:$PORT
-(default 5000). Stopping the server (Ctrl-C, SIGTERM) stops the worker too, which first lets
-a running plan store its best schedule. For production use gunicorn plus ``make worker``
+same instance folder and queue (started again, after a growing pause, whenever it dies), prints
+where to sign in, and serves on 127.0.0.1:$PORT (default 5000). Stopping the server (Ctrl-C,
+SIGTERM) stops the worker too, which first lets a running plan store its best schedule. For production use gunicorn plus ``make worker``
 processes (README, "Running the web app in production").
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,23 +29,107 @@ from web.demo import sample_attendee_tokens, seed_demo
 from web.logs import configure_logging
 
 WORKER_STOP_SECONDS = 40.0  # the worker's own shutdown allows a solve 30 s to store its best
+RESTART_FIRST_DELAY = 1.0   # seconds before the first restart of a worker that died
+RESTART_MAX_DELAY = 30.0    # the delay doubles while the worker keeps dying, up to this
+STEADY_SECONDS = 60.0       # a worker that ran this long before dying restarts after the first delay again
+
+log = logging.getLogger("speednet.devserver")
+
+
+class WorkerSupervisor:
+    """Runs one job worker as a child process and starts it again whenever it dies.
+
+    Without it, a worker killed by the OOM killer or a crash left ``make run`` serving pages
+    whose jobs nobody runs: queued jobs waited forever, a running one was failed by the
+    lost-worker rule. Each death is logged with its exit status; restarts wait
+    :data:`RESTART_FIRST_DELAY` seconds, doubling up to :data:`RESTART_MAX_DELAY` while the
+    worker keeps dying within :data:`STEADY_SECONDS`, so a worker that cannot start (a broken
+    setting) does not spin. :meth:`stop` ends the watching first, then the worker (SIGTERM,
+    which lets a running plan store its best schedule), so a stop is never mistaken for a death.
+    """
+
+    def __init__(self, command: list[str], env: dict[str, str], *,
+                 first_delay: float = RESTART_FIRST_DELAY, max_delay: float = RESTART_MAX_DELAY,
+                 steady_seconds: float = STEADY_SECONDS) -> None:
+        self.command, self.env = command, env
+        self.first_delay, self.max_delay, self.steady_seconds = first_delay, max_delay, steady_seconds
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._watcher: threading.Thread | None = None
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The worker process now (a new one after each restart)."""
+        with self._lock:
+            return self._process
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """Start the worker and the thread that watches it."""
+        with self._lock:
+            process = self._spawn()
+        self._watcher = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+        self._watcher.start()
+        return process
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        """A worker in a process group of its own: a Ctrl-C in the terminal reaches the dev
+        server alone, which then stops the worker itself (:meth:`stop`), so the watcher never
+        sees the worker end before it knows a stop is under way. Called holding the lock."""
+        self._process = subprocess.Popen(self.command, env=self.env, process_group=0)
+        return self._process
+
+    def _watch(self) -> None:
+        delay = self.first_delay
+        while not self._stopping.is_set():
+            process = self.process
+            assert process is not None
+            started = time.monotonic()
+            status = process.wait()
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started >= self.steady_seconds:
+                delay = self.first_delay
+            log.warning("job worker (process %d) exited with status %s; starting it again in %.0f s",
+                        process.pid, status, delay)
+            if self._stopping.wait(delay):
+                return
+            with self._lock:  # stop() either sees the new process or it is never started
+                if self._stopping.is_set():
+                    return
+                process = self._spawn()
+                self.restarts += 1
+            log.warning("job worker restarted: process %d (restart %d)", process.pid, self.restarts)
+            delay = min(delay * 2, self.max_delay)
+
+    def stop(self, timeout: float = WORKER_STOP_SECONDS) -> None:
+        """Stop watching, then stop the worker (SIGTERM; SIGKILL after ``timeout`` seconds)."""
+        with self._lock:
+            self._stopping.set()
+            process = self._process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):  # too slow, or a second Ctrl-C
+                process.kill()
+                process.wait()
+        if self._watcher is not None:
+            self._watcher.join(5)
 
 
 @contextmanager
-def job_worker(app: Flask) -> Iterator[subprocess.Popen]:
-    """Run one job worker beside the dev server, on the app's instance folder and queue."""
+def job_worker(app: Flask) -> Iterator[WorkerSupervisor]:
+    """Run one job worker beside the dev server, on the app's instance folder and queue,
+    restarted whenever it dies (:class:`WorkerSupervisor`); stopped when the block ends."""
     env = {**os.environ, "SPEEDNET_INSTANCE_PATH": app.instance_path}
-    worker = subprocess.Popen([sys.executable, "-m", "web.jobs.worker"], env=env)
+    supervisor = WorkerSupervisor([sys.executable, "-m", "web.jobs.worker"], env)
+    supervisor.start()
     try:
-        yield worker
+        yield supervisor
     finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(WORKER_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        supervisor.stop()
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:  # noqa: ARG001
@@ -73,8 +160,14 @@ def main() -> None:
         print(f"  Note: {note}")
     for name, token in sample_attendee_tokens(app):
         print(f"  Attendee page for {name}: {base}/me/{token}")
+    # Planning the demo in this process ran CP-SAT, which handles SIGINT during a solve and
+    # leaves it at the default action (die at once) afterwards: restore Python's handler so
+    # Ctrl-C unwinds through job_worker() and stops the worker too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with job_worker(app) as worker:
-        print(f"  Job worker: process {worker.pid} (plans, re-plans, e-mail)")
+        process = worker.process
+        assert process is not None
+        print(f"  Job worker: process {process.pid} (plans, re-plans, e-mail; restarted if it dies)")
         print()
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop the worker too, quietly
             app.run(host="127.0.0.1", port=port, debug=os.environ.get("FLASK_DEBUG") == "1",

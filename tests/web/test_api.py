@@ -51,7 +51,8 @@ def attendees(event_slug):
 
 def test_requests_without_a_valid_token_get_401_json(client, organiser, token):
     for method, url in [("GET", "/api/v1/events/x"), ("POST", "/api/v1/events"),
-                        ("PUT", "/api/v1/events/x/attendees"), ("GET", "/api/v1/jobs/x")]:
+                        ("PUT", "/api/v1/events/x/attendees"), ("GET", "/api/v1/jobs/x"),
+                        ("POST", "/api/v1/jobs/x/cancel")]:
         response = client.open(url, method=method)
         assert response.status_code == 401 and response.is_json, url
         wrong = client.open(url, method=method, headers={"Authorization": "Bearer sn_wrong"})
@@ -262,6 +263,7 @@ def test_openapi_document_lists_every_endpoint_with_schemas_and_bearer_security(
         "/api/v1/events/{slug}/schedule/publish": {"post"},
         "/api/v1/events/{slug}/schedule.csv": {"get"},
         "/api/v1/jobs/{job_id}": {"get"},
+        "/api/v1/jobs/{job_id}/cancel": {"post"},
     }
     for path, methods in expected.items():
         assert methods <= set(paths[path]), path
@@ -275,6 +277,7 @@ def test_openapi_document_lists_every_endpoint_with_schemas_and_bearer_security(
     put_body = paths["/api/v1/events/{slug}/attendees"]["put"]["requestBody"]["content"]
     assert {"text/csv", XLSX, "multipart/form-data"} <= set(put_body)
     assert "EventCreate" in spec["components"]["schemas"]
+    assert {"202", "404", "409"} <= set(paths["/api/v1/jobs/{job_id}/cancel"]["post"]["responses"])
 
 
 def test_console_page_creates_shows_once_and_revokes_tokens(client, organiser, organiser_user):

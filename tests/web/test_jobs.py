@@ -342,3 +342,78 @@ def test_cancel_reaches_the_solver_within_two_seconds_and_keeps_its_schedule(app
         assert version.report["status"] == "CANCELLED"
     else:  # cancelled before a worker took it, or as it did: it ends cancelled either way
         assert done.status == "cancelled"
+
+
+# --------------------------------------------------------------------------- the job API
+
+
+@pytest.fixture
+def api(client, organiser_user):
+    """Call the API with an organiser's bearer token."""
+    from web.auth.services import create_api_token
+
+    headers = {"Authorization": f"Bearer {create_api_token(organiser_user, 'tests')}"}
+
+    def call(method, url, **kwargs):
+        return client.open(url, method=method, headers=headers, **kwargs)
+    return call
+
+
+@pytest.mark.parametrize("attempts, expected", [(1, "queued"), (MAX_ATTEMPTS, "failed")])
+def test_the_api_never_says_running_for_a_job_nobody_runs(app, make_event, api, attempts, expected):
+    app.config["QUEUE_IN_PROCESS_WORKER"] = False
+    job = _orphan(make_event().id, attempts=attempts, lease_age=1)
+    answer = api("GET", f"/api/v1/jobs/{job.id}")
+    assert answer.status_code == 200
+    assert answer.json["status"] == expected
+    if expected == "failed":
+        assert answer.json["finished"] is True and "stopped unexpectedly" in answer.json["error"]
+
+
+def test_the_api_cancels_a_queued_job_at_once_and_refuses_a_finished_one(app, make_event, api):
+    app.config["QUEUE_IN_PROCESS_WORKER"] = False
+    job = start_test_job(make_event(), lambda context: None)
+    answer = api("POST", f"/api/v1/jobs/{job.id}/cancel")
+    assert answer.status_code == 202, answer.json
+    assert answer.json["status"] == "cancelled" and answer.json["finished"] is True
+    assert answer.json["cancel_requested"] is True
+    assert answer.headers["Location"] == f"/api/v1/jobs/{job.id}"
+    again = api("POST", f"/api/v1/jobs/{job.id}/cancel")
+    assert again.status_code == 409 and "cancelled" in again.json["message"]
+    assert api("POST", "/api/v1/jobs/no-such-job/cancel").status_code == 404
+
+
+def test_the_api_cancel_stops_a_running_job_which_keeps_its_result(app, make_event, api):
+    running = threading.Event()
+
+    def work(context):
+        running.set()
+        assert context.cancel_event.wait(10), "cancel never arrived"
+        return None
+
+    job = start_test_job(make_event(), work)
+    assert running.wait(10)
+    answer = api("POST", f"/api/v1/jobs/{job.id}/cancel")
+    assert answer.status_code == 202
+    assert answer.json["cancel_requested"] is True and answer.json["finished"] is False
+    assert wait_for_job(job.id, 10).status == "cancelled"
+    assert api("GET", f"/api/v1/jobs/{job.id}").json["status"] == "cancelled"
+
+
+def test_the_api_cancel_of_a_job_whose_worker_died_says_it_has_finished(app, make_event, api):
+    app.config["QUEUE_IN_PROCESS_WORKER"] = False
+    job = _orphan(make_event().id, attempts=MAX_ATTEMPTS, lease_age=1)
+    answer = api("POST", f"/api/v1/jobs/{job.id}/cancel")
+    assert answer.status_code == 409 and "failed" in answer.json["message"]
+
+
+def test_only_organisers_cancel_jobs(app, client, make_event, staff):
+    from web.auth.services import create_api_token, find_user
+
+    app.config["QUEUE_IN_PROCESS_WORKER"] = False
+    job = start_test_job(make_event(), lambda context: None)
+    staff_token = create_api_token(find_user("staff@example.com"))
+    answer = client.post(f"/api/v1/jobs/{job.id}/cancel", headers={"Authorization": f"Bearer {staff_token}"})
+    assert answer.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Job, job.id).status == "queued"

@@ -9,6 +9,7 @@ from web.jobs.runner import (  # noqa: F401
     JobBusy,
     JobContext,
     active_job,
+    current_job,
     event_job_or_404,
     job_handler,
     job_status_dict,

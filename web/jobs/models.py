@@ -11,7 +11,7 @@ import uuid
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import Model
@@ -32,6 +32,10 @@ class JobStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The statuses of a job still to finish: at most one such job per event (see ``Job``).
+ACTIVE_SQL = "status IN ('queued', 'running')"
+
+
 def new_job_id() -> str:
     return str(uuid.uuid4())
 
@@ -45,11 +49,19 @@ class Job(Model):
     worker run holding the job and ``lease_until`` is when that claim lapses unless renewed,
     so a job whose worker was killed is noticed within seconds; ``attempts`` counts claims
     (a lost job is tried again once).
+
+    At most one job per event is queued or running: a partial unique index
+    (``uq_jobs_one_active``) says so in the database itself, so two web workers that start a
+    job for one event at the same moment (two check-ins starting an automatic revision, two
+    organisers pressing *Compute*) cannot both succeed, whatever transaction mode each runs in;
+    :func:`web.jobs.runner.start_job` turns the refusal into :class:`~web.jobs.runner.JobBusy`.
     """
 
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint(f"status IN ({', '.join(repr(str(s)) for s in JobStatus)})", name="status"),
+        Index("uq_jobs_one_active", "event_id", unique=True,
+              sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL)),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_job_id)

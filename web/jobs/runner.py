@@ -17,14 +17,20 @@ table, so any web worker answers a progress poll. While a job runs, its worker
 * renews the job's lease every :data:`LEASE_RENEW_SECONDS`.
 
 A lapsed lease means the worker died (SIGKILL, a lost host): :func:`recover_interrupted_jobs`
-(run by every worker's main loop, by web pages that read an active job, and at start-up) puts
+(run by every worker's main loop, by every read of a job for a page or the API, and at start-up) puts
 the job back on the queue once and marks it failed with :data:`LOST` the second time. A
 worker asked to stop (SIGTERM) cancels its solves, which store their best schedule, and
 records them as :data:`INTERRUPTED` (:func:`begin_shutdown`).
 
-At most one job per event is active at a time; :func:`start_job` raises :class:`JobBusy`
-(carrying the active job) otherwise. The check and the insert run in one transaction that
-first writes the event row, which serialises concurrent starts on SQLite and PostgreSQL alike.
+At most one job per event is active at a time, a rule the database keeps: a partial unique
+index on ``jobs(event_id)`` over the queued and running rows (``uq_jobs_one_active``). Of two
+concurrent starts one insert is refused, whatever each caller's transaction mode (the check-in
+API runs in autocommit, where a lock taken by one statement ends with it), and
+:func:`start_job` raises :class:`JobBusy` carrying the active job.
+
+Every read of a job for a page or the API (:func:`current_job`, :func:`event_job_or_404`,
+:func:`active_job`) first applies the lost-worker rule, so no answer says "running" for a job
+nobody runs.
 """
 
 from __future__ import annotations
@@ -40,10 +46,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import Flask, abort
-from sqlalchemy import Table, inspect, or_, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
 
 from web.database import changed_rows
 from web.extensions import db, signal_sender
@@ -61,6 +67,7 @@ CANCEL_POLL_SECONDS = 0.25
 LEASE_RENEW_SECONDS = 1.0
 LEASE_SECONDS = 6.0
 MAX_ATTEMPTS = 2
+START_TRIES = 3  # a start refused by the one-active-job index looks for the winner this often
 INTERRUPTED = "interrupted: the worker was stopped; the best schedule found is kept"
 LOST = "the worker running this job stopped unexpectedly (twice); start it again"
 
@@ -80,21 +87,6 @@ class EventRef(Protocol):
     refers to its event only by ``jobs.event_id``)."""
 
     id: int
-
-
-def _events_table() -> Table:
-    """The table ``jobs.event_id`` refers to, found through the foreign key."""
-    (key,) = Job.__table__.c.event_id.foreign_keys
-    return key.column.table
-
-
-def _lock_event_row(session: Session | scoped_session[Any], event_id: int) -> None:
-    """Write the event's row without changing it (every column that a write would touch set to
-    itself): takes the write lock (SQLite) / row lock (PostgreSQL)."""
-    events = _events_table()
-    unchanged = {column.name: column for column in events.c
-                 if column.primary_key or column.onupdate is not None}
-    session.execute(update(events).where(events.c.id == event_id).values(unchanged))
 
 
 class JobBusy(RuntimeError):
@@ -218,26 +210,41 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
 
     ``params`` (JSON) reach the kind's handler in the worker; what the handler returns (a
     schedule version id or None) becomes ``result_version_id``. Raises :class:`JobBusy` when
-    the event already has an active job, ``ValueError`` for a kind nobody registered.
+    the event already has an active job, ``ValueError`` for a kind nobody registered. Commits
+    the session first, so a start refused by the database rolls back nothing of the caller's.
+
+    The database decides who is first: the partial unique index ``uq_jobs_one_active`` lets
+    one queued-or-running row per event exist, so of two starts at the same moment (two web
+    workers, any transaction mode, autocommit included) one insert fails and that caller is
+    told which job is active instead.
     """
     if kind not in _handlers:
         raise ValueError(f"no job handler is registered for kind {kind!r}")
     recover_interrupted_jobs(event_id=event.id)
     session = db.session
-    # Writing the event row first takes the write lock (SQLite) / row lock (PostgreSQL), so two
-    # workers cannot both see "no active job" and both insert one.
-    _lock_event_row(session, event.id)
-    active = session.scalar(
-        select(Job).where(Job.event_id == event.id, Job.status.in_(ACTIVE_STATUSES))
-        .order_by(Job.created_at)
-    )
-    if active is not None:
-        session.commit()
-        raise JobBusy(active)
-    job = Job(event_id=event.id, kind=kind, status=JobStatus.QUEUED, params=_json_safe(dict(params or {})),
-              progress={"updated_at": utcnow().isoformat()})
-    session.add(job)
-    session.commit()
+    session.commit()  # what the caller wrote is kept whatever happens to this start (a refusal rolls back)
+    payload = _json_safe(dict(params or {}))
+    refused: IntegrityError | None = None
+    for _ in range(START_TRIES):
+        active = _active_of(event.id)
+        if active is not None:
+            raise JobBusy(active)
+        job = Job(event_id=event.id, kind=kind, status=JobStatus.QUEUED, params=payload,
+                  progress={"updated_at": utcnow().isoformat()})
+        session.add(job)
+        try:
+            session.commit()
+        except IntegrityError as exc:  # another start won the race: its job is found above
+            session.rollback()
+            refused = exc
+            continue
+        break
+    else:  # refused each time, yet no active job was seen: not the one-job rule (say so)
+        active = _active_of(event.id)
+        if active is not None:
+            raise JobBusy(active)
+        assert refused is not None
+        raise refused
     try:
         enqueue_job(signal_sender(), job.id)
     except Exception as exc:  # the queue is unreachable: say so on the job, not as a 500 later
@@ -246,6 +253,14 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
                 error=f"the job queue could not be reached ({type(exc).__name__}); try again")
         db.session.expire_all()
     return job
+
+
+def _active_of(event_id: int) -> Job | None:
+    """The event's queued or running job, if any (at most one: ``uq_jobs_one_active``)."""
+    return db.session.scalar(
+        select(Job).where(Job.event_id == event_id, Job.status.in_(ACTIVE_STATUSES))
+        .order_by(Job.created_at)
+    )
 
 
 # --------------------------------------------------------------------------- running (worker)
@@ -398,14 +413,15 @@ def running_here() -> int:
 
 def request_cancel(job: Job) -> Job:
     """Ask a queued or running job to stop (any web worker may ask). A queued job ends at
-    once; a running one within :data:`CANCEL_POLL_SECONDS` plus the solver's reaction."""
-    if job.status in ACTIVE_STATUSES and not job.cancel_requested:
-        job.cancel_requested = True
-        db.session.commit()
-        db.session.execute(update(Job).where(Job.id == job.id, Job.status == JobStatus.QUEUED)
-                           .values(status=JobStatus.CANCELLED, finished_at=utcnow()))
-        db.session.commit()
-        db.session.refresh(job)
+    once; a running one within :data:`CANCEL_POLL_SECONDS` plus the solver's reaction. A job
+    that has finished is left as it is (each change is conditional on the row's status, so a
+    job that ends meanwhile is not marked). Returns the refreshed row."""
+    db.session.execute(update(Job).where(Job.id == job.id, Job.status.in_(ACTIVE_STATUSES))
+                       .values(cancel_requested=True))
+    db.session.execute(update(Job).where(Job.id == job.id, Job.status == JobStatus.QUEUED)
+                       .values(status=JobStatus.CANCELLED, finished_at=utcnow(), lease_until=None))
+    db.session.commit()
+    db.session.refresh(job)
     return job
 
 
@@ -427,6 +443,8 @@ def wait_for_job(job_id: str, timeout: float | None = None) -> Job | None:
 
 
 def active_job(event: EventRef) -> Job | None:
+    """The event's queued or running job, after the lost-worker rule (so a job whose worker
+    died is not offered as the one to watch)."""
     recover_interrupted_jobs(event_id=event.id)
     return db.session.scalar(
         select(Job).where(Job.event_id == event.id, Job.status.in_(ACTIVE_STATUSES))
@@ -434,15 +452,22 @@ def active_job(event: EventRef) -> Job | None:
     )
 
 
-def event_job_or_404(event: EventRef, job_id: str, kind: str | None = None) -> Job:
-    """The job ``job_id`` of ``event`` (of ``kind``, when given) for a page, else a 404.
-    An active job is first checked for a lost worker, so its page never says "running"
-    for a job nobody runs."""
+def current_job(job_id: str) -> Job | None:
+    """The job ``job_id`` as a page or the API should report it: a running job is first
+    checked for a lost worker (:func:`recover_interrupted_jobs`), so an answer never says
+    "running" for a job nobody runs. None for an unknown id."""
     job = db.session.get(Job, job_id)
+    if job is not None and job.status == JobStatus.RUNNING and recover_interrupted_jobs(event_id=job.event_id):
+        db.session.refresh(job)
+    return job
+
+
+def event_job_or_404(event: EventRef, job_id: str, kind: str | None = None) -> Job:
+    """The job ``job_id`` of ``event`` (of ``kind``, when given) for a page, else a 404,
+    with the lost-worker rule applied (:func:`current_job`)."""
+    job = current_job(job_id)
     if job is None or job.event_id != event.id or (kind is not None and job.kind != kind):
         abort(404)
-    if job.status == JobStatus.RUNNING and recover_interrupted_jobs(event_id=event.id):
-        db.session.refresh(job)
     return job
 
 

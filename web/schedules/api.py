@@ -1,5 +1,5 @@
-"""Schedules API: compute, publish and download the schedule, and read a job's status
-(``/api/v1/events/<slug>/schedule...``, ``/api/v1/jobs/<id>``; organiser tokens).
+"""Schedules API: compute, publish and download the schedule, read a job's status and cancel
+it (``/api/v1/events/<slug>/schedule...``, ``/api/v1/jobs/<id>[/cancel]``; organiser tokens).
 
 The job endpoint lives here, not in ``web.jobs``: jobs is the lowest layer, below the API's
 token auth, and the jobs an API client starts are this feature's (and the event day's re-plans,
@@ -21,8 +21,7 @@ from web.api import SchemaAnswer, feature_blueprint
 from web.api.auth import API_ORGANISER_ROLES, token_auth
 from web.events.api import event_or_404
 from web.events.models import Event
-from web.extensions import db
-from web.jobs import JobBusy
+from web.jobs import FINISHED_STATUSES, JobBusy, current_job, request_cancel
 from web.jobs.models import Job
 from web.schedules.planning import start_schedule_job
 from web.schedules.publishing import StalePublish, publish_version
@@ -31,7 +30,7 @@ from web.schedules.schemas import JobOut, PublishRequest, ScheduleRequest, Versi
 from web.schedules.versions import ScheduleError, latest_draft, published_version, version_schedule
 
 bp = feature_blueprint("schedules_api", __name__, tag="Schedules",
-                       description="Compute, publish and download schedules; job status.")
+                       description="Compute, publish and download schedules; job status and cancel.")
 organiser_only = bp.auth_required(token_auth, roles=API_ORGANISER_ROLES)
 
 
@@ -67,16 +66,42 @@ def start_schedule(slug: str, data: dict[str, Any]) -> SchemaAnswer:
     return job, 202, {"Location": job_url(job.id)}
 
 
+def _job_or_404(job_id: str) -> Job:
+    """The job as it stands (the lost-worker rule applied first, so a job whose worker died
+    never reads "running"), else a 404 that says where job URLs come from."""
+    job = current_job(job_id[:36])
+    if job is None:
+        abort(404, f"There is no job '{job_id[:36]}'; use the job URL from the Location header "
+                   "of the request that started it.")
+    return job
+
+
 @bp.get("/jobs/<job_id>")
 @organiser_only
 @bp.output(JobOut)
 @bp.doc(summary="Job status and progress", responses={404: "Unknown job"})
 def get_job(job_id: str) -> SchemaAnswer:
-    job = db.session.get(Job, job_id[:36])
-    if job is None:
-        abort(404, f"There is no job '{job_id[:36]}'; use the job URL from the Location header "
-                   "of the schedule request that started it.")
-    return job
+    return _job_or_404(job_id)
+
+
+@bp.post("/jobs/<job_id>/cancel")
+@organiser_only
+@bp.output(JobOut, status_code=202,
+           description="Cancel requested: a queued job is cancelled at once, a running one stops "
+                       "within a second or so and keeps the best schedule found as a draft; poll "
+                       "the job until `finished`.")
+@bp.doc(summary="Cancel a job",
+        responses={404: "Unknown job", 409: "The job has already finished (done, failed or cancelled)"})
+def cancel_job(job_id: str) -> SchemaAnswer:
+    job = _job_or_404(job_id)
+    if job.status in FINISHED_STATUSES:
+        abort(409, f"The job has already finished ({job.status}); there is nothing to cancel.",
+              detail={"job": job_url(job.id), "status": job.status})
+    job = request_cancel(job)
+    if job.status in FINISHED_STATUSES and not job.cancel_requested:  # it ended as we asked
+        abort(409, f"The job has already finished ({job.status}); there is nothing to cancel.",
+              detail={"job": job_url(job.id), "status": job.status})
+    return job, 202, {"Location": job_url(job.id)}
 
 
 @bp.post("/events/<slug>/schedule/publish")

@@ -6,6 +6,11 @@ re-planned round may have started, or people may have checked in, registered or 
 :func:`publish_checks` says which: the first two block the publish (it would undo someone
 else's changes or rewrite a round in progress), the rest are warnings the organiser may accept.
 
+The checks read without a lock; :func:`publish_version` then checks again under the event's
+lock, in the transaction that supersedes, that the version it was checked against is still the
+published one, so of two publishes racing on one base exactly one wins and the other is told
+which version was published meanwhile.
+
 After a publish, every attendee whose own agenda differs learns it: ``agenda_changed_at`` is set
 on their row (their page shows it) and ``version_published`` carries each one's changes, so the
 mail feature can write to exactly those people.
@@ -18,12 +23,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from scheduler.changes import agendas
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Schedule
 from web.attendees.models import Attendee, attendees_of
+from web.database import changed_rows, lock_row
 from web.events.clock import clock_state
 from web.events.models import Event
 from web.extensions import db, signal_sender
@@ -117,49 +124,123 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     """Publish ``version``; the previously published one becomes superseded (one transaction).
 
     Raises :class:`StalePublish` when :func:`publish_checks` blocks it, or warns and ``force``
-    is not set. Then marks and announces whose agenda changed.
+    is not set, or when another version was published between those checks and the write
+    (:func:`_supersede`). Then marks and announces whose agenda changed: the signal goes out
+    only for a publish that committed, so nobody is mailed about a version that lost a race.
     """
     if version.status == VersionStatus.PUBLISHED:
         return version
     if version.status != VersionStatus.DRAFT:
         raise ScheduleError(f"version {version.number} is {version.status}; only a draft can be "
                             "published")
+    previous = _expected_previous(version)
     check = publish_checks(version, now)
     if check.blocking or (check.warnings and not force):
+        if _status_now(version) == VersionStatus.PUBLISHED:  # a second click, answered second
+            db.session.expire(version)
+            return version
         raise StalePublish(check)
-    event = db.session.get(Event, version.event_id)
-    previous = published_version(event) if event is not None else None
     changes = agenda_changes(previous, version) if previous is not None else {}
     try:
-        db.session.execute(
-            update(ScheduleVersion)
-            .where(ScheduleVersion.event_id == version.event_id,
-                   ScheduleVersion.status == VersionStatus.PUBLISHED,
-                   ScheduleVersion.id != version.id)
-            .values(status=VersionStatus.SUPERSEDED)
-            .execution_options(synchronize_session="fetch")
-        )
-        version.status = VersionStatus.PUBLISHED
-        version.published_at = utcnow()
-        version.published_by_id = getattr(user, "id", None)
-        if previous is None:
-            db.session.execute(update(Attendee).where(Attendee.event_id == version.event_id)
-                               .values(agenda_changed_at=version.published_at)
-                               .execution_options(synchronize_session=False))
-        elif changes:
-            db.session.execute(update(Attendee).where(Attendee.id.in_(list(changes)))
-                               .values(agenda_changed_at=version.published_at)
-                               .execution_options(synchronize_session=False))
+        published_at = _supersede(version, previous, user, changes)
         db.session.commit()
+    except IntegrityError:  # the one-published-version index: another publish got there first
+        db.session.rollback()
+        raise StalePublish(PublishCheck(blocking=[
+            "Another version was published meanwhile: publishing this draft would undo it. "
+            "Revise again."])) from None
     except Exception:
         db.session.rollback()
         raise
+    if published_at is None:  # this very version was published meanwhile (a second click)
+        db.session.expire(version)
+        return version
     log_action(log, "publish", event=version.event_id, version=version.number, kind=version.kind,
                previous=previous.number if previous is not None else None, agendas_changed=len(changes),
                forced=force or None, by=getattr(user, "id", None))
     version_published.send(signal_sender(), version=version, previous=previous,
                            changes=changes)
     return version
+
+
+def _status_now(version: ScheduleVersion) -> str | None:
+    """The version's status as stored now (the ORM object may hold an older read)."""
+    return db.session.scalar(select(ScheduleVersion.status).where(ScheduleVersion.id == version.id))
+
+
+def _expected_previous(version: ScheduleVersion) -> ScheduleVersion | None:
+    """The version ``version`` is to replace, which must still be the published one when it is
+    published: a revision's base, else the version published before the checks ran (read
+    first, so a publish that lands after the checks is noticed, not taken as the base)."""
+    if version.base_version_id is not None:
+        return db.session.get(ScheduleVersion, version.base_version_id)
+    event = db.session.get(Event, version.event_id)
+    return published_version(event) if event is not None else None
+
+
+def _supersede(version: ScheduleVersion, previous: ScheduleVersion | None, user: Any,
+               changes: dict[int, list[AgendaChange]]) -> dt.datetime | None:
+    """Under the event's lock: make sure ``previous`` (what the checks and ``changes`` were
+    computed against) is still the published version, supersede it, publish ``version`` and
+    stamp the attendees whose agenda changed. Returns when it was published, or None when
+    ``version`` itself was published meanwhile (nothing to do). The caller commits.
+
+    Two organisers (or the automatic revision) publishing two drafts of the same published
+    version at once both pass :func:`publish_checks`, which reads without a lock. The lock on
+    the event row (``FOR NO KEY UPDATE`` on PostgreSQL, the write lock on SQLite) makes the second
+    wait for the first to commit, and then see that its base is gone: it is refused with
+    :class:`StalePublish` instead of superseding a version that was live for milliseconds.
+    The conditional UPDATE and the one-published-version index back the check up.
+    """
+    lock_row(db.session, Event.__table__, version.event_id)
+    # Columns, not ORM objects: the identity map would hand back the rows as read before the lock.
+    own = _status_now(version)
+    if own == VersionStatus.PUBLISHED:
+        return None
+    if own != VersionStatus.DRAFT:
+        raise ScheduleError(f"version {version.number} is {own or 'deleted'}; only a draft can be published")
+    current = db.session.execute(select(ScheduleVersion.id, ScheduleVersion.number).where(
+        ScheduleVersion.event_id == version.event_id,
+        ScheduleVersion.status == VersionStatus.PUBLISHED)).first()
+    expected = previous.id if previous is not None else version.base_version_id
+    if (current.id if current is not None else None) != expected:
+        raise StalePublish(PublishCheck(blocking=[_published_meanwhile(current, previous)]))
+    if previous is not None and not changed_rows(db.session.execute(
+            update(ScheduleVersion)
+            .where(ScheduleVersion.id == previous.id, ScheduleVersion.status == VersionStatus.PUBLISHED)
+            .values(status=VersionStatus.SUPERSEDED)
+            .execution_options(synchronize_session=False))):
+        raise StalePublish(PublishCheck(blocking=[_published_meanwhile(None, previous)]))
+    published_at = utcnow()
+    db.session.execute(
+        update(ScheduleVersion)
+        .where(ScheduleVersion.id == version.id, ScheduleVersion.status == VersionStatus.DRAFT)
+        .values(status=VersionStatus.PUBLISHED, published_at=published_at,
+                published_by_id=getattr(user, "id", None))
+        .execution_options(synchronize_session=False))
+    if previous is None:
+        db.session.execute(update(Attendee).where(Attendee.event_id == version.event_id)
+                           .values(agenda_changed_at=published_at)
+                           .execution_options(synchronize_session=False))
+    elif changes:
+        db.session.execute(update(Attendee).where(Attendee.id.in_(list(changes)))
+                           .values(agenda_changed_at=published_at)
+                           .execution_options(synchronize_session=False))
+    # What the ORM holds of both versions predates these statements: read them again.
+    db.session.expire(version)
+    if previous is not None:
+        db.session.expire(previous)
+    return published_at
+
+
+def _published_meanwhile(current: Any, previous: ScheduleVersion | None) -> str:
+    """Why a publish that passed its checks lost at the write: someone else published first."""
+    base = f"version {previous.number}" if previous is not None else "no published version"
+    if current is None:
+        return (f"The published version changed meanwhile (this draft was checked against {base}): "
+                "publishing it would undo that change. Revise again.")
+    return (f"Version {current.number} was published meanwhile (this draft was checked against "
+            f"{base}): publishing it would undo those changes. Revise again.")
 
 
 def agenda_changes(old: ScheduleVersion, new: ScheduleVersion) -> dict[int, list[AgendaChange]]:

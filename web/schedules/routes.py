@@ -45,10 +45,11 @@ def _version_or_404(event: Event, number: int) -> ScheduleVersion:
 def overview(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     published = published_version(event)
+    running = jobs.active_job(event)  # first: it applies the lost-worker rule the job list shows
     return render_template(
         "schedules/overview.html", event=event, published=published, draft=latest_draft(event),
         summary=quality_summary(published) if published else None, versions=list_versions(event),
-        jobs=schedule_jobs(event), running=jobs.active_job(event), form=GenerateForm(),
+        jobs=schedule_jobs(event), running=running, form=GenerateForm(),
         attendee_count=db.session.query(Attendee).filter_by(event_id=event.id).count(),
         reach=regenerate_reach(event, published, utcnow()) if published else None,
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 23:12:10.286405
+Create Date: 2026-12-07 23:24:10.659998
 
 """
 from alembic import op
@@ -184,6 +184,7 @@ def upgrade():
     )
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jobs_event_id'), ['event_id'], unique=False)
+        batch_op.create_index('uq_jobs_one_active', ['event_id'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
 
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -252,6 +253,7 @@ def downgrade():
 
     op.drop_table('outbox_messages')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index('uq_jobs_one_active', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
         batch_op.drop_index(batch_op.f('ix_jobs_event_id'))
 
     op.drop_table('jobs')
