@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -35,7 +35,7 @@ from web.liveday.services import (
 )
 from web.schedules.diffs import diff_versions
 from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.publishing import publish_version
+from web.schedules.publishing import StalePublish, publish_version
 from web.schedules.versions import published_version
 from web.types import utcnow
 
@@ -163,6 +163,7 @@ def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
             diff = diff_versions(base, version, from_round=from_round)
             kept = kept_share(base, version, from_round, {a.id for a in present})
     return render_template("liveday/replan_job.html", event=event, job=job,
+                           publish_warnings=session.pop(f"publish-warnings-{job_id}", None),
                            status=job_status_dict(job), version=version, published=published,
                            diff=diff, kept=kept, from_round=from_round,
                            present={a.ext_id for a in present})
@@ -198,7 +199,15 @@ def publish(slug: str, job_id: str) -> ResponseReturnValue:
     if version is None or version.status != VersionStatus.DRAFT:
         flash("This re-plan cannot be published (not finished, or already published).", "error")
         return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
-    publish_version(version, current_user)
+    try:
+        publish_version(version, current_user, force=request.form.get("force") == "1")
+    except StalePublish as exc:
+        db.session.rollback()
+        for reason in exc.check.blocking:
+            flash(reason, "error")
+        if not exc.check.blocking:
+            session[f"publish-warnings-{job_id}"] = exc.check.warnings
+        return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
     flash(f"Version {version.number} published: attendee pages and the room display follow it now.",
           "success")
     return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
