@@ -79,8 +79,8 @@ def search_page(event: Event, query: str, page: int, per_page: int) -> tuple[lis
     and how many match. The family-name key (folded, last word) is not something SQL can
     sort by, so the matching names are sorted here and only the page's rows are loaded."""
     order = event.name_order or "family"
-    keys = db.session.execute(search_attendees(event, query).with_only_columns(
-        Attendee.id, Attendee.name, Attendee.ext_id)).all()
+    keys = list(db.session.execute(search_attendees(event, query).with_only_columns(
+        Attendee.id, Attendee.name, Attendee.ext_id)).all())
     keys.sort(key=lambda row: (*name_sort_key(row.name, order), row.ext_id))
     start = (max(1, page) - 1) * per_page
     ids = [row.id for row in keys[start:start + per_page]]

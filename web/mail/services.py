@@ -395,7 +395,7 @@ def requeue(event_id: int, now: dt.datetime | None = None) -> int:
 
 
 
-def _event_messages_query(event_id: int, state: str | None) -> Select[tuple[OutboxMessage]]:
+def _event_messages_query(event_id: int, state: str | None) -> Select[OutboxMessage]:
     """An event's messages (in ``state`` if given), newest first; the id breaks ties so pages
     never repeat or skip a message queued in the same instant."""
     query = select(OutboxMessage).where(OutboxMessage.event_id == event_id)
