@@ -246,16 +246,18 @@ class _AgendaWriter:
         return rows
 
     def _layout(self, attendee: Attendee, start: float) -> tuple[Density, list[_Row]]:
-        """The most generous density whose rows fit one page below ``start``; the densest one
-        (continuing over pages) when none does. A 16-round agenda thus stays on one sheet, with
-        reasons and companies cut to fewer lines only when the page needs it."""
+        """The most generous density whose rows fit one page below ``start``; when none does,
+        the densest with the usual columns, continuing over pages (a wider partner column only
+        serves to keep an agenda on one sheet). A 16-round agenda thus stays on one sheet, with
+        reasons cut to fewer lines and names and companies smaller only when the page needs it."""
         breaks = sum(1 for b in self.event.timetable.breaks if b.after_round < self.schedule.rounds)
         room = start - 16 - (MARGIN + 10)  # below the table's header row
         for density in DENSITIES:
             rows = self._rows(attendee, density)
             if sum(r[-1] for r in rows) + breaks * density.pause_height <= room:
                 return density, rows
-        return DENSITIES[-1], rows
+        densest = next(d for d in reversed(DENSITIES) if d.partner_share == Density.partner_share)
+        return densest, self._rows(attendee, densest)
 
     def draw(self, attendee: Attendee, qr_payload: str | None) -> None:
         c = self.canvas
