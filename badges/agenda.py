@@ -21,7 +21,7 @@ from badges.badge import region_colour
 from badges.names import sorted_people
 from badges.pdf import Target, mm, open_canvas
 from badges.qr import draw_qr
-from badges.text import LEADING, draw_line, fit_text, truncate, wrap_limited
+from badges.text import LEADING, Fitted, clean, draw_line, fit_text, text_width, truncate, wrap_fit, wrap_limited
 from scheduler.domain import Attendee, EventInfo, Meeting, Schedule, index_attendees
 
 ReasonSource = Mapping[tuple[str, str], str] | Callable[[Attendee, Attendee], str] | None
@@ -66,7 +66,11 @@ def round_times(event: EventInfo, round_number: int) -> str:
 
 @dataclass(frozen=True)
 class Density:
-    """How much of each meeting a row prints: the agenda takes the first that fits one page."""
+    """How much of each meeting a row prints: the agenda takes the first that fits one page.
+
+    ``name_lines`` and ``company_lines`` are the lines a partner's name and company take before
+    their letters get smaller; neither is ever cut (see :func:`badges.text.wrap_fit`). Only the
+    reason, which the organiser's data repeats elsewhere, ends with an ellipsis when long."""
 
     name_size: float
     name_lines: int
@@ -77,13 +81,19 @@ class Density:
     reason_lines: int
     padding: float
     pause_height: float
+    partner_share: float = 0.48     # of the width right of the table column: "You meet"; the rest: "Why"
 
 
 DENSITIES: tuple[Density, ...] = (
+    Density(11.5, 3, 9.5, 3, False, 9.0, 8, 9.0, 18.0),     # few rounds: larger, using the page
+    Density(10.5, 3, 9.0, 3, False, 8.5, 6, 8.0, 16.0),
     Density(10.5, 2, 9.0, 2, False, 8.5, 6, 8.0, 16.0),
     Density(10.5, 2, 9.0, 1, False, 8.5, 3, 7.0, 14.0),
     Density(10.0, 1, 8.5, 1, True, 8.0, 2, 6.0, 12.0),
     Density(9.5, 1, 8.0, 1, True, 7.5, 2, 4.0, 10.0),
+    # Many rounds of long names and companies: the partner column widens so they print whole.
+    Density(9.5, 1, 8.0, 2, True, 7.5, 2, 4.0, 10.0, 0.62),
+    Density(9.5, 1, 8.0, 2, True, 7.5, 1, 3.0, 10.0, 0.72),
 )
 
 
@@ -101,10 +111,10 @@ class _Columns:
     reason: float
 
     @classmethod
-    def for_width(cls, left: float, width: float) -> _Columns:
+    def for_width(cls, left: float, width: float, partner_share: float = 0.48) -> _Columns:
         round_, time_, table = left, left + 15 * mm, left + 40 * mm
         partner = left + 58 * mm
-        reason = partner + (width - 58 * mm) * 0.48
+        reason = partner + (width - 58 * mm) * partner_share
         return cls(round_, time_, table, partner, reason)
 
 
@@ -124,8 +134,13 @@ class _AgendaWriter:
     def _footer(self, attendee: Attendee, page: int) -> None:
         c = self.canvas
         c.setFillColorRGB(0.4, 0.4, 0.4)
-        text = truncate(f"{self.event.name} \u00b7 {attendee.name}", self.width - 2 * MARGIN - 30 * mm, 7.5)
-        draw_line(c, MARGIN, MARGIN * 0.6, text, 7.5)
+        room = self.width - 2 * MARGIN - 30 * mm
+        text = f"{self.event.name} \u00b7 {attendee.name}"
+        if text_width(text, 6.5) > room:  # the header has the event's name; a loose page needs the owner's
+            text = attendee.name
+        footer = fit_whole(text, room, max_size=7.5, min_size=6, max_lines=2)
+        for number, line in enumerate(footer.lines):
+            draw_line(c, MARGIN, MARGIN * 0.6 - number * footer.size * LEADING, line, footer.size)
         draw_line(c, self.width - MARGIN, MARGIN * 0.6, f"page {page}", 7.5, align="right")
         c.setFillColorRGB(0, 0, 0)
 
@@ -140,26 +155,36 @@ class _AgendaWriter:
             c.setFillColorRGB(0.4, 0.4, 0.4)
             draw_line(c, self.width - MARGIN - qr_size / 2, top - qr_size - 9, "check-in code", 7, align="centre")
             c.setFillColorRGB(0, 0, 0)
-        title = fit_text(self.event.name, text_width, 24, max_size=17, min_size=11, bold=True, max_lines=1)
-        y = top - title.size
-        draw_line(c, MARGIN, y, title.lines[0] if title.lines else "", title.size, bold=True)
-        y -= 14
+        title = fit_whole(self.event.name, text_width, max_size=17, min_size=12, max_lines=3, bold=True)
+        y = top + title.size * (LEADING - 1)
+        for line in title.lines:
+            y -= title.size * LEADING
+            draw_line(c, MARGIN, y, line, title.size, bold=True)
         c.setFillColorRGB(0.3, 0.3, 0.3)
-        draw_line(c, MARGIN, y, truncate(event_line(self.event), text_width, 9.5), 9.5)
+        where = wrap_fit(event_line(self.event), text_width, 9.5, 2, min_size=8)
+        y -= 14 - where.size * LEADING
+        for line in where.lines:
+            y -= where.size * LEADING
+            draw_line(c, MARGIN, y, line, where.size)
         c.setFillColorRGB(0, 0, 0)
         y -= 12 * mm if first else 9 * mm
-        name = fit_text(attendee.name + ("" if first else " (continued)"), text_width, 44,
-                        max_size=22, min_size=14, bold=True)
+        name = fit_whole(attendee.name + ("" if first else " (continued)"), text_width,
+                         max_size=22, min_size=14, max_lines=3, bold=True)
         for line in name.lines:
             draw_line(c, MARGIN, y, line, name.size, bold=True)
             y -= name.size * LEADING
         if first:
-            company = truncate(attendee.company, text_width, 11.5)
-            draw_line(c, MARGIN, y, company, 11.5)
-            y -= 14
+            company = wrap_fit(attendee.company, text_width, 11.5, 2, min_size=9.5)
+            for line in company.lines:
+                draw_line(c, MARGIN, y, line, company.size)
+                y -= company.size * LEADING
+            y -= 14 - 11.5 * LEADING if company.lines else 0
             c.setFillColorRGB(*region_colour(attendee.region))
-            detail = " \u00b7 ".join(p for p in (attendee.region, attendee.partner_type) if p)
-            draw_line(c, MARGIN, y, truncate(detail, text_width, 10, True), 10, bold=True)
+            detail = wrap_fit(" \u00b7 ".join(p for p in (attendee.region, attendee.partner_type) if p),
+                              text_width, 10, 1, min_size=8, bold=True)
+            for number, line in enumerate(detail.lines):
+                y -= detail.size * LEADING if number else 0
+                draw_line(c, MARGIN, y, line, detail.size, bold=True)
             c.setFillColorRGB(0, 0, 0)
             y -= 6
         y = min(y, top - qr_size - 14)
@@ -180,8 +205,9 @@ class _AgendaWriter:
     def _row_lines(self, attendee: Attendee, round_number: int, meeting: Meeting | None,
                    density: Density) -> tuple[list[tuple[str, float, bool]], list[str], str]:
         """Partner cell lines (text, size, bold), reason lines, and the table label."""
-        partner_w = self.cols.reason - self.cols.partner - 4 * mm
-        reason_w = self.width - MARGIN - self.cols.reason
+        cols = self._columns(density)
+        partner_w = cols.reason - cols.partner - 4 * mm
+        reason_w = self.width - MARGIN - cols.reason
         if meeting is None:
             text = BREAK_TEXT if attendee.is_available(round_number) else AWAY_TEXT
             return [(text, density.name_size - 0.5, False)], [], "\u2014"
@@ -190,18 +216,21 @@ class _AgendaWriter:
         if partner is None:
             return [(f"attendee {meeting.partner_of(attendee.id)}", density.name_size, True)], [], label
         size, small = density.name_size, density.company_size
-        cell = [(line, size, True) for line in wrap_limited(partner.name, partner_w, size, density.name_lines, True)]
+        name = wrap_fit(partner.name, partner_w, size, density.name_lines, min_size=max(9.0, size - 1.5), bold=True)
+        cell = [(line, name.size, True) for line in name.lines]
         detail = " \u00b7 ".join(p for p in (partner.region, partner.partner_type) if p)
-        if density.detail_with_company:
-            company = " \u00b7 ".join(p for p in (partner.company, detail) if p)
-            cell += [(line, small, False) for line in wrap_limited(company, partner_w, small, density.company_lines)]
-        else:
-            cell += [(line, small, False) for line in wrap_limited(partner.company, partner_w, small,
-                                                                   density.company_lines)]
-            if detail:
-                cell.append((truncate(detail, partner_w, small - 0.5), small - 0.5, False))
+        company_text = " \u00b7 ".join(p for p in (partner.company, detail) if p) if density.detail_with_company \
+            else partner.company
+        company = wrap_fit(company_text, partner_w, small, density.company_lines, min_size=small - 1.5)
+        cell += [(line, company.size, False) for line in company.lines]
+        if detail and not density.detail_with_company:
+            detail_fit = wrap_fit(detail, partner_w, small - 0.5, 1, min_size=small - 1.5)
+            cell += [(line, detail_fit.size, False) for line in detail_fit.lines]
         reason = reason_for(self.reasons, attendee, partner, meeting)
         return cell, wrap_limited(reason, reason_w, density.reason_size, density.reason_lines), label
+
+    def _columns(self, density: Density) -> _Columns:
+        return _Columns.for_width(MARGIN, self.width - 2 * MARGIN, density.partner_share)
 
     def _row_height(self, cell: list[tuple[str, float, bool]], reason: list[str], density: Density) -> float:
         return max(sum(size * LEADING for _, size, _ in cell),
@@ -217,22 +246,26 @@ class _AgendaWriter:
         return rows
 
     def _layout(self, attendee: Attendee, start: float) -> tuple[Density, list[_Row]]:
-        """The most generous density whose rows fit one page below ``start``; the densest one
-        (continuing over pages) when none does. A 16-round agenda thus stays on one sheet, with
-        reasons and companies cut to fewer lines only when the page needs it."""
+        """The most generous density whose rows fit one page below ``start``; when none does,
+        the densest with the usual columns, continuing over pages (a wider partner column only
+        serves to keep an agenda on one sheet). A 16-round agenda thus stays on one sheet, with
+        reasons cut to fewer lines and names and companies smaller only when the page needs it."""
         breaks = sum(1 for b in self.event.timetable.breaks if b.after_round < self.schedule.rounds)
-        room = start - (MARGIN + 10)
+        room = start - 16 - (MARGIN + 10)  # below the table's header row
         for density in DENSITIES:
             rows = self._rows(attendee, density)
             if sum(r[-1] for r in rows) + breaks * density.pause_height <= room:
                 return density, rows
-        return DENSITIES[-1], rows
+        densest = next(d for d in reversed(DENSITIES) if d.partner_share == Density.partner_share)
+        return densest, self._rows(attendee, densest)
 
     def draw(self, attendee: Attendee, qr_payload: str | None) -> None:
         c = self.canvas
         page = 1
-        y = self._table_header(self._header(attendee, qr_payload, first=True))
-        density, rows = self._layout(attendee, y)
+        top = self._header(attendee, qr_payload, first=True)
+        density, rows = self._layout(attendee, top)
+        self.cols = self._columns(density)
+        y = self._table_header(top)
         breaks = {b.after_round: b.minutes for b in self.event.timetable.breaks}
         for round_number, meeting, cell, reason, label, height in rows:
             if y - height < MARGIN + 10:
@@ -246,7 +279,7 @@ class _AgendaWriter:
                 c.rect(MARGIN, y - height + first - 1.5, self.width - 2 * MARGIN, height, stroke=0, fill=1)
                 c.setFillColorRGB(0, 0, 0)
             draw_line(c, self.cols.round, y, str(round_number), first, bold=True)
-            draw_line(c, self.cols.time, y, round_times(self.event, round_number), first - 0.5)
+            draw_line(c, self.cols.time, y, round_times(self.event, round_number), min(first - 0.5, 10.0))
             draw_line(c, self.cols.table, y, truncate(label, self.cols.partner - self.cols.table - 2 * mm, 12, True),
                       12, bold=True)
             line_y = y
@@ -275,6 +308,17 @@ class _AgendaWriter:
         self._footer(attendee, page)
         c.showPage()
         self.pages += page
+
+
+def fit_whole(text: str, max_width: float, *, max_size: float, min_size: float, max_lines: int,
+              bold: bool = False) -> Fitted:
+    """:func:`badges.text.fit_text` (one line as large as fits, then balanced lines), but never
+    an ellipsis: when even the smallest size would cut ``text``, it wraps onto more lines."""
+    fitted = fit_text(text, max_width, max_size * LEADING * max_lines, max_size=max_size, min_size=min_size,
+                      bold=bold, max_lines=max_lines, floor=min_size)
+    if "".join("".join(fitted.lines).split()) == "".join(clean(text).split()):
+        return fitted
+    return wrap_fit(text, max_width, min_size, max_lines, min_size=min_size, bold=bold)
 
 
 def _payload(qr_payloads: Mapping[str, str] | None, attendee: Attendee) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -112,3 +112,67 @@ def missing_chars(text: str, bold: bool = False) -> set[str]:
     """Characters of ``text`` (after NFC normalisation) that no bundled font can print."""
     text = unicodedata.normalize("NFC", text)
     return {c for c in text if not c.isspace() and font_for_char(c, bold) is None}
+
+
+# -- copying text out of a PDF ------------------------------------------------------------
+#
+# Shaped text (Arabic) is drawn as the glyphs HarfBuzz chose: initial, medial and final forms and
+# ligatures such as lam-alef. ReportLab names each glyph by the first code point the font's cmap
+# gives it (an Arabic presentation form, U+FB50-U+FDFF / U+FE70-U+FEFF) or, for a glyph no code
+# point reaches, by a private-use one, and writes that into the PDF's ToUnicode map; a reader
+# copying the name then gets presentation forms or nothing useful. The shaping step records
+# what text each such glyph stands for (:func:`remember_logical`), and the ToUnicode maps this
+# package's PDFs carry name that text: copying "محمد" gives U+0645 U+062D U+0645 U+062F.
+
+_LOGICAL: dict[str, dict[int, str]] = {}     # font file's face name -> code drawn -> text it shows
+
+
+def is_presentation_form(code: int) -> bool:
+    """Arabic presentation forms (A and B): contextual shapes and ligatures, not letters."""
+    return 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF
+
+
+def remember_logical(font: str, code: int, text: str) -> None:
+    """Record that the glyph drawn as ``code`` in the registered font ``font`` shows ``text``."""
+    face = pdfmetrics.getFont(font).face.name
+    key = face.decode("latin-1") if isinstance(face, bytes) else str(face)
+    with _lock:
+        _LOGICAL.setdefault(key, {}).setdefault(code, text)
+
+
+def logical_text(face: str, code: int) -> str | None:
+    """The text a drawn code point stands for, when it is not simply itself: what shaping
+    recorded, else the compatibility decomposition of a presentation form."""
+    text = _LOGICAL.get(face, {}).get(code)
+    if text is None and is_presentation_form(code):
+        text = unicodedata.normalize("NFKC", chr(code))
+    return text or None
+
+
+_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+
+
+def _utf16_hex(text: str) -> str:
+    return text.encode("utf-16-be").hex().upper()
+
+
+def to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """ReportLab's ToUnicode CMap for one font subset, with shaped glyphs mapped to the text
+    they show (see :func:`logical_text`); subsets without such glyphs are left as ReportLab
+    writes them. ``fontname`` is the subset's base font name, ``XXXXXX+<face name>``."""
+    face = fontname.split("+", 1)[-1]
+    logical = [logical_text(face, code) for code in subset]
+    if not any(logical):
+        return str(_reportlab_to_unicode_cmap(fontname, subset))
+    entries = [f"<{i:02X}> <{_utf16_hex(text or chr(code))}>" for i, (code, text) in enumerate(zip(subset, logical))]
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(subset)} beginbfchar",
+        *entries, "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ])
+
+
+# ReportLab's TTFont.addObjects looks this name up when it writes each subset.
+ttfonts.makeToUnicodeCMap = to_unicode_cmap

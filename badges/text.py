@@ -13,6 +13,7 @@ unit size and cached; fitting a name to a box is then arithmetic, not trial rend
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,11 +21,20 @@ from functools import lru_cache
 from typing import Literal
 
 import uharfbuzz as hb
+from reportlab.lib.abag import ABag
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import shapeStr
+from reportlab.pdfbase.ttfonts import shapeFragWord
 from reportlab.pdfgen.canvas import Canvas
 
-from badges.fonts import REPLACEMENT_CHAR, base_font, covers, font_file, font_for_char
+from badges.fonts import (
+    REPLACEMENT_CHAR,
+    base_font,
+    covers,
+    font_file,
+    font_for_char,
+    is_presentation_form,
+    remember_logical,
+)
 
 Align = Literal["left", "centre", "right"]
 ELLIPSIS = "\u2026"
@@ -123,11 +133,45 @@ def _needs_shaping(text: str, direction: str, font: str) -> bool:
     return direction == "R" or "Arabic" in font or any(unicodedata.combining(c) for c in text)
 
 
+# No optional ligatures: "محمد" prints letter by letter, as typed, and every glyph but the
+# required lam-alef stands for one character, which is what a reader copying the text gets.
+_FEATURES = {"kern": True, "liga": False, "dlig": False}
+
+
+def _shape(text: str, font: str) -> str:
+    """``text`` shaped by HarfBuzz (through ReportLab, which then draws its glyphs)."""
+    word = [pdfmetrics.stringWidth(text, font, _SHAPE_SIZE), (ABag(fontName=font, fontSize=_SHAPE_SIZE), text)]
+    shaped: str = shapeFragWord(word, features=_FEATURES, force=True)[1][1]
+    return shaped
+
+
+def _remember_sources(font: str, drawn: str, clusters: list[int], text: str, direction: str) -> None:
+    """For each drawn glyph named by a presentation form or a private-use code point, record
+    the characters of ``text`` its cluster covers, so a reader copying the PDF gets the name as
+    typed (see :func:`badges.fonts.to_unicode_cmap`).
+
+    A right-to-left run is drawn in visual order and PDF readers (PDFium in Chrome, Poppler)
+    reverse what they extract from it character by character, so the one glyph that stands for
+    two letters there, lam-alef, is recorded in visual order too: "لا" copies as lam, alef."""
+    starts = sorted(set(clusters))
+    ends = dict(zip(starts, [*starts[1:], len(text)]))
+    seen: set[int] = set()
+    for char, cluster in zip(drawn, clusters):
+        if cluster in seen or not 0 <= cluster < len(text):
+            continue
+        seen.add(cluster)
+        code = ord(char)
+        if is_presentation_form(code) or 0xE000 <= code <= 0xF8FF:
+            source = text[cluster:ends[cluster]]
+            remember_logical(font, code, source[::-1] if direction == "R" else source)
+
+
 def _piece(text: str, font: str, direction: str) -> Piece:
     if _needs_shaping(text, direction, font):
-        shaped = shapeStr(text, font, _SHAPE_SIZE, force=True)
+        shaped = _shape(text, font)
         data = getattr(shaped, "__shapeData__", None)
         if data is not None:
+            _remember_sources(font, str(shaped), [d.cluster for d in data], text, direction)
             return Piece(font, shaped, sum(d.x_advance for d in data) / 1000.0)
         if direction == "R":
             text = text[::-1]
@@ -303,20 +347,33 @@ def _splits(text: str, count: int) -> Iterator[tuple[str, ...]]:
             yield (head, *rest)
 
 
+def _wrap_tokens(text: str) -> list[tuple[str, str]]:
+    """Words of ``text`` with what joins each to the previous one on a line: a space, or nothing
+    where a hyphenated word ("Konstantinopoulou-Vanderbergh") may break after its hyphen."""
+    tokens: list[tuple[str, str]] = []
+    for word in clean(text).split():
+        parts = re.split(r"(?<=[^\s-]-)(?=[^\s-])", word)
+        tokens.extend((part, " " if number == 0 else "") for number, part in enumerate(parts))
+    return tokens
+
+
 def wrap(text: str, max_width: float, size: float, bold: bool = False) -> list[str]:
-    """Greedy word wrap for running text (reasons, competencies); wide characters may break
-    anywhere, and a single word longer than the line is cut by character."""
-    words = clean(text).split()
+    """Greedy word wrap for running text (reasons, competencies): at spaces, then after the
+    hyphen of a hyphenated word; wide characters may break anywhere, and a single word longer
+    than the line is cut by character."""
     lines: list[str] = []
     current = ""
-    for word in words:
-        candidate = f"{current} {word}" if current else word
+    for word, joiner in _wrap_tokens(text):
+        candidate = f"{current}{joiner}{word}" if current else word
         if text_width(candidate, size, bold) <= max_width:
             current = candidate
             continue
         if current:
             lines.append(current)
         current = ""
+        if text_width(word, size, bold) <= max_width:
+            current = word
+            continue
         for char in word:      # the word alone is too long: break it by character
             if text_width(current + char, size, bold) <= max_width or not current:
                 current += char
@@ -339,5 +396,22 @@ def wrap_limited(text: str, max_width: float, size: float, max_lines: int, bold:
     return kept
 
 
+def wrap_fit(text: str, max_width: float, size: float, max_lines: int, *, min_size: float,
+             bold: bool = False) -> Fitted:
+    """Every word of ``text`` wrapped to ``max_width``: at ``size`` when that takes at most
+    ``max_lines`` lines, else at the largest size down to ``min_size`` that does, else at
+    ``min_size`` on as many lines as it takes. Nothing is cut: a name or a company an attendee
+    typed prints whole, in smaller letters or on more lines when it is long."""
+    text = " ".join(clean(text).split())
+    if not text:
+        return Fitted(size, ())
+    current = size
+    while True:
+        lines = tuple(wrap(text, max_width, current, bold))
+        if len(lines) <= max_lines or current <= min_size:
+            return Fitted(current, lines)
+        current = max(min_size, round(current - 0.5, 2))
+
+
 __all__ = ["Fitted", "Piece", "clean", "draw_line", "fit_text", "ink_extent", "layout_line", "text_width",
-           "truncate", "wrap", "wrap_limited"]
+           "truncate", "wrap", "wrap_fit", "wrap_limited"]

@@ -221,6 +221,12 @@ class _Revision:
         self.changed[i] = self.changed[j] = True
         return self.room.remove(r, i, j)
 
+    def score_so_far(self) -> float:
+        """The schedule's score as it stands (held meetings and those seated now), for progress."""
+        held = sum(float(m.score) for m in self.held)
+        seated = sum(float(self.scores[tuple(sorted(pair))]) for r in self.open_rounds for pair in self.room.table_of[r])
+        return held + seated
+
     # -- the steps --------------------------------------------------------------------------
 
     def keep_published(self) -> None:
@@ -400,8 +406,10 @@ def revise(request: RevisionRequest, progress: Callable[[Progress], None] | None
         return (cancel is not None and cancel.is_set()) or time.monotonic() > deadline
 
     def tell(phase: str, done: int) -> None:
+        # A revision computes no bound (0.0: none); the score is the whole schedule's so far.
         if progress is not None:
-            progress(Progress(phase, done, len(work.open_rounds), 0.0, 0.0, time.monotonic() - started))
+            progress(Progress(phase, done, len(work.open_rounds), work.score_so_far(), 0.0,
+                              time.monotonic() - started))
 
     work = _Revision(request)
     tell("revising", 0)

@@ -216,3 +216,88 @@ def test_checkin_list_and_agendas_print_in_the_chosen_order(order: str, expected
                    name_order=order)
     owners = [next(n for n in NAMES if n in page.splitlines()[2]) for page in page_texts(pdf)]
     assert owners == expected
+
+
+# --------------------------------------------------------------------------- long text, whole
+
+LONG_PEOPLE = {
+    "latin": ("Maximiliana Alexandra Konstantinopoulou-Vanderbergh-Schwarzenegger de la Fuente y Montenegro",
+              "International Consolidated Business Machines and Cloud Infrastructure Services Worldwide "
+              "Holdings GmbH & Co. KGaA"),
+    "cjk": ("欧阳司马诸葛长孙上官婉儿东方不败令狐冲慕容复独孤求败西门吹雪",
+            "北京国际云计算与数据中心基础设施服务技术发展有限责任公司上海分公司华东区域销售与合作伙伴管理中心"),
+    "arabic": ("عبد الرحمن بن محمد بن عبد العزيز بن عبد الله آل سعود الفيصل القحطاني الشمري",
+               "شركة الخليج العربي المتحدة لخدمات الحوسبة السحابية ومراكز البيانات والبنية التحتية الرقمية المحدودة"),
+}
+LONG_EVENT = ("The Annual International Partner Ecosystem Speed Networking Summit for Cloud, Data, Security and "
+              "AI 2026 \u2014 Europe, Middle East and Africa Edition")
+LONG_VENUE = "Messe Frankfurt Congress Center, Hall 4.2, Ludwig-Erhard-Anlage 1, 60327 Frankfurt am Main"
+
+
+def _long_agenda(script: str) -> tuple[bytes, Attendee, list[Attendee]]:
+    people = [Attendee(f"{key}1", name, company, "EMEA", "Reseller") for key, (name, company) in LONG_PEOPLE.items()]
+    people.append(Attendee("short", "Bob Smith", "Contoso", "APAC", "ISV"))
+    viewer = next(p for p in people if p.id == f"{script}1")
+    others = [p for p in people if p is not viewer]
+    meetings = tuple(Meeting(r, 1, viewer.id, others[(r - 1) % len(others)].id, reason="You both host")
+                     for r in range(1, 7))
+    timetable = Timetable(start=dt.datetime(2026, 5, 4, 14, 0), round_minutes=8, changeover_minutes=2, rounds=6)
+    info = EventInfo(name=LONG_EVENT, timetable=timetable, venue=LONG_VENUE)
+    buffer = io.BytesIO()
+    assert render_agenda(viewer, people, Schedule(6, 1, meetings), info, buffer, qr_payload="tok") == 1
+    return buffer.getvalue(), viewer, others
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("script", sorted(LONG_PEOPLE))
+def test_long_names_companies_and_the_event_header_print_whole_on_the_page(script: str) -> None:
+    import pypdfium2 as pdfium
+
+    pdf, viewer, others = _long_agenda(script)
+    extracted = page_texts(pdf)[0].replace("\ufffe", "-")  # PDFium's mark for a hyphen ending a line
+    text = _squeezed(extracted)
+    assert ELLIPSIS not in text
+    for whole in (LONG_EVENT, LONG_VENUE, viewer.name, viewer.company, *(p.name for p in others),
+                  *(p.company for p in others)):
+        if any("\u0600" <= c <= "\u06ff" for c in whole):
+            # a reader orders a line that mixes the round's figures with Arabic by bidi rules:
+            # every word is there, and the owner's own (unmixed) lines read whole
+            assert all(word in extracted for word in whole.split()), whole
+        else:
+            assert _squeezed(whole) in text, whole
+    assert _squeezed(viewer.name) in text and _squeezed(viewer.company) in text
+    page = pdfium.PdfDocument(pdf)[0]
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    boxes = [textpage.get_charbox(i) for i in range(textpage.count_chars())]
+    assert boxes and all(left >= 0 and right <= width and bottom >= 0 and top <= height
+                         for left, bottom, right, top in boxes if right > left)
+    sizes = [s for t, s, _ in runs(pdf) if t and t.split()[0] in viewer.name.split()[0]]
+    assert sizes and max(sizes) >= 14                              # the owner's name stays large on top
+
+
+def test_arabic_copies_out_as_the_letters_typed_not_presentation_forms() -> None:
+    import pypdfium2 as pdfium
+
+    name = "عبد الله بن سلام"
+    company = "شركة الخليج العربي المتحدة"
+    viewer, partner = Attendee("A", name, company, "EMEA", "ISV"), Attendee("B", "Bob Smith", "Contoso", "APAC", "ISV")
+    timetable = Timetable(start=dt.datetime(2026, 5, 4, 14, 0), round_minutes=8, changeover_minutes=2, rounds=1)
+    buffer = io.BytesIO()
+    render_agenda(viewer, [viewer, partner], Schedule(1, 1, (Meeting(1, 1, "A", "B"),)),
+                  EventInfo(name="Summit", timetable=timetable), buffer)
+    pdf = buffer.getvalue()
+    copied = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()  # what Chrome's viewer copies
+    assert name in copied and company in copied
+    assert not any(0xFB50 <= ord(c) <= 0xFDFF or 0xFE70 <= ord(c) <= 0xFEFF for c in copied)
+    # The fonts' ToUnicode maps themselves name letters, whatever program reads them.
+    maps = [font["/ToUnicode"].get_object().get_data().decode("latin-1")
+            for font in PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"].values()
+            if "/ToUnicode" in font.get_object()]
+    targets = [int(hex_code[i:i + 4], 16) for cmap in maps for line in cmap.splitlines()
+               if line.startswith("<") and " <" in line for hex_code in [line.split(" <")[1].rstrip(">")]
+               for i in range(0, len(hex_code), 4)]
+    assert 0x0644 in targets and not [t for t in targets if 0xFB50 <= t <= 0xFDFF or 0xFE70 <= t <= 0xFEFF]

@@ -6,7 +6,7 @@ import pytest
 from reportlab.pdfgen.canvas import Canvas
 
 from badges.fonts import covers, missing_chars
-from badges.text import draw_line, fit_text, layout_line, text_width, wrap
+from badges.text import draw_line, fit_text, layout_line, text_width, wrap, wrap_fit
 from tests.badges.conftest import page_texts, render_page
 
 SCRIPTS = {
@@ -34,7 +34,9 @@ def test_arabic_is_shaped_into_joined_right_to_left_glyphs() -> None:
     (piece,) = layout_line("محمد بن سلمان", True)
     assert "Arabic" in piece.font
     data = piece.text.__shapeData__
-    assert data and len(data) < len("محمد بن سلمان")    # ligatures and joined forms
+    # joined (initial, medial, final) forms; no optional ligatures, so each glyph is one letter
+    assert data and len(data) == len("محمد بن سلمان")
+    assert sum(1 for c in str(piece.text) if 0xFE70 <= ord(c) <= 0xFEFF) >= 8
     # visual order: the last logical word comes first when drawn left to right
     first_cluster, last_cluster = data[0].cluster, data[-1].cluster
     assert first_cluster > last_cluster
@@ -96,8 +98,33 @@ def test_long_names_wrap_to_two_balanced_lines_before_getting_tiny() -> None:
 def test_wrap_keeps_every_word_and_respects_the_width() -> None:
     text = "Contoso offers Security and Data & AI, which you seek; cross-region (EMEA-APAC)"
     lines = wrap(text, 120, 9)
-    assert " ".join(lines) == text
+    assert _rejoin(lines) == text
     assert all(text_width(line, 9) <= 120 for line in lines)
+
+
+def _rejoin(lines: list[str]) -> str:
+    """The wrapped lines read as one text again: a line that ends with a hyphen broke a word."""
+    text = ""
+    for line in lines:
+        text += line if not text or text.endswith("-") else " " + line
+    return text
+
+
+def test_a_hyphenated_name_breaks_after_its_hyphen_not_inside_a_word() -> None:
+    name = "Maximiliana Konstantinopoulou-Vanderbergh-Schwarzenegger de la Fuente"
+    lines = wrap(name, 130, 10, bold=True)
+    assert _rejoin(lines) == name
+    words = set(name.replace("-", "- ").split())
+    assert all(part in words for line in lines for part in line.replace("-", "- ").split())
+
+
+def test_wrap_fit_prints_every_character_smaller_or_on_more_lines() -> None:
+    company = "北京国际云计算与数据中心基础设施服务技术发展有限责任公司上海分公司华东区域销售与合作伙伴管理中心"
+    fitted = wrap_fit(company, 150, 9, 2, min_size=7.5)
+    assert "".join(fitted.lines) == company and fitted.size >= 7.5
+    assert all(text_width(line, fitted.size) <= 150 for line in fitted.lines)
+    short = wrap_fit("Contoso", 150, 9, 2, min_size=7.5)
+    assert short.lines == ("Contoso",) and short.size == 9
 
 
 def test_a_very_long_name_wraps_to_three_readable_lines_before_shrinking() -> None:

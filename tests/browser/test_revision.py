@@ -79,6 +79,9 @@ def test_withdraw_revise_and_publish(live, published_event, open_page):
     page.get_by_role("button", name="Revise").click()
     expect(page).to_have_url(re.compile(rf"/console/{SLUG}/jobs/[0-9a-f-]+$"))
     expect(page.locator('[data-field="status"]')).to_have_text("done", timeout=20_000)
+    # A revision reports its score; it computes no bound, so no "of the bound" figure is shown.
+    expect(page.locator('[data-field="score"]')).to_have_text(re.compile(r"^[1-9][0-9]*\.[0-9]$"))
+    expect(page.get_by_text("Of the bound")).to_be_hidden()
     changed = int(page.locator('[data-field="agendas"]').inner_text())
     assert 1 + published_event["partners"] <= changed <= 1 + 2 * published_event["partners"], changed
 
@@ -95,9 +98,17 @@ def test_withdraw_revise_and_publish(live, published_event, open_page):
 
     # A full re-generate asks first, naming how many agendas it can change.
     page.goto(live.url(f"/console/{SLUG}/schedule/"))
+    # The button names what it will do, following the choice (and back).
+    expect(page.get_by_role("button", name="Revise", exact=True)).to_be_visible()
+    page.get_by_label(re.compile("Re-generate from scratch")).check()
+    expect(page.get_by_role("button", name="Re-generate from scratch")).to_be_visible()
+    expect(page.get_by_role("button", name="Revise", exact=True)).to_have_count(0)
+    page.get_by_label(re.compile("Revise the published schedule")).check()
+    expect(page.get_by_role("button", name="Revise", exact=True)).to_be_visible()
     page.get_by_label(re.compile("Re-generate from scratch")).check()
     page.get_by_label("Time limit (seconds)").fill("1")
-    page.get_by_role("button", name="Revise").click()
+    page.get_by_role("button", name="Re-generate from scratch").click()
     expect(page.get_by_role("alert")).to_contain_text("agendas change. Tick the box to confirm")
+    expect(page.get_by_role("button", name="Re-generate from scratch")).to_be_visible()
     assert not csp_errors(page), csp_errors(page)
     assert not script_errors(page), script_errors(page)

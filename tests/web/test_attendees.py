@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -271,3 +272,26 @@ def test_attendee_of_another_event_is_404(organiser, make_event, make_attendee):
     mine, other = make_event(), make_event()
     stranger = make_attendee(other)
     assert organiser.get(f"/console/{mine.slug}/attendees/{stranger.id}/edit").status_code == 404
+
+
+def _names_in_order(html: str, names: list[str]) -> list[str]:
+    return sorted((n for n in names if n in html), key=html.index)
+
+
+def test_list_follows_the_events_name_order_across_pages(organiser, make_event, make_attendee, app):
+    names = ["Anna Zeller", "Zoe Adams", "Émile Bernard", "Bob Östlund", "Chen Wei"]
+    event = make_event()
+    for name in names:
+        make_attendee(event, name=name, withdrawn_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
+    app.config["ATTENDEES_PER_PAGE"] = 3
+    url = f"/console/{event.slug}/attendees/"
+    first, second = organiser.get(url).get_data(as_text=True), organiser.get(url + "?page=2").get_data(as_text=True)
+    # Family name (the last word, accents folded), as the printed lists and the desk sort.
+    assert _names_in_order(first, names) == ["Zoe Adams", "Émile Bernard", "Bob Östlund"]
+    assert _names_in_order(second, names) == ["Chen Wei", "Anna Zeller"]
+    withdrawn = organiser.get(url, query_string={"state": "withdrawn"}).get_data(as_text=True)
+    assert _names_in_order(withdrawn, names) == ["Zoe Adams", "Émile Bernard", "Bob Östlund"]
+    event.name_order = "first"
+    db.session.commit()
+    assert _names_in_order(organiser.get(url).get_data(as_text=True), names) == [
+        "Anna Zeller", "Bob Östlund", "Chen Wei"]

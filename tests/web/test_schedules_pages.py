@@ -234,3 +234,54 @@ def test_overview_link_and_csp(app, organiser, event):
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     token = csrf_token(organiser, f"/console/{event.slug}/schedule/")
     assert token
+
+
+def test_a_revision_job_shows_its_score_and_no_bound(organiser, event):
+    publish_version(plan_event(event, time_limit=1))
+    response = submit(organiser, f"/console/{event.slug}/schedule/generate",
+                      {"mode": "revise", "time_limit": "1", "seed": "0"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    job_id = _job_id(response)
+    done = wait_for_job(job_id, 30)
+    assert done.status == "done", done.error
+    progress = organiser.get(f"/console/{event.slug}/jobs/{job_id}.json").get_json()["progress"]
+    version = db.session.get(ScheduleVersion, done.result_version_id)
+    assert version.kind == "revision"
+    assert progress["score"] == pytest.approx(version.report["total_score"], abs=0.1) and progress["score"] > 0
+    assert progress["bound"] is None and progress["percent_of_bound"] is None
+    page = organiser.get(f"/console/{event.slug}/jobs/{job_id}").get_data(as_text=True)
+    assert f'<dd data-field="score">{progress["score"]:.1f}</dd>' in page
+    assert re.search(r'<div data-figure="percent" hidden>', page)
+
+
+def test_progress_shows_no_figure_the_solver_has_not_reported():
+    from scheduler.solver import Progress
+    from web.schedules.planning import progress_reporter
+
+    stored: list[dict] = []
+    report = progress_reporter(lambda progress, force=False: stored.append(progress))
+    report(Progress("scoring", 0, 3, 0.0, 0.0, 0.1))
+    assert stored[-1]["score"] is None and stored[-1]["percent_of_bound"] is None
+    report(Progress("placing", 1, 3, 40.0, 200.0, 0.2))
+    report(Progress("placing", 2, 3, 50.0, 200.0, 0.3))
+    assert stored[-1]["score"] == 90.0 and stored[-1]["percent_of_bound"] == 45.0
+    report(Progress("polishing", 3, 3, 0.0, 0.0, 0.4))  # a plan's polishing tells no score: keep it
+    assert stored[-1]["score"] == 90.0
+    revision: list[dict] = []
+    report = progress_reporter(lambda progress, force=False: revision.append(progress))
+    report(Progress("revising", 1, 3, 120.0, 0.0, 0.1))  # a revision: whole score, no bound
+    assert revision[-1]["score"] == 120.0 and revision[-1]["bound"] is None
+    assert revision[-1]["percent_of_bound"] is None
+
+
+def test_the_plan_button_names_the_chosen_way_to_plan(organiser, event):
+    assert 'value="Generate schedule"' in organiser.get(f"/console/{event.slug}/schedule/").get_data(as_text=True)
+    publish_version(plan_event(event, time_limit=1))
+    overview = organiser.get(f"/console/{event.slug}/schedule/").get_data(as_text=True)
+    assert 'value="Revise"' in overview and 'data-label-regenerate="Re-generate from scratch"' in overview
+    assert "schedules/plan-form.js" in overview and "<script>" not in overview
+    refused = submit(organiser, f"/console/{event.slug}/schedule/generate",
+                     {"mode": "regenerate", "time_limit": "1", "seed": "0"})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'value="Re-generate from scratch"' in html and "schedules/plan-form.js" in html

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from badges.names import name_sort_key
 from scheduler.spreadsheet import write_table
 from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
@@ -44,9 +45,12 @@ def personal_links(attendee: Attendee) -> PersonalLinks:
 
 
 def personal_link_rows(event: Event) -> list[list[object]]:
-    """One row per attendee (``LINK_COLUMNS``), by name, for a mail merge."""
+    """One row per attendee (``LINK_COLUMNS``) in the event's name order, for a mail merge."""
+    order = event.name_order or "family"
+    people = sorted(db.session.scalars(attendees_of(event.id)),
+                    key=lambda row: (*name_sort_key(row.name, order), row.ext_id))
     rows: list[list[object]] = []
-    for a in db.session.scalars(attendees_of(event.id).order_by(Attendee.name, Attendee.ext_id)):
+    for a in people:
         links = personal_links(a)
         rows.append([a.ext_id, a.name, a.email, a.company, a.badge_number, links.page,
                      links.agenda_pdf, links.calendar, links.checkin_qr])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -31,6 +30,7 @@ from web.attendees.services import (
     discard_pending,
     form_cells,
     get_attendee_or_404,
+    in_name_order,
     load_pending,
     parse_upload,
     plan_import,
@@ -38,6 +38,7 @@ from web.attendees.services import (
     remove_attendee,
     save_attendee,
     search_attendees,
+    search_page,
     store_pending,
     validate_row,
 )
@@ -101,16 +102,16 @@ def list_attendees(slug: str) -> ResponseReturnValue:
     query = request.args.get("q", "")[:200]
     wanted = _state_filter()
     per_page = current_app.config["ATTENDEES_PER_PAGE"]
-    page: Any
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    page: StatePage
     if wanted is None:
-        page = db.paginate(search_attendees(event, query), per_page=per_page,
-                           max_per_page=200, error_out=False)
-        states = event_states(event, list(page.items))
+        items, total = search_page(event, query, number, per_page)
+        page = StatePage(items, number, per_page, total)
+        states = event_states(event, items)
     else:
-        rows = list(db.session.scalars(search_attendees(event, query)))
+        rows = in_name_order(event, db.session.scalars(search_attendees(event, query)))
         states = event_states(event, rows)
         matching = [a for a in rows if states[a.id] is wanted]
-        number = max(1, request.args.get("page", 1, type=int) or 1)
         page = StatePage(matching[(number - 1) * per_page:number * per_page], number, per_page,
                          len(matching))
     return render_template("attendees/list.html", event=event, page=page, query=query,

@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from flask import abort, current_app, has_app_context
 from sqlalchemy import delete, func, insert, or_, select, update
 
+from badges.names import name_sort_key
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.importer import (
     COLUMNS,
@@ -65,6 +66,28 @@ def search_attendees(event: Event, query: str = "") -> Any:
             Attendee.ext_id.ilike(pattern, escape="\\"),
         ))
     return stmt.order_by(func.lower(Attendee.name), Attendee.ext_id)
+
+
+def in_name_order(event: Event, rows: Iterable[Attendee]) -> list[Attendee]:
+    """``rows`` in the event's name order (family name unless the event says "first"), the
+    order its printed lists and the check-in desk use, so a person is found in the same place
+    on paper and on screen; ties by id."""
+    order = event.name_order or "family"
+    return sorted(rows, key=lambda row: (*name_sort_key(row.name, order), row.ext_id))
+
+
+def search_page(event: Event, query: str, page: int, per_page: int) -> tuple[list[Attendee], int]:
+    """Page ``page`` (1-based) of the attendees matching ``query`` in the event's name order,
+    and how many match. The family-name key (folded, last word) is not something SQL can
+    sort by, so the matching names are sorted here and only the page's rows are loaded."""
+    order = event.name_order or "family"
+    keys = list(db.session.execute(search_attendees(event, query).with_only_columns(
+        Attendee.id, Attendee.name, Attendee.ext_id)).all())
+    keys.sort(key=lambda row: (*name_sort_key(row.name, order), row.ext_id))
+    start = (max(1, page) - 1) * per_page
+    ids = [row.id for row in keys[start:start + per_page]]
+    rows = {row.id: row for row in db.session.scalars(select(Attendee).where(Attendee.id.in_(ids)))} if ids else {}
+    return [rows[i] for i in ids if i in rows], len(keys)
 
 
 def event_attendees(event: Event) -> list[Attendee]:

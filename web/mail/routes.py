@@ -11,9 +11,9 @@ from web.mail import bp
 from web.mail.forms import SendLinksForm
 from web.mail.messages import local_time, new_batch_id, plan_send_links, send_personal_links
 from web.mail.models import STATES
-from web.mail.services import RESENDABLE, event_messages, requeue, smtp_settings, state_counts
+from web.mail.services import RESENDABLE, outbox_page, requeue, smtp_settings, state_counts
 
-PAGE_LIMIT = 200
+PAGE_SIZE = 100  # messages per outbox page
 
 
 @bp.get("/<slug>/mail/")
@@ -23,11 +23,12 @@ def outbox(slug: str) -> ResponseReturnValue:
     state = request.args.get("state", "")
     if state not in STATES:
         state = ""
-    messages = event_messages(event.id, state=state or None, limit=PAGE_LIMIT)
-    return render_template("mail/outbox.html", event=event, messages=messages, state=state,
-                           states=STATES, counts=state_counts(event.id), limit=PAGE_LIMIT,
-                           smtp=smtp_settings(), local_time=local_time,
-                           resendable=sum(state_counts(event.id).get(s, 0) for s in RESENDABLE))
+    page = outbox_page(event.id, state=state or None, page=request.args.get("page", 1, type=int) or 1,
+                       per_page=PAGE_SIZE)
+    counts = state_counts(event.id)
+    return render_template("mail/outbox.html", event=event, page=page, messages=page.messages, state=state,
+                           states=STATES, counts=counts, smtp=smtp_settings(), local_time=local_time,
+                           resendable=sum(counts.get(s, 0) for s in RESENDABLE))
 
 
 @bp.post("/<slug>/mail/resend")

@@ -26,7 +26,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -395,19 +395,65 @@ def requeue(event_id: int, now: dt.datetime | None = None) -> int:
 
 
 
-def event_messages(event_id: int, *, state: str | None = None, limit: int = 200
-                   ) -> list[OutboxMessage]:
-    """An event's messages, newest first (bounded: the page shows the latest ``limit``)."""
+def _event_messages_query(event_id: int, state: str | None) -> Select[OutboxMessage]:
+    """An event's messages (in ``state`` if given), newest first; the id breaks ties so pages
+    never repeat or skip a message queued in the same instant."""
     query = select(OutboxMessage).where(OutboxMessage.event_id == event_id)
     if state:
         query = query.where(OutboxMessage.state == state)
-    return list(db.session.scalars(query.order_by(OutboxMessage.created_at.desc(),
-                                                  OutboxMessage.id.desc()).limit(limit)))
+    return query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+
+
+def event_messages(event_id: int, *, state: str | None = None, limit: int = 200
+                   ) -> list[OutboxMessage]:
+    """An event's newest ``limit`` messages, newest first."""
+    return list(db.session.scalars(_event_messages_query(event_id, state).limit(limit)))
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    """One page of the outbox: the messages, which of them these are (``first``-``last`` of
+    ``total``, 1-based) and where the neighbouring pages are."""
+
+    messages: list[OutboxMessage]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.messages else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.messages)
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+
+def outbox_page(event_id: int, *, state: str | None = None, page: int = 1, per_page: int = 100) -> OutboxPage:
+    """Page ``page`` of an event's messages, newest first; a page past the end shows the last
+    one (a bookmarked page 3 after messages were purged still shows messages)."""
+    per_page = max(1, int(per_page))
+    query = _event_messages_query(event_id, state)
+    total = int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, int(page)), pages)
+    rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    return OutboxPage(rows, page, per_page, total)
 
 
 def state_counts(event_id: int) -> dict[str, int]:
-    from sqlalchemy import func
-
     rows = db.session.execute(select(OutboxMessage.state, func.count()).where(
         OutboxMessage.event_id == event_id).group_by(OutboxMessage.state))
     return {state: count for state, count in rows}

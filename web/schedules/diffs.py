@@ -7,9 +7,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from badges.names import name_sort_key
 from scheduler.changes import diff_schedules
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Schedule
+from web.events.models import Event
+from web.extensions import db
 from web.schedules.models import ScheduleVersion
 from web.schedules.versions import version_schedule
 
@@ -77,9 +80,10 @@ class VersionDiff:
 
 def person_diff(old: Schedule | None, new: Schedule, attendees: Sequence[DomainAttendee],
                 *, from_round: int = 1, old_number: int | None = None,
-                new_number: int = 0) -> VersionDiff:
+                new_number: int = 0, name_order: str = "family") -> VersionDiff:
     """Per-attendee meetings added, removed and moved (round or table) between two schedules:
-    :func:`scheduler.changes.diff_schedules`, told from each side of each meeting."""
+    :func:`scheduler.changes.diff_schedules`, told from each side of each meeting; people in
+    the event's ``name_order``, as its printed lists have them."""
     names = {a.id: a.name for a in attendees}
     changes = diff_schedules(old or Schedule(new.rounds, new.tables, ()), new, from_round)
     counts = Counter(change.kind for change in changes)
@@ -96,7 +100,7 @@ def person_diff(old: Schedule | None, new: Schedule, attendees: Sequence[DomainA
                                                      order[c.kind], c.partner_id)))
         for ident, items in per.items()
     ]
-    people.sort(key=lambda a: (a.name.casefold(), a.attendee_id))
+    people.sort(key=lambda a: (*name_sort_key(a.name, name_order), a.attendee_id))
     return VersionDiff(old_number, new_number, from_round, counts["added"], counts["removed"],
                        counts["moved"], before - counts["removed"] - counts["moved"], people)
 
@@ -106,6 +110,7 @@ def diff_versions(old: ScheduleVersion | None, new: ScheduleVersion, *,
     """What changes for each attendee when ``new`` replaces ``old`` (None = nothing before)."""
     new_schedule, attendees = version_schedule(new)
     old_schedule = version_schedule(old)[0] if old is not None else None
+    event = db.session.get(Event, new.event_id)
     return person_diff(old_schedule, new_schedule, attendees, from_round=from_round,
-                          old_number=old.number if old is not None else None,
-                          new_number=new.number)
+                       old_number=old.number if old is not None else None,
+                       new_number=new.number, name_order=(event.name_order if event else None) or "family")

@@ -29,24 +29,28 @@ SCHEDULE_JOB_KIND = "plan"
 
 def progress_reporter(report: Callable[..., None]) -> Callable[[Progress], None]:
     """Turn the solver's Progress into the job's progress JSON: phase, rounds placed, score so
-    far, bound, % of bound, elapsed seconds. ``report(dict, force=...)`` stores it."""
-    state: dict[str, float | None] = {"score": 0.0, "bound": None}
+    far, bound, % of bound, elapsed seconds. ``report(dict, force=...)`` stores it.
+
+    ``score`` and ``bound`` are ``None`` until the solver has reported one: a plan's first
+    phases have neither, and a revision computes no bound at all, so the page hides the figure
+    rather than showing 0.0. A plan's "placing" reports each round's score (summed here); every
+    other phase reports the whole schedule's score, or 0.0 when it has none to tell."""
+    state: dict[str, float | None] = {"score": None, "bound": None}
 
     def on_progress(p: Progress) -> None:
         if p.phase == "placing":
             state["score"] = (state["score"] or 0.0) + float(p.score)
-        elif p.phase in ("improving", "done"):  # the whole schedule's score so far
+        elif p.score and math.isfinite(p.score) or (p.phase == "done" and state["score"] is not None):
             state["score"] = float(p.score)
         if p.bound and math.isfinite(p.bound) and p.bound > 0:
             state["bound"] = float(p.bound)
-        bound = state["bound"]
-        score = state["score"] or 0.0
-        percent = round(100.0 * score / bound, 1) if bound else None
+        bound, score = state["bound"], state["score"]
+        percent = round(100.0 * score / bound, 1) if bound and score is not None else None
         report({
             "phase": p.phase,
             "rounds_placed": int(p.rounds_placed),
             "rounds_total": int(p.rounds_total),
-            "score": round(score, 1),
+            "score": round(score, 1) if score is not None else None,
             "bound": bound,
             "percent_of_bound": percent,
             "elapsed": round(float(p.elapsed), 1),

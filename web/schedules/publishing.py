@@ -30,6 +30,7 @@ from scheduler.changes import agendas
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Schedule
 from web.attendees.models import Attendee, attendees_of
+from web.attendees.services import in_name_order
 from web.database import changed_rows, lock_row
 from web.events.clock import clock_state
 from web.events.models import Event
@@ -93,9 +94,8 @@ def publish_checks(version: ScheduleVersion, now: dt.datetime | None = None) -> 
 
 
 def _attendee_changes_since(event: Event, since: dt.datetime) -> list[str]:
-    rows = list(db.session.scalars(
-        attendees_of(event.id).where(or_(Attendee.created_at > since, Attendee.updated_at > since))
-        .order_by(Attendee.name)))
+    rows = in_name_order(event, db.session.scalars(
+        attendees_of(event.id).where(or_(Attendee.created_at > since, Attendee.updated_at > since))))
     if not rows:
         return []
     new = [r for r in rows if r.created_at > since]

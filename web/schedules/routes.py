@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from badges.names import sorted_people
 from web.attendees.models import Attendee
 from web.auth.decorators import organiser_required
 from web.downloads import spreadsheet_download
@@ -127,7 +128,7 @@ def version(slug: str, number: int) -> ResponseReturnValue:
         summary=quality_summary(row, schedule, attendees),
         grid=schedule_grid(event, schedule), rounds=list(range(1, schedule.rounds + 1)),
         timetable=event.timetable(), people={a.id: a for a in attendees},
-        attendees=sorted(attendees, key=lambda a: (a.name.casefold(), a.id)),
+        attendees=sorted_people(attendees, event.name_order or "family"),
         published=published_version(event), form=ConfirmForm(),
     )
 

@@ -15,6 +15,14 @@
     if (el) { el.textContent = text; }
   }
 
+  /* A figure the solver has not reported (a revision has no bound) is hidden, not "0.0" or "—". */
+  function figure(name, value, format) {
+    var row = box.querySelector('[data-figure="' + name + '"]');
+    var known = typeof value === "number" && isFinite(value);
+    if (row) { row.hidden = !known; }
+    setText(name, known ? format(value) : "");
+  }
+
   function show(status) {
     var p = status.progress || {};
     setText("status", status.status + (status.cancel_requested && !status.finished ? " (stopping)" : ""));
@@ -26,9 +34,8 @@
       bar.textContent = placed + " of " + (total || "?");
     }
     setText("rounds", placed + " of " + (total || "?"));
-    setText("score", p.score === undefined || p.score === null ? "—" : String(p.score));
-    setText("percent", p.percent_of_bound === undefined || p.percent_of_bound === null
-      ? "—" : p.percent_of_bound.toFixed(1) + "%");
+    figure("score", p.score, function (v) { return v.toFixed(1); });
+    figure("percent", p.percent_of_bound, function (v) { return v.toFixed(1) + "%"; });
     setText("elapsed", p.elapsed === undefined || p.elapsed === null ? "—" : p.elapsed.toFixed(1) + " s");
   }
 
