@@ -7,10 +7,18 @@ here (as the X-CSRFToken header) so that what refuses a request is the access ch
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from sqlalchemy import select
 
 from tests.security._csrf import token_of
-from tests.security.conftest import api_headers, is_public, routes, url_for_rule
+from tests.security.conftest import XSS_SCRIPT, api_headers, is_public, routes, url_for_rule
+from tests.web.conftest import STAFF_EMAIL
+from web.auth.models import User
+from web.checkin.desk import register_walk_in
+from web.events.models import Event
+from web.extensions import db
 
 # Check-in staff may use the check-in pages and their own account page (password).
 STAFF_PREFIXES = ("/checkin", "/account")
@@ -125,12 +133,28 @@ def test_staff_routes_let_staff_in_and_keep_anonymous_out(world):
     if not staff_rules:
         pytest.skip("no /checkin/ pages yet")
     for rule in staff_rules:
-        url = url_for_rule(rule, world)
+        own = _own_walk_in(world) if rule.endpoint == "checkin.correct_walk_in_page" else {}
+        url = url_for_rule(rule, world, **own)
         response = world.staff.get(url)
         assert response.status_code == 200 or (
             response.status_code == 302 and "/login" not in response.headers["Location"]), url
         anonymous = world.anonymous.get(url)
         assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"], url
+
+
+def _own_walk_in(world) -> dict:
+    """The desk's correction page opens only for a walk-in the staff account registered: one
+    in an event of its own (the world's event stays as seeded), with a name that is markup."""
+    event = Event(slug="desk-walk-ins", name="Desk", date=dt.date(2031, 6, 12), timezone="Europe/Amsterdam",
+                  start=dt.datetime(2031, 6, 12, 14, 0), round_minutes=8, changeover_minutes=2, rounds=8,
+                  tables=0, breaks=[], weights={})
+    db.session.add(event)
+    db.session.commit()
+    staff = db.session.scalar(select(User).where(User.email == STAFF_EMAIL))
+    row = register_walk_in(event, {"name": XSS_SCRIPT, "company": "Late Co", "region": "EMEA",
+                                   "partner_type": "ISV", "offers": "Hosting"},
+                           nonce="desk-walk-in-1", staff_user=staff).attendee
+    return {"slug": event.slug, "attendee_id": row.id}
 
 
 def test_public_allow_list_only_names_routes_that_are_meant_to_be_public(world):

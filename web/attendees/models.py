@@ -21,6 +21,7 @@ from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from scheduler.domain import Taxonomy
     from web.events.models import Event
 
 class AttendeeSource(StrEnum):
@@ -74,6 +75,8 @@ class Attendee(Model):
     checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_checkin_code)
     badge_number: Mapped[int]
     source: Mapped[str] = mapped_column(String(16), default=AttendeeSource.IMPORT)
+    # The account that registered a walk-in at the desk: staff may correct their own walk-ins.
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Attendee states (see web/attendees/states.py): withdrawn = cancelled, kept for the record
     # and out of every future round until restored; left = went home during the event, so
     # later rounds are free. Checked in comes from check-ins, no-show is derived from the clock.
@@ -88,6 +91,21 @@ class Attendee(Model):
 
     def to_domain(self) -> DomainAttendee:
         return row_to_domain(self)
+
+    def unlisted(self, taxonomy: Taxonomy) -> dict[str, list[str]]:
+        """This row's values that are not in the event's vocabulary, by column (``offers``,
+        ``seeks``, ``region``, ``partner_type``; only columns with such values).
+
+        The importer keeps an unknown name with a warning (a typo should not block the door),
+        so the desk and the organiser's page ask this afterwards to show what needs a look.
+        """
+        known = {"offers": set(taxonomy.competencies), "seeks": set(taxonomy.competencies),
+                 "region": set(taxonomy.regions), "partner_type": set(taxonomy.partner_types)}
+        values = {"offers": list(self.offers or ()), "seeks": list(self.seeks or ()),
+                  "region": [self.region] if self.region else [],
+                  "partner_type": [self.partner_type] if self.partner_type else []}
+        found = {column: [v for v in values[column] if v not in known[column]] for column in known}
+        return {column: names for column, names in found.items() if names}
 
     def __repr__(self) -> str:
         return f"<Attendee {self.ext_id} {self.name!r}>"

@@ -6,7 +6,8 @@ camera scanning and live counts on top.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, TypeVar
 
 from flask import (
     Response,
@@ -27,16 +28,29 @@ from sqlalchemy import select
 
 from web.api import schema_answer
 from web.attendees.lifecycle import StateChangeRefused, mark_left
+from web.attendees.models import Attendee, AttendeeSource
 from web.attendees.services import AttendeeRowInvalid, get_attendee_or_404
 from web.auth.decorators import role_required
 from web.auth.models import Role
 from web.checkin import bp
-from web.checkin.desk import register_walk_in, search_desk
+from web.checkin.desk import (
+    NotYourWalkIn,
+    availability_cell,
+    chosen_rounds_of,
+    correct_walk_in,
+    may_correct,
+    open_rounds,
+    register_walk_in,
+    search_desk,
+)
 from web.checkin.forms import (
+    Availability,
     CheckInPersonForm,
     ConfirmForm,
     DeviceForm,
     ScanForm,
+    WalkInDetailsForm,
+    WalkInEditForm,
     WalkInForm,
 )
 from web.checkin.messages import announcement, result_message
@@ -68,11 +82,13 @@ from web.checkin.services import (
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.extensions import db
+from web.types import utcnow
 
 DEVICE_COOKIE = "speednet_kiosk"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
 
 staff_required = role_required(Role.STAFF)
+WalkInDetailsFormT = TypeVar("WalkInDetailsFormT", bound=WalkInDetailsForm)
 
 # Built once: building a schema with nested ones costs more than dumping a scan's answer.
 _SCAN_REQUEST = KioskScanRequest()
@@ -85,7 +101,7 @@ def _device() -> str:
     return clean_device(request.cookies.get(DEVICE_COOKIE))[:40]
 
 
-def _print_badge_url(event: Event, attendee: Person) -> str:
+def _print_badge_url(event: Event, attendee: Person | Attendee) -> str:
     """The printing feature's desk badge download (staff and organisers)."""
     return url_for("printing.desk_badge", slug=event.slug, ext_id=attendee.ext_id)
 
@@ -101,7 +117,9 @@ def index() -> ResponseReturnValue:
 
 
 def _render_kiosk(event: Event, result: CheckInResult | None = None, *, status: int = 200,
-                  walk_in: bool = False) -> ResponseReturnValue:
+                  walk_in: Attendee | None = None) -> ResponseReturnValue:
+    """The kiosk page; after a walk-in (``walk_in``: the new row) the answer also offers the
+    badge, the correction form and names the values that are not in the event's lists."""
     device = _device()
     query = request.args.get("q", "")[:200]
     scan_form = ScanForm(formdata=None, data={"nonce": new_nonce()})
@@ -110,11 +128,15 @@ def _render_kiosk(event: Event, result: CheckInResult | None = None, *, status: 
         "matches": search_desk(event, query) if query else [],
         "recent": recent_checkins(event), "counts": live_counts(event),
         "person_form": CheckInPersonForm, "new_nonce": new_nonce, "undo_form": ConfirmForm(),
-        "result": result, "walk_in": walk_in, "local_time": local_time,
+        "result": result, "local_time": local_time,
+        "correct_url": (url_for("checkin.correct_walk_in_page", slug=event.slug, attendee_id=walk_in.id)
+                        if walk_in is not None else None),
+        "unlisted": walk_in.unlisted(event.taxonomy_obj()) if walk_in is not None else {},
+        "may_correct": lambda row: may_correct(row, current_user),
         "message": result_message(result) if result else "",
         "announcement": announcement(result) if result else "",
         "print_url": (_print_badge_url(event, result.attendee)
-                      if walk_in and result and result.attendee else None),
+                      if walk_in is not None and result and result.attendee else None),
         "actions": _answer_actions(event, result) if result and result.attendee else [],
         "device_form": None if device else DeviceForm(formdata=None),
     }
@@ -285,36 +307,92 @@ def device(slug: str) -> ResponseReturnValue:
     return render_template("checkin/device.html", event=event, form=form), 422 if form.errors else 200
 
 
+def _desk_form(form_class: type[WalkInDetailsFormT], event: Event, now: dt.datetime,
+               data: dict[str, Any] | None) -> WalkInDetailsFormT:
+    """A walk-in form in the event's vocabulary, with the rounds still to come at ``now``;
+    ``data`` fills it on GET (a POST reads the request)."""
+    form = form_class(data=None if request.method == "POST" else data)
+    form.set_choices(event.taxonomy_obj(), open_rounds(event, now))
+    return form
+
+
+def _row_problems(form: WalkInDetailsForm, exc: AttendeeRowInvalid) -> list[str]:
+    """The importer's complaints next to the fields they are about; the rest above the form."""
+    general = list(exc.other_errors)
+    for column, messages in exc.field_errors.items():
+        target = getattr(form, column, None)
+        if target is not None and column != "id":
+            target.errors = [*target.errors, *messages]
+        else:
+            general.extend(messages)
+    return general
+
+
+def _flash_warnings(warnings: list[Any]) -> None:
+    for warning in warnings:
+        flash(f"{warning.field}: {warning.message}", "warning")
+
+
 @bp.route("/<slug>/walk-in", methods=["GET", "POST"])
 @staff_required
 def walk_in(slug: str) -> ResponseReturnValue:
     """Register somebody who is not on the list, check them in, offer their badge."""
     event = get_event_or_404(slug)
-    taxonomy = event.taxonomy_obj()
-    form = WalkInForm(data=None if request.method == "POST" else {"nonce": new_nonce()})
-    form.set_choices(taxonomy.regions, taxonomy.partner_types)
+    now = utcnow()
+    form = _desk_form(WalkInForm, event, now, {"nonce": new_nonce()})
     general: list[str] = []
     if form.validate_on_submit():
+        cells = {**form.cells(), "available_rounds": availability_cell(event, form.chosen_rounds(), now)}
         try:
-            registered = register_walk_in(event, form.cells(), nonce=form.nonce.data,
-                                          device=_device(), staff_user=current_user)
+            registered = register_walk_in(event, cells, nonce=form.nonce.data, device=_device(),
+                                          staff_user=current_user, now=now)
         except AttendeeRowInvalid as exc:
-            general = list(exc.other_errors)
-            for column, messages in exc.field_errors.items():
-                target = getattr(form, column, None)
-                if target is not None and column != "id":
-                    target.errors = [*target.errors, *messages]
-                else:
-                    general.extend(messages)
+            general = _row_problems(form, exc)
         except CheckInError as exc:
             general = [str(exc)]
         else:
-            for warning in registered.warnings:
-                flash(f"{warning.field}: {warning.message}", "warning")
-            return _render_kiosk(event, registered.result, walk_in=True)
+            _flash_warnings(registered.warnings)
+            return _render_kiosk(event, registered.result, walk_in=registered.attendee)
     status = 422 if (form.errors or general) else 200
     return render_template("checkin/walk_in.html", event=event, form=form,
                            general_errors=general), status
+
+
+@bp.route("/<slug>/walk-ins/<int:attendee_id>", methods=["GET", "POST"])
+@staff_required
+def correct_walk_in_page(slug: str, attendee_id: int) -> ResponseReturnValue:
+    """Correct a walk-in's details at the desk: the staff account that registered them, or an
+    organiser (404 outside this event or for someone who did not walk in, 403 for others)."""
+    event = get_event_or_404(slug)
+    row = get_attendee_or_404(event, attendee_id)
+    if row.source != AttendeeSource.WALK_IN:
+        abort(404)
+    if not may_correct(row, current_user):
+        abort(403)
+    now = utcnow()
+    chosen = chosen_rounds_of(event, row, now)
+    data = {**WalkInDetailsForm.data_from(row, event.taxonomy_obj()),
+            "availability": Availability.FROM_NOW if chosen is None else Availability.CHOSEN,
+            "rounds": chosen or []}
+    form = _desk_form(WalkInEditForm, event, now, data)
+    general: list[str] = []
+    if form.validate_on_submit():
+        cells = {**form.cells(), "available_rounds": availability_cell(
+            event, form.chosen_rounds(), now, previous=row.available_rounds)}
+        try:
+            warnings = correct_walk_in(event, row, cells, user=current_user)
+        except AttendeeRowInvalid as exc:
+            general = _row_problems(form, exc)
+        except NotYourWalkIn:
+            abort(403)
+        else:
+            _flash_warnings(warnings)
+            flash(f"Saved the corrections for {row.name}; print the badge again if it changed.", "success")
+            return redirect(url_for("checkin.correct_walk_in_page", slug=event.slug, attendee_id=row.id))
+    status = 422 if (form.errors or general) else 200
+    return render_template("checkin/walk_in_edit.html", event=event, form=form, attendee=row,
+                           unlisted=row.unlisted(event.taxonomy_obj()),
+                           print_url=_print_badge_url(event, row), general_errors=general), status
 
 
 @bp.get("/<slug>/counts.json")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 23:24:10.659998
+Create Date: 2026-12-07 23:27:43.556873
 
 """
 from alembic import op
@@ -98,6 +98,7 @@ def upgrade():
     sa.Column('checkin_code', sa.String(length=64), nullable=False),
     sa.Column('badge_number', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('registered_by_id', sa.Integer(), nullable=True),
     sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('agenda_changed_at', sa.DateTime(timezone=True), nullable=True),
@@ -105,6 +106,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("source IN ('import', 'registration', 'walk-in')", name=op.f('ck_attendees_source')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_attendees_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registered_by_id'], ['users.id'], name=op.f('fk_attendees_registered_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attendees')),
     sa.UniqueConstraint('checkin_code', name=op.f('uq_attendees_checkin_code')),
     sa.UniqueConstraint('event_id', 'badge_number', name=op.f('uq_attendees_event_id_badge_number')),
