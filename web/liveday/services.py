@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, select
 from sqlalchemy.orm import joinedload
 
 from badges.names import fold, name_sort_key
 from scheduler.domain import Schedule
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, attendees_of
 from web.attendees.presence import Presence, attends, presence
 from web.attendees.states import AttendeeState
 from web.events.clock import Phase, first_open_round
@@ -255,22 +255,29 @@ def table_list(event: Event, round_number: int | None,
             rows.append({"name": person.name, "company": person.company,
                          "table": info.table_label(m.table), "table_number": m.table,
                          "break": False, "waiting": False})
-    rows.extend(_unseated_rows(event, version, round_number, seated, presence(event, now)))
+    unseated = list(db.session.scalars(attendees_of(event.id).where(Attendee.id.not_in(
+        _round_people(version.id, round_number)))))
+    rows.extend(_unseated_rows(version, round_number, presence(event, now, unseated)))
     order = event.name_order or "family"
     rows.sort(key=lambda r: (*name_sort_key(r["name"], order), fold(r["company"])))
     return rows
 
 
-def _unseated_rows(event: Event, version: ScheduleVersion, round_number: int, seated: set[int],
-                   here: Presence) -> list[dict[str, Any]]:
-    """People expected this round without a table in it: on a break when the version has
-    meetings for them from its first round, waiting for a table when it has none (they arrived
-    or registered after it was made)."""
-    in_version = seated_from(version, version.from_round or 1)
+def _round_people(version_id: int, round_number: int) -> CompoundSelect[Any]:
+    """The ids of everyone seated in one round of a version, as a subquery."""
+    in_round = (ScheduleMeeting.version_id == version_id) & (ScheduleMeeting.round == round_number)
+    return select(ScheduleMeeting.a_id).where(in_round).union(select(ScheduleMeeting.b_id).where(in_round))
+
+
+def _unseated_rows(version: ScheduleVersion, round_number: int, here: Presence) -> list[dict[str, Any]]:
+    """People expected this round without a table in it (``here`` holds only them): on a break
+    when the version has meetings for them from its first round, waiting for a table when it
+    has none (they arrived or registered after it was made)."""
+    planned_rounds = (ScheduleMeeting.version_id == version.id) & (ScheduleMeeting.round >= (version.from_round or 1))
+    in_version = set(db.session.scalars(select(ScheduleMeeting.a_id).where(planned_rounds)
+                                        .union(select(ScheduleMeeting.b_id).where(planned_rounds))))
     rows = []
     for person in here.expected_in(round_number):
-        if person.id in seated:
-            continue
         planned = person.id in in_version
         if not planned and here.state(person) is not AttendeeState.CHECKED_IN:
             continue  # registered, not placed and not here: nothing to find on the display
