@@ -28,6 +28,8 @@ ReasonSource = Mapping[tuple[str, str], str] | Callable[[Attendee, Attendee], st
 
 BREAK_TEXT = "break \u2014 no meeting this round"
 AWAY_TEXT = "not attending this round"
+NOT_PLACED_TEXT = ("You will get your agenda when the organisers place you: the next revision of the "
+                   "schedule seats new registrations. At the event, check in at the desk.")
 MARGIN = 16 * mm
 
 
@@ -260,6 +262,9 @@ class _AgendaWriter:
         return densest, self._rows(attendee, densest)
 
     def draw(self, attendee: Attendee, qr_payload: str | None) -> None:
+        if not self.schedule.for_attendee(attendee.id):
+            self._draw_not_placed(attendee, qr_payload)
+            return
         c = self.canvas
         page = 1
         top = self._header(attendee, qr_payload, first=True)
@@ -308,6 +313,19 @@ class _AgendaWriter:
         self._footer(attendee, page)
         c.showPage()
         self.pages += page
+
+    def _draw_not_placed(self, attendee: Attendee, qr_payload: str | None) -> None:
+        """Someone the schedule has no meeting for yet: one page that says when the agenda
+        comes, instead of a row of breaks for every round."""
+        top = self._header(attendee, qr_payload, first=True)
+        fitted = fit_whole(NOT_PLACED_TEXT, self.width - 2 * MARGIN, max_size=13, min_size=10, max_lines=4)
+        y = top - 10 * mm
+        for line in fitted.lines:
+            draw_line(self.canvas, MARGIN, y, line, fitted.size)
+            y -= fitted.size * LEADING
+        self._footer(attendee, 1)
+        self.canvas.showPage()
+        self.pages += 1
 
 
 def fit_whole(text: str, max_width: float, *, max_size: float, min_size: float, max_lines: int,

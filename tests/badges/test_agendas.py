@@ -76,3 +76,15 @@ def test_many_rounds_continue_on_a_second_page(attendees, event) -> None:
     assert "(continued)" in texts[1]
     assert page_count(pdf) == render_agenda(attendees[0], attendees, long_schedule, long_event,
                                             __import__("io").BytesIO())
+
+
+def test_someone_not_placed_reads_when_the_agenda_comes_instead_of_empty_rounds(attendees, schedule, event) -> None:
+    """A registration after the publish: one page that says so, no row of breaks."""
+    import dataclasses
+
+    newcomer = dataclasses.replace(attendees[0], id="NEW1", name="Nia Newcomer")
+    text = " ".join(page_texts(to_bytes(render_agenda, newcomer, [*attendees, newcomer], schedule, event)))
+    assert "Nia Newcomer" in text and "when the organisers place you" in text.replace("\n", " ")
+    assert BREAK_TEXT not in text and "check in at the desk" in text.replace("\n", " ")
+    batch = to_bytes(render_agendas, [*attendees, newcomer], schedule, event)
+    assert page_count(batch) == page_count(to_bytes(render_agendas, attendees, schedule, event)) + 1
