@@ -136,25 +136,34 @@ def test_must_meet_column_is_the_request_list_and_nobody_else_meets() -> None:
 
 
 def test_each_cause_of_an_unscheduled_request_is_named() -> None:
-    morning = session_rounds("morning", 4)
     people = [
         person("a", "Acme", must_meet=("b", "ghost")), person("b", "Acme"),          # colleagues, not attending
         person("c", rounds=frozenset({1, 2}), must_meet=("d",)), person("d", rounds=frozenset({3, 4})),
         person("e", must_meet=("f", "g", "h", "i", "j")), person("f"), person("g"), person("h"), person("i"),
         person("j"),                                                                   # e: 5 requests, 4 rounds
-        person("k"), person("l"), person("m"), person("n"),
+        person("k"), person("l", rounds=frozenset({3, 4})),
     ]
-    extra = [MeetingRequest("k", "l", fixed_round=1), MeetingRequest("m", "n", fixed_round=1),  # 1 table
-             MeetingRequest("c", "k", morning), MeetingRequest("c", "l", fixed_round=1)]
-    result = _plan(people, 4, tables=1, time_limit=5, requests=extra)
+    extra = [MeetingRequest("k", "l", session_rounds("morning", 4))]                  # l only in the afternoon
+    result = _plan(people, 4, time_limit=5, requests=extra)
     causes = _causes(result)
     assert causes[frozenset(("a", "b"))] == UnscheduledCause.NOT_ALLOWED
     assert causes[frozenset(("a", "ghost"))] == UnscheduledCause.NOT_ATTENDING
     assert causes[frozenset(("c", "d"))] == UnscheduledCause.NO_SHARED_ROUND
-    assert sum(1 for pair, cause in causes.items() if "e" in pair and cause == UnscheduledCause.OVERBOOKED) >= 1
-    assert UnscheduledCause.TABLES in causes.values()
+    assert causes[frozenset(("k", "l"))] == UnscheduledCause.NO_SHARED_ROUND
+    assert [cause for pair, cause in causes.items() if "e" in pair] == [UnscheduledCause.OVERBOOKED]
     for a, b, cause, reason in result.report.requests_unscheduled:
         assert reason.startswith(cause) and len(reason) > len(cause) + 5, (a, b, reason)
+
+
+def test_table_capacity_is_named() -> None:
+    people = [person(ident) for ident in "abcdef"]
+    extra = [MeetingRequest("a", "b", fixed_round=1), MeetingRequest("c", "d", fixed_round=1),
+             MeetingRequest("e", "f", session_rounds("1-2", 4))]
+    result = _plan(people, 4, tables=1, time_limit=5, requests=extra)
+    causes = _causes(result)
+    assert list(causes.values()) == [UnscheduledCause.TABLES]
+    assert result.report.requests_scheduled == 2
+    assert "every table (1) is taken" in result.report.requests_unscheduled[0][3]
 
 
 def test_overbooked_participant_keeps_as_many_requests_as_rounds() -> None:
