@@ -262,6 +262,11 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     tell("rounding", 0, len(inst.free_rounds))
     rounding_budget = min(ROUNDING_SHARE * (deadline - time.monotonic()), ROUNDING_MAX_SECONDS)
     chosen = round_selection(inst, u, v, weights, selection, target, rounding_budget, request.seed, cancel).pairs
+    if not selection.answered:
+        # No LP answer to choose pairs from: the must-meet pairs (few) are chosen first, so the
+        # round-by-round placement seats them before anyone else (it weighs chosen pairs, then
+        # must-meet ones, above every score), and the company rule filters them like any pair.
+        chosen = sorted(set(chosen) | inst.must)
 
     placed = 0
     total_rounds = len(inst.free_rounds)

@@ -341,3 +341,53 @@ def test_generated_events_have_real_shapes(seed: int) -> None:
     assert max(degree.values()) >= 2 * sorted(degree.values())[len(degree) // 2]  # a few very popular
     assert sum(1 for a in event.attendees if a.available_rounds is not None) >= 10
     assert {r.pair for r in event.requests} == {r.pair for r in collect_requests(event.attendees)}
+
+
+# --------------------------------------------------------------------------- the path without an LP answer
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("rule", ["hard", "soft"])
+def test_without_an_lp_answer_must_meets_and_the_company_rule_are_kept(
+        seed: int, rule: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import scheduler.solver as solver_module
+    from scheduler.checker import company_repeats
+    from tests.scheduler._events import random_event
+
+    real = solver_module.solve_selection
+
+    def no_time(*args: object, **kwargs: object) -> object:
+        """The LP as it is when its share of the time ends before its first answer: candidates
+        but no values, the seats bound."""
+        import numpy as np
+
+        from scheduler.bounds import seats_bound
+
+        outcome = real(*args, **kwargs)  # type: ignore[arg-type]
+        inst, _, _, weights = args[:4]
+        seats = float(sum(inst.seats(r) for r in inst.free_rounds))  # type: ignore[attr-defined]
+        return dataclasses.replace(outcome, values=np.zeros(len(outcome.values)), objective=0.0,
+                                   bound=seats_bound(weights, seats), answered=False)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solver_module, "solve_selection", no_time)
+    # and the rounding, with nothing to round, returns no pairs (as at 5,000 attendees)
+    from scheduler.rounding import Rounding
+    monkeypatch.setattr(solver_module, "round_selection", lambda *args, **kwargs: Rounding([], "LP", 0))
+    people = random_event(60, seed=seed, rounds=6)
+    rng = random.Random(seed)
+    wishes: dict[str, list[str]] = {}
+    for _ in range(12):
+        a, b = rng.sample(people, 2)
+        if a.company_key != b.company_key:
+            wishes.setdefault(a.id, []).append(b.id)
+    people = [dataclasses.replace(p, must_meet=tuple(wishes.get(p.id, ()))) for p in people]
+    weights = dataclasses.replace(WEIGHTS, company_repeats=rule)
+    result = plan(PlanRequest(people, 6, weights=weights, time_limit=6, seed=seed, workers=1))
+    assert check_schedule(result.schedule, people) == []
+    report = result.report
+    assert report.path == "greedy"
+    assert report.must_meet_kept == report.must_meet_requested, report.must_meet_unkept
+    if rule == "hard":
+        assert company_repeats(result.schedule, people) == (0, 0)
