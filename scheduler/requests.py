@@ -43,12 +43,15 @@ from enum import StrEnum
 from ortools.sat.python import cp_model
 
 from scheduler.breaks import BreakSummary, breaks_by_attendee, summarise
+from scheduler.compact import improve, placement_key
 from scheduler.cpsat import stop_when_cancelled
 from scheduler.domain import Attendee, Meeting, MeetingRequest
 from scheduler.scoring import why_not_allowed
 
 DEFAULT_BREAK_SPREAD = 2
 FIRST_PHASE_SHARE = 0.3     # of the time limit, for placing as many requests as possible
+LOCAL_SHARE = 0.1           # of the time left, for the local search before CP-SAT (and as much after)
+CPSAT_LIMIT = 12_000        # request-round booleans; beyond, the local search alone (500 x 2,000: 30,000)
 _SESSION_RANGE = re.compile(r"^(\d+)\s*(?:-|–|\.\.)\s*(\d+)$")
 
 
@@ -403,6 +406,16 @@ def schedule_requests(attendees: Sequence[Attendee], rounds: int, tables: int, r
     bound = 0
     limit = max(0, break_spread)
     timed_out = False
+    triples = [(c.a, c.b, c.slots) for c in candidates]
+
+    def key_of(placement: dict[int, int]) -> tuple[int, int, int]:
+        return placement_key(triples, placement, tables, fixed_busy, participants, limit)
+
+    def polish(placement: dict[int, int], share: float) -> dict[int, int]:
+        budget = share * max(0.0, deadline - time.monotonic())
+        return improve(triples, placement, tables, fixed_busy, participants, limit,
+                       time.monotonic() + budget, seed, cancel)
+
     if candidates:
         built = _build_model(candidates, participants, rounds, tables, fixed_busy, limit)
         if not first_proven:
@@ -416,25 +429,38 @@ def schedule_requests(attendees: Sequence[Attendee], rounds: int, tables: int, r
                 if len(found) >= len(choice):
                     choice = found
                 first_proven = status == cp_model.OPTIMAL
-        model = built.model
-        model.add(sum(built.placed) >= len(choice))
-        model.minimize(built.breaks_unit * built.excess + built.total_breaks)
-        _hint(built, choice)
-        solver = _solver(deadline - time.monotonic(), seed, workers)
-        with stop_when_cancelled(solver, cancel):
-            status = solver.solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            choice = _read(solver, built)
-            excess = int(solver.value(built.excess))
-            if excess:
-                limit += excess
-                proof = "no schedule" if status == cp_model.OPTIMAL else "no schedule found in time"
-                messages.append(f"{proof} of these requests keeps every participant's breaks within "
-                                f"{break_spread} of each other; this one's differ by up to {limit}")
-            objective_bound = solver.best_objective_bound - built.breaks_unit * excess
-            bound = max(0, math.ceil(objective_bound - 1e-6))
-            optimal = status == cp_model.OPTIMAL and first_proven
-        timed_out = status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or not first_proven
+        choice = polish(choice, LOCAL_SHARE if len(built.meets) <= CPSAT_LIMIT else 1.0)
+        first_proven = first_proven or len(choice) == len(candidates)
+        timed_out = not first_proven
+        if len(built.meets) <= CPSAT_LIMIT and time.monotonic() < deadline:
+            model = built.model
+            model.add(sum(built.placed) >= len(choice))
+            model.minimize(built.breaks_unit * built.excess + built.total_breaks)
+            _hint(built, choice)
+            solver = _solver((1 - LOCAL_SHARE) * (deadline - time.monotonic()), seed, workers)
+            with stop_when_cancelled(solver, cancel):
+                status = solver.solve(model)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                found = _read(solver, built)
+                excess = int(solver.value(built.excess))
+                objective_bound = solver.best_objective_bound - built.breaks_unit * excess
+                bound = max(0, math.ceil(objective_bound - 1e-6))
+                optimal = status == cp_model.OPTIMAL and first_proven
+                if key_of(found) <= key_of(choice):
+                    choice = found
+            timed_out = status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) or not first_proven
+        else:
+            timed_out = True
+            messages.append(f"{len(built.meets)} request-round choices: beyond the exact model's "
+                            f"{CPSAT_LIMIT}, the schedule comes from the local search alone")
+        if not optimal:
+            choice = polish(choice, 1.0)
+        excess = key_of(choice)[1]
+        if excess:
+            limit += excess
+            proof = "no schedule" if optimal else "no schedule found in time"
+            messages.append(f"{proof} of these requests keeps every participant's breaks within "
+                            f"{break_spread} of each other; this one's differ by up to {limit}")
         if cancel is not None and cancel.is_set():
             messages.append("cancelled: the best schedule found so far is returned")
 
