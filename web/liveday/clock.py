@@ -51,6 +51,21 @@ def _when(event: Event, instant: dt.datetime) -> str:
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
 
 
+RETIMES = ("and every later round with it: attendees' pages, calendar files, printed agendas and "
+           "the room display all change to the new times.")
+
+
+def _set_clock(event: Event, started_at: dt.datetime | None, now: dt.datetime) -> ClockState:
+    """The clock starts at ``started_at`` (None: it follows the timetable again), running, with
+    no delay of its own."""
+    event.clock_started_at = started_at
+    event.clock_paused_at = None
+    event.delay_minutes = 0
+    event.delay_after_round = 0
+    db.session.commit()
+    return clock_state(event, now)
+
+
 # -- organiser actions ---------------------------------------------------------------------
 
 def start_clock(event: Event, now: dt.datetime, *, confirm: bool = False) -> ClockState:
@@ -62,20 +77,13 @@ def start_clock(event: Event, now: dt.datetime, *, confirm: bool = False) -> Clo
     if now < planned - CONFIRM_BEFORE and not confirm:
         raise ClockConfirmationNeeded(
             f"Round 1 is planned for {_when(event, planned)} ({event.timezone}). Starting now moves "
-            f"round 1 to {_when(event, now)} and every later round with it: attendees' pages, "
-            "calendar files, printed agendas and the room display all change to the new times.")
+            f"round 1 to {_when(event, now)} {RETIMES}")
     started = clock_state(event, now).rounds_started
     if started >= 2 and not confirm:
         raise ClockConfirmationNeeded(
             f"By the timetable rounds 1 to {started} have started. Starting now makes round 1 begin "
-            f"at {_when(event, now)} and moves every later round with it: attendees' pages, calendar "
-            "files, printed agendas and the room display all change to the new times.")
-    event.clock_started_at = now
-    event.clock_paused_at = None
-    event.delay_minutes = 0
-    event.delay_after_round = 0
-    db.session.commit()
-    return clock_state(event, now)
+            f"at {_when(event, now)} {RETIMES}")
+    return _set_clock(event, now, now)
 
 
 def reset_clock(event: Event, now: dt.datetime, *, confirm: bool = False) -> ClockState:
@@ -87,14 +95,8 @@ def reset_clock(event: Event, now: dt.datetime, *, confirm: bool = False) -> Clo
     if not confirm:
         raise ClockConfirmationNeeded(
             f"Resetting moves round 1 back to {_when(event, planned_start(event))} ({event.timezone}) "
-            "and every later round with it: attendees' pages, calendar files, printed agendas and "
-            "the room display all change back to the planned times.")
-    event.clock_started_at = None
-    event.clock_paused_at = None
-    event.delay_minutes = 0
-    event.delay_after_round = 0
-    db.session.commit()
-    return clock_state(event, now)
+            f"{RETIMES}")
+    return _set_clock(event, None, now)
 
 
 def _take_over(event: Event) -> None:
