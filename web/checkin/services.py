@@ -506,6 +506,7 @@ def _mark_back(attendee_id: int) -> None:
     db.session.execute(update(Attendee).where(Attendee.id == attendee_id).values(left_at=None)
                        .execution_options(synchronize_session=False))
     _settle_insert()
+    log_action(log, "attendee-back", attendee=attendee_id, via="scan")
 
 
 def _welcome(event: ScanEvent, person: Person, entry: Entry, meeting: FirstMeeting | None,
