@@ -103,7 +103,7 @@ class EventForm(FlaskForm):
         description="Requested only: nobody meets anyone they did not ask for, and each person's day is as "
                     "compact as possible (fewest idle rounds between meetings).")
     break_spread = IntegerField("Most idle runs one person may have beyond another", default=2,
-                                validators=[InputRequired(), NumberRange(min=0, max=20)],
+                                validators=[Optional(), NumberRange(min=0, max=20)],
                                 description="Requested meetings only: the fairness limit on breaks (default 2).")
     confirm = BooleanField("Yes, change the settings anyway")
     competencies = TextAreaField("Competencies", validators=[Optional(), Length(max=20000)],
