@@ -1,8 +1,8 @@
 """What a change of event settings would break in the published schedule, what about the
-schedules needs the organiser's attention, the overview's schedule figures, an event's
-deletion and an attendee's removal. Events and attendees are lower features, so they ask
-through their signals (:mod:`web.events.signals`, :mod:`web.attendees.signals`) and these
-receivers answer from the stored versions.
+schedules needs the organiser's attention, the overview's schedule figures and an event's
+deletion. Events is a lower feature, so it asks through its signals (:mod:`web.events.signals`)
+and these receivers answer from the stored versions. (An attendee in a stored schedule is kept
+by the meetings' foreign keys: see :data:`web.attendees.models.REMOVAL_REFUSED`.)
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 
 from scheduler.domain import Timetable
-from web.attendees.signals import removal_holds
 from web.events.models import Event
 from web.events.services import EventDataError, EventInput, parse_breaks
 from web.events.signals import (
@@ -187,14 +186,3 @@ def _schedule_counts(_sender: Any, *, event: Event, **_: Any) -> dict[str, Any]:
 def _delete_versions(_sender: Any, *, event: Event, **_: Any) -> None:
     """Versions go before the event's cascade: their meetings refer to attendees without one."""
     db.session.execute(delete(ScheduleVersion).where(ScheduleVersion.event_id == event.id))
-
-
-@removal_holds.connect
-def _scheduled_stay(_sender: Any, *, attendee_ids: list[int], **_: Any) -> dict[int, str]:
-    """Someone in any stored version stays: removing them would rewrite that schedule."""
-    ids = set(attendee_ids)
-    held: dict[int, str] = {}
-    for a_id, b_id in db.session.execute(select(ScheduleMeeting.a_id, ScheduleMeeting.b_id).where(
-            or_(ScheduleMeeting.a_id.in_(attendee_ids), ScheduleMeeting.b_id.in_(attendee_ids)))):
-        held.update({person: "in a stored schedule" for person in (a_id, b_id) if person in ids})
-    return held
