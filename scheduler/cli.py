@@ -1,9 +1,15 @@
 """Command line: plan a schedule, list pair scores, generate a test event.
 
     python -m scheduler plan ATTENDEES --rounds R [--tables T] [--time-limit S] [--seed N] [--workers W]
+                             [--meetings fill|requested] [--break-spread D] [--requests-file FILE]
                              --out SCHEDULE.csv [--report REPORT.json]
     python -m scheduler scores ATTENDEES --out PAIRS.csv
     python -m scheduler generate N --rounds R --seed S --out FILE
+                             [--requests [--meetings M] [--requests-out REQUESTS.csv]]
+
+``--meetings requested`` plans only the requested pairs (the file's must_meet pairs and those of
+``--requests-file``, whose rows may give a session or a fixed round) with as few breaks as
+possible; ``fill`` (the default) fills every round.
 
 Common options: ``--taxonomy FILE``, ``--weights FILE``, ``--strict``. Bad input exits with
 status 2 and every problem on stderr (line and column for attendee files).
@@ -19,8 +25,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scheduler.domain import Attendee
-from scheduler.importer import AttendeeFileError, read_attendee_file, write_attendee_file
+from scheduler.domain import Attendee, MeetingRequest, MeetingsMode
+from scheduler.importer import (
+    AttendeeFileError,
+    read_attendee_file,
+    read_requests_file,
+    write_attendee_file,
+    write_requests_file,
+)
+from scheduler.requests import DEFAULT_BREAK_SPREAD
 from scheduler.schedule_io import write_schedule_csv
 from scheduler.scoring import score_pairs
 from scheduler.solver import PlanRequest, Progress, plan
@@ -74,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     planning.add_argument("--seed", type=int, default=0)
     planning.add_argument("--workers", type=int,
                           help="CP-SAT workers (default: SPEEDNET_SOLVER_WORKERS, else every core)")
+    planning.add_argument("--meetings", choices=[m.value for m in MeetingsMode], default=MeetingsMode.FILL.value,
+                          help="fill every round (default) or plan the requested meetings only")
+    planning.add_argument("--break-spread", type=int, default=DEFAULT_BREAK_SPREAD,
+                          help="requested only: most two participants' breaks may differ by (default 2)")
+    planning.add_argument("--requests-file", type=Path,
+                          help="requested only: CSV/XLSX of requests (a_id, b_id, session, round)")
     planning.add_argument("--out", type=Path, required=True)
     planning.add_argument("--report", type=Path)
     common(planning)
@@ -90,6 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--taxonomy", type=Path)
+    generate.add_argument("--requests", action="store_true",
+                          help="a requested-only event: must_meet holds the requests (B2B shapes)")
+    generate.add_argument("--meetings", type=int, help="with --requests: how many requests (default 0.3 n rounds)")
+    generate.add_argument("--requests-out", type=Path,
+                          help="with --requests: also write the requests with their sessions and fixed rounds")
     return parser
 
 
@@ -105,12 +129,20 @@ def _plan(args: argparse.Namespace) -> int:
     if args.tables is not None and args.tables < 0:
         print("--tables must not be negative", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.break_spread < 0:
+        print("--break-spread must not be negative", file=sys.stderr)
+        return EXIT_BAD_INPUT
     attendees = _load(args, args.rounds)
+    requests: list[MeetingRequest] = []
+    if args.requests_file:
+        requests = read_requests_file(args.requests_file, rounds=args.rounds, known_ids=[a.id for a in attendees])
     weights = load_weights(args.weights)
     bar = _Bar(sys.stderr.isatty())
     try:
         result = plan(PlanRequest(attendees, args.rounds, args.tables, weights,
-                                  time_limit=args.time_limit, seed=args.seed, workers=args.workers),
+                                  time_limit=args.time_limit, seed=args.seed, workers=args.workers,
+                                  meetings=MeetingsMode(args.meetings), break_spread=args.break_spread,
+                                  requests=requests),
                       progress=bar)
     finally:
         bar.close()
@@ -123,8 +155,17 @@ def _plan(args: argparse.Namespace) -> int:
     print(result.report.message)
     for line in result.report.messages:
         print(f"  {line}")
-    for a, b, why in result.report.must_meet_unkept:
-        print(f"  must-meet not kept: {a} + {b}: {why}")
+    report = result.report
+    print(f"  breaks: {report.breaks_total} in total, worst participant {report.breaks_worst}, "
+          f"spread {report.breaks_spread}" + ("" if report.meetings_mode == MeetingsMode.FILL else
+                                             " (optimal)" if report.breaks_optimal else
+                                             f" (at least {report.breaks_bound} possible)"))
+    if report.meetings_mode == MeetingsMode.REQUESTED:
+        for a, b, _, why in report.requests_unscheduled:
+            print(f"  request not scheduled: {a} + {b}: {why}")
+    else:
+        for a, b, why in report.must_meet_unkept:
+            print(f"  must-meet not kept: {a} + {b}: {why}")
     return EXIT_BAD_INPUT if result.report.status == "INVALID" else 0
 
 
@@ -145,10 +186,26 @@ def _generate(args: argparse.Namespace) -> int:
     from scheduler.generator import generate_event
 
     taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
-    attendees = generate_event(args.n, rounds=args.rounds, seed=args.seed, taxonomy=taxonomy)
+    if not args.requests:
+        if args.meetings is not None or args.requests_out is not None:
+            print("--meetings and --requests-out need --requests", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        attendees = generate_event(args.n, rounds=args.rounds, seed=args.seed, taxonomy=taxonomy)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        write_attendee_file(attendees, args.out)
+        print(f"{len(attendees)} attendees written to {args.out}")
+        return 0
+    from scheduler.generator import generate_requests_event
+
+    event = generate_requests_event(args.n, rounds=args.rounds, seed=args.seed, meetings=args.meetings,
+                                    taxonomy=taxonomy)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_attendee_file(attendees, args.out)
-    print(f"{len(attendees)} attendees written to {args.out}")
+    write_attendee_file(event.attendees, args.out)
+    print(f"{len(event.attendees)} attendees and {len(event.requests)} requests written to {args.out}")
+    if args.requests_out:
+        args.requests_out.parent.mkdir(parents=True, exist_ok=True)
+        write_requests_file(event.requests, args.requests_out)
+        print(f"sessions and fixed rounds written to {args.requests_out}")
     return 0
 
 

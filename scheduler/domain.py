@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TypedDict
 
 
@@ -107,6 +108,42 @@ class ScoringWeights:
     # One meeting per other company and attendee: "soft" whenever it costs no meeting and no
     # fairness, "hard" never more than one, "off" not considered. See COMPANY_REPEAT_RULES.
     company_repeats: str = "soft"
+
+
+class MeetingsMode(StrEnum):
+    """Which meetings an event plans.
+
+    ``fill``: every round is filled with the best pairs the rules allow (partner speed
+    networking, the default). ``requested``: only the requested pairs meet (B2B matchmaking,
+    hosted-buyer programmes), each person with as compact a day as possible.
+    """
+
+    FILL = "fill"
+    REQUESTED = "requested"
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """One requested meeting in a ``requested``-only event, with what restricts its round.
+
+    ``rounds`` is the session the request must be held in (``None``: any round);
+    ``fixed_round`` pins it to one round, agreed in advance. Requests are unordered pairs.
+    """
+
+    a_id: str
+    b_id: str
+    rounds: frozenset[int] | None = None
+    fixed_round: int | None = None
+
+    @property
+    def pair(self) -> frozenset[str]:
+        return frozenset((self.a_id, self.b_id))
+
+    def allows(self, round_number: int) -> bool:
+        """Whether the session and fixed round allow this round (availability aside)."""
+        if self.fixed_round is not None and round_number != self.fixed_round:
+            return False
+        return self.rounds is None or round_number in self.rounds
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from scheduler.domain import Attendee, AttendeeFields, Taxonomy
+from scheduler.domain import Attendee, AttendeeFields, MeetingRequest, Taxonomy, normalise_company
 from scheduler.taxonomy import load_taxonomy
 
 K = TypeVar("K")
@@ -349,3 +349,105 @@ def _sample_weighted(
                 del pool[index]
                 break
     return chosen
+
+
+# --------------------------------------------------------------------------- requested-only events
+
+REQUESTS_PER_ROUND_AND_PERSON = 0.3   # default meetings: 0.3 n rounds (Bofill et al.'s events: 0.18-0.37)
+STAR_SHARE = 0.03                     # very popular participants (keynote companies, big buyers)
+STAR_WEIGHT = 3.0
+STAR_EXTRA = 2                        # a star may be asked for this many meetings beyond the rounds
+POPULARITY_EXPONENT = 0.5
+FORBIDDEN_SHARE = 0.15                # people with a block of rounds they cannot attend
+SESSION_SHARE = 0.15                  # requests asked for the morning or the afternoon
+FIXED_SHARE = 0.03                    # requests agreed for one round in advance
+
+
+@dataclass(frozen=True)
+class RequestsEvent:
+    """A generated requested-only event: attendees whose ``must_meet`` are the requests, and the
+    requests with their sessions and fixed rounds (what a requests file holds)."""
+
+    attendees: list[Attendee]
+    requests: list[MeetingRequest]
+
+
+def generate_requests_event(n: int, *, rounds: int, seed: int, meetings: int | None = None,
+                            taxonomy: Taxonomy | None = None) -> RequestsEvent:
+    """A B2B matchmaking event of ``n`` participants and about ``meetings`` requests.
+
+    The shapes real events have: a few very popular participants asked for by many (up to
+    ``STAR_EXTRA`` more requests than rounds; anyone else up to one per round, fewer usable when
+    they miss some rounds), popularity otherwise falling off Zipf-like, people who cannot
+    attend a block of rounds (beside the late arrivals and early leavers of
+    :func:`generate_event`), a share of requests for the morning or the afternoon and a few
+    fixed in advance. Same arguments, same event.
+    """
+    base = generate_event(n, rounds=rounds, seed=seed, taxonomy=taxonomy)
+    rng = random.Random(f"requests-{seed}")
+    fields: list[AttendeeFields] = [_fields(a) for a in base]
+    if rounds >= 3:
+        for index in rng.sample(range(n), round(n * FORBIDDEN_SHARE)):
+            attending = fields[index]["available_rounds"] or frozenset(range(1, rounds + 1))
+            length = rng.randint(1, min(3, rounds - 1))
+            first = rng.randint(1, rounds - length + 1)
+            left = attending - set(range(first, first + length))
+            if left:
+                fields[index]["available_rounds"] = frozenset(left)
+    wanted = round(REQUESTS_PER_ROUND_AND_PERSON * n * rounds) if meetings is None else max(0, meetings)
+    order = list(range(n))
+    rng.shuffle(order)
+    weight = [0.0] * n
+    stars = max(1, round(n * STAR_SHARE)) if n else 0
+    for rank, index in enumerate(order, start=1):
+        weight[index] = (STAR_WEIGHT if rank <= stars else 1.0) / rank ** POPULARITY_EXPONENT
+    companies = [normalise_company(f["company"]) for f in fields]
+    present = [f["available_rounds"] or frozenset(range(1, rounds + 1)) for f in fields]
+    pairs: dict[frozenset[int], tuple[int, int]] = {}
+    degree = [0] * n
+    is_star = [False] * n
+    for index in order[:stars]:
+        is_star[index] = True
+    tries = 0
+    while n >= 2 and len(pairs) < wanted and tries < 50 * max(1, wanted):
+        tries += 1
+        requester = rng.randrange(n)
+        target = rng.choices(range(n), weights=weight)[0]
+        key = frozenset((requester, target))
+        if (requester == target or key in pairs or companies[requester] == companies[target]
+                or not present[requester] & present[target]
+                or any(degree[i] >= rounds + (STAR_EXTRA if is_star[i] else 0) for i in key)):
+            continue
+        pairs[key] = (requester, target)
+        degree[requester] += 1
+        degree[target] += 1
+    requests: list[MeetingRequest] = []
+    asked: dict[int, list[str]] = {}
+    for requester, target in pairs.values():
+        asker_id, target_id = fields[requester]["id"], fields[target]["id"]
+        asked.setdefault(requester, []).append(target_id)
+        shared = sorted(present[requester] & present[target])
+        session: frozenset[int] | None = None
+        fixed_round: int | None = None
+        draw = rng.random()
+        if draw < FIXED_SHARE:
+            fixed_round = rng.choice(shared)
+        elif draw < FIXED_SHARE + SESSION_SHARE and rounds >= 2:
+            middle = (rounds + 1) // 2
+            halves = [frozenset(range(1, middle + 1)), frozenset(range(middle + 1, rounds + 1))]
+            usable = [h for h in halves if h & set(shared)]
+            session = rng.choice(usable)
+        low, high = sorted((asker_id, target_id))
+        requests.append(MeetingRequest(low, high, session, fixed_round))
+    for requester, targets in asked.items():
+        fields[requester]["must_meet"] = tuple(targets)
+    requests.sort(key=lambda r: (r.a_id, r.b_id))
+    return RequestsEvent([Attendee(**f) for f in fields], requests)
+
+
+def _fields(attendee: Attendee) -> AttendeeFields:
+    """A draft of ``attendee`` without requests or avoids (a requested-only event has its own)."""
+    return {"id": attendee.id, "name": attendee.name, "company": attendee.company, "region": attendee.region,
+            "partner_type": attendee.partner_type, "offers": attendee.offers, "seeks": attendee.seeks,
+            "email": attendee.email, "title": attendee.title, "country": attendee.country,
+            "available_rounds": attendee.available_rounds, "must_meet": (), "avoid": ()}

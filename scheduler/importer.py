@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from scheduler.domain import Attendee, AttendeeFields, Taxonomy
+from scheduler.domain import Attendee, AttendeeFields, MeetingRequest, Taxonomy
+from scheduler.requests import session_rounds
 from scheduler.spreadsheet import (
     DEFAULT_LIMITS,
     SpreadsheetError,
@@ -423,3 +424,96 @@ def write_attendee_file(
         suffix = Path(target).suffix.casefold() if isinstance(target, (str, Path)) else ""
         fmt = "xlsx" if suffix == ".xlsx" else "csv"
     write_table(COLUMNS, (attendee_row(a) for a in attendees), target, fmt)
+
+
+# --------------------------------------------------------------------------- requests files
+
+REQUEST_COLUMNS = ("a_id", "b_id", "session", "round")
+
+
+def read_requests_file(
+    source: str | Path | bytes | BinaryIO,
+    *,
+    rounds: int,
+    known_ids: Collection[str],
+    filename: str | None = None,
+    limits: TableLimits = DEFAULT_LIMITS,
+) -> list[MeetingRequest]:
+    """Read a requests file of a requested-only event: one requested meeting per row, ``a_id``
+    and ``b_id`` (attendee ids, both required), optionally ``session`` (``morning``,
+    ``afternoon`` or a round range like ``3-6``) and ``round`` (a round fixed in advance).
+
+    It sits beside the attendee file, which stays as it is. Every problem of the file is
+    reported at once, with line and column, as :class:`AttendeeFileError`.
+    """
+    data, name = _read_source(source, filename)
+    display = Path(name).name if name else "the requests file"
+    try:
+        table = read_table(data, detect_format(name, data), expected_columns=REQUEST_COLUMNS, limits=limits)
+    except SpreadsheetError as exc:
+        raise AttendeeFileError(display, [RowError(exc.line, None, str(exc))]) from None
+    errors: list[RowError] = []
+    columns: dict[str, int] = {}
+    for position, heading in enumerate(table.header):
+        key = column_key(heading)
+        if key in REQUEST_COLUMNS and key not in columns:
+            columns[key] = position
+        elif key in columns:
+            errors.append(RowError(table.header_line, key, f"column '{key}' appears twice"))
+    for column in ("a_id", "b_id"):
+        if column not in columns:
+            errors.append(RowError(None, column, f"missing required column '{column}'"))
+    known = frozenset(known_ids)
+    found: dict[frozenset[str], int] = {}
+    requests: list[MeetingRequest] = []
+    for line, cells in table.rows if not errors else ():
+        values = {key: (cells[i].strip() if i < len(cells) else "") for key, i in columns.items()}
+        before = len(errors)
+        for column in ("a_id", "b_id"):
+            if not values[column]:
+                errors.append(RowError(line, column, "required, but empty"))
+            elif values[column] not in known:
+                errors.append(RowError(line, column, f"unknown attendee id '{values[column]}'"))
+        if values["a_id"] and values["a_id"] == values["b_id"]:
+            errors.append(RowError(line, "b_id", "a request needs two different attendees"))
+        session: frozenset[int] | None = None
+        try:
+            session = session_rounds(values.get("session", ""), rounds)
+        except ValueError as exc:
+            errors.append(RowError(line, "session", str(exc)))
+        fixed_round: int | None = None
+        text = values.get("round", "")
+        if text:
+            if not text.isdigit() or not 1 <= int(text) <= rounds:
+                errors.append(RowError(line, "round", f"'{text}' is not a round of 1..{rounds}"))
+            else:
+                fixed_round = int(text)
+                if session is not None and fixed_round not in session:
+                    errors.append(RowError(line, "round", f"round {fixed_round} is outside the request's session"))
+        pair = frozenset((values["a_id"], values["b_id"]))
+        if pair in found:
+            errors.append(RowError(line, None, f"the pair {values['a_id']} + {values['b_id']} is already "
+                                               f"requested on line {found[pair]}"))
+        found.setdefault(pair, line)
+        if len(errors) == before:
+            requests.append(MeetingRequest(values["a_id"], values["b_id"], session, fixed_round))
+    if errors:
+        listed = errors[:MAX_LISTED_ERRORS]
+        raise AttendeeFileError(display, listed, len(errors) - len(listed))
+    return requests
+
+
+def write_requests_file(requests: Iterable[MeetingRequest], target: str | Path | BinaryIO,
+                        fmt: str | None = None) -> None:
+    """Write requests in the format :func:`read_requests_file` reads (sessions as round ranges)."""
+    if fmt is None:
+        suffix = Path(target).suffix.casefold() if isinstance(target, (str, Path)) else ""
+        fmt = "xlsx" if suffix == ".xlsx" else "csv"
+    rows = []
+    for request in requests:
+        session = ""
+        if request.rounds:      # sessions are ranges; a written file keeps first-last
+            session = f"{min(request.rounds)}-{max(request.rounds)}"
+        rows.append([request.a_id, request.b_id, session,
+                     "" if request.fixed_round is None else str(request.fixed_round)])
+    write_table(REQUEST_COLUMNS, rows, target, fmt)

@@ -50,13 +50,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scheduler.bounds import company_penalty, fairness_target, solve_selection
-from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
+from scheduler.breaks import compact_rounds, schedule_breaks
+from scheduler.domain import Attendee, Meeting, MeetingRequest, MeetingsMode, Schedule, ScoringWeights
 from scheduler.exact import MAX_WORKERS, default_workers, lexicographic_key, model_size, solve_exact
 from scheduler.improve import reopen_rounds, seat_waiting_pairs
 from scheduler.instance import Instance, build_instance, pair_mask
 from scheduler.placement import fill_free_seats, place_rounds, polish_rounds, repair_fairness
+from scheduler.requests import DEFAULT_BREAK_SPREAD, collect_requests, schedule_requests
 from scheduler.rounding import round_selection
-from scheduler.scoring import reason_for
+from scheduler.scoring import pair_terms, reason_for
 
 EXACT_LIMIT = 6_000          # booleans; about 35 attendees x 10 rounds
 DEFAULT_STABILITY_BONUS = 30
@@ -75,6 +77,11 @@ class PlanRequest:
     ``fixed`` meetings (rounds already held or announced) are kept exactly; their rounds, plus
     ``fixed_rounds``, get nothing else. ``previous`` is the plan being revised: its meetings
     between attendees still present earn ``stability_bonus`` so a re-plan changes little.
+
+    ``meetings`` chooses between filling every round (the default) and placing only the
+    requested pairs (``scheduler.requests``): the attendees' ``must_meet`` pairs and
+    ``requests``, which may also give a request its session or fixed round. ``break_spread``
+    is the most two participants' breaks may differ by in that mode.
     """
 
     attendees: Sequence[Attendee]
@@ -88,6 +95,9 @@ class PlanRequest:
     previous: Schedule | None = None
     stability_bonus: int = DEFAULT_STABILITY_BONUS
     workers: int | None = None      # CP-SAT workers; None: SPEEDNET_SOLVER_WORKERS or all cores
+    meetings: MeetingsMode = MeetingsMode.FILL
+    break_spread: int = DEFAULT_BREAK_SPREAD
+    requests: Sequence[MeetingRequest] = ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,18 @@ class PlanReport:
     company_rule: str = "off"
     company_repeat_attendees: int = 0   # attendees who meet two or more people of one other company
     company_repeat_meetings: int = 0    # per attendee, meetings with a company already met; summed
+    meetings_mode: str = MeetingsMode.FILL.value
+    # How the pairs were chosen: "lp" (the selection LP), "greedy" (round by round: the LP had no
+    # answer in its share of the time), "exact" (the full model improved on them), "requests".
+    path: str = ""
+    breaks_total: int = 0               # runs of idle rounds between two of someone's meetings
+    breaks_worst: int = 0
+    breaks_spread: int = 0
+    breaks_bound: int = 0               # fewest total breaks possible for this plan's meetings
+    breaks_optimal: bool = False
+    requests_requested: int = 0         # requested-only mode
+    requests_scheduled: int = 0
+    requests_unscheduled: list[tuple[str, str, str, str]] = field(default_factory=list)  # a, b, cause, reason
 
     @property
     def ratio(self) -> float | None:
@@ -151,7 +173,15 @@ class PlanReport:
                                 "meetings": self.company_repeat_meetings},
             "solve_seconds": round(self.solve_seconds, 3),
             "messages": list(self.messages),
-        }
+            "meetings_mode": self.meetings_mode,
+            "path": self.path,
+            "breaks": {"total": self.breaks_total, "worst": self.breaks_worst, "spread": self.breaks_spread,
+                       "bound": self.breaks_bound, "optimal": self.breaks_optimal},
+        } | ({} if self.meetings_mode != MeetingsMode.REQUESTED else {
+            "requests": {"requested": self.requests_requested, "scheduled": self.requests_scheduled,
+                         "unscheduled": [{"a_id": a, "b_id": b, "cause": cause, "reason": why}
+                                         for a, b, cause, why in self.requests_unscheduled]},
+        })
 
 
 @dataclass(frozen=True)
@@ -190,6 +220,11 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
                       f"attendee ids must be unique; repeated: {', '.join(duplicates)}", elapsed())
     if rounds == 0:
         return _empty(rounds, tables, fixed, attendees, "EMPTY", "the event has no rounds", elapsed())
+    if request.meetings == MeetingsMode.REQUESTED:
+        tell("requests", 0, rounds)
+        result = _plan_requested(request, attendees, rounds, tables, workers, started, cancel)
+        tell("done", rounds, rounds, result.report.total_score, result.report.upper_bound or 0.0)
+        return result
 
     tell("scoring", 0, rounds)
     inst = build_instance(attendees, rounds, tables, request.weights, fixed, request.fixed_rounds,
@@ -227,6 +262,11 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
     tell("rounding", 0, len(inst.free_rounds))
     rounding_budget = min(ROUNDING_SHARE * (deadline - time.monotonic()), ROUNDING_MAX_SECONDS)
     chosen = round_selection(inst, u, v, weights, selection, target, rounding_budget, request.seed, cancel).pairs
+    if not selection.answered:
+        # No LP answer to choose pairs from: the must-meet pairs (few) are chosen first, so the
+        # round-by-round placement seats them before anyone else (it weighs chosen pairs, then
+        # must-meet ones, above every score), and the company rule filters them like any pair.
+        chosen = sorted(set(chosen) | inst.must)
 
     placed = 0
     total_rounds = len(inst.free_rounds)
@@ -283,12 +323,89 @@ def plan(request: PlanRequest, progress: ProgressCallback | None = None,
                         "were placed greedily")
     if status == "CANCELLED":
         messages.append("cancelled: the best schedule found so far is returned")
+    if not inst.previous:
+        rounds_plan = compact_rounds(rounds_plan, inst.avail, _fixed_busy(inst))
     tell("bounding", total_rounds, total_rounds)
     ran_out = status in ("TIME_LIMIT", "CANCELLED") or (time.monotonic() >= work_deadline and not proven)
     result = _finish(inst, request, rounds_plan, status, "", messages, selection_bound, target, started,
                      proven=proven, selection=(u, v), ran_out=ran_out, lp_seconds=lp_seconds)
+    result.report.path = "lp" if selection.answered else "greedy"
     tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound or 0.0)
     return result
+
+
+def _fixed_busy(inst: Instance) -> np.ndarray:
+    """Who is busy in which round through a fixed meeting (people x rounds+1)."""
+    busy = np.zeros((inst.n, inst.rounds + 1), dtype=bool)
+    for m in inst.fixed:
+        for ident in (m.a_id, m.b_id):
+            if ident in inst.index and 1 <= m.round <= inst.rounds:
+                busy[inst.index[ident], m.round] = True
+    return busy
+
+
+def _plan_requested(request: PlanRequest, attendees: list[Attendee], rounds: int, tables: int, workers: int,
+                    started: float, cancel: threading.Event | None) -> PlanResult:
+    """Requested meetings only (``scheduler.requests``), written out as a plan and its report.
+
+    The score of such a plan is not optimised (the meetings are the requested ones); its bound
+    is the score of every request the data allows, so the ratio says how much of it was placed.
+    """
+    requests = collect_requests(attendees, request.requests)
+    remaining = max(0.1, request.time_limit - (time.monotonic() - started))
+    outcome = schedule_requests(attendees, rounds, tables, requests, fixed=request.fixed,
+                                fixed_rounds=request.fixed_rounds, break_spread=request.break_spread,
+                                time_limit=remaining * (1 - FINISH_SHARE), seed=request.seed, workers=workers,
+                                cancel=cancel)
+    people = {a.id: a for a in attendees}
+    meetings: list[Meeting] = list(request.fixed)
+    for r in sorted(outcome.rounds):
+        for table, (a_id, b_id) in enumerate(outcome.rounds[r], start=1):
+            a, b = people[a_id], people[b_id]
+            meetings.append(Meeting(r, table, a_id, b_id, float(pair_terms(a, b, request.weights).score),
+                                    reason_for(a, b, request.weights)))
+    schedule = Schedule(rounds, tables, tuple(sorted(meetings, key=lambda m: (m.round, m.table))))
+    cancelled = cancel is not None and cancel.is_set()
+    status = ("CANCELLED" if cancelled else "OPTIMAL" if outcome.optimal else
+              "TIME_LIMIT" if outcome.timed_out else "FEASIBLE")
+    report = PlanReport(status=status, message="", messages=list(outcome.messages),
+                        meetings_mode=MeetingsMode.REQUESTED.value, path="requests")
+    report.meetings = len(meetings)
+    report.total_score = float(sum(m.score for m in meetings))
+    report.upper_bound = report.total_score + float(sum(
+        pair_terms(people[u.a_id], people[u.b_id], request.weights).score
+        for u in outcome.unscheduled if u.a_id in people and u.b_id in people
+        and u.cause not in ("not attending", "not allowed", "no shared round")))
+    report.breaks_total, report.breaks_worst = outcome.breaks.total, outcome.breaks.worst
+    report.breaks_spread, report.breaks_bound = outcome.breaks.spread, outcome.bound
+    report.breaks_optimal = outcome.optimal
+    report.requests_requested, report.requests_scheduled = outcome.requested, outcome.scheduled
+    report.requests_unscheduled = [(u.a_id, u.b_id, u.cause.value, u.reason) for u in outcome.unscheduled]
+    must = {frozenset((p.id, other)) for p in attendees for other in p.must_meet if other != p.id}
+    report.must_meet_requested = len(must)
+    report.must_meet_unkept = sorted((u.a_id, u.b_id, u.reason) for u in outcome.unscheduled
+                                     if frozenset((u.a_id, u.b_id)) in must)
+    report.must_meet_kept = report.must_meet_requested - len(report.must_meet_unkept)
+    counts = {a.id: 0 for a in attendees}
+    for m in meetings:
+        for ident in (m.a_id, m.b_id):
+            if ident in counts:
+                counts[ident] += 1
+    idle = {a.id: len(a.rounds_present(rounds)) - counts[a.id] for a in attendees}
+    report.sit_outs_total = sum(max(0, v) for v in idle.values())
+    if idle:
+        worst_id = min(idle, key=lambda ident: (-idle[ident], ident))
+        report.sit_outs_worst = max(0, idle[worst_id])
+        report.sit_outs_worst_attendee = worst_id if report.sit_outs_worst > 0 else None
+    if cancelled:
+        report.messages.append("cancelled: the best schedule found so far is returned")
+    proof = "optimal" if outcome.optimal else f"at least {outcome.bound} possible"
+    report.message = (f"{'optimal' if outcome.optimal else status.lower().replace('_', ' ')}: "
+                      f"{report.requests_scheduled} of {report.requests_requested} requested meetings in "
+                      f"{rounds} rounds at up to {tables} tables; breaks {outcome.breaks.total} ({proof}), "
+                      f"worst participant {outcome.breaks.worst}")
+    report.solve_seconds = time.monotonic() - started
+    return PlanResult(schedule, report)
 
 
 def _workers(requested: int | None) -> int:
@@ -418,6 +535,10 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
         worst_id = min(sit_outs, key=lambda ident: (-sit_outs[ident], ident))
         report.sit_outs_worst = max(0, sit_outs[worst_id])
         report.sit_outs_worst_attendee = worst_id if report.sit_outs_worst > 0 else None
+
+    breaks = schedule_breaks(meetings, people)
+    report.breaks_total, report.breaks_worst, report.breaks_spread = breaks.total, breaks.worst, breaks.spread
+    report.breaks_optimal = breaks.total == 0   # fill mode: the plan's meetings come first, no bound beyond 0
 
     report.must_meet_requested = len(inst.must_requested)
     unkept = list(inst.must_static_unkept)

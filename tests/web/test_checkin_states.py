@@ -219,8 +219,9 @@ def test_a_withdrawn_person_is_not_checked_in_but_offered_a_restore(event, peopl
 
 
 def test_a_no_show_who_arrives_is_checked_in_normally(event, people):
-    ana, bob, *_ = people
+    ana, bob, cleo, _ = people
     publish(event, [(5, 1, ana, bob)])
+    check_in(event, cleo.checkin_code, nonce=nonce(), now=at(-60))    # the door is open
     assert state_of(ana, at(30)) is AttendeeState.NO_SHOW
     result = check_in(event, ana.checkin_code, nonce=nonce(), now=at(30))
     assert result_message(result) == "Welcome, Ana: round 5 at table 1 with Bob, 14:40"

@@ -128,6 +128,7 @@ def test_no_show_once_the_first_due_round_has_started_and_ends_with_a_check_in(
         event, make_attendee, available, first_round_start):
     """Due, not checked in, when their first round has started by the clock: the next round
     a re-plan can change is the one after it, so the first changeover already leaves them out."""
+    check_in(event, make_attendee(event, name="First Through The Door"))   # the door is open
     late = make_attendee(event, available_rounds=available)
     assert state_of(late, minutes(first_round_start - 0.5)) is S.REGISTERED
     assert state_of(late, minutes(first_round_start)) is S.NO_SHOW
@@ -136,11 +137,22 @@ def test_no_show_once_the_first_due_round_has_started_and_ends_with_a_check_in(
     assert state_of(late, minutes(first_round_start + 60)) is S.CHECKED_IN
 
 
+def test_nobody_is_a_no_show_before_the_door_opens(event, make_attendee):
+    """An event run without the kiosk cannot tell an absentee: until the first check-in,
+    everyone stays registered (and planned for), however late it is."""
+    ana = make_attendee(event, name="Ana")
+    assert state_of(ana, minutes(45)) is S.REGISTERED
+    assert presence(event, minutes(45)).door_open is False
+    check_in(event, make_attendee(event, name="Bo"))
+    assert state_of(ana, minutes(45)) is S.NO_SHOW
+
+
 def test_a_paused_or_delayed_clock_moves_the_no_show_moment(event, make_attendee):
     """The first open round honours the clock: a delay of 15 minutes before round 1 keeps
     everyone registered until the delayed start."""
     from web.liveday.clock import delay_clock
 
+    check_in(event, make_attendee(event, name="First Through The Door"))
     late = make_attendee(event)
     delay_clock(event, 15, minutes(-30))
     assert state_of(late, minutes(10)) is S.REGISTERED

@@ -75,6 +75,8 @@ def event_input(data: dict[str, Any], event: Event | None = None) -> EventInput:
         prefer_same_region=data.get("prefer_same_region", bool(current.get("prefer_same_region"))),
         registration_open=data.get("registration_open", bool(current.get("registration_open"))),
         auto_revise=data.get("auto_revise", bool(current.get("auto_revise"))),
+        meetings=data.get("meetings", current.get("meetings")),
+        break_spread=data.get("break_spread", current.get("break_spread")),
         weights={name: current[f"weight_{name}"] for name in WEIGHT_FIELDS},
         taxonomy_lists={key: current.get(key) or "" for key in TAXONOMY_KEYS},
     )

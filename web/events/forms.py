@@ -95,6 +95,16 @@ class EventForm(FlaskForm):
         default="soft",
         description="Partner networking is company to company: by default an attendee meets one person of each "
                     "other company.")
+    meetings = SelectField(
+        "Meetings",
+        choices=[SelectChoice("fill", "Fill every round with the best pairs (speed networking)"),
+                 SelectChoice("requested", "Requested meetings only (B2B matchmaking: the must-meet pairs)")],
+        default="fill",
+        description="Requested only: nobody meets anyone they did not ask for, and each person's day is as "
+                    "compact as possible (fewest idle rounds between meetings).")
+    break_spread = IntegerField("Most idle runs one person may have beyond another", default=2,
+                                validators=[InputRequired(), NumberRange(min=0, max=20)],
+                                description="Requested meetings only: the fairness limit on breaks (default 2).")
     confirm = BooleanField("Yes, change the settings anyway")
     competencies = TextAreaField("Competencies", validators=[Optional(), Length(max=20000)],
                                  description="One per line. Leave all three lists empty to use the default vocabulary.")

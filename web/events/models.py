@@ -38,6 +38,8 @@ class Event(Model):
         CheckConstraint("round_minutes >= 1", name="round_minutes_positive"),
         CheckConstraint("changeover_minutes >= 0", name="changeover_not_negative"),
         CheckConstraint("name_order IN ('family', 'first')", name="name_order_known"),
+        CheckConstraint("meetings IN ('fill', 'requested')", name="meetings_known"),
+        CheckConstraint("break_spread >= 0", name="break_spread_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +71,12 @@ class Event(Model):
     # How printed lists, badges and the room display sort people: "family" (the last word of
     # the name, the way a desk looks people up) or "first" (the name as written).
     name_order: Mapped[str] = mapped_column(String(8), default="family", server_default="family")
+    # Which meetings the plan makes (scheduler.domain.MeetingsMode): "fill" every round with the
+    # best pairs, or "requested" pairs only (B2B matchmaking: the must-meet pairs, with as few
+    # idle rounds between a person's meetings as possible, breaks of any two people differing
+    # by at most ``break_spread``).
+    meetings: Mapped[str] = mapped_column(String(16), default="fill", server_default="fill")
+    break_spread: Mapped[int] = mapped_column(default=2, server_default="2")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

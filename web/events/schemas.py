@@ -12,7 +12,7 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, pre_dump, validates
 from wtforms.validators import ValidationError as FormValidationError
 
@@ -64,6 +64,11 @@ class EventPatch(Schema):
     auto_revise = Boolean(metadata={
         "description": "Revise and publish by itself at each changeover for the people who "
                        "arrived since."})
+    meetings = String(validate=OneOf(["fill", "requested"]), metadata={
+        "description": "fill (every round, the best pairs) or requested (only the must-meet pairs, "
+                       "each person's day as compact as possible)."})
+    break_spread = Integer(validate=Range(min=0, max=20), metadata={
+        "description": "Requested meetings: the most one person's breaks may exceed another's (default 2)."})
     confirm = Boolean(load_default=False, metadata={
         "description": "Apply a change that breaks the published schedule (fewer rounds or "
                        "tables, moved times); without it such a change answers 409 with the "
@@ -123,6 +128,8 @@ class EventOut(Schema):
     registration_open = derived(Boolean, lambda e: bool(e.registration_open))
     prefer_same_region = derived(Boolean, lambda e: bool(e.prefer_same_region))
     auto_revise = derived(Boolean, lambda e: bool(e.auto_revise))
+    meetings = String()
+    break_spread = Integer()
     registration_url = derived(String, lambda e: public_url("public.register_page", slug=e.slug))
     schedule_status = String(attribute="counts.schedule_status",
                              metadata={"description": "none, draft or published"})

@@ -108,6 +108,8 @@ class EventInput:
     registration_open: bool = False
     auto_revise: bool = False
     name_order: str | None = None      # None: keep the event's (callers that do not set it)
+    meetings: str | None = None        # None: keep the event's
+    break_spread: int | None = None    # None: keep the event's
     weights: dict[str, float | int] = field(default_factory=dict)
     company_repeats: str | None = None  # None: keep the event's (callers that do not set it)
     taxonomy_lists: dict[str, str] = field(default_factory=dict)
@@ -131,6 +133,8 @@ class EventInput:
             registration_open=bool(form.registration_open.data),
             auto_revise=bool(form.auto_revise.data),
             name_order=form.name_order.data,
+            meetings=form.meetings.data,
+            break_spread=form.break_spread.data,
             weights={name: getattr(form, f"weight_{name}").data for name in WEIGHT_FIELDS},
             company_repeats=form.company_repeats.data,
             taxonomy_lists={key: getattr(form, key).data or "" for key in TAXONOMY_KEYS},
@@ -192,6 +196,10 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     event.auto_revise = data.auto_revise
     if data.name_order is not None:
         event.name_order = data.name_order
+    if data.meetings is not None:
+        event.meetings = data.meetings
+    if data.break_spread is not None:
+        event.break_spread = data.break_spread
     event.weights = overrides
     event.taxonomy = taxonomy
     db.session.commit()
@@ -205,7 +213,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
         data: dict[str, Any] = {
             "date": dt.date.today(), "start_time": dt.time(14, 0), "timezone": "UTC",
             "rounds": 8, "round_minutes": 8, "changeover_minutes": 2, "tables": 0,
-            "auto_revise": False, "name_order": "family",
+            "auto_revise": False, "name_order": "family", "meetings": "fill", "break_spread": 2,
             "company_repeats": load_weights().company_repeats,
         }
     else:
@@ -220,6 +228,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "registration_open": event.registration_open,
             "auto_revise": bool(event.auto_revise),
             "name_order": event.name_order or "family",
+            "meetings": event.meetings or "fill", "break_spread": event.break_spread,
             "company_repeats": (event.weights or {}).get("company_repeats", load_weights().company_repeats),
         }
         for key in TAXONOMY_KEYS:

@@ -22,6 +22,7 @@ from typing import Any
 
 from scheduler.changes import changed_agendas, moved_meetings
 from scheduler.domain import Attendee as DomainAttendee
+from scheduler.domain import MeetingsMode
 from scheduler.revise import RevisionRequest, revise
 from scheduler.solver import PlanRequest, PlanResult, Progress, plan
 from web.attendees.models import Attendee
@@ -129,6 +130,11 @@ def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit
     version (``agendas_changed``, ``meetings_moved``, ...) that the job and the console show."""
     if mode is PlanMode.REVISE and inputs.published is None:
         mode = PlanMode.PLAN
+    meetings = MeetingsMode(event.meetings or MeetingsMode.FILL)
+    if mode is PlanMode.REVISE and meetings is MeetingsMode.REQUESTED:
+        # Requested meetings are planned from the requests themselves: the open rounds are
+        # solved again for the fewest breaks, the rounds that have started stay as held.
+        mode = PlanMode.REGENERATE
     expected_ids = {row.id for row in inputs.expected}
     expected = [row.to_domain() for row in inputs.expected]
     others = [row.to_domain() for row in inputs.everyone if row.id not in expected_ids]
@@ -147,7 +153,8 @@ def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit
         people = expected + [replace(p, available_rounds=frozenset(r for r in range(1, first) if p.is_available(r)),
                                      must_meet=()) for p in others] if held else expected
         request = PlanRequest(people, event.rounds, tables, weights, fixed=held,
-                              fixed_rounds=frozenset(range(1, first)), time_limit=time_limit, seed=seed)
+                              fixed_rounds=frozenset(range(1, first)), time_limit=time_limit, seed=seed,
+                              meetings=meetings, break_spread=int(event.break_spread or 0))
         result = plan(request, progress, cancel)
     figures: dict[str, Any] = {
         "mode": str(mode), "from_round": first, "expected": len(expected),

@@ -4,8 +4,9 @@ the quality summary (score against the bound, sit-outs, must-meets, company repe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from scheduler.checker import company_repeats
 from scheduler.domain import Attendee as DomainAttendee
@@ -97,6 +98,35 @@ class QualitySummary:
     messages: list[str] = field(default_factory=list)
     company_repeat_attendees: int = 0    # attendees meeting two or more people of one other company
     company_repeat_meetings: int = 0     # such second (third, ...) meetings, summed per attendee
+    breaks: Breaks | None = None         # idle runs between a person's meetings (None: an older report)
+    requests: Requests | None = None     # requested-only mode: the requests scheduled and why not
+
+
+@dataclass(frozen=True)
+class Breaks:
+    """Idle runs between two of a person's meetings (REPORT.json's ``breaks``)."""
+
+    total: int
+    worst: int
+    spread: int
+    bound: int
+    optimal: bool
+
+    @classmethod
+    def of(cls, data: dict[str, Any] | None) -> Breaks | None:
+        if not data:
+            return None
+        return cls(int(data.get("total") or 0), int(data.get("worst") or 0), int(data.get("spread") or 0),
+                   int(data.get("bound") or 0), bool(data.get("optimal")))
+
+
+@dataclass(frozen=True)
+class Requests:
+    """A requested-only plan's requests (REPORT.json's ``requests``), people named."""
+
+    requested: int
+    scheduled: int
+    unscheduled: list[UnkeptMustMeet]
 
 
 def _complementary(a: DomainAttendee, b: DomainAttendee) -> bool:
@@ -153,4 +183,14 @@ def quality_summary(version: ScheduleVersion, schedule: Schedule | None = None,
         total_score=score,
         upper_bound=upper,
         messages=[str(m) for m in report.get("messages") or []],
+        breaks=Breaks.of(report.get("breaks")),
+        requests=_requests(report.get("requests"), label),
     )
+
+
+def _requests(data: dict[str, Any] | None, label: Callable[[str | None], str | None]) -> Requests | None:
+    if not data:
+        return None
+    unscheduled = [UnkeptMustMeet(label(u.get("a_id")) or "", label(u.get("b_id")) or "", str(u.get("reason", "")))
+                   for u in data.get("unscheduled") or []]
+    return Requests(int(data.get("requested") or 0), int(data.get("scheduled") or 0), unscheduled)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 23:33:22.576414
+Create Date: 2026-12-07 23:38:09.755844
 
 """
 from alembic import op
@@ -43,9 +43,13 @@ def upgrade():
     sa.Column('timetable_revision', sa.Integer(), nullable=False),
     sa.Column('auto_revise', sa.Boolean(), nullable=False),
     sa.Column('name_order', sa.String(length=8), server_default='family', nullable=False),
+    sa.Column('meetings', sa.String(length=16), server_default='fill', nullable=False),
+    sa.Column('break_spread', sa.Integer(), server_default='2', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("meetings IN ('fill', 'requested')", name=op.f('ck_events_meetings_known')),
     sa.CheckConstraint("name_order IN ('family', 'first')", name=op.f('ck_events_name_order_known')),
+    sa.CheckConstraint('break_spread >= 0', name=op.f('ck_events_break_spread_not_negative')),
     sa.CheckConstraint('changeover_minutes >= 0', name=op.f('ck_events_changeover_not_negative')),
     sa.CheckConstraint('round_minutes >= 1', name=op.f('ck_events_round_minutes_positive')),
     sa.CheckConstraint('rounds >= 1', name=op.f('ck_events_rounds_positive')),
