@@ -46,10 +46,11 @@ from web.attendees.models import (
 from web.attendees.parsing import read_upload
 from web.attendees.presence import checked_in_count
 from web.events.models import Event
-from web.events.signals import collect_counts, event_deleted
+from web.events.signals import EventFigure, collect_figures, event_deleted
 from web.extensions import db
 from web.logs import log_action
 from web.types import utcnow
+from web.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -509,10 +510,15 @@ def _discard_pending_of_deleted(_sender: Any, *, event_id: int, **_: Any) -> Non
     discard_pending_for_event(event_id)
 
 
-@collect_counts.connect
-def _count_attendees(_sender: Any, *, event: Event, **_: Any) -> dict[str, int]:
-    return {"attendees": db.session.scalar(attendees_of(event.id, func.count())) or 0,
-            "checked_in": checked_in_count(event.id)}
+@collect_figures.connect
+def _attendee_figures(_sender: Any, *, event: Event, **_: Any) -> list[EventFigure]:
+    """The attendees and check-ins on the event's overview and its deletion page."""
+    people = db.session.scalar(attendees_of(event.id, func.count())) or 0
+    here = checked_in_count(event.id)
+    return [EventFigure("Attendees", str(people), 10, erased=(
+                f"{plural(people, 'attendee')} with their names, companies and e-mail addresses "
+                "(their personal links and badge QR codes stop working)")),
+            EventFigure("Checked in", str(here), 20, erased=plural(here, "check-in"))]
 
 
 def discard_pending_for_event(event_id: int) -> None:
