@@ -1,6 +1,8 @@
-"""Signals of the schedules feature: notices a higher feature may act on. Nothing the schedules
-feature does depends on a receiver; what it needs from a lower feature it calls (a publish
-queues the agenda-change mail through :func:`web.mail.messages.tell_agenda_changes`).
+"""Signals of the schedules feature: notices a higher feature may act on (documented as in
+:mod:`web.events.signals`; ``tests/test_import_order.py`` checks that receivers live only in
+the features named under *who may receive it*). Nothing the schedules feature does depends on
+a receiver; what it needs from a lower feature it calls (a publish queues the agenda-change
+mail through :func:`web.mail.messages.tell_agenda_changes`).
 
 ``version_published``
     *What:* a version became the event's published schedule.
@@ -27,3 +29,8 @@ __all__ = ["AgendaChange", "version_published"]
 _signals = Namespace()
 
 version_published = _signals.signal("version-published")
+
+RECEIVERS: dict[str, frozenset[str]] = {
+    # signal name -> the features whose modules may connect a receiver (see above)
+    version_published.name: frozenset({"checkin", "liveday", "results", "printing", "public"}),
+}
