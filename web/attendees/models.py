@@ -127,7 +127,7 @@ def refusing_references() -> list[tuple[Column[Any], str]]:
     missing here (its models not imported) cannot let a removal through, only leave it
     unexplained until the delete is refused."""
     found: list[tuple[Column[Any], str]] = []
-    for table in Attendee.__table__.metadata.sorted_tables:
+    for table in Attendee.__table__.metadata.tables.values():
         for key in table.foreign_keys:
             if key.target_fullname == "attendees.id" and (key.ondelete or "").upper() == "RESTRICT":
                 found.append((key.parent, str(key.info.get(REMOVAL_REFUSED, f"in {table.name}"))))

@@ -10,6 +10,7 @@ with plain calls (:func:`schedule_figures`, :func:`web.schedules.settings_guard.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from apiflask import Schema, abort
@@ -28,9 +29,15 @@ from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.settings_guard import settings_conflicts
 
 
+class ScheduleState(StrEnum):
+    NONE = "none"                    # no version stored
+    DRAFT = "draft"                  # drafts only
+    PUBLISHED = "published"
+
+
 @dataclass(frozen=True)
 class ScheduleFigures:
-    status: str                      # "none", "draft" or "published"
+    status: ScheduleState
     published_version: int | None
 
 
@@ -41,8 +48,8 @@ def schedule_figures(event: Event) -> ScheduleFigures:
         select(ScheduleVersion.status, func.max(ScheduleVersion.number))
         .where(ScheduleVersion.event_id == event.id).group_by(ScheduleVersion.status)).all())
     if VersionStatus.PUBLISHED in by_status:
-        return ScheduleFigures("published", by_status[VersionStatus.PUBLISHED])
-    return ScheduleFigures("draft" if VersionStatus.DRAFT in by_status else "none", None)
+        return ScheduleFigures(ScheduleState.PUBLISHED, by_status[VersionStatus.PUBLISHED])
+    return ScheduleFigures(ScheduleState.DRAFT if VersionStatus.DRAFT in by_status else ScheduleState.NONE, None)
 
 
 @dataclass(frozen=True)
