@@ -112,13 +112,9 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _connect_mail(app: Flask) -> None:
-    """Mail is low in the feature order and imports no schedules code; the publish signal
-    is wired to its receiver here. Delivery runs as a queue task (web.mail.delivery)."""
+    """Mail's delivery runs as a queue task (web.mail.delivery); publishing calls mail itself."""
     from web.mail.delivery import install
-    from web.mail.messages import on_version_published
-    from web.schedules.signals import version_published
 
-    version_published.connect(on_version_published)  # weak=True: a module function stays alive
     install(app)
 
 

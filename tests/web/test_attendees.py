@@ -7,11 +7,13 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from tests.web.conftest import attendee_file, csrf_token, person, submit
 from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee
+from web.attendees.services import removal_blockers_of
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 
@@ -265,6 +267,24 @@ def test_attendee_in_a_schedule_cannot_be_removed(organiser, make_event, make_at
     assert "in a stored schedule" in organiser.get(url).get_data(as_text=True)
     response = submit(organiser, url, form_url=f"/console/{event.slug}/attendees/")
     assert response.status_code == 302
+    assert len(rows_of(event)) == 2
+
+
+def test_the_database_keeps_an_attendee_in_a_stored_schedule(make_event, make_attendee):
+    """The guard is the meetings' foreign key, not a question to the schedules feature: a
+    delete that skips the check is refused all the same, and the removal says why."""
+    event = make_event()
+    a, b = make_attendee(event), make_attendee(event)
+    version = ScheduleVersion(event_id=event.id, number=1)
+    db.session.add(version)
+    db.session.flush()
+    db.session.add(ScheduleMeeting(version_id=version.id, round=1, table=1, a_id=a.id, b_id=b.id))
+    db.session.commit()
+    assert removal_blockers_of([a, b]) == {a.id: ["in a stored schedule"], b.id: ["in a stored schedule"]}
+    with pytest.raises(IntegrityError):
+        db.session.execute(delete(Attendee).where(Attendee.id == a.id))
+        db.session.flush()
+    db.session.rollback()
     assert len(rows_of(event)) == 2
 
 

@@ -20,6 +20,7 @@ def event_form(**overrides):
         "date": "2031-06-12", "start_time": "14:00", "timezone": "Europe/Amsterdam",
         "rounds": "8", "round_minutes": "8", "changeover_minutes": "2", "tables": "0",
         "table_labels": "", "breaks": "", "competencies": "", "regions": "", "partner_types": "",
+        "meetings": "fill", "break_spread": "2",
     }
     for name, value in default_weights().items():
         data[f"weight_{name}"] = str(value)

@@ -14,10 +14,10 @@ from tests.web.conftest import csrf_token, submit
 from tests.web.test_registration import form_data, post_registration
 from web.attendees.models import Attendee
 from web.extensions import db
+from web.mail.messages import AgendaChange, tell_agenda_changes
 from web.mail.models import OutboxMessage
 from web.mail.services import deliver_due
 from web.schedules.models import ScheduleVersion
-from web.schedules.signals import AgendaChange, version_published
 from web.types import utcnow
 
 
@@ -253,8 +253,8 @@ def test_agenda_changes_go_to_affected_attendees_only(app, smtp, make_event, mak
         no_mail.id: [AgendaChange(1, None, "x, y, table 2")],
     }
     with app.test_request_context():  # as when an organiser publishes in the console
-        version_published.send(app, version=version, previous=previous, changes=changes)
-        version_published.send(app, version=version, previous=previous, changes=changes)  # again
+        tell_agenda_changes(version.event_id, version.id, changes)
+        tell_agenda_changes(version.event_id, version.id, changes)  # again
     assert deliver_due().sent == 2
     by_to = {m["To"]: body_of(m) for m in smtp.inbox.messages}
     assert set(by_to) == {"ana@example.com", "bo@example.com"}  # not Cy, not the one without address
@@ -271,9 +271,8 @@ def test_a_first_publish_or_a_withdrawn_attendee_sends_nothing(app, smtp, make_e
     event = make_event()
     ana = make_attendee(event, email="ana@example.com", withdrawn_at=utcnow())
     version = published(event)
-    version_published.send(app, version=version, previous=None, changes={})
-    version_published.send(app, version=version, previous=None,
-                           changes={ana.id: [AgendaChange(1, "x", None)]})
+    tell_agenda_changes(version.event_id, version.id, {})
+    tell_agenda_changes(version.event_id, version.id, {ana.id: [AgendaChange(1, "x", None)]})
     assert outbox() == []
 
 
@@ -282,8 +281,7 @@ def test_a_publish_outside_a_request_without_public_url_still_tells_the_changes(
     event = make_event()
     ana = make_attendee(event, email="ana@example.com")
     version = published(event)
-    version_published.send(app, version=version, previous=None,
-                           changes={ana.id: [AgendaChange(3, None, "Bo, B Co, table 2")]})
+    tell_agenda_changes(version.event_id, version.id, {ana.id: [AgendaChange(3, None, "Bo, B Co, table 2")]})
     (message,) = outbox("agenda-change")
     assert "- round 3: now Bo, B Co, table 2" in message.body
     assert ana.token not in message.body  # no address known to build the link with
@@ -300,9 +298,9 @@ def test_mailed_links_use_the_public_address_in_and_outside_requests(app, smtp, 
     changes = {ana.id: [AgendaChange(1, None, "Bo, B Co, table 2")]}
     if in_request:
         with app.test_request_context("/console/x/schedule/", base_url="http://127.0.0.1:8000"):
-            version_published.send(app, version=version, previous=None, changes=changes)
+            tell_agenda_changes(version.event_id, version.id, changes)
     else:
-        version_published.send(app, version=version, previous=None, changes=changes)
+        tell_agenda_changes(version.event_id, version.id, changes)
     (message,) = outbox("agenda-change")
     assert f"https://networking.example.com/me/{ana.token}\n" in message.body
     assert "127.0.0.1" not in message.body

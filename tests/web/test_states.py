@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
+import logging
 import re
 import uuid
 from typing import Any
@@ -21,11 +22,11 @@ from web.attendees.lifecycle import (
 )
 from web.attendees.models import Attendee
 from web.attendees.presence import presence, state_of
-from web.attendees.signals import attendee_left, attendee_restored, attendee_withdrawn
 from web.attendees.states import AttendeeState
 from web.auth.services import create_api_token
 from web.checkin.services import annul, check_in_attendee
 from web.extensions import db
+from web.logs import fields_of
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 
 UTC = dt.UTC
@@ -64,35 +65,31 @@ def publish(event, meetings, number=1, status="published"):
 
 
 @pytest.fixture
-def received():
-    """Every attendee signal sent during the test, as (name, kwargs)."""
-    log: list[tuple[str, dict[str, Any]]] = []
-    handlers = []
-    for name, signal in (("withdrawn", attendee_withdrawn), ("restored", attendee_restored),
-                         ("left", attendee_left)):
-        def handler(sender, _name=name, **kwargs):
-            log.append((_name, kwargs))
-        signal.connect(handler)
-        handlers.append((signal, handler))
-    yield log
-    for signal, handler in handlers:
-        signal.disconnect(handler)
+def received(caplog):
+    """The state changes logged during the test, as (action, fields): one line each."""
+    caplog.set_level(logging.INFO, logger="web.attendees.lifecycle")
+
+    def lines() -> list[tuple[str, dict[str, Any]]]:
+        return [(r.getMessage().removeprefix("attendee-"), dict(fields_of(r)))
+                for r in caplog.records if r.name == "web.attendees.lifecycle"]
+
+    return lines
 
 
 # --------------------------------------------------------------------------- services
 
 
-def test_registered_withdrawn_restored_with_a_signal_each(event, ana, received):
+def test_registered_withdrawn_restored_with_a_log_line_each(event, ana, received):
     assert state_of(ana, minutes(-60)) is S.REGISTERED
     withdraw_attendee(ana)
     assert state_of(ana, minutes(-60)) is S.WITHDRAWN and ana.withdrawn_at is not None
     first = ana.withdrawn_at
-    withdraw_attendee(ana)  # twice: keeps the first time, no second signal
+    withdraw_attendee(ana)  # twice: keeps the first time, no second line
     assert ana.withdrawn_at == first
     restore_attendee(ana)
     assert state_of(ana, minutes(-60)) is S.REGISTERED and ana.withdrawn_at is None
-    assert received == [("withdrawn", {"attendee_id": ana.id, "event_id": event.id}),
-                        ("restored", {"attendee_id": ana.id, "event_id": event.id})]
+    assert received() == [("withdrawn", {"attendee": ana.ext_id, "event": event.id}),
+                          ("restored", {"attendee": ana.ext_id, "event": event.id})]
 
 
 def test_restore_refuses_someone_not_withdrawn(ana):
@@ -113,7 +110,7 @@ def test_checked_in_left_back(event, ana, received):
     assert state_of(ana, minutes(30)) is S.CHECKED_IN
     with pytest.raises(StateChangeRefused, match="has not left"):
         mark_back(ana)
-    assert [name for name, _ in received] == ["left", "restored"]
+    assert [name for name, _ in received()] == ["left", "restored"]
 
 
 def test_a_checked_in_person_who_is_withdrawn_stays_withdrawn(event, ana):

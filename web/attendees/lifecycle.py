@@ -1,7 +1,8 @@
 """Withdraw, restore, leave and come back: the stored parts of an attendee's state.
 
-Each action commits and then sends its signal (:mod:`web.attendees.signals`), a notice that
-higher features may act on. States themselves are derived in :mod:`web.attendees.states` and
+Each action commits and then writes one structured log line (``attendee-withdrawn``,
+``attendee-restored``, ``attendee-left``: who, by whom). No feature needs to be told: every
+reader derives the state from the row when it next reads. States themselves are derived in :mod:`web.attendees.states` and
 read for a whole event through :func:`web.attendees.presence.presence`.
 """
 
@@ -13,10 +14,9 @@ from typing import Any
 
 from web.attendees.models import Attendee
 from web.attendees.presence import checked_in_ids, presence
-from web.attendees.signals import attendee_left, attendee_restored, attendee_withdrawn
 from web.attendees.states import AttendeeState
 from web.events.models import Event
-from web.extensions import db, signal_sender
+from web.extensions import db
 from web.logs import log_action
 from web.types import utcnow
 
@@ -34,12 +34,10 @@ def event_states(event: Event, attendees: list[Attendee], now: dt.datetime | Non
     return presence(event, now, attendees).states
 
 
-def _notify(signal: Any, attendee: Attendee, by: Any) -> None:
-    """Log the change (who, by whom) and tell the features above, once it is committed."""
-    log_action(log, signal.name, event=attendee.event_id, attendee=attendee.ext_id,
+def _log(action: str, attendee: Attendee, by: Any) -> None:
+    """One line per committed change: who, by whom (the audit trail of states)."""
+    log_action(log, action, event=attendee.event_id, attendee=attendee.ext_id,
                by=getattr(by, "id", None))
-    signal.send(signal_sender(), attendee_id=attendee.id,
-                event_id=attendee.event_id)
 
 
 def withdraw_attendee(attendee: Attendee, by: Any = None) -> Attendee:
@@ -49,7 +47,7 @@ def withdraw_attendee(attendee: Attendee, by: Any = None) -> Attendee:
         return attendee
     attendee.withdrawn_at = utcnow()
     db.session.commit()
-    _notify(attendee_withdrawn, attendee, by)
+    _log("attendee-withdrawn", attendee, by)
     return attendee
 
 
@@ -59,7 +57,7 @@ def restore_attendee(attendee: Attendee, by: Any = None) -> Attendee:
         raise StateChangeRefused(f"{attendee.name} is not withdrawn, so there is nothing to restore.")
     attendee.withdrawn_at = None
     db.session.commit()
-    _notify(attendee_restored, attendee, by)
+    _log("attendee-restored", attendee, by)
     return attendee
 
 
@@ -74,7 +72,7 @@ def mark_left(attendee: Attendee, by: Any = None) -> Attendee:
                                  "withdraw them instead.")
     attendee.left_at = utcnow()
     db.session.commit()
-    _notify(attendee_left, attendee, by)
+    _log("attendee-left", attendee, by)
     return attendee
 
 
@@ -84,5 +82,5 @@ def mark_back(attendee: Attendee, by: Any = None) -> Attendee:
         raise StateChangeRefused(f"{attendee.name} has not left.")
     attendee.left_at = None
     db.session.commit()
-    _notify(attendee_restored, attendee, by)
+    _log("attendee-restored", attendee, by)
     return attendee

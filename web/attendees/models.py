@@ -12,7 +12,7 @@ import secrets
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Select, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.domain import Attendee as DomainAttendee
@@ -109,6 +109,29 @@ class Attendee(Model):
 
     def __repr__(self) -> str:
         return f"<Attendee {self.ext_id} {self.name!r}>"
+
+
+REMOVAL_REFUSED = "removal_refused"
+"""Key of a ``ForeignKey(..., info={REMOVAL_REFUSED: reason})`` to ``attendees.id``.
+
+A table that must keep the attendees it refers to (schedules' meetings: removing someone in a
+stored schedule would rewrite it) declares ``ondelete="RESTRICT"``: the database refuses the
+delete, whoever asks. ``reason`` (e.g. "in a stored schedule") lets this feature say who is
+held, and why, before it tries: see :func:`refusing_references`."""
+
+
+def refusing_references() -> list[tuple[Column[Any], str]]:
+    """Every column (of any table in the models) whose foreign key to ``attendees.id`` refuses a
+    delete, with the reason its declaration gives. Read from the schema, not asked of the
+    features that own the tables: the database enforces the same declarations, so a table
+    missing here (its models not imported) cannot let a removal through, only leave it
+    unexplained until the delete is refused."""
+    found: list[tuple[Column[Any], str]] = []
+    for table in Attendee.__table__.metadata.tables.values():
+        for key in table.foreign_keys:
+            if key.target_fullname == "attendees.id" and (key.ondelete or "").upper() == "RESTRICT":
+                found.append((key.parent, str(key.info.get(REMOVAL_REFUSED, f"in {table.name}"))))
+    return found
 
 
 def attendees_of(event_id: int, *columns: Any) -> Select[Any]:

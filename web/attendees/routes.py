@@ -45,7 +45,9 @@ from web.attendees.services import (
 from web.attendees.states import AttendeeState
 from web.auth.decorators import organiser_required
 from web.downloads import spreadsheet_download
+from web.events.models import Event
 from web.events.services import get_event_or_404
+from web.events.signals import ConsoleLink, console_links
 from web.extensions import db
 
 SESSION_KEY = "attendee_import"
@@ -309,3 +311,10 @@ def import_cancel(slug: str) -> ResponseReturnValue:
         discard_pending(session.pop(SESSION_KEY, None))
         flash("Import cancelled; nothing was changed.", "info")
     return redirect(url_for("attendees.list_attendees", slug=event.slug))
+
+
+@console_links.connect
+def _console_links(_sender: object, *, event: Event, **_: object) -> list[ConsoleLink]:
+    """The attendees feature's pages on the event's overview (web.events.signals.console_links)."""
+    return [ConsoleLink("Attendees", url_for("attendees.list_attendees", slug=event.slug), 10),
+            ConsoleLink("Import attendees", url_for("attendees.import_upload", slug=event.slug), 20)]

@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import abort, current_app, has_app_context
 from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from badges.names import name_sort_key
 from scheduler.domain import Attendee as DomainAttendee
@@ -34,15 +35,22 @@ from scheduler.importer import (
 from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits, write_table
 from web.attendees.checkins import CheckIn
 from web.attendees.convert import apply_domain, domain_values, split_list
-from web.attendees.models import Attendee, AttendeeSource, attendees_of, new_checkin_code, new_token
+from web.attendees.models import (
+    Attendee,
+    AttendeeSource,
+    attendees_of,
+    new_checkin_code,
+    new_token,
+    refusing_references,
+)
 from web.attendees.parsing import read_upload
 from web.attendees.presence import checked_in_count
-from web.attendees.signals import removal_holds
 from web.events.models import Event
-from web.events.signals import collect_counts, event_deleted
-from web.extensions import db, signal_sender
+from web.events.signals import EventFigure, collect_figures, event_deleted
+from web.extensions import db
 from web.logs import log_action
 from web.types import utcnow
+from web.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -148,17 +156,18 @@ REMOVAL_CHUNK = 500
 def removal_blockers_of(rows: Sequence[Attendee]) -> dict[int, list[str]]:
     """:func:`removal_blockers` for many attendees, a few queries per 500 (an import that
     removes everyone missing from the file asks for thousands). A check-in is this feature's
-    own record ("checked in"); the features above that hold attendees answer
-    ``removal_holds`` (:mod:`web.attendees.signals`). Reasons are listed in a fixed order."""
+    own record ("checked in"); a table above that keeps the attendees it refers to declares
+    it on its foreign key, which the database enforces (:func:`refusing_references`, e.g.
+    "in a stored schedule"). Reasons are listed in a fixed order."""
     ids = [row.id for row in rows]
     reasons: dict[int, set[str]] = {}
-    app = signal_sender()
+    references = refusing_references()
     for start in range(0, len(ids), REMOVAL_CHUNK):
         chunk = ids[start:start + REMOVAL_CHUNK]
         for attendee_id in _ids_with_checkins(chunk):
             reasons.setdefault(attendee_id, set()).add("checked in")
-        for _receiver, held in removal_holds.send(app, attendee_ids=chunk):
-            for attendee_id, reason in (held or {}).items():
+        for column, reason in references:
+            for attendee_id in db.session.scalars(select(column).where(column.in_(chunk)).distinct()):
                 reasons.setdefault(attendee_id, set()).add(reason)
     return {attendee_id: sorted(reasons[attendee_id]) for attendee_id in ids if attendee_id in reasons}
 
@@ -176,12 +185,17 @@ class AttendeeInUse(Exception):
 
 
 def remove_attendee(attendee: Attendee) -> None:
-    """Delete one attendee (and commit), unless :func:`removal_blockers` forbids it."""
+    """Delete one attendee (and commit), unless :func:`removal_blockers` forbids it. A
+    reference written between the check and the delete is refused by the database."""
     reasons = removal_blockers(attendee)
     if reasons:
         raise AttendeeInUse(attendee, reasons)
     db.session.delete(attendee)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AttendeeInUse(attendee, removal_blockers(attendee) or ["in use"]) from None
 
 
 # --------------------------------------------------------------------------- single rows
@@ -496,10 +510,15 @@ def _discard_pending_of_deleted(_sender: Any, *, event_id: int, **_: Any) -> Non
     discard_pending_for_event(event_id)
 
 
-@collect_counts.connect
-def _count_attendees(_sender: Any, *, event: Event, **_: Any) -> dict[str, int]:
-    return {"attendees": db.session.scalar(attendees_of(event.id, func.count())) or 0,
-            "checked_in": checked_in_count(event.id)}
+@collect_figures.connect
+def _attendee_figures(_sender: Any, *, event: Event, **_: Any) -> list[EventFigure]:
+    """The attendees and check-ins on the event's overview and its deletion page."""
+    people = db.session.scalar(attendees_of(event.id, func.count())) or 0
+    here = checked_in_count(event.id)
+    return [EventFigure("Attendees", str(people), 10, erased=(
+                f"{plural(people, 'attendee')} with their names, companies and e-mail addresses "
+                "(their personal links and badge QR codes stop working)")),
+            EventFigure("Checked in", str(here), 20, erased=plural(here, "check-in"))]
 
 
 def discard_pending_for_event(event_id: int) -> None:

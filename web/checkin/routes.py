@@ -81,6 +81,7 @@ from web.checkin.services import (
 )
 from web.events.models import Event
 from web.events.services import get_event_or_404
+from web.events.signals import ConsoleLink, OverviewPart, console_links, overview_parts
 from web.extensions import db
 from web.types import utcnow
 
@@ -404,3 +405,15 @@ def counts(slug: str) -> ResponseReturnValue:
     response = schema_answer(_COUNTS, KioskCounts(live_counts(event), generate_csrf()), 200)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@console_links.connect
+def _console_links(_sender: object, *, event: Event, **_: object) -> list[ConsoleLink]:
+    """The door's pages on the event's overview (web.events.signals.console_links)."""
+    return [ConsoleLink("Check-in", url_for("checkin.kiosk", slug=event.slug), 40)]
+
+
+@overview_parts.connect
+def _overview_counts(_sender: object, *, event: Event, **_: object) -> list[OverviewPart]:
+    """The live check-in figures on the overview, refreshed by static/checkin.js."""
+    return [OverviewPart("checkin/_overview_counts.html", 10, live_counts(event).as_dict())]

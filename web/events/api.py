@@ -1,8 +1,12 @@
-"""Events API: ``/api/v1/events`` and ``/api/v1/events/<slug>`` (organiser tokens).
+"""The events API's blueprint (``/api/v1``, tag "Events") and what every endpoint under
+``/events/<slug>`` shares: :func:`event_or_404` (the API's JSON 404; the console's
+``get_event_or_404`` answers an HTML page) and :func:`event_input` (API fields -> the console's
+:class:`EventInput`).
 
-Also the lookup every API endpoint under ``/events/<slug>`` starts with,
-:func:`event_or_404`, which answers the API's JSON 404 (the console's ``get_event_or_404``
-answers an HTML page).
+The endpoints ``/api/v1/events`` and ``/api/v1/events/<slug>`` answer with the schedule's
+figures and refuse a change that breaks the published schedule, which this feature (the
+lowest) may not ask about: they are defined in :mod:`web.schedules.event_api`, on this
+blueprint.
 """
 
 from __future__ import annotations
@@ -10,25 +14,18 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from apiflask import abort
-from flask import url_for
 
 from scheduler.taxonomy import TAXONOMY_KEYS
-from web.api import SchemaAnswer, feature_blueprint, schema_answer
+from web.api import feature_blueprint
 from web.api.auth import API_ORGANISER_ROLES, token_auth
 from web.events.forms import WEIGHT_FIELDS
 from web.events.models import Event
-from web.events.schemas import EventCreate, EventOut, EventPatch, SettingsConflictOut
 from web.events.services import (
-    EventDataError,
     EventInput,
     find_event,
     form_data_for,
     format_breaks,
-    list_events,
-    save_event,
-    settings_conflicts,
 )
-from web.extensions import db
 
 bp = feature_blueprint("events_api", __name__, tag="Events",
                        description="Create, read and change events.")
@@ -80,70 +77,3 @@ def event_input(data: dict[str, Any], event: Event | None = None) -> EventInput:
         weights={name: current[f"weight_{name}"] for name in WEIGHT_FIELDS},
         taxonomy_lists={key: current.get(key) or "" for key in TAXONOMY_KEYS},
     )
-
-
-def _save(data: dict[str, Any], event: Event | None = None) -> Event:
-    """Create or update like the console; its refusal answers 422 naming the field."""
-    try:
-        return save_event(event_input(data, event), event)
-    except EventDataError as exc:
-        db.session.rollback()
-        abort(422, str(exc), detail={"json": {exc.field: [str(exc)]}})
-
-
-@bp.get("/events")
-@organiser_only
-@bp.output(EventOut(many=True))
-@bp.doc(summary="List events", description="Newest first.")
-def get_events() -> SchemaAnswer:
-    return list_events()
-
-
-@bp.post("/events")
-@organiser_only
-@bp.input(EventCreate, arg_name="data")
-@bp.output(EventOut, status_code=201, description="The created event; Location is its URL.")
-@bp.doc(summary="Create an event", responses={409: "The short name is taken", 422: "Invalid fields"})
-def create_event(data: dict[str, Any]) -> SchemaAnswer:
-    if find_event(data["slug"]) is not None:
-        abort(409, f"Another event already uses '{data['slug']}'.")
-    event = _save(data)
-    return event, 201, {"Location": url_for("events_api.get_event", slug=event.slug)}
-
-
-@bp.get("/events/<slug>")
-@organiser_only
-@bp.output(EventOut)
-@bp.doc(summary="Get an event", responses={404: "Unknown event"})
-def get_event(slug: str) -> SchemaAnswer:
-    return event_or_404(slug)
-
-
-PATCH_RESPONSES: dict[int | str, Any] = {
-    404: "Unknown event", 422: "Invalid fields",
-    409: {"description": "The change would break the published schedule",
-          "content": {"application/json": {"schema": SettingsConflictOut}}},
-}
-
-
-@bp.patch("/events/<slug>")
-@organiser_only
-@bp.input(EventPatch, arg_name="data")
-@bp.output(EventOut)
-@bp.doc(summary="Change an event",
-        description="Only the fields sent change. With a published schedule, a change that "
-                    "cuts published meetings (fewer rounds or tables) or moves their times "
-                    "answers 409 with the conflicts, unless the body has `\"confirm\": true`.",
-        responses=PATCH_RESPONSES)
-def patch_event(slug: str, data: dict[str, Any]) -> SchemaAnswer:
-    event = event_or_404(slug)
-    confirm = bool(data.pop("confirm", False))
-    if not confirm:
-        conflicts = settings_conflicts(event, event_input(data, event))
-        if conflicts:
-            message = ("This change would break the published schedule: "
-                       + "; ".join(c.message for c in conflicts)
-                       + '. Send "confirm": true to apply it anyway.')
-            return schema_answer(SettingsConflictOut(),
-                                 {"message": message, "conflicts": conflicts}, 409)
-    return _save(data, event)

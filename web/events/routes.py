@@ -1,6 +1,14 @@
-"""Organiser console views for events."""
+"""Organiser console views for events: the list, a new event, the overview, deletion.
+
+Editing an existing event is guarded by what it would break in the published schedule, which
+the schedules feature knows: its route is in :mod:`web.schedules.event_settings` and calls
+:func:`save_event_form` here with its check. The overview shows what the features above
+contribute (:mod:`web.events.signals`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -10,34 +18,21 @@ from web.auth.decorators import organiser_required
 from web.events import bp
 from web.events.deletion import EventInUse, delete_event
 from web.events.forms import WEIGHT_FIELDS, DeleteEventForm, EventForm
+from web.events.models import Event
 from web.events.services import (
     EventDataError,
     EventInput,
     attention_items,
-    event_counts,
+    console_links_of,
+    figures_of,
     form_data_for,
     get_event_or_404,
+    overview_parts_of,
     save_event,
-    settings_conflicts,
 )
 from web.events.services import (
     list_events as all_events,
 )
-
-# Pages of an event shown on its overview, in order. A feature adds its own entry here; an
-# entry whose endpoint is not registered (feature not built yet) is simply not shown.
-FEATURE_LINKS: list[tuple[str, str]] = [
-    ("attendees.list_attendees", "Attendees"),
-    ("attendees.import_upload", "Import attendees"),
-    ("schedules.overview", "Schedule"),
-    ("checkin.kiosk", "Check-in"),
-    ("liveday.console", "Event day: clock and re-plan"),
-    ("display.display", "Room display"),
-    ("printing.index", "Badges and printouts"),
-    ("results.index", "Results and exports"),
-    ("mail.outbox", "E-mail: outbox and personal links"),
-    ("events.edit_event", "Event settings"),
-]
 
 
 @bp.get("/")
@@ -46,27 +41,33 @@ def list_events() -> ResponseReturnValue:
     return render_template("events/list.html", events=all_events())
 
 
-def _render_form(form: EventForm, event=None, conflicts=None) -> ResponseReturnValue:
+def render_event_form(form: EventForm, event: Event | None = None,
+                      conflicts: Sequence[Any] = ()) -> ResponseReturnValue:
+    """The event form; with ``conflicts`` (what the change breaks) it asks to confirm (409)."""
     status = 409 if conflicts else (422 if form.errors else 200)
-    return render_template("events/form.html", form=form, event=event, conflicts=conflicts or [],
+    return render_template("events/form.html", form=form, event=event, conflicts=list(conflicts),
                            weight_fields=list(WEIGHT_FIELDS), taxonomy_keys=TAXONOMY_KEYS), status
 
 
-def _save(form: EventForm, event=None) -> ResponseReturnValue:
-    """Save a valid form; with a published schedule, a change that would break it is shown
-    and only saved on a second submit with the confirm box ticked."""
+def save_event_form(form: EventForm, event: Event | None = None,
+                    conflicts_of: Callable[[Event, EventInput], Sequence[Any]] | None = None
+                    ) -> ResponseReturnValue:
+    """Save a valid form. ``conflicts_of`` is the check of the feature that edits an existing
+    event (web.schedules.event_settings: what the change would break in the published
+    schedule): its conflicts are shown and only saved on a second submit with the confirm box
+    ticked."""
     if not form.validate_on_submit():
-        return _render_form(form, event)
+        return render_event_form(form, event)
     data = EventInput.from_form(form)
-    if event is not None and not form.confirm.data:
-        conflicts = settings_conflicts(event, data)
+    if event is not None and conflicts_of is not None and not form.confirm.data:
+        conflicts = conflicts_of(event, data)
         if conflicts:
-            return _render_form(form, event, conflicts)
+            return render_event_form(form, event, conflicts)
     try:
         saved = save_event(data, event)
     except EventDataError as exc:
         getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, str(exc)]
-        return _render_form(form, event)
+        return render_event_form(form, event)
     flash(f"Saved {saved.name}.", "success")
     return redirect(url_for("events.overview", slug=saved.slug))
 
@@ -75,15 +76,7 @@ def _save(form: EventForm, event=None) -> ResponseReturnValue:
 @organiser_required
 def create_event() -> ResponseReturnValue:
     form = EventForm(data=form_data_for(None))
-    return _save(form)
-
-
-@bp.route("/<slug>/edit", methods=["GET", "POST"])
-@organiser_required
-def edit_event(slug: str) -> ResponseReturnValue:
-    event = get_event_or_404(slug)
-    form = EventForm(data=form_data_for(event))
-    return _save(form, event)
+    return save_event_form(form)
 
 
 @bp.route("/<slug>/delete", methods=["GET", "POST"])
@@ -103,7 +96,8 @@ def delete(slug: str) -> ResponseReturnValue:
             else:
                 flash(f"Deleted {name} with its attendees, check-ins and schedules.", "success")
                 return redirect(url_for("events.list_events"))
-    page = render_template("events/delete.html", event=event, form=form, counts=event_counts(event))
+    page = render_template("events/delete.html", event=event, form=form, figures=figures_of(event),
+                           keep=[link for link in console_links_of(event) if link.before_deleting])
     return page, 422 if form.errors else 200
 
 
@@ -111,7 +105,6 @@ def delete(slug: str) -> ResponseReturnValue:
 @organiser_required
 def overview(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    links = [(url_for(endpoint, slug=event.slug), label) for endpoint, label in FEATURE_LINKS]
-    return render_template("events/overview.html", event=event, counts=event_counts(event),
-                           timetable=event.timetable(), links=links,
-                           attention=attention_items(event))
+    return render_template("events/overview.html", event=event, figures=figures_of(event),
+                           timetable=event.timetable(), links=console_links_of(event),
+                           parts=overview_parts_of(event), attention=attention_items(event))

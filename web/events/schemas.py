@@ -1,25 +1,24 @@
 """Request and response schemas of the events API (they are its OpenAPI documentation too).
 
 Input is checked like the console's event form (the same slug and time-zone validators);
-:class:`EventOut` dumps an :class:`Event` with its schedule figures.
+:class:`EventFields` dumps an :class:`Event`; the endpoints, which answer with the schedule's
+figures and refuse a change that breaks the published schedule, are the schedules feature's
+(:mod:`web.schedules.event_api`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from marshmallow import ValidationError, pre_dump, validates
+from marshmallow import ValidationError, validates
 from wtforms.validators import ValidationError as FormValidationError
 
 from web.api.fields import derived
 from web.events.forms import validate_slug, validate_timezone
-from web.events.models import Event
-from web.events.services import EventCounts, event_counts
 from web.urls import public_url
 
 
@@ -96,19 +95,9 @@ class EventCreate(EventPatch):
     start = DateTime(required=True, metadata=START_DOC)
 
 
-@dataclass(frozen=True)
-class _CountedEvent:
-    """An event with its schedule figures, read once per dumped event."""
-
-    event: Event
-    counts: EventCounts
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.event, name)
-
-
-class EventOut(Schema):
-    """Dumps an :class:`Event`."""
+class EventFields(Schema):
+    """The event's own fields as the API answers them; the answer of the event endpoints
+    (:class:`web.schedules.event_api.EventOut`) adds the schedule's figures."""
 
     id = Integer()
     slug = String()
@@ -131,20 +120,3 @@ class EventOut(Schema):
     meetings = String()
     break_spread = Integer()
     registration_url = derived(String, lambda e: public_url("public.register_page", slug=e.slug))
-    schedule_status = String(attribute="counts.schedule_status",
-                             metadata={"description": "none, draft or published"})
-    published_version = Integer(attribute="counts.published_version", allow_none=True)
-
-    @pre_dump
-    def _with_counts(self, event: Event, **_: Any) -> _CountedEvent:
-        return _CountedEvent(event, event_counts(event))
-
-
-class ConflictOut(Schema):
-    kind = String(metadata={"description": "rounds, tables or times"})
-    message = String()
-
-
-class SettingsConflictOut(Schema):
-    message = String()
-    conflicts = List(Nested(ConflictOut))

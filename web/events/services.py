@@ -16,12 +16,16 @@ from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import Event
 from web.events.signals import (
     AttentionItem,
-    SettingsConflict,
+    ConsoleLink,
+    EventFigure,
+    OverviewPart,
     collect_attention,
-    collect_counts,
-    settings_changing,
+    collect_figures,
+    console_links,
+    contributions,
+    overview_parts,
 )
-from web.extensions import db, signal_sender
+from web.extensions import db
 from web.types import utcnow
 
 
@@ -258,39 +262,24 @@ def list_events() -> list[Event]:
     return list(db.session.scalars(select(Event).order_by(Event.date.desc(), Event.name)))
 
 
-@dataclass(frozen=True)
-class EventCounts:
-    attendees: int = 0
-    checked_in: int = 0
-    schedule_status: str = "none"          # "none", "draft" or "published"
-    published_version: int | None = None
-    draft_versions: int = 0
-    versions: int = 0                      # all stored versions, superseded ones included
-
-
-def event_counts(event: Event) -> EventCounts:
-    """Figures for the overview page, the API and the deletion page, from the features that
-    own them (see ``collect_counts`` in :mod:`web.events.signals`)."""
-    figures: dict[str, Any] = {}
-    for _receiver, value in collect_counts.send(signal_sender(), event=event):
-        figures.update(value or {})
-    return EventCounts(**figures)
-
-
-def settings_conflicts(event: Event, new: EventInput) -> list[SettingsConflict]:
-    """What saving ``new`` over ``event`` would break (published meetings cut off or moved),
-    asked of the features that know (see :mod:`web.events.signals`). Empty = safe to save."""
-    found: list[SettingsConflict] = []
-    for _receiver, value in settings_changing.send(signal_sender(),
-                                                   event=event, new=new):
-        found.extend(value or ())
-    return found
-
-
 def attention_items(event: Event, now: dt.datetime | None = None) -> list[AttentionItem]:
-    """What needs the organiser's attention on the overview, from every feature that knows."""
-    found: list[AttentionItem] = []
-    for _receiver, value in collect_attention.send(signal_sender(),
-                                                   event=event, now=now or utcnow()):
-        found.extend(value or ())
+    """What the features above show in the overview's "Needs attention", most urgent first."""
+    found: list[AttentionItem] = contributions(collect_attention, event=event, now=now or utcnow())
     return sorted(found, key=lambda item: item.rank)
+
+
+def console_links_of(event: Event) -> list[ConsoleLink]:
+    """The event's console pages the features above offer, in their order."""
+    found: list[ConsoleLink] = contributions(console_links, event=event)
+    return sorted(found, key=lambda link: link.order)
+
+
+def figures_of(event: Event) -> list[EventFigure]:
+    """The event's figures from the features owning the counted rows, in their order."""
+    found: list[EventFigure] = contributions(collect_figures, event=event)
+    return sorted(found, key=lambda figure: figure.order)
+
+
+def overview_parts_of(event: Event) -> list[OverviewPart]:
+    found: list[OverviewPart] = contributions(overview_parts, event=event)
+    return sorted(found, key=lambda part: part.order)

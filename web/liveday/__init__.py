@@ -10,4 +10,4 @@ from flask import Blueprint
 bp = Blueprint("liveday", __name__, template_folder="templates", url_prefix="/console")
 display_bp = Blueprint("display", __name__, template_folder="templates", url_prefix="/display")
 
-from web.liveday import autorevise, display_routes, expected, routes  # noqa: E402,F401
+from web.liveday import autorevise, display_routes, routes  # noqa: E402,F401

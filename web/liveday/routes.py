@@ -8,7 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from web.auth.decorators import organiser_required
+from web.events.models import Event
 from web.events.services import get_event_or_404
+from web.events.signals import ConsoleLink, console_links
 from web.extensions import db
 from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel
 from web.liveday import bp
@@ -220,3 +222,10 @@ def cancel(slug: str, job_id: str) -> ResponseReturnValue:
     request_cancel(event_job_or_404(event, job_id, REPLAN_JOB_KIND))
     flash("Cancelling the re-plan.", "info")
     return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
+
+
+@console_links.connect
+def _console_links(_sender: object, *, event: Event, **_: object) -> list[ConsoleLink]:
+    """The event day's pages on the event's overview (web.events.signals.console_links)."""
+    return [ConsoleLink("Event day: clock and re-plan", url_for("liveday.console", slug=event.slug), 50),
+            ConsoleLink("Room display", url_for("display.display", slug=event.slug), 60)]

@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from flask import Flask
 from sqlalchemy import select
 
 from web.attendees.models import Attendee, attendees_of
@@ -88,17 +87,39 @@ def send_personal_links(event: Event, scope: str, batch: str) -> tuple[int, int]
     return queued, plan.without_address
 
 
-def queue_agenda_changes(version: Any, changes: dict[int, list[Any]]) -> int:
+@dataclass(frozen=True)
+class AgendaChange:
+    """One round of one attendee's agenda that differs between two published versions: what a
+    "your agenda changed" message lists. Schedules computes them when it publishes.
+
+    ``before`` / ``after`` describe the meeting from the attendee's point of view, e.g.
+    ``"Ana Lima, Contoso Hosting, table 12"``, or None for no meeting in that round.
+    """
+
+    round: int
+    before: str | None
+    after: str | None
+
+    def __str__(self) -> str:
+        if self.after is None:
+            return f"round {self.round}: no meeting now (was {self.before})"
+        if self.before is None:
+            return f"round {self.round}: now {self.after}"
+        return f"round {self.round}: now {self.after} (was {self.before})"
+
+
+def queue_agenda_changes(event_id: int, version_id: int,
+                         changes: Mapping[int, Sequence[AgendaChange]]) -> int:
     """Queue one "your agenda changed" message per affected attendee (who has an address and
     has not withdrawn) and commit; returns how many were queued.
 
-    ``changes`` maps attendee row ids to their AgendaChange items (each prints as "round 4:
-    now Ana Lima, Contoso, table 12"). Keyed by version and attendee, so a repeated signal
-    queues nothing new.
+    ``changes`` maps attendee row ids to what changed in their own agenda in the published
+    version ``version_id``. Keyed by version and attendee, so telling a publish twice queues
+    nothing new.
     """
     if not changes:
         return 0
-    event = db.session.get(Event, version.event_id)
+    event = db.session.get(Event, event_id)
     if event is None:
         return 0
     ids = [int(i) for i in changes]
@@ -108,46 +129,46 @@ def queue_agenda_changes(version: Any, changes: dict[int, list[Any]]) -> int:
     for attendee in people:
         if not (attendee.email or "").strip() or attendee.withdrawn_at is not None:
             continue
-        items = sorted(changes.get(attendee.id) or (), key=lambda c: getattr(c, "round", 0))
+        items = sorted(changes.get(attendee.id) or (), key=lambda c: c.round)
         if not items:
             continue
         if here.state(attendee) is AttendeeState.NO_SHOW and all(c.after is None for c in items):
-            queued += _queue_no_show(event, version, attendee, items[0].round)
+            queued += _queue_no_show(event, version_id, attendee, items[0].round)
             continue
         body = render_mail("agenda_change.txt", event=event, attendee=attendee,
                            changes=[str(c) for c in items],
                            page_url=personal_page_url(attendee.token))
         queued += enqueue(to=attendee.email, subject=f"Your agenda changed: {event.name}",
                           body=body, kind="agenda-change",
-                          dedupe_key=f"agenda-change:{version.id}:{attendee.id}",
+                          dedupe_key=f"agenda-change:{version_id}:{attendee.id}",
                           event_id=event.id, attendee_id=attendee.id)
     db.session.commit()
     return queued
 
 
-def _queue_no_show(event: Event, version: Any, attendee: Attendee, from_round: int) -> bool:
+def _queue_no_show(event: Event, version_id: int, attendee: Attendee, from_round: int) -> bool:
     """One message for a no-show whose meetings a re-plan gave away: why, and how to get back
     in (check in at the desk), instead of a list of rounds without a meeting."""
     body = render_mail("no_show.txt", event=event, attendee=attendee, from_round=from_round,
                        page_url=personal_page_url(attendee.token))
     return enqueue(to=attendee.email, subject=f"Your meetings at {event.name}: please check in",
-                   body=body, kind="agenda-change", dedupe_key=f"agenda-change:{version.id}:{attendee.id}",
+                   body=body, kind="agenda-change", dedupe_key=f"agenda-change:{version_id}:{attendee.id}",
                    event_id=event.id, attendee_id=attendee.id)
 
 
-def on_version_published(sender: Flask, *, version: Any, previous: Any = None,
-                         changes: dict[int, list[Any]] | None = None, **_: Any) -> None:
-    """Receiver of ``web.schedules.signals.version_published`` (connected by create_app).
+def tell_agenda_changes(event_id: int, version_id: int,
+                        changes: Mapping[int, Sequence[AgendaChange]]) -> None:
+    """What a publish calls once it has committed (web.schedules.publishing): queue the
+    messages of :func:`queue_agenda_changes`.
 
     A failure here must not undo or fail the publish, which is committed already: it is
     logged, and the organiser sees in the outbox that no notice went out.
     """
     try:
-        queue_agenda_changes(version, changes or {})
+        queue_agenda_changes(event_id, version_id, changes)
     except Exception:
         db.session.rollback()
-        log.exception("could not queue the agenda-change messages of version %s",
-                      getattr(version, "id", "?"))
+        log.exception("could not queue the agenda-change messages of version %s", version_id)
 
 
 def local_time(event: Event, moment: dt.datetime | None) -> str:

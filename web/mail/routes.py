@@ -6,7 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.auth.decorators import organiser_required
+from web.events.models import Event
 from web.events.services import get_event_or_404
+from web.events.signals import ConsoleLink, console_links
 from web.mail import bp
 from web.mail.forms import SendLinksForm
 from web.mail.messages import local_time, new_batch_id, plan_send_links, send_personal_links
@@ -61,3 +63,9 @@ def send_links(slug: str) -> ResponseReturnValue:
     status = 422 if form.errors else 200
     return render_template("mail/send_links.html", event=event, form=form, unsent=unsent,
                            everyone=everyone, smtp=smtp_settings()), status
+
+
+@console_links.connect
+def _console_links(_sender: object, *, event: Event, **_: object) -> list[ConsoleLink]:
+    """Mail's pages on the event's overview (web.events.signals.console_links)."""
+    return [ConsoleLink("E-mail: outbox and personal links", url_for("mail.outbox", slug=event.slug), 90)]

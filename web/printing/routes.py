@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from badges.layouts import LAYOUTS
@@ -17,6 +17,7 @@ from web.auth.decorators import organiser_required, role_required
 from web.auth.models import Role
 from web.events.models import Event
 from web.events.services import get_event_or_404
+from web.events.signals import ConsoleLink, console_links
 from web.extensions import public_page_limit
 from web.printing import bp
 from web.printing.forms import AgendaForm, BadgeForm
@@ -171,3 +172,9 @@ def _no_index_personal_pages(response):
     if request.path.startswith("/me/"):
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@console_links.connect
+def _console_links(_sender: object, *, event: Event, **_: object) -> list[ConsoleLink]:
+    """Printing's pages on the event's overview (web.events.signals.console_links)."""
+    return [ConsoleLink("Badges and printouts", url_for("printing.index", slug=event.slug), 70)]

@@ -15,12 +15,16 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.domain import Meeting, Schedule
+from web.attendees.models import REMOVAL_REFUSED
 from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # names for the checker; the mapper resolves them by name at run time
     from web.attendees.models import Attendee
     from web.auth.models import User
+
+IN_A_STORED_SCHEDULE = "in a stored schedule"
+
 
 class VersionStatus(StrEnum):
     """A version is drafted, published (at most one per event) and superseded by the next."""
@@ -121,8 +125,12 @@ class ScheduleMeeting(Model):
     )
     round: Mapped[int]
     table: Mapped[int]
-    a_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"))
-    b_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"))
+    # An attendee in a stored schedule must not vanish: the database refuses the delete, and
+    # the attendees feature lists the reason before it tries (web.attendees.models).
+    a_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="RESTRICT",
+                                                 info={REMOVAL_REFUSED: IN_A_STORED_SCHEDULE}))
+    b_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="RESTRICT",
+                                                 info={REMOVAL_REFUSED: IN_A_STORED_SCHEDULE}))
     score: Mapped[float] = mapped_column(default=0.0)
     reason: Mapped[str] = mapped_column(Text, default="")
 

@@ -12,8 +12,9 @@ published one, so of two publishes racing on one base exactly one wins and the o
 which version was published meanwhile.
 
 After a publish, every attendee whose own agenda differs learns it: ``agenda_changed_at`` is set
-on their row (their page shows it) and ``version_published`` carries each one's changes, so the
-mail feature can write to exactly those people.
+on their row (their page shows it) and the mail feature is given each one's changes
+(:func:`web.mail.messages.tell_agenda_changes`), so it writes to exactly those people; then
+``version_published`` tells the features above.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.changes import agendas
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Schedule
+from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee, attendees_of
 from web.attendees.services import in_name_order
 from web.database import changed_rows, lock_row
@@ -36,10 +38,12 @@ from web.events.clock import clock_state
 from web.events.models import Event
 from web.extensions import db, signal_sender
 from web.logs import log_action
-from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.signals import AgendaChange, publish_warnings, version_published
+from web.mail.messages import AgendaChange, tell_agenda_changes
+from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
+from web.schedules.signals import version_published
 from web.schedules.versions import ScheduleError, published_version, version_schedule
 from web.types import utcnow
+from web.wording import names_and_more, plural
 
 NAMES_LISTED = 5
 log = logging.getLogger(__name__)
@@ -87,9 +91,7 @@ def publish_checks(version: ScheduleVersion, now: dt.datetime | None = None) -> 
                             f"Revise again from round {state.rounds_started + 1}.")
     if version.inputs_at is not None and current is not None:
         warnings.extend(_attendee_changes_since(event, version.inputs_at))
-        for _receiver, answer in publish_warnings.send(signal_sender(), version=version,
-                                                       since=version.inputs_at):
-            warnings.extend(answer or [])
+        warnings.extend(_unplaced_arrivals(version, version.inputs_at))
     return PublishCheck(blocking, warnings)
 
 
@@ -108,6 +110,28 @@ def _attendee_changes_since(event: Event, since: dt.datetime) -> list[str]:
         out.append(f"{_count(len(edited), 'attendee was', 'attendees were')} changed or withdrawn since "
                    f"this draft was computed: {_names(edited)}.")
     return out
+
+
+def _unplaced_arrivals(version: ScheduleVersion, since: dt.datetime) -> list[str]:
+    """Check-ins since ``since`` of people the draft gives no meeting from its first round
+    (the door's records belong to the attendees feature, below this one)."""
+    first = version.from_round or 1
+    # The seated as a subquery: the database compares, no id list travels (events of
+    # thousands would bind thousands of parameters).
+    seated = (select(ScheduleMeeting.a_id.label("id"))
+              .where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round >= first)
+              .union(select(ScheduleMeeting.b_id)
+                     .where(ScheduleMeeting.version_id == version.id, ScheduleMeeting.round >= first))
+              .subquery())
+    names = list(db.session.scalars(
+        attendees_of(version.event_id, Attendee.name)
+        .join(CheckIn, (CheckIn.attendee_id == Attendee.id) & CheckIn.active)
+        .where(CheckIn.created_at > since, Attendee.id.not_in(select(seated.c.id)))
+        .order_by(Attendee.name)))
+    if not names:
+        return []
+    return [f"{plural(len(names), 'person', 'people')} checked in since this draft was computed "
+            f"and get no table in it: {names_and_more(names)}."]
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -158,6 +182,7 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     log_action(log, "publish", event=version.event_id, version=version.number, kind=version.kind,
                previous=previous.number if previous is not None else None, agendas_changed=len(changes),
                forced=force or None, by=getattr(user, "id", None))
+    tell_agenda_changes(version.event_id, version.id, changes)
     version_published.send(signal_sender(), version=version, previous=previous,
                            changes=changes)
     return version

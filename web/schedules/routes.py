@@ -12,6 +12,7 @@ from web.auth.decorators import organiser_required
 from web.downloads import spreadsheet_download
 from web.events.models import Event
 from web.events.services import get_event_or_404
+from web.events.signals import ConsoleLink, console_links
 from web.extensions import db
 from web.jobs import runner as jobs
 from web.schedules import bp
@@ -187,3 +188,9 @@ def export_version(slug: str, number: int, fmt: str) -> ResponseReturnValue:
 def export_attendee_file(slug: str, fmt: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     return spreadsheet_download(fmt, f"{event.slug}-attendees", lambda chosen: export_attendees(event, chosen))
+
+
+@console_links.connect
+def _console_links(_sender: object, *, event: Event, **_: object) -> list[ConsoleLink]:
+    """The schedule's pages on the event's overview (web.events.signals.console_links)."""
+    return [ConsoleLink("Schedule", url_for("schedules.overview", slug=event.slug), 30)]

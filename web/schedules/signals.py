@@ -1,46 +1,36 @@
-"""Signals the schedules feature sends, so higher features (mail, public pages) can act on a
-publish without this package importing them.
+"""Signals of the schedules feature: notices a higher feature may act on (documented as in
+:mod:`web.events.signals`; ``tests/test_import_order.py`` checks that receivers live only in
+the features named under *who may receive it*). Nothing the schedules feature does depends on
+a receiver; what it needs from a lower feature it calls (a publish queues the agenda-change
+mail through :func:`web.mail.messages.tell_agenda_changes`).
 
-``version_published`` is sent after a version is published and committed, with
-``sender=app`` (the Flask app object) and keyword arguments:
-
-- ``version``: the ScheduleVersion now published;
-- ``previous``: the ScheduleVersion it replaced, or None for the first publish;
-- ``changes``: ``dict[int, list[AgendaChange]]``, attendee row id -> what changed in their own
-  agenda (empty for the first publish: nobody is told about a first schedule this way).
+``version_published``
+    *What:* a version became the event's published schedule.
+    *When:* after the publish has committed, only for the publish that won (never for one
+    refused or beaten by another), after the agenda-change mail is queued.
+    *Arguments:* ``sender=app`` (the Flask app object); ``version``
+    (:class:`web.schedules.models.ScheduleVersion`, now published); ``previous`` (the
+    ScheduleVersion it replaced, or None for the first publish); ``changes``
+    (``dict[int, list[AgendaChange]]``: attendee row id -> what changed in their own agenda;
+    empty for a first publish).
+    *Who may receive it:* features above schedules (checkin, liveday, results, printing,
+    public), to refresh what they show. A receiver returns nothing and may not veto.
+    None is connected today; tests listen to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from blinker import Namespace
+
+from web.mail.messages import AgendaChange
+
+__all__ = ["AgendaChange", "version_published"]
 
 _signals = Namespace()
 
 version_published = _signals.signal("version-published")
 
-# Sent with sender=app, ``version`` and ``since`` (when the version read its attendees) before a
-# revision is published. Receivers return a list of sentences about what changed since, e.g.
-# "3 people checked in since this revision started: Ana Lima, ...".
-publish_warnings = _signals.signal("publish-warnings")
-
-
-@dataclass(frozen=True)
-class AgendaChange:
-    """One round of one attendee's agenda that differs between two published versions.
-
-    ``before`` / ``after`` describe the meeting from the attendee's point of view, e.g.
-    ``"Ana Lima, Contoso Hosting, table 12"``, or None for no meeting in that round.
-    """
-
-    round: int
-    before: str | None
-    after: str | None
-
-    def __str__(self) -> str:
-        if self.after is None:
-            return f"round {self.round}: no meeting now (was {self.before})"
-        if self.before is None:
-            return f"round {self.round}: now {self.after}"
-        return f"round {self.round}: now {self.after} (was {self.before})"
+RECEIVERS: dict[str, frozenset[str]] = {
+    # signal name -> the features whose modules may connect a receiver (see above)
+    version_published.name: frozenset({"checkin", "liveday", "results", "printing", "public"}),
+}

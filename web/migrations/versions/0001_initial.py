@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 23:36:17.817672
+Create Date: 2026-12-07 23:38:09.755844
 
 """
 from alembic import op
@@ -230,8 +230,8 @@ def upgrade():
     sa.Column('score', sa.Double(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.CheckConstraint('a_id <> b_id', name=op.f('ck_schedule_meetings_distinct_attendees')),
-    sa.ForeignKeyConstraint(['a_id'], ['attendees.id'], name=op.f('fk_schedule_meetings_a_id_attendees')),
-    sa.ForeignKeyConstraint(['b_id'], ['attendees.id'], name=op.f('fk_schedule_meetings_b_id_attendees')),
+    sa.ForeignKeyConstraint(['a_id'], ['attendees.id'], name=op.f('fk_schedule_meetings_a_id_attendees'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['b_id'], ['attendees.id'], name=op.f('fk_schedule_meetings_b_id_attendees'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['version_id'], ['schedule_versions.id'], name=op.f('fk_schedule_meetings_version_id_schedule_versions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule_meetings')),
     sa.UniqueConstraint('version_id', 'round', 'table', name=op.f('uq_schedule_meetings_version_id_round_table'))
