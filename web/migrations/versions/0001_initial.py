@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 23:38:09.755844
+Create Date: 2026-12-08 00:04:09.070866
 
 """
 from alembic import op
