@@ -3,28 +3,35 @@ demo, the CLI and tests), with the solver's progress turned into the job's progr
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 
 from scheduler.solver import Progress
 from web.attendees.models import attendees_of
-from web.events.clock import first_open_round
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import runner as jobs
 from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.schedules.publishing import publish_version
-from web.schedules.revisions import PlanMode, PlanningError, default_mode, run_planning
-from web.schedules.versions import ScheduleError, published_version
+from web.schedules.revisions import (
+    DEFAULT_TIME_LIMIT,
+    MAX_TIME_LIMIT,
+    PlanMode,
+    PlanningJob,
+    PlanningRequest,
+    planning_request,
+    run_planning,
+)
+from web.schedules.versions import ScheduleError
 from web.types import utcnow
 
-DEFAULT_TIME_LIMIT = 30.0
-MAX_TIME_LIMIT = 600.0
-SCHEDULE_JOB_KIND = "plan"
+__all__ = ["DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT", "PlanningJob"]
 
 
 def progress_reporter(report: Callable[..., None]) -> Callable[[Progress], None]:
@@ -68,9 +75,9 @@ def plan_event(event: Event, *, time_limit: float | None = None, seed: int = 0,
     Plans for the people expected (not withdrawn, not reported absent), holding rounds that
     have started. ``mode``: a full plan by default; ``"revise"`` changes the published version
     as little as possible (see :mod:`web.schedules.revisions`)."""
-    limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
-    version, _figures = run_planning(event, mode, time_limit=max(0.1, min(limit, MAX_TIME_LIMIT)),
-                                     seed=seed, progress=progress, cancel=cancel)
+    now = utcnow()
+    request = planning_request(event, now, mode=mode, time_limit=time_limit, seed=seed)
+    version, _figures = run_planning(event, request, now=now, progress=progress, cancel=cancel)
     return version
 
 
@@ -83,32 +90,48 @@ def start_schedule_job(event: Event, *, time_limit: float | None = None, seed: i
     Raises :class:`web.jobs.JobBusy` when the event already has a job running, and
     :class:`PlanningError` when every round has started.
     """
-    limit = max(0.1, min(DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit), MAX_TIME_LIMIT))
-    chosen = PlanMode(mode) if mode else default_mode(published_version(event))
-    run_planning_check(event)
-    return jobs.start_job(event, SCHEDULE_JOB_KIND,
-                          params={"time_limit": limit, "seed": int(seed), "mode": str(chosen)})
+    request = planning_request(event, utcnow(), mode=mode, time_limit=time_limit, seed=seed)
+    return jobs.start_job(event, PlanningJob.PLAN, params=request.to_params())
 
 
-@jobs.job_handler(SCHEDULE_JOB_KIND)
-def run_schedule_job(context: jobs.JobContext, params: dict) -> int:
-    """The 'plan' job in a worker: plan with the params :func:`start_schedule_job` stored and
-    return the new draft version's id (cancelled: the best schedule found so far)."""
+def plan_in_job(event: Event, request: PlanningRequest, context: jobs.JobContext,
+                now: dt.datetime | None = None) -> tuple[ScheduleVersion, dict[str, Any]]:
+    """Run ``request`` inside job ``context``: the solver's progress becomes the job's, and its
+    figures end the job's progress. Every planning job's handler plans through this."""
+    version, figures = run_planning(event, request, now=now, progress=progress_reporter(context.report),
+                                    cancel=context.cancel_event)
+    context.report({**context.last_progress, **figures, "phase": "done"}, force=True)
+    return version, figures
+
+
+def version_result(version: ScheduleVersion | None) -> dict[str, Any] | None:
+    """A planning job's result (``jobs.result``): the draft it stored."""
+    return {"version_id": version.id} if version is not None else None
+
+
+def job_version(job: Job) -> ScheduleVersion | None:
+    """The draft a planning job stored (None before it has one, or once that draft is gone)."""
+    version_id = (job.result or {}).get("version_id")
+    return db.session.get(ScheduleVersion, version_id) if version_id is not None else None
+
+
+def job_progress_json(job: Job) -> dict[str, Any]:
+    """A planning job as its progress page polls it: the runner's status and the draft stored
+    (``result_version_id``, ``version_number``)."""
+    version = job_version(job)
+    return {**jobs.job_status_dict(job), "result_version_id": version.id if version is not None else None,
+            "version_number": version.number if version is not None else None}
+
+
+@jobs.job_handler(PlanningJob.PLAN)
+def run_schedule_job(context: jobs.JobContext, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The console's plan job in a worker: plan the request :func:`start_schedule_job` stored;
+    the result names the new draft (cancelled: the best schedule found so far)."""
     current = db.session.get(Event, context.event_id)
     if current is None:
         raise ScheduleError("the event was deleted")
-    report = progress_reporter(context.report)
-    version, figures = run_planning(current, PlanMode(params["mode"]), time_limit=float(params["time_limit"]),
-                                    seed=int(params.get("seed", 0)), progress=report,
-                                    cancel=context.cancel_event)
-    context.report({**dict(context.last_progress), **figures, "phase": "done"}, force=True)
-    return version.id
-
-
-def run_planning_check(event: Event) -> None:
-    """Refuse at once (not in the job) what the job would refuse: every round started."""
-    if first_open_round(event, utcnow()) is None:
-        raise PlanningError("Every round has started; there is nothing left to plan.")
+    version, _figures = plan_in_job(current, PlanningRequest.from_params(params), context)
+    return version_result(version)
 
 
 def schedule_jobs(event: Event, limit: int = 10) -> list[Job]:

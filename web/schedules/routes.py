@@ -19,7 +19,7 @@ from web.schedules.diffs import diff_versions
 from web.schedules.exports import export_attendees, export_schedule
 from web.schedules.forms import ConfirmForm, GenerateForm, PublishForm
 from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.planning import schedule_jobs, start_schedule_job
+from web.schedules.planning import job_progress_json, job_version, schedule_jobs, start_schedule_job
 from web.schedules.publishing import StalePublish, publish_checks, publish_version
 from web.schedules.revisions import PlanningError, regenerate_reach
 from web.schedules.versions import (
@@ -89,8 +89,8 @@ def generate(slug: str) -> ResponseReturnValue:
 def job(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     row = jobs.event_job_or_404(event, job_id)
-    return render_template("schedules/job.html", event=event, job=row, status=jobs.job_status_dict(row),
-                           version=row.result_version, form=ConfirmForm())
+    return render_template("schedules/job.html", event=event, job=row, status=job_progress_json(row),
+                           version=job_version(row), form=ConfirmForm())
 
 
 @bp.get("/jobs/<job_id>.json")
@@ -98,7 +98,7 @@ def job(slug: str, job_id: str) -> ResponseReturnValue:
 def job_json(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     row = jobs.event_job_or_404(event, job_id)
-    response = jsonify(jobs.job_status_dict(row))
+    response = jsonify(job_progress_json(row))
     response.headers["Cache-Control"] = "no-store"
     return response
 
