@@ -25,7 +25,7 @@ from huey import crontab
 from sqlalchemy import select
 
 from web.checkin.signals import arrived_unplaced
-from web.events.clock import event_zone, first_open_round
+from web.events.clock import first_open_round, in_event_zone
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import JobBusy, JobContext, job_handler, start_job
@@ -124,7 +124,7 @@ def events_to_sweep(now: dt.datetime) -> list[Event]:
 
 
 def _local_naive(event: Event, now: dt.datetime) -> dt.datetime:
-    return now.astimezone(event_zone(event.timezone)).replace(tzinfo=None)
+    return in_event_zone(event.timezone, now).replace(tzinfo=None)
 
 
 def seat_waiting(now: dt.datetime) -> int:

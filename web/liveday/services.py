@@ -61,10 +61,6 @@ def _by_name(event: Event, rows: list[Attendee]) -> list[Attendee]:
     return sorted(rows, key=lambda a: (*name_sort_key(a.name, order), a.ext_id))
 
 
-def _published(event: Event) -> ScheduleVersion | None:
-    return published_version(event)
-
-
 def _schedule(version: ScheduleVersion) -> Schedule:
     return version_schedule(version)[0]
 
@@ -129,7 +125,7 @@ def replan_preview(event: Event, now: dt.datetime) -> ReplanPreview:
     the re-plan itself applies (:func:`web.attendees.presence.presence`)."""
     state = clock_state(event, now)
     here = presence(event, now)
-    version = _published(event)
+    version = published_version(event)
     seated = seated_from(version, here.first_open_round)
     planned = [PeopleGroup("checked-in", "Checked in",
                            _by_name(event, here.with_state(AttendeeState.CHECKED_IN))),
@@ -156,7 +152,7 @@ def start_replan(event: Event, from_round: int | None, now: dt.datetime, *,
     It plans for the people :func:`replan_preview` lists as planned for; with
     ``leave_out_not_checked_in`` also without those registered who have not checked in yet.
     The solver's time limit defaults to the app's ``REPLAN_TIME_LIMIT`` (8 s)."""
-    if _published(event) is None:
+    if published_version(event) is None:
         raise ReplanError("Publish a schedule first: a re-plan revises the published one.")
     request = replan_request(event, from_round, now, job=PlanningJob.REPLAN, time_limit=time_limit,
                              leave_out_not_checked_in=leave_out_not_checked_in)
@@ -199,7 +195,7 @@ def replan(event: Event, request: PlanningRequest, *, context: JobContext | None
     The same revision as the console's (:mod:`web.schedules.revisions`): published meetings
     stay where the rules still allow, so a late arrival moves a handful of agendas, not the room.
     """
-    if _published(event) is None:
+    if published_version(event) is None:
         raise ReplanError("There is no published schedule to re-plan.")
     try:
         if context is not None:
@@ -247,7 +243,7 @@ def table_list(event: Event, round_number: int | None,
 
     Every projector polls this (kept a few seconds by :func:`_display_rows`), so it reads only
     that round's meetings (both people in the same query) besides the event's presence."""
-    version = version if version is not None else _published(event)
+    version = version if version is not None else published_version(event)
     if version is None or round_number is None:
         return []
     info = event.event_info()
@@ -343,7 +339,7 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     names and companies on the tables)."""
     state = clock_state(event, now)
     shown = state.shown_round
-    version = _published(event)
+    version = published_version(event)
     published = version is not None
     rows = _display_rows(event, shown, version, now)
     next_after = None

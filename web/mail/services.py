@@ -27,11 +27,9 @@ from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from web.database import changed_rows
+from web.database import changed_rows, insert_or_skip
 from web.extensions import db
 from web.mail.models import KINDS, MailState, OutboxMessage
 from web.types import utcnow
@@ -113,17 +111,8 @@ def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
                   last_error=NO_SERVER if held else None, next_attempt_at=None if held else now,
                   created_at=now)
     session = db.session
-    dialect = session.get_bind().dialect.name
-    table = OutboxMessage.__table__
-    if dialect == "postgresql":
-        # psycopg reports no rowcount for this statement; RETURNING says whether a row went in.
-        returning = postgresql_insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["dedupe_key"]).returning(table.c.id)
-        added = session.execute(returning).first() is not None
-    else:
-        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["dedupe_key"])
-        added = changed_rows(session.execute(statement)) == 1
+    table: Any = OutboxMessage.__table__
+    added = insert_or_skip(session.connection(), table, values, ("dedupe_key",)) is not None
     if added and not held:
         session.info["mail_wake"] = True
     return added

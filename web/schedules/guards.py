@@ -28,6 +28,8 @@ from web.events.signals import (
 )
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
+from web.schedules.versions import in_event_range, is_published, published_version
+from web.wording import plural
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,7 @@ class PublishedMeeting:
 
 
 def _published(event_id: int) -> tuple[ScheduleVersion | None, list[PublishedMeeting]]:
-    version = db.session.scalar(select(ScheduleVersion).where(
-        ScheduleVersion.event_id == event_id, ScheduleVersion.status == VersionStatus.PUBLISHED))
+    version = published_version(event_id)
     if version is None:
         return None, []
     rows = db.session.execute(
@@ -65,10 +66,6 @@ def _rounds(numbers: list[int]) -> str:
     return f"round {span}" if "-" not in span else f"rounds {span}"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _new_timetable(event: Event, new: EventInput) -> Timetable | None:
     """The timetable the event would have with ``new`` (clock and delay kept); None when the
     new breaks do not parse (saving then refuses them with a message of its own)."""
@@ -90,8 +87,8 @@ def rounds_conflict(meetings: list[PublishedMeeting], rounds: int) -> SettingsCo
         return None
     people = {m.a_id for m in cut} | {m.b_id for m in cut}
     return SettingsConflict("rounds", (
-        f"{_which('round', [m.round for m in cut])} {_plural(len(cut), 'published meeting')} "
-        f"of {_plural(len(people), 'attendee')}: they would disappear from agendas"))
+        f"{_which('round', [m.round for m in cut])} {plural(len(cut), 'published meeting')} "
+        f"of {plural(len(people), 'attendee')}: they would disappear from agendas"))
 
 
 def tables_conflict(meetings: list[PublishedMeeting], rounds: int, tables: int
@@ -102,7 +99,7 @@ def tables_conflict(meetings: list[PublishedMeeting], rounds: int, tables: int
     if not cut:
         return None
     return SettingsConflict("tables", (
-        f"{_which('table', [m.table for m in cut])} {_plural(len(cut), 'published meeting')} "
+        f"{_which('table', [m.table for m in cut])} {plural(len(cut), 'published meeting')} "
         f"in {_rounds([m.round for m in cut])}: those tables would no longer exist"))
 
 
@@ -117,7 +114,7 @@ def times_conflict(meetings: list[PublishedMeeting], old: Timetable, new: Timeta
     if not moved:
         return None
     return SettingsConflict("times", (
-        f"times of {_plural(len(moved), 'published meeting')} move "
+        f"times of {plural(len(moved), 'published meeting')} move "
         f"({_rounds([m.round for m in moved])}): printed agendas show the old times"))
 
 
@@ -138,8 +135,7 @@ def _settings_conflicts(_sender: Any, *, event: Event, new: EventInput, **_: Any
 
 def out_of_range(event: Event, meetings: list[PublishedMeeting]) -> list[PublishedMeeting]:
     """Published meetings the event's current rounds or tables no longer have."""
-    return [m for m in meetings
-            if m.round > event.rounds or (event.tables > 0 and m.table > event.tables)]
+    return [m for m in meetings if not in_event_range(event, m.round, m.table)]
 
 
 @collect_attention.connect
@@ -155,14 +151,14 @@ def _schedule_attention(_sender: Any, *, event: Event, **_: Any) -> list[Attenti
     schedule_url = url_for("schedules.overview", slug=event.slug)
     if drafts:
         what = "newer than the published version" if version is not None else "and none published"
-        items.append(AttentionItem(f"{_plural(drafts, 'unpublished draft')} {what}",
+        items.append(AttentionItem(f"{plural(drafts, 'unpublished draft')} {what}",
                                    schedule_url, "Review and publish"))
     cut = out_of_range(event, meetings) if version is not None else []
     if cut and version is not None:
         items.append(AttentionItem(
-            f"The published schedule (version {version.number}) has {_plural(len(cut), 'meeting')} "
-            f"outside the event's {_plural(event.rounds, 'round')}"
-            + (f" and {_plural(event.tables, 'table')}" if event.tables else "")
+            f"The published schedule (version {version.number}) has {plural(len(cut), 'meeting')} "
+            f"outside the event's {plural(event.rounds, 'round')}"
+            + (f" and {plural(event.tables, 'table')}" if event.tables else "")
             + ": not shown on agendas and exports; the published schedule needs a revision",
             schedule_url, "Revise"))
     return items
@@ -172,8 +168,7 @@ def _schedule_attention(_sender: Any, *, event: Event, **_: Any) -> list[Attenti
 def _schedule_counts(_sender: Any, *, event: Event, **_: Any) -> dict[str, Any]:
     """The published version's number, the drafts and every stored version."""
     published = db.session.scalar(
-        select(ScheduleVersion.number)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == VersionStatus.PUBLISHED))
+        select(ScheduleVersion.number).where(is_published(event.id)))
     by_status = dict(db.session.execute(
         select(ScheduleVersion.status, func.count()).where(ScheduleVersion.event_id == event.id)
         .group_by(ScheduleVersion.status)).all())
