@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -34,7 +34,7 @@ from web.liveday.services import (
 )
 from web.schedules.diffs import diff_versions
 from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.planning import job_progress_json, job_version
+from web.schedules.planning import job_progress_json, job_progress_response, job_version
 from web.schedules.publishing import StalePublish, publish_version
 from web.schedules.revisions import PlanningJob
 from web.schedules.versions import published_version
@@ -173,9 +173,7 @@ def replan_job_json(slug: str, job_id: str) -> ResponseReturnValue:
     """Progress of a re-plan for job-progress.js (same shape as the schedule job's JSON)."""
     event = get_event_or_404(slug)
     job = _live_job_or_404(event, job_id)
-    response = jsonify(job_progress_json(job))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return job_progress_response(job)
 
 
 def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | None:

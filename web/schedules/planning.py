@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from flask import Response, jsonify
 from sqlalchemy import func, select
 
 from scheduler.solver import Progress
@@ -116,11 +117,46 @@ def job_version(job: Job) -> ScheduleVersion | None:
 
 
 def job_progress_json(job: Job) -> dict[str, Any]:
-    """A planning job as its progress page polls it: the runner's status and the draft stored
-    (``result_version_id``, ``version_number``)."""
+    """A planning job as its progress pages poll it: the runner's status, the draft stored
+    (``result_version_id``, ``version_number``) and ``text``, the figures as the pages show
+    them (:func:`progress_text`)."""
     version = job_version(job)
-    return {**jobs.job_status_dict(job), "result_version_id": version.id if version is not None else None,
-            "version_number": version.number if version is not None else None}
+    status = jobs.job_status_dict(job)
+    return {**status, "result_version_id": version.id if version is not None else None,
+            "version_number": version.number if version is not None else None,
+            "text": progress_text(status)}
+
+
+def job_progress_response(job: Job) -> Response:
+    """The progress JSON both job pages poll (never cached: it changes every second)."""
+    response = jsonify(job_progress_json(job))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def progress_text(status: dict[str, Any]) -> dict[str, str]:
+    """A job's figures as the pages show them, written once here: the page renders them and its
+    script (``job-progress.js``) puts the polled ones in place, so neither formats a number.
+    A figure the solver has not reported (a revision computes no bound) is '' (hidden)."""
+    p = status.get("progress") or {}
+    stopping = status.get("cancel_requested") and not status.get("finished")
+    placed, total = p.get("rounds_placed") or 0, p.get("rounds_total") or 0
+    return {
+        "status": str(status.get("status", "")) + (" (stopping)" if stopping else ""),
+        "phase": p.get("phase") or "starting",
+        "rounds": f"{placed} of {total or '?'}",
+        "score": _number(p.get("score"), "{:.1f}"),
+        "percent": _number(p.get("percent_of_bound"), "{:.1f}%"),
+        "elapsed": _number(p.get("elapsed"), "{:.1f} s") or "—",
+        "agendas": _number(p.get("agendas_changed"), "{:d}"),
+        "moved": _number(p.get("meetings_moved"), "{:d}"),
+    }
+
+
+def _number(value: Any, pattern: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return ""
+    return pattern.format(int(value) if pattern == "{:d}" else float(value))
 
 
 @jobs.job_handler(PlanningJob.PLAN)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -19,7 +19,13 @@ from web.schedules.diffs import diff_versions
 from web.schedules.exports import export_attendees, export_schedule
 from web.schedules.forms import ConfirmForm, GenerateForm, PublishForm
 from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.planning import job_progress_json, job_version, schedule_jobs, start_schedule_job
+from web.schedules.planning import (
+    job_progress_json,
+    job_progress_response,
+    job_version,
+    schedule_jobs,
+    start_schedule_job,
+)
 from web.schedules.publishing import StalePublish, publish_checks, publish_version
 from web.schedules.revisions import PlanningError, regenerate_reach
 from web.schedules.versions import (
@@ -98,9 +104,7 @@ def job(slug: str, job_id: str) -> ResponseReturnValue:
 def job_json(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     row = jobs.event_job_or_404(event, job_id)
-    response = jsonify(job_progress_json(row))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return job_progress_response(row)
 
 
 @bp.post("/jobs/<job_id>/cancel")
