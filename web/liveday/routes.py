@@ -55,6 +55,7 @@ def _console(slug: str, delay_form: DelayForm | None = None, replan_form: Replan
         "liveday/console.html", event=event, state=clock_state(event, now), preview=preview,
         delay_form=delay_form or DelayForm(data={"minutes": 5}), replan_form=replan_form,
         timetable=event.timetable(), job=active_job(event), format_seconds=format_seconds,
+        live_job_kinds=LIVE_JOB_KINDS,
         confirm=confirm,
     ), status
 

@@ -114,16 +114,14 @@ class PlanningError(ValueError):
 
 
 class LeftOut(StrEnum):
-    """Why someone is not planned for in the rounds to come."""
+    """Why someone expected is left out anyway, on the organiser's request. Everyone else not
+    planned for is left out for their :class:`~web.attendees.states.AttendeeState` (withdrawn,
+    left, no-show: the states that are not ``expected``), named by the state itself."""
 
-    WITHDRAWN = "withdrawn"
-    LEFT = "left"
-    NO_SHOW = "no-show"
     NOT_CHECKED_IN = "not checked in"
 
 
-_LEFT_OUT_BY_STATE = {AttendeeState.WITHDRAWN: LeftOut.WITHDRAWN, AttendeeState.LEFT: LeftOut.LEFT,
-                      AttendeeState.NO_SHOW: LeftOut.NO_SHOW}
+Reason = AttendeeState | LeftOut
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ class PlanningInputs:
     """Who a plan is for, read at ``inputs_at``."""
 
     expected: list[Attendee]
-    excluded: dict[int, LeftOut]       # attendee row id -> why they are not planned for
+    excluded: dict[int, Reason]        # attendee row id -> why they are not planned for
     everyone: list[Attendee]
     from_round: int
     published: ScheduleVersion | None
@@ -184,12 +182,11 @@ def check_from_round(event: Event, now: dt.datetime, from_round: int | None = No
     return from_round
 
 
-def left_out(here: Presence, *, leave_out_not_checked_in: bool = False) -> dict[int, LeftOut]:
+def left_out(here: Presence, *, leave_out_not_checked_in: bool = False) -> dict[int, Reason]:
     """Attendee row id -> why they are not planned for: withdrawn, gone home, no-show, and (when
     the organiser asks for a plan for the people in the room only) registered people who have
     not checked in yet although their first round is still to come."""
-    reasons = {a.id: _LEFT_OUT_BY_STATE[state] for a in here.people
-               if (state := here.state(a)) in _LEFT_OUT_BY_STATE}
+    reasons: dict[int, Reason] = {a.id: state for a in here.people if not (state := here.state(a)).expected}
     if leave_out_not_checked_in:
         reasons.update((a.id, LeftOut.NOT_CHECKED_IN) for a in here.with_state(AttendeeState.REGISTERED))
     return reasons
@@ -255,7 +252,7 @@ def plan_for(event: Event, inputs: PlanningInputs, request: PlanningRequest,
     return result, figures
 
 
-def _count_reasons(excluded: dict[int, LeftOut]) -> dict[str, int]:
+def _count_reasons(excluded: dict[int, Reason]) -> dict[str, int]:
     return {str(reason): count for reason, count in Counter(excluded.values()).items()}
 
 

@@ -21,14 +21,14 @@ from scheduler.solver import PlanResult
 from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
-from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
+from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionKind, VersionStatus
 
 
 class ScheduleError(ValueError):
     """A schedule operation that cannot be done as asked (message is for the organiser)."""
 
 
-def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
+def store_plan_result(event: Event, result: PlanResult, *, kind: VersionKind = VersionKind.PLAN,
                       from_round: int | None = None,
                       params: dict[str, Any] | None = None,
                       base_version: ScheduleVersion | None = None,
