@@ -435,3 +435,9 @@ def test_only_organisers_cancel_jobs(app, client, make_event, staff):
     assert answer.status_code == 403
     db.session.expire_all()
     assert db.session.get(Job, job.id).status == "queued"
+
+
+def test_a_job_keeps_what_its_handler_returned_as_its_result(app, make_event):
+    done = wait_for_job(start_test_job(make_event(), lambda ctx: {"answer": 42, "note": "kept"}).id, 10)
+    assert done.status == "done" and done.result == {"answer": 42, "note": "kept"}
+    assert job_status_dict(done)["result"] == {"answer": 42, "note": "kept"}
