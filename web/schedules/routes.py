@@ -27,7 +27,7 @@ from web.schedules.planning import (
     start_schedule_job,
 )
 from web.schedules.publishing import StalePublish, publish_checks, publish_version
-from web.schedules.revisions import PlanningError, regenerate_reach
+from web.schedules.revisions import PlanMode, PlanningError, regenerate_reach
 from web.schedules.versions import (
     ScheduleError,
     get_version,
@@ -71,8 +71,8 @@ def generate(slug: str) -> ResponseReturnValue:
     reach = regenerate_reach(event, published, utcnow()) if published else None
     error = None
     if form.validate_on_submit():
-        mode = form.mode.data if published else None
-        if mode == "regenerate" and reach is not None and not form.confirm_regenerate.data:
+        mode = form.mode.data  # resolved against the published version once, by planning_request
+        if mode == PlanMode.REGENERATE and reach is not None and not form.confirm_regenerate.data:
             error = (f"A re-generate plans rounds {reach.from_round}-{event.rounds} again for everyone: up to "
                      f"{reach.agendas} agendas change. Tick the box to confirm, or revise instead.")
         else:
