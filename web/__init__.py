@@ -81,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_error_pages(app)
     _register_security_headers(app)
+    _register_wording(app)
     _register_cli(app)
 
     if app.config.get("SPEEDNET_AUTO_MIGRATE", True):
@@ -99,6 +100,15 @@ def _connect_queue(app: Flask) -> None:
     app.config.setdefault("QUEUE_IN_PROCESS_WORKER", app.testing)
     init_queue(app)
     recover_at_startup(app)
+
+
+def _register_wording(app: Flask) -> None:
+    """Templates count and list names with the code's words (:mod:`web.wording`):
+    ``{{ n|plural('attendee') }}``, ``{{ names|names_and_more }}``."""
+    from web.wording import names_and_more, plural
+
+    app.add_template_filter(plural)
+    app.add_template_filter(names_and_more)
 
 
 def _trust_proxies(app: Flask) -> None:

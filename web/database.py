@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import sqlite3
 import zlib
@@ -17,7 +18,9 @@ from typing import Any, cast
 
 from flask import Flask
 from sqlalchemy import Table, event, select, text, update
-from sqlalchemy.engine import CursorResult, Engine, Result, make_url
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 
 from web.extensions import db
 
@@ -140,3 +143,29 @@ def lock_row(session: Any, table: Table, row_id: Any) -> None:
     unchanged = {column.name: column for column in table.c
                  if column is plain or column.onupdate is not None}
     session.execute(update(table).where(key == row_id).values(unchanged))
+
+
+@functools.cache
+def _insert_or_skip_statement(table: Table, dialect: str, index_elements: tuple[str, ...] | None) -> Any:
+    """Built once per table and dialect: constructing the statement costs more than running it
+    on the check-in path."""
+    target = list(index_elements) if index_elements else None
+    if dialect == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing(index_elements=target).returning(table.c.id)
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=target)
+
+
+def insert_or_skip(connection: Connection, table: Table, values: dict[str, Any],
+                   index_elements: tuple[str, ...] | None = None) -> int | None:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect: the new row's id, or
+    None when a unique rule refused the row (``index_elements``: that rule's columns; without
+    them any unique rule counts).
+
+    SQLite reports the new row through the cursor (its RETURNING needs 3.35, newer than the
+    SQLite some Linux distributions build Python 3.11 against); PostgreSQL returns it (psycopg
+    reports no rowcount for this statement)."""
+    dialect = connection.dialect.name
+    result = connection.execute(_insert_or_skip_statement(table, dialect, index_elements), values)
+    if dialect == "postgresql":
+        return result.scalar()
+    return result.lastrowid if result.rowcount == 1 else None

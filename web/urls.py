@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def public_url(endpoint: str, **values: Any) -> str:
@@ -20,3 +20,16 @@ def public_url(endpoint: str, **values: Any) -> str:
     if not base:
         return url_for(endpoint, _external=True, **values)
     return base + url_for(endpoint, **values)
+
+
+def public_url_anywhere(endpoint: str, **values: Any) -> str | None:
+    """:func:`public_url` where there may be no request (a mail written by a background job):
+    under ``PUBLIC_URL`` always; without it only in a request, else None (the address
+    attendees use is unknown)."""
+    base = current_app.config.get("PUBLIC_URL")
+    if has_request_context():
+        return public_url(endpoint, **values)
+    if not base:
+        return None
+    root = current_app.config.get("APPLICATION_ROOT") or "/"
+    return base + current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)

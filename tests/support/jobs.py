@@ -16,6 +16,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +25,27 @@ from flask import Flask
 from web.events.models import Event
 from web.jobs import Job, JobContext, job_handler, start_job
 
-TEST_KIND = "test"
+
+class SupportJob(StrEnum):
+    """The tests' own job kinds (a feature registers members of its own enum)."""
+
+    TEST = "test"
+
+
+TEST_KIND = SupportJob.TEST
 _calls: dict[str, Callable[[JobContext], Any]] = {}
 _lock = threading.Lock()
 
 
 @job_handler(TEST_KIND)
-def run_test_job(context: JobContext, params: dict[str, Any]) -> int | None:
+def run_test_job(context: JobContext, params: dict[str, Any]) -> Any:
     with _lock:
         work = _calls.pop(params["call"])
     return work(context)
 
 
 def start_test_job(event: Event, work: Callable[[JobContext], Any]) -> Job:
-    """Start a job whose worker runs ``work(context)``; its return value is the result id."""
+    """Start a job whose worker runs ``work(context)``; its return value is the job's result."""
     key = uuid.uuid4().hex
     with _lock:
         _calls[key] = work

@@ -235,7 +235,7 @@ def test_a_day_on_the_clock(day: Day, app) -> None:
         job_id = response.headers["Location"].rstrip("/").split("/")[-1]
         wait_published(job_id)
         db.session.expire_all()
-        draft = db.session.get(ScheduleVersion, wait_for_job(job_id, 5).result_version_id)
+        draft = db.session.get(ScheduleVersion, wait_for_job(job_id, 5).result["version_id"])
         publish_version(draft, force=True)
     v5 = published_meetings(event)
     still_absent = day.ids(day.absent[1:]) | {day.withdrawn.id}

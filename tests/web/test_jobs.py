@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from enum import StrEnum
 
 import pytest
 from sqlalchemy import update
@@ -20,6 +21,7 @@ from web.jobs import (
     LOST,
     Job,
     JobBusy,
+    job_handler,
     job_status_dict,
     recover_interrupted_jobs,
     request_cancel,
@@ -131,9 +133,25 @@ def test_only_one_active_job_per_event(app, make_event):
     assert wait_for_job(again.id, 10).status == "done"
 
 
+class _Unregistered(StrEnum):
+    NOBODY = "no-such-kind"
+
+
 def test_a_kind_nobody_registered_is_refused(app, make_event):
     with pytest.raises(ValueError, match="no job handler"):
-        start_job(make_event(), "no-such-kind")
+        start_job(make_event(), _Unregistered.NOBODY)
+    assert db.session.query(Job).count() == 0
+
+
+def test_a_kind_is_a_feature_enum_member_and_one_feature_owns_each_text(app, make_event):
+    with pytest.raises(TypeError):
+        job_handler("plan")  # type: ignore[arg-type]
+
+    class Other(StrEnum):
+        PLAN = "plan"
+
+    with pytest.raises(ValueError, match="PlanningJob"):
+        job_handler(Other.PLAN)
     assert db.session.query(Job).count() == 0
 
 
@@ -337,8 +355,8 @@ def test_cancel_reaches_the_solver_within_two_seconds_and_keeps_its_schedule(app
     done = wait_for_job(job.id, 30)
     if phase == "running":
         assert reached == [True], "the cancel did not reach the solver in time"
-        assert done.status == "cancelled" and done.result_version_id is not None
-        version = db.session.get(ScheduleVersion, done.result_version_id)
+        assert done.status == "cancelled" and done.result["version_id"] is not None
+        version = db.session.get(ScheduleVersion, done.result["version_id"])
         assert version.report["status"] == "CANCELLED"
     else:  # cancelled before a worker took it, or as it did: it ends cancelled either way
         assert done.status == "cancelled"
@@ -417,3 +435,9 @@ def test_only_organisers_cancel_jobs(app, client, make_event, staff):
     assert answer.status_code == 403
     db.session.expire_all()
     assert db.session.get(Job, job.id).status == "queued"
+
+
+def test_a_job_keeps_what_its_handler_returned_as_its_result(app, make_event):
+    done = wait_for_job(start_test_job(make_event(), lambda ctx: {"answer": 42, "note": "kept"}).id, 10)
+    assert done.status == "done" and done.result == {"answer": 42, "note": "kept"}
+    assert job_status_dict(done)["result"] == {"answer": 42, "note": "kept"}

@@ -66,9 +66,9 @@ def test_a_plan_job_and_its_publish_are_traced(app, organiser_user, caplog):
     assert stored["meetings"] > 0 and stored["mode"] == "plan"
     (outcome,) = lines(caplog, "job")
     assert outcome["job"] == job.id and outcome["outcome"] == "done" and outcome["kind"] == "plan"
-    assert outcome["version_id"] == job.result_version_id and outcome["event"] == event.id
+    assert outcome["version_id"] == job.result["version_id"] and outcome["event"] == event.id
     assert {"job", "event", "kind", "outcome", "version_id", "seconds"} <= set(outcome)  # how long it ran, too
-    publish_version(db.session.get(ScheduleVersion, job.result_version_id), organiser_user)
+    publish_version(db.session.get(ScheduleVersion, job.result["version_id"]), organiser_user)
     (published,) = lines(caplog, "publish")
     assert published["version"] == published_version(event).number == 1
     assert published["by"] == organiser_user.id and "previous" not in published

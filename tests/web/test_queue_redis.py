@@ -62,7 +62,7 @@ def test_several_worker_processes_share_the_queue(app, tmp_path):
     try:
         done = [wait_for_job(job_id, 180) for job_id in jobs]
         assert [j.status for j in done] == ["done"] * 4, [w.log() for w in workers]
-        assert all(j.attempts == 1 and j.result_version_id for j in done)  # each run once
+        assert all(j.attempts == 1 and j.result["version_id"] for j in done)  # each run once
         assert queue_of(app).pending_count() == 0
     finally:
         for worker in workers:

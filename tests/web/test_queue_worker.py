@@ -126,7 +126,7 @@ def test_sigkill_mid_solve_the_job_is_tried_again_by_another_worker(app, organis
     done = wait_for_job(job.id, STARTS_WITHIN + ENDS_WITHIN)
     assert done.status == "done", (done.status, done.error, second.log())
     assert done.attempts == 2
-    _assert_valid_draft(done.result_version_id)
+    _assert_valid_draft(done.result["version_id"])
 
 
 def test_a_job_whose_worker_is_killed_twice_is_marked_failed(app, organiser, workers):
@@ -155,6 +155,6 @@ def test_cancel_from_the_job_page_stops_the_solve_and_keeps_the_best_schedule(ap
     assert submit(organiser, f"{page}/cancel", {}, form_url=page).status_code == 302
     done = wait_for_job(job.id, ENDS_WITHIN)
     assert done.status == "cancelled", (done.status, done.error, worker.log())
-    version = _assert_valid_draft(done.result_version_id)
+    version = _assert_valid_draft(done.result["version_id"])
     assert version.report["status"] == "CANCELLED"
     assert worker.proc.poll() is None  # the worker carries on with the next job

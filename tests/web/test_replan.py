@@ -162,7 +162,7 @@ def test_console_replan_job_review_and_publish(world, organiser):
     response = organiser.post(f"{job_url}/publish", data={"csrf_token": csrf_token(organiser, job_url)})
     assert response.status_code == 302
     db.session.expire_all()
-    assert published_version(event).id == job.result_version_id
+    assert published_version(event).id == job.result["version_id"]
     assert db.session.get(ScheduleVersion, old.id).status == "superseded"
 
 
@@ -214,9 +214,9 @@ def test_api_replan_starts_a_job_and_the_draft_publishes(world, organiser_user, 
     assert response.headers["Location"].endswith(f"/api/v1/jobs/{body['id']}") and body["url"] == f"/api/v1/jobs/{body['id']}"
     job = wait_for_job(body["id"], timeout=60)
     followed = client.get(body["url"], headers=headers).get_json()
-    assert followed["status"] == "done" and followed["result_version_id"] == job.result_version_id
+    assert followed["status"] == "done" and followed["result_version_id"] == job.result["version_id"]
     assert job.status == "done", job.error
-    draft = db.session.get(ScheduleVersion, job.result_version_id)
+    draft = db.session.get(ScheduleVersion, job.result["version_id"])
     assert (draft.kind, draft.status) == ("replan", "draft")
     publish = client.post(f"/api/v1/events/{event.slug}/schedule/publish", headers=headers)
     assert publish.status_code == 200, publish.get_json()

@@ -125,7 +125,7 @@ def test_a_full_regenerate_is_there_and_says_how_many_agendas_it_can_change(publ
     job_id = started.headers["Location"].rsplit("/", 1)[-1]
     job = wait_for_job(job_id, 60)
     assert job.status == "done"
-    version = db.session.get(ScheduleVersion, job.result_version_id)
+    version = db.session.get(ScheduleVersion, job.result["version_id"])
     assert version.kind == "plan" and version.report["revision"]["mode"] == "regenerate"
     status = organiser.get(f"/console/{event.slug}/jobs/{job_id}.json").get_json()
     assert status["progress"]["agendas_changed"] == version.report["revision"]["agendas_changed"]

@@ -53,11 +53,11 @@ def test_generate_runs_a_job_and_stores_a_checked_draft(organiser, event):
     assert done.status == "done", done.error
     status = organiser.get(f"/console/{event.slug}/jobs/{job_id}.json").get_json()
     assert status["status"] == "done" and status["finished"] is True
-    assert status["version_number"] == 1 and status["result_version_id"] == done.result_version_id
+    assert status["version_number"] == 1 and status["result_version_id"] == done.result["version_id"]
     assert set(status["progress"]) >= {"phase", "rounds_placed", "rounds_total", "score", "bound",
                                        "percent_of_bound", "elapsed"}
     assert status["progress"]["rounds_placed"] == 3
-    version = db.session.get(ScheduleVersion, done.result_version_id)
+    version = db.session.get(ScheduleVersion, done.result["version_id"])
     assert version.status == "draft"
     schedule, attendees = version_schedule(version)
     assert check_schedule(schedule, attendees) == []
@@ -93,8 +93,8 @@ def test_cancel_keeps_the_best_schedule(organiser, event, monkeypatch):
     response = submit(organiser, f"{page_url}/cancel", {}, form_url=page_url)
     assert response.status_code == 302
     done = wait_for_job(job_id, 30)
-    assert done.status == "cancelled" and done.result_version_id is not None
-    version = db.session.get(ScheduleVersion, done.result_version_id)
+    assert done.status == "cancelled" and done.result["version_id"] is not None
+    version = db.session.get(ScheduleVersion, done.result["version_id"])
     schedule, attendees = version_schedule(version)
     assert check_schedule(schedule, attendees) == []
     assert version.report["status"] == "CANCELLED"
@@ -244,7 +244,7 @@ def test_a_revision_job_shows_its_score_and_no_bound(organiser, event):
     done = wait_for_job(job_id, 30)
     assert done.status == "done", done.error
     progress = organiser.get(f"/console/{event.slug}/jobs/{job_id}.json").get_json()["progress"]
-    version = db.session.get(ScheduleVersion, done.result_version_id)
+    version = db.session.get(ScheduleVersion, done.result["version_id"])
     assert version.kind == "revision"
     assert progress["score"] == pytest.approx(version.report["total_score"], abs=0.1) and progress["score"] > 0
     assert progress["bound"] is None and progress["percent_of_bound"] is None

@@ -62,7 +62,7 @@ def test_schedule_job_produces_a_checked_version(app, make_event, make_attendee)
     job = start_schedule_job(event, time_limit=1, seed=3)
     done = wait_for_job(job.id, 30)
     assert done.status == "done", done.error
-    version = db.session.get(ScheduleVersion, done.result_version_id)
+    version = db.session.get(ScheduleVersion, done.result["version_id"])
     schedule, attendees = version_schedule(version)
     assert check_schedule(schedule, attendees) == []
     progress = done.progress

@@ -24,15 +24,12 @@ import hmac
 import logging
 import re
 import secrets
-import zoneinfo
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from scheduler.domain import EventInfo
@@ -43,15 +40,14 @@ from web.attendees.presence import checked_in_count, not_withdrawn_count
 from web.auth.models import User
 from web.auth.services import ApiUser
 from web.checkin.signals import arrived_unplaced
-from web.database import changed_rows
-from web.events.clock import ClockInputs, clock_state, first_open_round, round_instants
+from web.database import changed_rows, insert_or_skip
+from web.events.clock import ClockInputs, clock_state, first_open_round, in_event_zone, round_instants
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db, signal_sender
 from web.logs import log_action
 from web.lookup_cache import forget_after_commit, lookup_cache
-from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.versions import published_meetings_of
+from web.schedules.versions import has_published_version, in_rounds_and_tables, published_meetings_of
 from web.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -172,7 +168,7 @@ def local_time(event: Event | ScanEvent, instant: dt.datetime) -> dt.datetime:
 
 
 def _local(zone: str, instant: dt.datetime) -> dt.datetime:
-    return instant.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+    return in_event_zone(zone, instant).replace(tzinfo=None)
 
 
 # --------------------------------------------------------------------------- lookups
@@ -215,22 +211,10 @@ _ENTRIES = (
 _ENTRY_BY_NONCE = _ENTRIES.where(_checkins.c.nonce == bindparam("nonce"))
 _ACTIVE_ENTRY = _ENTRIES.where(_checkins.c.attendee_id == bindparam("attendee_id"),
                                _checkins.c.annulled_at.is_(None))
-# ON CONFLICT DO NOTHING without a target: any unique rule refusing the row counts. SQLite
-# reports the new row through the cursor (its RETURNING needs 3.35, newer than the SQLite some
-# Linux distributions build Python 3.11 against); PostgreSQL returns it.
-_INSERT_CHECKIN = {
-    "sqlite": sqlite_insert(_checkins).on_conflict_do_nothing(),
-    "postgresql": postgresql_insert(_checkins).on_conflict_do_nothing().returning(_checkins.c.id),
-}
-
-
 def _insert_checkin(values: dict[str, Any]) -> int | None:
-    """The new check-in's id, or ``None`` when a unique rule refused the row."""
-    connection = db.session.connection()
-    result = connection.execute(_INSERT_CHECKIN[connection.dialect.name], values)
-    if connection.dialect.name == "sqlite":
-        return result.lastrowid if result.rowcount == 1 else None
-    return result.scalar()
+    """The new check-in's id, or ``None`` when a unique rule refused the row (any of them: one
+    active check-in per attendee, one per nonce)."""
+    return insert_or_skip(db.session.connection(), _checkins, values)
 
 
 def _settle_insert() -> None:
@@ -374,8 +358,7 @@ def clean_device(device: str | None) -> str:
 
 
 def has_published_schedule(event_id: int) -> bool:
-    return bool(db.session.scalar(select(func.count()).select_from(ScheduleVersion).where(
-        ScheduleVersion.event_id == event_id, ScheduleVersion.status == VersionStatus.PUBLISHED)))
+    return has_published_version(event_id)
 
 
 def first_meeting(event: ScanEvent, attendee_id: int, now: dt.datetime | None = None
@@ -388,7 +371,7 @@ def first_meeting(event: ScanEvent, attendee_id: int, now: dt.datetime | None = 
     if upcoming is None:
         return None
     found = [m for m in published_meetings_of(event.id, attendee_id, from_round=upcoming)
-             if m.round <= timetable.rounds and not (event.tables and m.table > event.tables)]
+             if in_rounds_and_tables(timetable.rounds, event.tables, m.round, m.table)]
     if not found:
         return None
     meeting = found[0]

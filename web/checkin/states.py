@@ -16,7 +16,7 @@ from web.events.models import Event
 from web.events.signals import AttentionItem, collect_attention
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting
-from web.schedules.versions import published_version
+from web.schedules.versions import in_rounds_and_tables_sql, published_version
 from web.types import utcnow
 from web.wording import names_and_more, plural
 
@@ -29,9 +29,7 @@ def _held_rounds_from(event: Event, from_round: int) -> dict[int, set[int]] | No
         return None
     stmt = select(ScheduleMeeting.a_id, ScheduleMeeting.b_id, ScheduleMeeting.round).where(
         ScheduleMeeting.version_id == version.id, ScheduleMeeting.round >= from_round,
-        ScheduleMeeting.round <= event.rounds)
-    if event.tables:
-        stmt = stmt.where(ScheduleMeeting.table <= event.tables)
+        in_rounds_and_tables_sql(event.rounds, event.tables or 0))
     held: dict[int, set[int]] = {}
     for a_id, b_id, round_number in db.session.execute(stmt):
         held.setdefault(a_id, set()).add(round_number)

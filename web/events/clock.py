@@ -60,6 +60,13 @@ class ClockState:
     start or end of a round (``None`` when finished). ``rounds_started`` is how many rounds have
     begun, so ``rounds_started + 1`` is the first round a re-plan may change. ``started`` says
     an organiser took the clock over (start, pause or delay); otherwise it follows the timetable.
+
+    Two round numbers that differ while a round runs: ``next_round`` is the round that comes
+    next on the clock (the one after the running round: what the display and the console
+    announce), while :attr:`first_open_round` is the first round not started (the running
+    round's successor too, but also the round coming in a changeover, and the one rule for
+    where plans begin: :func:`first_open_round`). Use ``next_round`` only for "what comes
+    next"; anything a plan, a promise or a state depends on uses ``first_open_round``.
     """
 
     phase: str
@@ -100,6 +107,12 @@ def event_zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (KeyError, ValueError):
         return ZoneInfo("UTC")
+
+
+def in_event_zone(timezone: str | None, instant: dt.datetime) -> dt.datetime:
+    """An aware instant as the event's local time (aware, in :func:`event_zone`'s zone): the one
+    way pages, mail, calendars, prints and the kiosk turn an instant into the event's time."""
+    return instant.astimezone(event_zone(timezone))
 
 
 def _aware(local: dt.datetime, zone: ZoneInfo) -> dt.datetime:

@@ -97,9 +97,9 @@ class Event(Model):
         start = self.start
         if self.clock_started_at is not None:
             # The live clock was started: round 1 began then (pauses move it, see web.liveday.clock).
-            from zoneinfo import ZoneInfo
+            from web.events.clock import in_event_zone  # the clock reads this model
 
-            start = self.clock_started_at.astimezone(ZoneInfo(self.timezone or "UTC")).replace(tzinfo=None)
+            start = in_event_zone(self.timezone, self.clock_started_at).replace(tzinfo=None)
         breaks = list(self.break_list())
         if self.delay_minutes:
             if self.delay_after_round <= 0:

@@ -1,7 +1,9 @@
-"""The background job model: one row per plan or re-plan computation.
+"""The background job model: one row per long computation a feature runs off the web process.
 
-It lives with the runner rather than with schedules so that :mod:`web.jobs` depends on no
-feature package; schedules and the event-day re-plan both use it.
+It depends on no feature package: a job refers to its event by ``event_id``, names its kind as
+text (a member of the owning feature's ``StrEnum``, see :func:`web.jobs.runner.job_handler`) and
+keeps what its handler returned as neutral JSON (``result``); the feature that owns the kind
+reads that JSON (schedules: the id of the draft version a plan stored).
 """
 
 from __future__ import annotations
@@ -9,16 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from web.extensions import Model
 from web.types import UTCDateTime, utcnow
-
-if TYPE_CHECKING:
-    from web.schedules.models import ScheduleVersion
 
 
 class JobStatus(StrEnum):
@@ -41,7 +40,7 @@ def new_job_id() -> str:
 
 
 class Job(Model):
-    """A background computation (plan, re-plan) an organiser can watch and cancel.
+    """A background computation (a plan, a re-plan) an organiser can watch and cancel.
 
     The row is the truth for pages and the API; the task queue only carries the job's id to a
     worker process. The worker polls ``cancel_requested`` and writes ``progress`` (the solver's
@@ -70,9 +69,7 @@ class Job(Model):
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    result_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("schedule_versions.id", ondelete="SET NULL")
-    )
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the kind's handler returned
     error: Mapped[str] = mapped_column(Text, default="")
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -81,5 +78,3 @@ class Job(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-
-    result_version: Mapped[ScheduleVersion | None] = relationship("ScheduleVersion")

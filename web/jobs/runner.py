@@ -6,6 +6,12 @@ runs the handler registered for the job's kind (:func:`job_handler`) with the ro
 params, inside its own app context. Handlers are named, importable functions, because a
 closure cannot travel to another process.
 
+The runner knows no feature. A kind is a member of the owning feature's ``StrEnum``
+(schedules: :class:`web.schedules.planning.PlanningJob`; the event day:
+:class:`web.liveday.services.LiveJob`), stored in ``jobs.kind`` as its text; what a handler
+returns is JSON the runner stores in ``jobs.result`` without reading it (schedules puts the
+draft version's id there and reads it back, :func:`web.schedules.planning.job_version`).
+
 Everything a page needs about a job (status, progress, error, result) lives in the ``jobs``
 table, so any web worker answers a progress poll. While a job runs, its worker
 
@@ -41,8 +47,9 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from flask import Flask, abort
@@ -71,8 +78,9 @@ START_TRIES = 3  # a start refused by the one-active-job index looks for the win
 INTERRUPTED = "interrupted: the worker was stopped; the best schedule found is kept"
 LOST = "the worker running this job stopped unexpectedly (twice); start it again"
 
-Handler = Callable[["JobContext", dict[str, Any]], "int | None"]
-_handlers: dict[str, Handler] = {}
+# A handler gets the job's context and params and returns the job's result (JSON) or None.
+Handler = Callable[["JobContext", dict[str, Any]], "dict[str, Any] | None"]
+_handlers: dict[str, Handler] = {}  # keyed by the kind, a StrEnum member (equal to its text)
 
 # Jobs this process is running (job id -> cancel signal): a stopping worker cancels them.
 _live: dict[str, threading.Event] = {}
@@ -98,14 +106,22 @@ class JobBusy(RuntimeError):
         self.job = job
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register ``handler(context, params) -> version id | None`` for jobs of ``kind``.
+def job_handler(kind: StrEnum) -> Callable[[Handler], Handler]:
+    """Register ``handler(context, params) -> result JSON | None`` for jobs of ``kind``, a
+    member of the owning feature's own ``StrEnum``.
 
     Registered at import time by the feature that owns the kind, so a worker that built the
     app (``create_app``) knows every kind. The handler finds its event by ``context.event_id``.
+    Two features cannot claim one kind: the table stores kinds as text, so equal texts would
+    be one kind.
     """
+    if not isinstance(kind, StrEnum):
+        raise TypeError(f"a job kind is a member of its feature's StrEnum, not {kind!r}")
     if not 0 < len(kind) <= 16:
         raise ValueError(f"job kind must be 1-16 characters, not {kind!r}")
+    owner = next((known for known in _handlers if known == kind), None)
+    if owner is not None and type(owner) is not type(kind):
+        raise ValueError(f"job kind {str(kind)!r} is {type(owner).__name__}'s already")
 
     def register(handler: Handler) -> Handler:
         _handlers[kind] = handler
@@ -205,11 +221,11 @@ class JobContext:
 # --------------------------------------------------------------------------- starting
 
 
-def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) -> Job:
+def start_job(event: EventRef, kind: StrEnum, params: dict[str, Any] | None = None) -> Job:
     """Persist a queued Job of ``kind`` for ``event`` and hand its id to the task queue.
 
-    ``params`` (JSON) reach the kind's handler in the worker; what the handler returns (a
-    schedule version id or None) becomes ``result_version_id``. Raises :class:`JobBusy` when
+    ``params`` (JSON) reach the kind's handler in the worker; what the handler returns (JSON or
+    None) becomes the job's ``result``. Raises :class:`JobBusy` when
     the event already has an active job, ``ValueError`` for a kind nobody registered. Commits
     the session first, so a start refused by the database rolls back nothing of the caller's.
 
@@ -229,7 +245,7 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
         active = _active_of(event.id)
         if active is not None:
             raise JobBusy(active)
-        job = Job(event_id=event.id, kind=kind, status=JobStatus.QUEUED, params=payload,
+        job = Job(event_id=event.id, kind=str(kind), status=JobStatus.QUEUED, params=payload,
                   progress={"updated_at": utcnow().isoformat()})
         session.add(job)
         try:
@@ -249,7 +265,7 @@ def start_job(event: EventRef, kind: str, params: dict[str, Any] | None = None) 
         enqueue_job(signal_sender(), job.id)
     except Exception as exc:  # the queue is unreachable: say so on the job, not as a 500 later
         log.exception("could not put job %s on the queue", job.id)
-        _finish(db.engine, job.id, None, status=JobStatus.FAILED,
+        _settle(db.engine, job.id, None, status=JobStatus.FAILED,
                 error=f"the job queue could not be reached ({type(exc).__name__}); try again")
         db.session.expire_all()
     return job
@@ -279,8 +295,8 @@ def _claim(engine: Engine, job_id: str, owner: str) -> bool:
     return bool(claimed)
 
 
-def _finish(engine: Engine, job_id: str, owner: str | None, **values: Any) -> bool:
-    """Write a job's final state, only while ``owner`` still holds it (None: any state)."""
+def _settle(engine: Engine, job_id: str, owner: str | None, **values: Any) -> bool:
+    """Write a job's final state (status, finish time, result), only while ``owner`` still holds it (None: any state)."""
     query = update(Job).where(Job.id == job_id)
     if owner is not None:
         query = query.where(Job.owner == owner, Job.status == JobStatus.RUNNING)
@@ -306,7 +322,7 @@ def execute_job(app: Flask, job_id: str) -> str | None:
                 return None
             kind, event_id, params = job.kind, job.event_id, dict(job.params or {})
             if job.cancel_requested:
-                _finish(engine, job_id, None, status=JobStatus.CANCELLED)
+                _settle(engine, job_id, None, status=JobStatus.CANCELLED)
                 return JobStatus.CANCELLED
         if _shutting_down.is_set():  # taken off the queue as this worker stops: put it back
             enqueue_job(app, job_id)
@@ -340,14 +356,14 @@ def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, k
     try:
         if handler is None:
             raise LookupError(f"this worker has no handler for {kind!r} jobs")
-        result = handler(context, params)
+        result = _json_safe(handler(context, params))
     except Exception as exc:  # the job's failure is reported, not raised
         log_action(log, "job", level=logging.ERROR, job=job_id, event=context.event_id, kind=kind,
                    outcome=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:300],
                    seconds=round(time.monotonic() - context.started, 1))
         log.exception("job %s failed", job_id)
         db.session.rollback()
-        _finish(engine, job_id, owner, status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000])
+        _settle(engine, job_id, owner, status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000])
         return JobStatus.FAILED
     with context._lock:
         payload = {**context._progress, "updated_at": utcnow().isoformat()}
@@ -359,12 +375,16 @@ def _run_handler(engine: Engine, context: JobContext, handler: Handler | None, k
         status, error = JobStatus.FAILED, INTERRUPTED
     else:
         status, error = (JobStatus.CANCELLED if context.cancel_event.is_set() else JobStatus.DONE), ""
-    _finish(engine, job_id, owner, status=status, error=error, result_version_id=result,
-            progress=payload)
+    _settle(engine, job_id, owner, status=status, error=error, result=result, progress=payload)
     log_action(log, "job", level=logging.WARNING if status == JobStatus.FAILED else logging.INFO,
                job=job_id, event=context.event_id, kind=kind, outcome=status, error=error or None,
-               version_id=result, seconds=round(time.monotonic() - context.started, 1))
+               seconds=round(time.monotonic() - context.started, 1),
+               **{key: value for key, value in (result or {}).items() if key not in _OUTCOME_FIELDS})
     return status
+
+
+# The outcome line's own fields; a handler's result adds its own beside them (never over them).
+_OUTCOME_FIELDS = frozenset({"job", "event", "kind", "outcome", "error", "seconds", "level"})
 
 
 def _cancel_requested(engine: Engine, job_id: str) -> bool:
@@ -462,18 +482,18 @@ def current_job(job_id: str) -> Job | None:
     return job
 
 
-def event_job_or_404(event: EventRef, job_id: str, kind: str | None = None) -> Job:
-    """The job ``job_id`` of ``event`` (of ``kind``, when given) for a page, else a 404,
-    with the lost-worker rule applied (:func:`current_job`)."""
+def event_job_or_404(event: EventRef, job_id: str, kinds: Collection[StrEnum] | None = None) -> Job:
+    """The job ``job_id`` of ``event`` (of one of ``kinds``, when given) for a page, else a
+    404, with the lost-worker rule applied (:func:`current_job`)."""
     job = current_job(job_id)
-    if job is None or job.event_id != event.id or (kind is not None and job.kind != kind):
+    if job is None or job.event_id != event.id or (kinds is not None and job.kind not in kinds):
         abort(404)
     return job
 
 
 def job_status_dict(job: Job) -> dict[str, Any]:
-    """The job as JSON for progress polling and the API (``version_number``: the version the
-    job stored, once it has one)."""
+    """The job as JSON for progress polling (``result``: what its handler returned, once it
+    has; the owning feature adds what that result means, e.g. schedules' version number)."""
     progress = dict(job.progress or {})
     return {
         "id": job.id,
@@ -485,8 +505,7 @@ def job_status_dict(job: Job) -> dict[str, Any]:
         "progress": progress,
         "error": job.error or "",
         "attempts": int(job.attempts or 0),
-        "result_version_id": job.result_version_id,
-        "version_number": job.result_version.number if job.result_version is not None else None,
+        "result": job.result,
         "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at),

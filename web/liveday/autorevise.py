@@ -25,24 +25,24 @@ from huey import crontab
 from sqlalchemy import select
 
 from web.checkin.signals import arrived_unplaced
-from web.events.clock import event_zone, first_open_round
+from web.events.clock import first_open_round, in_event_zone
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import JobBusy, JobContext, job_handler, start_job
 from web.jobs.models import Job
 from web.jobs.queue import periodic_task
-from web.liveday.services import REPLAN_TIME_LIMIT, run_replan
+from web.liveday.services import REPLAN_TIME_LIMIT, replan, replan_request
 from web.logs import log_action
 from web.schedules.models import ScheduleVersion
+from web.schedules.planning import version_result
 from web.schedules.publishing import StalePublish, publish_version
-from web.schedules.revisions import expected_without_meeting
+from web.schedules.revisions import PlanningJob, expected_without_meeting
 from web.schedules.versions import published_version
 from web.types import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_PASSES = 3
-AUTO_REVISE_JOB_KIND = "auto-revise"
 
 
 def unplaced_arrivals(event: Event, now: dt.datetime) -> int:
@@ -53,14 +53,11 @@ def unplaced_arrivals(event: Event, now: dt.datetime) -> int:
     return len(expected_without_meeting(event, version, now))
 
 
-def revise_and_publish(event: Event, version_id: int | None, now: dt.datetime) -> bool:
-    """Publish the revision ``version_id`` unless a publish check blocks it; True if published.
+def revise_and_publish(event: Event, version: ScheduleVersion | None, now: dt.datetime) -> bool:
+    """Publish the revision ``version`` unless a publish check blocks it; True if published.
 
     Warnings (people who arrived while it was computed) do not stop it: they are the next
     pass's work, and waiting would leave everyone before them without a table."""
-    if version_id is None:
-        return False
-    version = db.session.get(ScheduleVersion, version_id)
     if version is None:
         return False
     try:
@@ -74,19 +71,20 @@ def revise_and_publish(event: Event, version_id: int | None, now: dt.datetime) -
 
 
 def run_auto_revision(event_id: int, *, context: JobContext | None = None,
-                      time_limit: float = REPLAN_TIME_LIMIT) -> int | None:
+                      time_limit: float = REPLAN_TIME_LIMIT) -> ScheduleVersion | None:
     """Revise from the first round not started and publish, again while arrivals are left
-    without a table (at most ``MAX_PASSES`` times). Returns the last version stored."""
+    without a table (at most ``MAX_PASSES`` times). Returns the last version stored (None when
+    cancelled: a cancelled pass's draft is not the job's result)."""
     last = None
     for _ in range(MAX_PASSES):
         event = db.session.get(Event, event_id)
         now = utcnow()
-        first = first_open_round(event, now) if event is not None else None
-        if event is None or first is None or unplaced_arrivals(event, now) == 0:
+        if event is None or first_open_round(event, now) is None or unplaced_arrivals(event, now) == 0:
             break
-        last = run_replan(event, first, context=context, time_limit=time_limit, now=now)
+        request = replan_request(event, None, now, job=PlanningJob.AUTO_REVISE, time_limit=time_limit)
+        last = replan(event, request, context=context, now=now)
         if context is not None and context.cancel_event.is_set():
-            break
+            return None
         if not revise_and_publish(event, last, utcnow()):
             break
     return last
@@ -96,7 +94,7 @@ def start_seating(event: Event) -> Job:
     """Start the job that revises and publishes for the people without a table. Raises
     ``JobBusy`` while another job of the event runs."""
     time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
-    return start_job(event, AUTO_REVISE_JOB_KIND, params={"time_limit": time_limit})
+    return start_job(event, PlanningJob.AUTO_REVISE, params={"time_limit": time_limit})
 
 
 def start_auto_revision(event: Event) -> Job | None:
@@ -126,7 +124,7 @@ def events_to_sweep(now: dt.datetime) -> list[Event]:
 
 
 def _local_naive(event: Event, now: dt.datetime) -> dt.datetime:
-    return now.astimezone(event_zone(event.timezone)).replace(tzinfo=None)
+    return in_event_zone(event.timezone, now).replace(tzinfo=None)
 
 
 def seat_waiting(now: dt.datetime) -> int:
@@ -146,11 +144,11 @@ def seat_waiting_everywhere(app: Flask) -> None:
         seat_waiting(utcnow())
 
 
-@job_handler(AUTO_REVISE_JOB_KIND)
-def run_auto_revision_job(context: JobContext, params: dict[str, Any]) -> int | None:
-    """The automatic revision in a worker."""
-    return run_auto_revision(context.event_id, context=context,
-                             time_limit=float(params.get("time_limit", REPLAN_TIME_LIMIT)))
+@job_handler(PlanningJob.AUTO_REVISE)
+def run_auto_revision_job(context: JobContext, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The automatic revision in a worker; its result names the last draft it stored."""
+    return version_result(run_auto_revision(context.event_id, context=context,
+                                            time_limit=float(params.get("time_limit", REPLAN_TIME_LIMIT))))
 
 
 @arrived_unplaced.connect

@@ -23,7 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from web.events.clock import PHASES, ClockState, Phase, clock_state, event_zone, planned_start, round_instants
+from web.events.clock import (
+    PHASES,
+    ClockState,
+    Phase,
+    clock_state,
+    in_event_zone,
+    planned_start,
+    round_instants,
+)
 from web.events.models import Event
 from web.extensions import db
 
@@ -47,7 +55,7 @@ class ClockConfirmationNeeded(ClockError):
 
 
 def _when(event: Event, instant: dt.datetime) -> str:
-    local = instant.astimezone(event_zone(event.timezone))
+    local = in_event_zone(event.timezone, instant)
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
 
 

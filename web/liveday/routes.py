@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,9 +12,9 @@ from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.events.signals import ConsoleLink, console_links
 from web.extensions import db
-from web.jobs import JobBusy, active_job, event_job_or_404, job_status_dict, request_cancel
+from web.jobs import JobBusy, active_job, event_job_or_404, request_cancel
 from web.liveday import bp
-from web.liveday.autorevise import AUTO_REVISE_JOB_KIND, start_seating
+from web.liveday.autorevise import start_seating
 from web.liveday.clock import (
     ClockConfirmationNeeded,
     ClockError,
@@ -27,7 +27,6 @@ from web.liveday.clock import (
 )
 from web.liveday.forms import DelayForm, ReplanForm
 from web.liveday.services import (
-    REPLAN_JOB_KIND,
     ReplanError,
     checked_in_attendees,
     format_seconds,
@@ -37,11 +36,13 @@ from web.liveday.services import (
 )
 from web.schedules.diffs import diff_versions
 from web.schedules.models import ScheduleVersion, VersionStatus
+from web.schedules.planning import job_progress_json, job_progress_response, job_version
 from web.schedules.publishing import StalePublish, publish_version
+from web.schedules.revisions import PlanningJob
 from web.schedules.versions import published_version
 from web.types import utcnow
 
-LIVE_JOB_KINDS = (REPLAN_JOB_KIND, AUTO_REVISE_JOB_KIND)
+LIVE_JOB_KINDS = (PlanningJob.REPLAN, PlanningJob.AUTO_REVISE)
 
 
 def _console(slug: str, delay_form: DelayForm | None = None, replan_form: ReplanForm | None = None,
@@ -56,6 +57,7 @@ def _console(slug: str, delay_form: DelayForm | None = None, replan_form: Replan
         "liveday/console.html", event=event, state=clock_state(event, now), preview=preview,
         delay_form=delay_form or DelayForm(data={"minutes": 5}), replan_form=replan_form,
         timetable=event.timetable(), job=active_job(event), format_seconds=format_seconds,
+        live_job_kinds=LIVE_JOB_KINDS,
         confirm=confirm,
     ), status
 
@@ -143,10 +145,7 @@ def seat_waiting(slug: str) -> ResponseReturnValue:
 
 
 def _live_job_or_404(event, job_id: str):
-    job = event_job_or_404(event, job_id)
-    if job.kind not in LIVE_JOB_KINDS:
-        abort(404)
-    return job
+    return event_job_or_404(event, job_id, LIVE_JOB_KINDS)
 
 
 @bp.get("/<slug>/live/replan/<job_id>")
@@ -154,7 +153,7 @@ def _live_job_or_404(event, job_id: str):
 def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     job = _live_job_or_404(event, job_id)
-    version = job.result_version
+    version = job_version(job)
     published = published_version(event)
     diff, kept = None, (0, 0)
     from_round = (job.params or {}).get("from_round") or 1
@@ -166,7 +165,7 @@ def replan_job(slug: str, job_id: str) -> ResponseReturnValue:
             kept = kept_share(base, version, from_round, {a.id for a in present})
     return render_template("liveday/replan_job.html", event=event, job=job,
                            publish_warnings=session.pop(f"publish-warnings-{job_id}", None),
-                           status=job_status_dict(job), version=version, published=published,
+                           status=job_progress_json(job), version=version, published=published,
                            diff=diff, kept=kept, from_round=from_round,
                            present={a.ext_id for a in present})
 
@@ -177,9 +176,7 @@ def replan_job_json(slug: str, job_id: str) -> ResponseReturnValue:
     """Progress of a re-plan for job-progress.js (same shape as the schedule job's JSON)."""
     event = get_event_or_404(slug)
     job = _live_job_or_404(event, job_id)
-    response = jsonify(job_status_dict(job))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return job_progress_response(job)
 
 
 def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | None:
@@ -197,7 +194,7 @@ def _previous_published(event, version: ScheduleVersion) -> ScheduleVersion | No
 def publish(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     job = _live_job_or_404(event, job_id)
-    version = job.result_version
+    version = job_version(job)
     if version is None or version.status != VersionStatus.DRAFT:
         flash("This re-plan cannot be published (not finished, or already published).", "error")
         return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
@@ -219,7 +216,7 @@ def publish(slug: str, job_id: str) -> ResponseReturnValue:
 @organiser_required
 def cancel(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    request_cancel(event_job_or_404(event, job_id, REPLAN_JOB_KIND))
+    request_cancel(event_job_or_404(event, job_id, (PlanningJob.REPLAN,)))
     flash("Cancelling the re-plan.", "info")
     return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
 

@@ -21,18 +21,25 @@ from scheduler.domain import Schedule
 from web.attendees.models import Attendee, attendees_of
 from web.attendees.presence import Presence, attends, presence
 from web.attendees.states import AttendeeState
-from web.events.clock import Phase, first_open_round
+from web.events.clock import Phase
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import Job, JobContext, job_handler, start_job
 from web.liveday.clock import ClockState, clock_state
 from web.lookup_cache import LookupCache
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
-from web.schedules.planning import progress_reporter
-from web.schedules.revisions import PlanMode, PlanningError, check_from_round, run_planning
+from web.schedules.planning import plan_in_job, version_result
+from web.schedules.revisions import (
+    PlanMode,
+    PlanningError,
+    PlanningJob,
+    PlanningRequest,
+    planning_request,
+    run_planning,
+)
 from web.schedules.versions import published_version, version_schedule
+from web.types import utcnow
 
-REPLAN_JOB_KIND = "replan"
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people
 DISPLAY_PAGE_SIZE = 30
 
@@ -52,10 +59,6 @@ def checked_in_attendees(event: Event, now: dt.datetime | None = None) -> list[A
 def _by_name(event: Event, rows: list[Attendee]) -> list[Attendee]:
     order = event.name_order or "family"
     return sorted(rows, key=lambda a: (*name_sort_key(a.name, order), a.ext_id))
-
-
-def _published(event: Event) -> ScheduleVersion | None:
-    return published_version(event)
 
 
 def _schedule(version: ScheduleVersion) -> Schedule:
@@ -122,7 +125,7 @@ def replan_preview(event: Event, now: dt.datetime) -> ReplanPreview:
     the re-plan itself applies (:func:`web.attendees.presence.presence`)."""
     state = clock_state(event, now)
     here = presence(event, now)
-    version = _published(event)
+    version = published_version(event)
     seated = seated_from(version, here.first_open_round)
     planned = [PeopleGroup("checked-in", "Checked in",
                            _by_name(event, here.with_state(AttendeeState.CHECKED_IN))),
@@ -142,11 +145,6 @@ def replan_preview(event: Event, now: dt.datetime) -> ReplanPreview:
                          [g for g in left_out if g.people], _by_name(event, waiting), _by_name(event, unplaced))
 
 
-def default_from_round(event: Event, now: dt.datetime) -> int | None:
-    """The first round not yet started per the clock (None when every round has started)."""
-    return first_open_round(event, now)
-
-
 def start_replan(event: Event, from_round: int | None, now: dt.datetime, *,
                  leave_out_not_checked_in: bool = False, time_limit: float | None = None) -> Job:
     """Start a 'replan' job; returns the Job. Raises :class:`ReplanError` or ``JobBusy``.
@@ -154,58 +152,65 @@ def start_replan(event: Event, from_round: int | None, now: dt.datetime, *,
     It plans for the people :func:`replan_preview` lists as planned for; with
     ``leave_out_not_checked_in`` also without those registered who have not checked in yet.
     The solver's time limit defaults to the app's ``REPLAN_TIME_LIMIT`` (8 s)."""
-    if time_limit is None:
-        time_limit = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
-    if _published(event) is None:
+    if published_version(event) is None:
         raise ReplanError("Publish a schedule first: a re-plan revises the published one.")
-    try:
-        first = check_from_round(event, now, from_round)
-    except PlanningError as exc:
-        raise ReplanError(str(exc)) from exc
+    request = replan_request(event, from_round, now, job=PlanningJob.REPLAN, time_limit=time_limit,
+                             leave_out_not_checked_in=leave_out_not_checked_in)
     if not checked_in_attendees(event, now):
         raise ReplanError("Nobody is checked in yet.")
-    return start_job(event, REPLAN_JOB_KIND, params={
-        "from_round": first, "time_limit": float(time_limit), "now": now.isoformat(),
-        "leave_out_not_checked_in": bool(leave_out_not_checked_in)})
+    return start_job(event, PlanningJob.REPLAN, params={**request.to_params(), "now": now.isoformat()})
 
 
-@job_handler(REPLAN_JOB_KIND)
-def run_replan_job(context: JobContext, params: dict) -> int | None:
-    """The 'replan' job in a worker: :func:`run_replan` with what :func:`start_replan` stored."""
+def replan_request(event: Event, from_round: int | None, now: dt.datetime, *,
+                   job: PlanningJob = PlanningJob.REPLAN, time_limit: float | None = None,
+                   leave_out_not_checked_in: bool = False) -> PlanningRequest:
+    """An event-day revision from ``from_round`` (checked; the first open round by default),
+    its time limit the app's ``REPLAN_TIME_LIMIT`` unless given. Raises :class:`ReplanError`."""
+    default = float(current_app.config.get("REPLAN_TIME_LIMIT", REPLAN_TIME_LIMIT))
+    try:
+        return planning_request(event, now, mode=PlanMode.REVISE, time_limit=time_limit,
+                                default_time_limit=default, from_round=from_round, pin_from_round=True,
+                                job=job, leave_out_not_checked_in=leave_out_not_checked_in)
+    except PlanningError as exc:
+        raise ReplanError(str(exc)) from exc
+
+
+@job_handler(PlanningJob.REPLAN)
+def run_replan_job(context: JobContext, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The re-plan job in a worker: the request :func:`start_replan` stored, at its ``now``."""
     event = db.session.get(Event, context.event_id)
     if event is None:
         raise ReplanError("the event was deleted")
     now = dt.datetime.fromisoformat(params["now"]) if params.get("now") else None
-    return run_replan(event, int(params["from_round"]), context=context,
-                      time_limit=float(params.get("time_limit", REPLAN_TIME_LIMIT)), now=now,
-                      leave_out_not_checked_in=bool(params.get("leave_out_not_checked_in")))
+    version = replan(event, PlanningRequest.from_params(params), context=context, now=now)
+    return version_result(version) if not context.cancel_event.is_set() else None
 
 
-def run_replan(event: Event, from_round: int, *, context: JobContext | None = None,
-               time_limit: float = REPLAN_TIME_LIMIT, now: dt.datetime | None = None,
-               leave_out_not_checked_in: bool = False) -> int | None:
-    """Revise rounds ``from_round``.. of the published version for the people expected there
-    (checked in, or not yet due; not withdrawn, no-shows or gone), store the result as a draft
-    version (kind 'replan') and return its id (None if cancelled).
+def replan(event: Event, request: PlanningRequest, *, context: JobContext | None = None,
+           now: dt.datetime | None = None) -> ScheduleVersion:
+    """Revise the published version from ``request.from_round`` for the people expected there
+    (checked in, or not yet due; not withdrawn, no-shows or gone) and store the result as a
+    draft (kind ``replan``), in job ``context`` when given.
 
     The same revision as the console's (:mod:`web.schedules.revisions`): published meetings
     stay where the rules still allow, so a late arrival moves a handful of agendas, not the room.
     """
-    if _published(event) is None:
+    if published_version(event) is None:
         raise ReplanError("There is no published schedule to re-plan.")
-    cancel = context.cancel_event if context is not None else None
-    report = progress_reporter(context.report) if context is not None else None
     try:
-        version, figures = run_planning(event, PlanMode.REVISE, now=now, from_round=from_round, kind="replan",
-                                        time_limit=time_limit, progress=report, cancel=cancel,
-                                        leave_out_not_checked_in=leave_out_not_checked_in)
+        if context is not None:
+            return plan_in_job(event, request, context, now)[0]
+        return run_planning(event, request, now=now)[0]
     except PlanningError as exc:
         raise ReplanError(str(exc)) from exc
-    if context is not None:
-        context.report({**context.last_progress, **figures, "phase": "done"}, force=True)
-    if cancel is not None and cancel.is_set():
-        return None
-    return version.id
+
+
+def run_replan(event: Event, from_round: int, *, time_limit: float = REPLAN_TIME_LIMIT,
+               now: dt.datetime | None = None, leave_out_not_checked_in: bool = False) -> int:
+    """Re-plan from ``from_round`` in this thread (the CLI, tests); the draft's id."""
+    request = replan_request(event, from_round, now or utcnow(), time_limit=time_limit,
+                             leave_out_not_checked_in=leave_out_not_checked_in)
+    return replan(event, request, now=now).id
 
 
 def kept_share(old: ScheduleVersion, new: ScheduleVersion, from_round: int, present: set[int]) -> tuple[int, int]:
@@ -238,7 +243,7 @@ def table_list(event: Event, round_number: int | None,
 
     Every projector polls this (kept a few seconds by :func:`_display_rows`), so it reads only
     that round's meetings (both people in the same query) besides the event's presence."""
-    version = version if version is not None else _published(event)
+    version = version if version is not None else published_version(event)
     if version is None or round_number is None:
         return []
     info = event.event_info()
@@ -334,7 +339,7 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     names and companies on the tables)."""
     state = clock_state(event, now)
     shown = state.shown_round
-    version = _published(event)
+    version = published_version(event)
     published = version is not None
     rows = _display_rows(event, shown, version, now)
     next_after = None

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from web.attendees.models import Attendee, attendees_of
 from web.attendees.presence import presence
 from web.attendees.states import AttendeeState
+from web.events.clock import in_event_zone
 from web.events.models import Event
 from web.extensions import db
 from web.mail.models import MailState, OutboxMessage
@@ -175,12 +176,5 @@ def local_time(event: Event, moment: dt.datetime | None) -> str:
     """``1 Dec 14:05`` in the event's time zone (the console's time column)."""
     if moment is None:
         return ""
-    from zoneinfo import ZoneInfo
-
-    zone: dt.tzinfo
-    try:
-        zone = ZoneInfo(event.timezone)
-    except (KeyError, ValueError):
-        zone = dt.UTC
-    return moment.astimezone(zone).strftime("%d %b %H:%M")
+    return in_event_zone(event.timezone, moment).strftime("%d %b %H:%M")
 

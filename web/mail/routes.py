@@ -14,6 +14,7 @@ from web.mail.forms import SendLinksForm
 from web.mail.messages import local_time, new_batch_id, plan_send_links, send_personal_links
 from web.mail.models import STATES
 from web.mail.services import RESENDABLE, outbox_page, requeue, smtp_settings, state_counts
+from web.wording import plural
 
 PAGE_SIZE = 100  # messages per outbox page
 
@@ -52,8 +53,7 @@ def send_links(slug: str) -> ResponseReturnValue:
     form = SendLinksForm()
     if form.validate_on_submit():
         queued, without = send_personal_links(event, form.scope.data, form.batch.data)
-        flash(f"Queued {queued} message{'' if queued == 1 else 's'}; "
-              f"{without} attendee{'' if without == 1 else 's'} ha{'s' if without == 1 else 've'} "
+        flash(f"Queued {plural(queued, 'message')}; {plural(without, 'attendee has', 'attendees have')} "
               "no e-mail address.", "success")
         return redirect(url_for("mail.outbox", slug=event.slug))
     if not form.is_submitted():

@@ -25,16 +25,15 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from web.database import changed_rows
+from web.database import changed_rows, insert_or_skip
 from web.extensions import db
 from web.mail.models import KINDS, MailState, OutboxMessage
 from web.types import utcnow
+from web.urls import public_url_anywhere
 
 log = logging.getLogger(__name__)
 
@@ -113,17 +112,8 @@ def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
                   last_error=NO_SERVER if held else None, next_attempt_at=None if held else now,
                   created_at=now)
     session = db.session
-    dialect = session.get_bind().dialect.name
-    table = OutboxMessage.__table__
-    if dialect == "postgresql":
-        # psycopg reports no rowcount for this statement; RETURNING says whether a row went in.
-        returning = postgresql_insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["dedupe_key"]).returning(table.c.id)
-        added = session.execute(returning).first() is not None
-    else:
-        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["dedupe_key"])
-        added = changed_rows(session.execute(statement)) == 1
+    table: Any = OutboxMessage.__table__
+    added = insert_or_skip(session.connection(), table, values, ("dedupe_key",)) is not None
     if added and not held:
         session.info["mail_wake"] = True
     return added
@@ -141,16 +131,10 @@ def render_mail(template: str, **context: Any) -> str:
 
 
 def personal_page_url(token: str) -> str | None:
-    """The attendee's /me link, by the same rule as ``web.attendees.links.public_url``, which
-    needs a request. Outside a request and without
-    ``SPEEDNET_PUBLIC_URL`` (a publish from a background job) the address is unknown: None."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        with current_app.test_request_context():
-            return base + url_for("public.me", token=token)
-    if has_request_context():
-        return url_for("public.me", token=token, _external=True)
-    return None
+    """The attendee's /me link (:func:`web.urls.public_url_anywhere`): None outside a request
+    without ``SPEEDNET_PUBLIC_URL`` (a publish from a background job), where the address
+    attendees use is unknown."""
+    return public_url_anywhere("public.me", token=token)
 
 
 # --------------------------------------------------------------------------- delivery
@@ -220,7 +204,7 @@ def deliver_due(limit: int = 100, *, now: dt.datetime | None = None) -> Delivery
                         connection = _connect(settings)
                     _send(connection, settings, message)
                 except _Permanent as exc:
-                    _finish(session, message, MailState.FAILED, str(exc), now)
+                    _record_delivery(session, message, MailState.FAILED, str(exc), now)
                     report.failed += 1
                 except _Transient as exc:
                     state = _retry_or_fail(session, message, str(exc), now)
@@ -231,7 +215,7 @@ def deliver_due(limit: int = 100, *, now: dt.datetime | None = None) -> Delivery
                         connection = None
                         break
                 else:
-                    _finish(session, message, MailState.SENT, None, now)
+                    _record_delivery(session, message, MailState.SENT, None, now)
                     report.sent += 1
         finally:
             _close(connection)
@@ -270,8 +254,10 @@ def _claim(session: Session, message_id: int, now: dt.datetime) -> OutboxMessage
     return message
 
 
-def _finish(session: Session, message: OutboxMessage, state: str, error: str | None,
-            now: dt.datetime) -> None:
+def _record_delivery(session: Session, message: OutboxMessage, state: str, error: str | None,
+                     now: dt.datetime) -> None:
+    """Record a delivery's last word (sent, or failed for good), only while this run still
+    holds the message (state ``sending``)."""
     with session.begin():
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
                                                     OutboxMessage.state == MailState.SENDING)
@@ -282,7 +268,7 @@ def _finish(session: Session, message: OutboxMessage, state: str, error: str | N
 def _retry_or_fail(session: Session, message: OutboxMessage, error: str,
                    now: dt.datetime) -> str:
     if message.attempts >= MAX_ATTEMPTS:
-        _finish(session, message, MailState.FAILED, f"gave up after {message.attempts} attempts: {error}",
+        _record_delivery(session, message, MailState.FAILED, f"gave up after {message.attempts} attempts: {error}",
                 now)
         return MailState.FAILED
     with session.begin():

@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import io
 import re
-import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import EventInfo, Schedule
 from scheduler.scoring import explain_for
 from web.attendees.models import Attendee, attendees_of
+from web.events.clock import event_zone
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.personal import personal_schedule
@@ -105,10 +105,7 @@ def find_attendee(event: Event, ext_id: str) -> Attendee:
 
 def local_midnight_utc(event: Event, now: dt.datetime | None = None) -> dt.datetime:
     """Start of today in the event's time zone, as an aware UTC instant."""
-    try:
-        zone: dt.tzinfo = zoneinfo.ZoneInfo(event.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = dt.UTC
+    zone = event_zone(event.timezone)
     local_now = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
     midnight = dt.datetime.combine(local_now.date(), dt.time(0, 0), tzinfo=zone)
     return midnight.astimezone(dt.UTC)

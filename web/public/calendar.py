@@ -16,7 +16,6 @@ Times carry the event's TZID with a VTIMEZONE block.
 from __future__ import annotations
 
 import hashlib
-import zoneinfo
 from dataclasses import dataclass
 
 import icalendar
@@ -25,6 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from scheduler.scoring import explain_for
 from web.attendees.models import Attendee
+from web.events.clock import event_zone
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
@@ -99,7 +99,7 @@ def calendar_for(attendee: Attendee) -> bytes:
     event = attendee.event
     info = event.event_info()
     timetable = info.timetable
-    zone = zoneinfo.ZoneInfo(event.timezone)
+    zone = event_zone(event.timezone)
     viewer = attendee.to_domain()
     weights = event.scoring_weights()
 

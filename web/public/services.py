@@ -17,6 +17,7 @@ from scheduler.scoring import explain_for
 from web.attendees.convert import format_rounds
 from web.attendees.models import Attendee, AttendeeSource, attendees_of
 from web.attendees.services import first_free_id, save_attendee, validate_row
+from web.events.clock import in_event_zone
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.personal import cached_for_attendee, personal_schedule, published_for_page
@@ -208,11 +209,5 @@ def local_label(event: Event, moment: dt.datetime | None) -> str:
     """``Tuesday 1 December, 14:05`` in the event's time zone ('' for None)."""
     if moment is None:
         return ""
-    from zoneinfo import ZoneInfo
-
-    try:
-        zone: dt.tzinfo = ZoneInfo(event.timezone)
-    except (KeyError, ValueError):
-        zone = dt.UTC
-    local = moment.astimezone(zone)
+    local = in_event_zone(event.timezone, moment)
     return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}"

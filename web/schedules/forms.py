@@ -7,7 +7,7 @@ from wtforms import BooleanField, FloatField, IntegerField, RadioField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
-from web.schedules.planning import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT
+from web.schedules.revisions import DEFAULT_TIME_LIMIT, MAX_TIME_LIMIT, PlanMode
 
 
 class GenerateForm(FlaskForm):
@@ -21,10 +21,10 @@ class GenerateForm(FlaskForm):
         description="The same seed and attendees give the same schedule; another seed may "
                     "break ties differently.")
     mode = RadioField(
-        "How to plan", default="revise",
-        choices=[SelectChoice("revise", "Revise the published schedule: keep every published meeting the "
+        "How to plan", default=PlanMode.REVISE,
+        choices=[SelectChoice(PlanMode.REVISE, "Revise the published schedule: keep every published meeting the "
                                         "rules still allow, place the people who changed"),
-                 SelectChoice("regenerate", "Re-generate from scratch: plan every open round again")],
+                 SelectChoice(PlanMode.REGENERATE, "Re-generate from scratch: plan every open round again")],
         description="Only shown once a version is published. A revision changes as few agendas as "
                     "possible; a re-generate may change nearly everyone's.")
     confirm_regenerate = BooleanField("I understand that a re-generate can change every agenda listed above")

@@ -26,13 +26,13 @@ from web.events.signals import (
 from web.extensions import db
 from web.schedules.models import ScheduleVersion, VersionStatus
 from web.schedules.settings_guard import PublishedMeeting, published_meetings
+from web.schedules.versions import in_event_range, is_published
 from web.wording import plural
 
 
 def out_of_range(event: Event, meetings: list[PublishedMeeting]) -> list[PublishedMeeting]:
     """Published meetings the event's current rounds or tables no longer have."""
-    return [m for m in meetings
-            if m.round > event.rounds or (event.tables > 0 and m.table > event.tables)]
+    return [m for m in meetings if not in_event_range(event, m.round, m.table)]
 
 
 @collect_attention.connect
@@ -65,8 +65,7 @@ def _schedule_attention(_sender: Any, *, event: Event, **_: Any) -> list[Attenti
 def _schedule_figure(_sender: Any, *, event: Event, **_: Any) -> list[EventFigure]:
     """The schedule's state on the overview and its stored versions on the deletion page."""
     published = db.session.scalar(
-        select(ScheduleVersion.number)
-        .where(ScheduleVersion.event_id == event.id, ScheduleVersion.status == VersionStatus.PUBLISHED))
+        select(ScheduleVersion.number).where(is_published(event.id)))
     by_status = dict(db.session.execute(
         select(ScheduleVersion.status, func.count()).where(ScheduleVersion.event_id == event.id)
         .group_by(ScheduleVersion.status)).all())

@@ -35,7 +35,8 @@ class VersionStatus(StrEnum):
 
 
 class VersionKind(StrEnum):
-    """How a version was made: a plan from scratch, an event-day re-plan, or a revision."""
+    """How a version was made: a plan from scratch, an event-day re-plan, or a revision (derived
+    from the planning request, :attr:`web.schedules.revisions.PlanningRequest.version_kind`)."""
 
     PLAN = "plan"
     REPLAN = "replan"
@@ -104,6 +105,11 @@ class ScheduleVersion(Model):
                 for m in self.meetings
             ),
         )
+
+    @property
+    def revises(self) -> bool:
+        """A revision of a published version (console or event day), not a plan from scratch."""
+        return self.kind in (VersionKind.REVISION, VersionKind.REPLAN)
 
 
 class ScheduleMeeting(Model):

@@ -3,28 +3,36 @@ demo, the CLI and tests), with the solver's progress turned into the job's progr
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 from collections.abc import Callable
+from typing import Any
 
+from flask import Response, jsonify
 from sqlalchemy import func, select
 
 from scheduler.solver import Progress
 from web.attendees.models import attendees_of
-from web.events.clock import first_open_round
 from web.events.models import Event
 from web.extensions import db
 from web.jobs import runner as jobs
 from web.jobs.models import Job
 from web.schedules.models import ScheduleVersion
 from web.schedules.publishing import publish_version
-from web.schedules.revisions import PlanMode, PlanningError, default_mode, run_planning
-from web.schedules.versions import ScheduleError, published_version
+from web.schedules.revisions import (
+    DEFAULT_TIME_LIMIT,
+    MAX_TIME_LIMIT,
+    PlanMode,
+    PlanningJob,
+    PlanningRequest,
+    planning_request,
+    run_planning,
+)
+from web.schedules.versions import ScheduleError
 from web.types import utcnow
 
-DEFAULT_TIME_LIMIT = 30.0
-MAX_TIME_LIMIT = 600.0
-SCHEDULE_JOB_KIND = "plan"
+__all__ = ["DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT", "PlanningJob"]
 
 
 def progress_reporter(report: Callable[..., None]) -> Callable[[Progress], None]:
@@ -68,9 +76,9 @@ def plan_event(event: Event, *, time_limit: float | None = None, seed: int = 0,
     Plans for the people expected (not withdrawn, not reported absent), holding rounds that
     have started. ``mode``: a full plan by default; ``"revise"`` changes the published version
     as little as possible (see :mod:`web.schedules.revisions`)."""
-    limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
-    version, _figures = run_planning(event, mode, time_limit=max(0.1, min(limit, MAX_TIME_LIMIT)),
-                                     seed=seed, progress=progress, cancel=cancel)
+    now = utcnow()
+    request = planning_request(event, now, mode=mode, time_limit=time_limit, seed=seed)
+    version, _figures = run_planning(event, request, now=now, progress=progress, cancel=cancel)
     return version
 
 
@@ -83,32 +91,83 @@ def start_schedule_job(event: Event, *, time_limit: float | None = None, seed: i
     Raises :class:`web.jobs.JobBusy` when the event already has a job running, and
     :class:`PlanningError` when every round has started.
     """
-    limit = max(0.1, min(DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit), MAX_TIME_LIMIT))
-    chosen = PlanMode(mode) if mode else default_mode(published_version(event))
-    run_planning_check(event)
-    return jobs.start_job(event, SCHEDULE_JOB_KIND,
-                          params={"time_limit": limit, "seed": int(seed), "mode": str(chosen)})
+    request = planning_request(event, utcnow(), mode=mode, time_limit=time_limit, seed=seed)
+    return jobs.start_job(event, PlanningJob.PLAN, params=request.to_params())
 
 
-@jobs.job_handler(SCHEDULE_JOB_KIND)
-def run_schedule_job(context: jobs.JobContext, params: dict) -> int:
-    """The 'plan' job in a worker: plan with the params :func:`start_schedule_job` stored and
-    return the new draft version's id (cancelled: the best schedule found so far)."""
+def plan_in_job(event: Event, request: PlanningRequest, context: jobs.JobContext,
+                now: dt.datetime | None = None) -> tuple[ScheduleVersion, dict[str, Any]]:
+    """Run ``request`` inside job ``context``: the solver's progress becomes the job's, and its
+    figures end the job's progress. Every planning job's handler plans through this."""
+    version, figures = run_planning(event, request, now=now, progress=progress_reporter(context.report),
+                                    cancel=context.cancel_event)
+    context.report({**context.last_progress, **figures, "phase": "done"}, force=True)
+    return version, figures
+
+
+def version_result(version: ScheduleVersion | None) -> dict[str, Any] | None:
+    """A planning job's result (``jobs.result``): the draft it stored."""
+    return {"version_id": version.id} if version is not None else None
+
+
+def job_version(job: Job) -> ScheduleVersion | None:
+    """The draft a planning job stored (None before it has one, or once that draft is gone)."""
+    version_id = (job.result or {}).get("version_id")
+    return db.session.get(ScheduleVersion, version_id) if version_id is not None else None
+
+
+def job_progress_json(job: Job) -> dict[str, Any]:
+    """A planning job as its progress pages poll it: the runner's status, the draft stored
+    (``result_version_id``, ``version_number``) and ``text``, the figures as the pages show
+    them (:func:`progress_text`)."""
+    version = job_version(job)
+    status = jobs.job_status_dict(job)
+    return {**status, "result_version_id": version.id if version is not None else None,
+            "version_number": version.number if version is not None else None,
+            "text": progress_text(status)}
+
+
+def job_progress_response(job: Job) -> Response:
+    """The progress JSON both job pages poll (never cached: it changes every second)."""
+    response = jsonify(job_progress_json(job))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def progress_text(status: dict[str, Any]) -> dict[str, str]:
+    """A job's figures as the pages show them, written once here: the page renders them and its
+    script (``job-progress.js``) puts the polled ones in place, so neither formats a number.
+    A figure the solver has not reported (a revision computes no bound) is '' (hidden)."""
+    p = status.get("progress") or {}
+    stopping = status.get("cancel_requested") and not status.get("finished")
+    placed, total = p.get("rounds_placed") or 0, p.get("rounds_total") or 0
+    return {
+        "status": str(status.get("status", "")) + (" (stopping)" if stopping else ""),
+        "phase": p.get("phase") or "starting",
+        "rounds": f"{placed} of {total or '?'}",
+        "score": _number(p.get("score"), "{:.1f}"),
+        "percent": _number(p.get("percent_of_bound"), "{:.1f}%"),
+        "elapsed": _number(p.get("elapsed"), "{:.1f} s") or "—",
+        "agendas": _number(p.get("agendas_changed"), "{:d}"),
+        "moved": _number(p.get("meetings_moved"), "{:d}"),
+    }
+
+
+def _number(value: Any, pattern: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return ""
+    return pattern.format(int(value) if pattern == "{:d}" else float(value))
+
+
+@jobs.job_handler(PlanningJob.PLAN)
+def run_schedule_job(context: jobs.JobContext, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The console's plan job in a worker: plan the request :func:`start_schedule_job` stored;
+    the result names the new draft (cancelled: the best schedule found so far)."""
     current = db.session.get(Event, context.event_id)
     if current is None:
         raise ScheduleError("the event was deleted")
-    report = progress_reporter(context.report)
-    version, figures = run_planning(current, PlanMode(params["mode"]), time_limit=float(params["time_limit"]),
-                                    seed=int(params.get("seed", 0)), progress=report,
-                                    cancel=context.cancel_event)
-    context.report({**dict(context.last_progress), **figures, "phase": "done"}, force=True)
-    return version.id
-
-
-def run_planning_check(event: Event) -> None:
-    """Refuse at once (not in the job) what the job would refuse: every round started."""
-    if first_open_round(event, utcnow()) is None:
-        raise PlanningError("Every round has started; there is nothing left to plan.")
+    version, _figures = plan_in_job(current, PlanningRequest.from_params(params), context)
+    return version_result(version)
 
 
 def schedule_jobs(event: Event, limit: int = 10) -> list[Job]:

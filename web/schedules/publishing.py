@@ -41,7 +41,7 @@ from web.logs import log_action
 from web.mail.messages import AgendaChange, tell_agenda_changes
 from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
 from web.schedules.signals import version_published
-from web.schedules.versions import ScheduleError, published_version, version_schedule
+from web.schedules.versions import ScheduleError, is_published, published_version, version_schedule
 from web.types import utcnow
 from web.wording import names_and_more, plural
 
@@ -104,10 +104,10 @@ def _attendee_changes_since(event: Event, since: dt.datetime) -> list[str]:
     edited = [r for r in rows if r.created_at <= since]
     out = []
     if new:
-        out.append(f"{_count(len(new), 'person', 'people')} registered since this draft was computed: "
+        out.append(f"{plural(len(new), 'person', 'people')} registered since this draft was computed: "
                    f"{_names(new)}.")
     if edited:
-        out.append(f"{_count(len(edited), 'attendee was', 'attendees were')} changed or withdrawn since "
+        out.append(f"{plural(len(edited), 'attendee was', 'attendees were')} changed or withdrawn since "
                    f"this draft was computed: {_names(edited)}.")
     return out
 
@@ -134,13 +134,8 @@ def _unplaced_arrivals(version: ScheduleVersion, since: dt.datetime) -> list[str
             f"and get no table in it: {names_and_more(names)}."]
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"1 {one}" if n == 1 else f"{n} {many}"
-
-
 def _names(rows: list[Attendee]) -> str:
-    shown = ", ".join(r.name for r in rows[:NAMES_LISTED])
-    return shown + (f" and {len(rows) - NAMES_LISTED} more" if len(rows) > NAMES_LISTED else "")
+    return names_and_more([r.name for r in rows], NAMES_LISTED)
 
 
 def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool = False,
@@ -225,8 +220,7 @@ def _supersede(version: ScheduleVersion, previous: ScheduleVersion | None, user:
     if own != VersionStatus.DRAFT:
         raise ScheduleError(f"version {version.number} is {own or 'deleted'}; only a draft can be published")
     current = db.session.execute(select(ScheduleVersion.id, ScheduleVersion.number).where(
-        ScheduleVersion.event_id == version.event_id,
-        ScheduleVersion.status == VersionStatus.PUBLISHED)).first()
+        is_published(version.event_id))).first()
     expected = previous.id if previous is not None else version.base_version_id
     if (current.id if current is not None else None) != expected:
         raise StalePublish(PublishCheck(blocking=[_published_meanwhile(current, previous)]))

@@ -7,6 +7,20 @@ organiser who wants it. Both plan for the people *expected* in the rounds to com
 :func:`web.attendees.presence.presence` tells them (not withdrawn, not gone home, not a no-show),
 so the console, the API and the event-day re-plan share one rule. Rounds that have started are
 held exactly.
+
+One vocabulary for planning (used by the console, the API and the event day alike):
+
+* :class:`PlanMode` is *what* the solver does (plan everything, revise the published version,
+  re-generate the open rounds);
+* :class:`PlanningJob` is *who asked* and names the background job (the console's plan, the
+  live page's re-plan, the automatic revision); each kind's handler is registered by the
+  feature that runs it;
+* :class:`~web.schedules.models.VersionKind` is *what the stored draft is*, derived from the two
+  (:attr:`PlanningRequest.version_kind`).
+
+A :class:`PlanningRequest` is built once where a request enters (:func:`planning_request`):
+the mode resolved against the published version, the time limit clamped, the first round
+checked. The job stores it as its params and the worker plans from it as it is.
 """
 
 from __future__ import annotations
@@ -16,7 +30,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -31,17 +45,69 @@ from web.attendees.states import AttendeeState
 from web.events.clock import first_open_round
 from web.events.models import Event
 from web.logs import log_action
-from web.schedules.models import ScheduleVersion
+from web.schedules.models import ScheduleVersion, VersionKind
 from web.schedules.versions import published_version, store_plan_result, version_schedule
 from web.types import utcnow
 
 log = logging.getLogger(__name__)
 
 
+DEFAULT_TIME_LIMIT = 30.0   # seconds, the console's and the API's default
+MIN_TIME_LIMIT = 0.1
+MAX_TIME_LIMIT = 600.0
+
+
 class PlanMode(StrEnum):
+    """What the solver does."""
+
     PLAN = "plan"              # nothing published yet: plan everything
     REVISE = "revise"          # change the published version as little as possible
     REGENERATE = "regenerate"  # plan the open rounds from scratch
+
+
+class PlanningJob(StrEnum):
+    """Who asked for a plan, and the kind of the background job that computes it (stored as
+    ``jobs.kind``). Schedules registers :attr:`PLAN`; the event day (:mod:`web.liveday`)
+    registers :attr:`REPLAN` and :attr:`AUTO_REVISE`."""
+
+    PLAN = "plan"                # the console's or the API's "compute" (any mode)
+    REPLAN = "replan"            # the live page's re-plan from a round, on the event day
+    AUTO_REVISE = "auto-revise"  # revise and publish for the people waiting for a table
+
+
+@dataclass(frozen=True)
+class PlanningRequest:
+    """One plan as asked, resolved once at the entry point (:func:`planning_request`).
+
+    ``from_round`` None means "the first open round when the plan runs" (the console's
+    default: a round that starts while the job waits is held, not refused)."""
+
+    mode: PlanMode
+    time_limit: float
+    job: PlanningJob = PlanningJob.PLAN
+    from_round: int | None = None
+    leave_out_not_checked_in: bool = False
+    seed: int = 0
+
+    @property
+    def version_kind(self) -> VersionKind:
+        """The kind of the draft this request stores: a plan unless it revises; a revision on
+        the event day is a re-plan."""
+        if self.mode is not PlanMode.REVISE:
+            return VersionKind.PLAN
+        return VersionKind.REVISION if self.job is PlanningJob.PLAN else VersionKind.REPLAN
+
+    def to_params(self) -> dict[str, Any]:
+        """The request as a job's JSON params (:meth:`from_params` reads them back)."""
+        return {**asdict(self), "mode": str(self.mode), "job": str(self.job)}
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> PlanningRequest:
+        return cls(mode=PlanMode(params["mode"]), time_limit=float(params["time_limit"]),
+                   job=PlanningJob(params.get("job", PlanningJob.PLAN)),
+                   from_round=int(params["from_round"]) if params.get("from_round") is not None else None,
+                   leave_out_not_checked_in=bool(params.get("leave_out_not_checked_in")),
+                   seed=int(params.get("seed", 0)))
 
 
 class PlanningError(ValueError):
@@ -49,16 +115,14 @@ class PlanningError(ValueError):
 
 
 class LeftOut(StrEnum):
-    """Why someone is not planned for in the rounds to come."""
+    """Why someone expected is left out anyway, on the organiser's request. Everyone else not
+    planned for is left out for their :class:`~web.attendees.states.AttendeeState` (withdrawn,
+    left, no-show: the states that are not ``expected``), named by the state itself."""
 
-    WITHDRAWN = "withdrawn"
-    LEFT = "left"
-    NO_SHOW = "no-show"
     NOT_CHECKED_IN = "not checked in"
 
 
-_LEFT_OUT_BY_STATE = {AttendeeState.WITHDRAWN: LeftOut.WITHDRAWN, AttendeeState.LEFT: LeftOut.LEFT,
-                      AttendeeState.NO_SHOW: LeftOut.NO_SHOW}
+Reason = AttendeeState | LeftOut
 
 
 @dataclass(frozen=True)
@@ -66,15 +130,48 @@ class PlanningInputs:
     """Who a plan is for, read at ``inputs_at``."""
 
     expected: list[Attendee]
-    excluded: dict[int, LeftOut]       # attendee row id -> why they are not planned for
+    excluded: dict[int, Reason]        # attendee row id -> why they are not planned for
     everyone: list[Attendee]
     from_round: int
     published: ScheduleVersion | None
     inputs_at: dt.datetime
 
 
-def default_mode(published: ScheduleVersion | None) -> PlanMode:
-    return PlanMode.REVISE if published is not None else PlanMode.PLAN
+def resolve_mode(mode: PlanMode | str | None, published: ScheduleVersion | None,
+                 meetings: MeetingsMode = MeetingsMode.FILL) -> PlanMode:
+    """The mode asked for, or revising once a version is published (a full plan before);
+    without a published version there is nothing to revise or re-generate: a plan. Requested
+    meetings are planned from the requests themselves: a revision solves the open rounds again
+    for the fewest breaks (the rounds that have started stay as held)."""
+    if published is None:
+        return PlanMode.PLAN
+    chosen = PlanMode(mode) if mode else PlanMode.REVISE
+    if chosen is PlanMode.REVISE and meetings is MeetingsMode.REQUESTED:
+        return PlanMode.REGENERATE
+    return chosen
+
+
+def clamp_time_limit(time_limit: float | None, default: float = DEFAULT_TIME_LIMIT) -> float:
+    """The solver's time limit in seconds, ``default`` when not given, within the bounds."""
+    limit = default if time_limit is None else float(time_limit)
+    return max(MIN_TIME_LIMIT, min(limit, MAX_TIME_LIMIT))
+
+
+def planning_request(event: Event, now: dt.datetime, *, mode: PlanMode | str | None = None,
+                     time_limit: float | None = None, default_time_limit: float = DEFAULT_TIME_LIMIT,
+                     from_round: int | None = None, pin_from_round: bool = False,
+                     job: PlanningJob = PlanningJob.PLAN,
+                     leave_out_not_checked_in: bool = False, seed: int = 0) -> PlanningRequest:
+    """Build the request once where it enters: the mode against the published version, the time
+    limit clamped, ``from_round`` checked (:func:`check_from_round`). Without ``from_round`` the
+    plan starts at the first open round when it runs, or, with ``pin_from_round`` (the event
+    day re-plans from the round it previewed), at the first open round now. Raises
+    :class:`PlanningError` (every round started, ``from_round`` started or out of range)."""
+    checked = check_from_round(event, now, from_round)
+    return PlanningRequest(mode=resolve_mode(mode, published_version(event), MeetingsMode(event.meetings or "fill")),
+                           time_limit=clamp_time_limit(time_limit, default_time_limit), job=job,
+                           from_round=checked if from_round is not None or pin_from_round else None,
+                           leave_out_not_checked_in=leave_out_not_checked_in, seed=int(seed))
 
 
 def check_from_round(event: Event, now: dt.datetime, from_round: int | None = None) -> int:
@@ -92,12 +189,11 @@ def check_from_round(event: Event, now: dt.datetime, from_round: int | None = No
     return from_round
 
 
-def left_out(here: Presence, *, leave_out_not_checked_in: bool = False) -> dict[int, LeftOut]:
+def left_out(here: Presence, *, leave_out_not_checked_in: bool = False) -> dict[int, Reason]:
     """Attendee row id -> why they are not planned for: withdrawn, gone home, no-show, and (when
     the organiser asks for a plan for the people in the room only) registered people who have
     not checked in yet although their first round is still to come."""
-    reasons = {a.id: _LEFT_OUT_BY_STATE[state] for a in here.people
-               if (state := here.state(a)) in _LEFT_OUT_BY_STATE}
+    reasons: dict[int, Reason] = {a.id: state for a in here.people if not (state := here.state(a)).expected}
     if leave_out_not_checked_in:
         reasons.update((a.id, LeftOut.NOT_CHECKED_IN) for a in here.with_state(AttendeeState.REGISTERED))
     return reasons
@@ -123,18 +219,15 @@ def table_count(event: Event, expected: int, previous_tables: int = 0) -> int:
     return max(expected // 2, previous_tables, 1)
 
 
-def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit: float, seed: int = 0,
+def plan_for(event: Event, inputs: PlanningInputs, request: PlanningRequest,
              progress: Callable[[Progress], None] | None = None,
              cancel: threading.Event | None = None) -> tuple[PlanResult, dict[str, Any]]:
     """Plan or revise for ``inputs``; returns the result and the figures against the published
     version (``agendas_changed``, ``meetings_moved``, ...) that the job and the console show."""
-    if mode is PlanMode.REVISE and inputs.published is None:
-        mode = PlanMode.PLAN
+    mode, time_limit = request.mode, request.time_limit
+    if mode is not PlanMode.PLAN and inputs.published is None:
+        raise PlanningError("The published version this plan was to revise is gone; plan again.")
     meetings = MeetingsMode(event.meetings or MeetingsMode.FILL)
-    if mode is PlanMode.REVISE and meetings is MeetingsMode.REQUESTED:
-        # Requested meetings are planned from the requests themselves: the open rounds are
-        # solved again for the fewest breaks, the rounds that have started stay as held.
-        mode = PlanMode.REGENERATE
     expected_ids = {row.id for row in inputs.expected}
     expected = [row.to_domain() for row in inputs.expected]
     others = [row.to_domain() for row in inputs.everyone if row.id not in expected_ids]
@@ -152,10 +245,11 @@ def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit
         # People not expected keep only their meetings in the held rounds.
         people = expected + [replace(p, available_rounds=frozenset(r for r in range(1, first) if p.is_available(r)),
                                      must_meet=()) for p in others] if held else expected
-        request = PlanRequest(people, event.rounds, tables, weights, fixed=held,
-                              fixed_rounds=frozenset(range(1, first)), time_limit=time_limit, seed=seed,
-                              meetings=meetings, break_spread=int(event.break_spread or 0))
-        result = plan(request, progress, cancel)
+        solver_request = PlanRequest(people, event.rounds, tables, weights, fixed=held,
+                                     fixed_rounds=frozenset(range(1, first)), time_limit=time_limit,
+                                     seed=request.seed, meetings=meetings,
+                                     break_spread=int(event.break_spread or 0))
+        result = plan(solver_request, progress, cancel)
     figures: dict[str, Any] = {
         "mode": str(mode), "from_round": first, "expected": len(expected),
         "excluded": _count_reasons(inputs.excluded),
@@ -167,29 +261,26 @@ def plan_for(event: Event, inputs: PlanningInputs, mode: PlanMode, *, time_limit
     return result, figures
 
 
-def _count_reasons(excluded: dict[int, LeftOut]) -> dict[str, int]:
+def _count_reasons(excluded: dict[int, Reason]) -> dict[str, int]:
     return {str(reason): count for reason, count in Counter(excluded.values()).items()}
 
 
-def run_planning(event: Event, mode: PlanMode | str | None = None, *, now: dt.datetime | None = None,
-                 from_round: int | None = None, time_limit: float, seed: int = 0, kind: str | None = None,
+def run_planning(event: Event, request: PlanningRequest, *, now: dt.datetime | None = None,
                  progress: Callable[[Progress], None] | None = None,
-                 cancel: threading.Event | None = None,
-                 leave_out_not_checked_in: bool = False) -> tuple[ScheduleVersion, dict[str, Any]]:
-    """Plan (in this thread) and store the result as a draft; returns it and its figures."""
+                 cancel: threading.Event | None = None) -> tuple[ScheduleVersion, dict[str, Any]]:
+    """Plan ``request`` (in this thread) and store the result as a draft; returns it and its
+    figures. The request is taken as resolved (:func:`planning_request`); only the rounds are
+    checked again, since one may have started while the job waited."""
     now = now or utcnow()
-    inputs = planning_inputs(event, now, from_round, leave_out_not_checked_in=leave_out_not_checked_in)
-    chosen = PlanMode(mode) if mode else default_mode(inputs.published)
-    if chosen is PlanMode.REGENERATE and inputs.published is None:
-        chosen = PlanMode.PLAN
-    result, figures = plan_for(event, inputs, chosen, time_limit=time_limit, seed=seed,
-                               progress=progress, cancel=cancel)
+    inputs = planning_inputs(event, now, request.from_round,
+                             leave_out_not_checked_in=request.leave_out_not_checked_in)
+    chosen = request.mode
+    result, figures = plan_for(event, inputs, request, progress=progress, cancel=cancel)
     base = inputs.published
     version = store_plan_result(
-        event, result,
-        kind=kind or ("revision" if chosen is PlanMode.REVISE else "plan"),
+        event, result, kind=request.version_kind,
         from_round=inputs.from_round if base is not None else None,
-        params={"time_limit": time_limit, "seed": int(seed), "mode": str(chosen)},
+        params={"time_limit": request.time_limit, "seed": request.seed, "mode": str(chosen)},
         base_version=base, inputs_at=inputs.inputs_at, revision=figures)
     report = version.report or {}
     log_action(log, "plan-stored", event=event.slug, version=version.number, kind=version.kind,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -20,9 +20,15 @@ from web.schedules.diffs import diff_versions
 from web.schedules.exports import export_attendees, export_schedule
 from web.schedules.forms import ConfirmForm, GenerateForm, PublishForm
 from web.schedules.models import ScheduleVersion, VersionStatus
-from web.schedules.planning import schedule_jobs, start_schedule_job
+from web.schedules.planning import (
+    job_progress_json,
+    job_progress_response,
+    job_version,
+    schedule_jobs,
+    start_schedule_job,
+)
 from web.schedules.publishing import StalePublish, publish_checks, publish_version
-from web.schedules.revisions import PlanningError, regenerate_reach
+from web.schedules.revisions import PlanMode, PlanningError, regenerate_reach
 from web.schedules.versions import (
     ScheduleError,
     get_version,
@@ -66,8 +72,8 @@ def generate(slug: str) -> ResponseReturnValue:
     reach = regenerate_reach(event, published, utcnow()) if published else None
     error = None
     if form.validate_on_submit():
-        mode = form.mode.data if published else None
-        if mode == "regenerate" and reach is not None and not form.confirm_regenerate.data:
+        mode = form.mode.data  # resolved against the published version once, by planning_request
+        if mode == PlanMode.REGENERATE and reach is not None and not form.confirm_regenerate.data:
             error = (f"A re-generate plans rounds {reach.from_round}-{event.rounds} again for everyone: up to "
                      f"{reach.agendas} agendas change. Tick the box to confirm, or revise instead.")
         else:
@@ -90,8 +96,8 @@ def generate(slug: str) -> ResponseReturnValue:
 def job(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     row = jobs.event_job_or_404(event, job_id)
-    return render_template("schedules/job.html", event=event, job=row, status=jobs.job_status_dict(row),
-                           version=row.result_version, form=ConfirmForm())
+    return render_template("schedules/job.html", event=event, job=row, status=job_progress_json(row),
+                           version=job_version(row), form=ConfirmForm())
 
 
 @bp.get("/jobs/<job_id>.json")
@@ -99,9 +105,7 @@ def job(slug: str, job_id: str) -> ResponseReturnValue:
 def job_json(slug: str, job_id: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     row = jobs.event_job_or_404(event, job_id)
-    response = jsonify(jobs.job_status_dict(row))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return job_progress_response(row)
 
 
 @bp.post("/jobs/<job_id>/cancel")

@@ -17,6 +17,8 @@ from flask import url_for
 from web.api.fields import derived
 from web.jobs import FINISHED_STATUSES
 from web.jobs.models import Job
+from web.schedules.models import ScheduleVersion
+from web.schedules.planning import job_version
 
 
 class ScheduleRequest(Schema):
@@ -33,6 +35,10 @@ class PublishRequest(Schema):
         "description": "Publish although people checked in, registered or changed since the draft was "
                        "computed (the answer 409 lists them). A draft whose base version is no longer "
                        "published, or whose first re-planned round has started, is never published."})
+
+
+def _attr(version: ScheduleVersion | None, name: str) -> int | None:
+    return getattr(version, name) if version is not None else None
 
 
 def _progress(job: Job) -> dict[str, Any]:
@@ -59,9 +65,9 @@ class JobOut(Schema):
     cancel_requested = derived(Boolean, lambda j: bool(j.cancel_requested))
     progress = derived(Dict, _progress, metadata={"description": "The solver's latest figures."})
     error = derived(String, lambda j: j.error or "")
-    result_version_id = Integer(allow_none=True)
+    result_version_id = derived(Integer, lambda j: _attr(job_version(j), "id"), allow_none=True)
     result_version = derived(
-        Integer, lambda j: j.result_version.number if j.result_version is not None else None,
+        Integer, lambda j: _attr(job_version(j), "number"),
         allow_none=True, metadata={"description": "Number of the draft the job stored."})
     mode = derived(String, lambda j: _progress(j).get("mode") or (j.params or {}).get("mode"),
                    allow_none=True, metadata={"description": "plan, revise or regenerate"})

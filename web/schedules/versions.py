@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, union_all
 
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Meeting, Schedule
@@ -21,14 +21,14 @@ from scheduler.solver import PlanResult
 from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
-from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
+from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionKind, VersionStatus
 
 
 class ScheduleError(ValueError):
     """A schedule operation that cannot be done as asked (message is for the organiser)."""
 
 
-def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
+def store_plan_result(event: Event, result: PlanResult, *, kind: VersionKind = VersionKind.PLAN,
                       from_round: int | None = None,
                       params: dict[str, Any] | None = None,
                       base_version: ScheduleVersion | None = None,
@@ -72,9 +72,25 @@ def store_plan_result(event: Event, result: PlanResult, *, kind: str = "plan",
     return version
 
 
-def published_version(event: Event) -> ScheduleVersion | None:
-    return db.session.scalar(select(ScheduleVersion).where(
-        ScheduleVersion.event_id == event.id, ScheduleVersion.status == VersionStatus.PUBLISHED))
+def is_published(event_id: Any) -> ColumnElement[bool]:
+    """The one rule for "the event's published version" as a query condition (``event_id``:
+    an id or a column): the version of the event whose status is published, at most one
+    (``uq_schedule_versions_one_published``)."""
+    return and_(ScheduleVersion.event_id == event_id, ScheduleVersion.status == VersionStatus.PUBLISHED)
+
+
+def published_version(event: Event | int) -> ScheduleVersion | None:
+    """The event's published version (an event or its id), None before the first publish."""
+    return db.session.scalar(select(ScheduleVersion).where(is_published(_event_id(event))))
+
+
+def has_published_version(event: Event | int) -> bool:
+    """Whether the event has a published version, without loading it."""
+    return db.session.scalar(select(ScheduleVersion.id).where(is_published(_event_id(event)))) is not None
+
+
+def _event_id(event: Event | int) -> int:
+    return event if isinstance(event, int) else event.id
 
 
 @dataclass(frozen=True)
@@ -122,8 +138,7 @@ def _personal_meetings_query() -> Any:
                          .join(partner_table, partner.id == other))
             .where(version.event_id == bindparam("event_id"), version.status == VersionStatus.PUBLISHED,
                    me == bindparam("attendee_id"), meeting.round >= bindparam("from_round"),
-                   meeting.round <= event.rounds,
-                   or_(event.tables == 0, meeting.table <= event.tables))
+                   in_rounds_and_tables_sql(event.rounds, event.tables, meeting.round, meeting.table))
         )
 
     return union_all(side(meeting.a_id, meeting.b_id), side(meeting.b_id, meeting.a_id)
@@ -179,10 +194,25 @@ def version_schedule(version: ScheduleVersion) -> tuple[Schedule, list[DomainAtt
     return Schedule(rounds, tables, meetings), [row.to_domain() for row in rows]
 
 
+def in_rounds_and_tables(rounds: int, tables: int | None, round_number: int, table: int) -> bool:
+    """Whether a stored meeting fits ``rounds`` and ``tables`` (0: as many tables as needed).
+    Settings changed after publishing (confirmed in the settings guard) leave meetings outside
+    the event's current ones: pages, exports, printouts and the kiosk leave those out until a
+    revision replaces the version. :func:`in_rounds_and_tables_sql` is the same rule in SQL."""
+    return round_number <= rounds and (not tables or table <= tables)
+
+
+def in_rounds_and_tables_sql(rounds: Any, tables: Any, round_column: Any = None,
+                             table_column: Any = None) -> ColumnElement[bool]:
+    """:func:`in_rounds_and_tables` as a query condition (``rounds``, ``tables``: values or the
+    event's columns; the columns default to ``ScheduleMeeting``'s)."""
+    round_column = ScheduleMeeting.round if round_column is None else round_column
+    table_column = ScheduleMeeting.table if table_column is None else table_column
+    return and_(round_column <= rounds, or_(tables == 0, table_column <= tables))
+
+
 def in_event_range(event: Event, round_number: int, table: int) -> bool:
-    """Whether a stored meeting fits the event's current rounds and tables. Settings changed
-    after publishing (confirmed in the settings guard) leave meetings outside them: pages,
-    exports and printouts leave those out until a revision replaces the version."""
-    return round_number <= event.rounds and (not event.tables or table <= event.tables)
+    """Whether a stored meeting fits the event's current rounds and tables."""
+    return in_rounds_and_tables(event.rounds, event.tables, round_number, table)
 
 

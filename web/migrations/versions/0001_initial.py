@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 00:04:09.070866
+Create Date: 2026-12-08 00:10:20.123364
 
 """
 from alembic import op
@@ -120,6 +120,30 @@ def upgrade():
     with op.batch_alter_table('attendees', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendees_event_id'), ['event_id'], unique=False)
 
+    op.create_table('jobs',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('progress', sa.JSON(), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('cancel_requested', sa.Boolean(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('owner', sa.String(length=64), nullable=True),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name=op.f('ck_jobs_status')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_jobs_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_jobs_event_id'), ['event_id'], unique=False)
+        batch_op.create_index('uq_jobs_one_active', ['event_id'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+
     op.create_table('schedule_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -166,31 +190,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_checkins_attendee_id'), ['attendee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkins_event_id'), ['event_id'], unique=False)
         batch_op.create_index('uq_checkins_one_active', ['event_id', 'attendee_id'], unique=True, sqlite_where=sa.text('annulled_at IS NULL'), postgresql_where=sa.text('annulled_at IS NULL'))
-
-    op.create_table('jobs',
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('event_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('params', sa.JSON(), nullable=False),
-    sa.Column('progress', sa.JSON(), nullable=True),
-    sa.Column('result_version_id', sa.Integer(), nullable=True),
-    sa.Column('error', sa.Text(), nullable=False),
-    sa.Column('cancel_requested', sa.Boolean(), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('owner', sa.String(length=64), nullable=True),
-    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')", name=op.f('ck_jobs_status')),
-    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_jobs_event_id_events'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['result_version_id'], ['schedule_versions.id'], name=op.f('fk_jobs_result_version_id_schedule_versions'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
-    )
-    with op.batch_alter_table('jobs', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_jobs_event_id'), ['event_id'], unique=False)
-        batch_op.create_index('uq_jobs_one_active', ['event_id'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
 
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -258,11 +257,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_messages_attendee_id'))
 
     op.drop_table('outbox_messages')
-    with op.batch_alter_table('jobs', schema=None) as batch_op:
-        batch_op.drop_index('uq_jobs_one_active', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
-        batch_op.drop_index(batch_op.f('ix_jobs_event_id'))
-
-    op.drop_table('jobs')
     with op.batch_alter_table('checkins', schema=None) as batch_op:
         batch_op.drop_index('uq_checkins_one_active', sqlite_where=sa.text('annulled_at IS NULL'), postgresql_where=sa.text('annulled_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_checkins_event_id'))
@@ -274,6 +268,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_schedule_versions_event_id'))
 
     op.drop_table('schedule_versions')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index('uq_jobs_one_active', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+        batch_op.drop_index(batch_op.f('ix_jobs_event_id'))
+
+    op.drop_table('jobs')
     with op.batch_alter_table('attendees', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendees_event_id'))
 

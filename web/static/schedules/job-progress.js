@@ -15,28 +15,29 @@
     if (el) { el.textContent = text; }
   }
 
-  /* A figure the solver has not reported (a revision has no bound) is hidden, not "0.0" or "—". */
-  function figure(name, value, format) {
+  /* A figure the solver has not reported (a revision has no bound) comes as "" and is hidden. */
+  function figure(name, text) {
     var row = box.querySelector('[data-figure="' + name + '"]');
-    var known = typeof value === "number" && isFinite(value);
-    if (row) { row.hidden = !known; }
-    setText(name, known ? format(value) : "");
+    if (row) { row.hidden = !text; }
+    setText(name, text || "");
   }
 
+  /* The server writes every figure as the page shows it (status.text); this only places them. */
   function show(status) {
-    var p = status.progress || {};
-    setText("status", status.status + (status.cancel_requested && !status.finished ? " (stopping)" : ""));
-    setText("phase", p.phase || "starting");
-    var placed = p.rounds_placed || 0, total = p.rounds_total || 0;
+    var p = status.progress || {}, t = status.text || {};
+    setText("status", t.status);
+    setText("phase", t.phase);
     if (bar) {
-      bar.max = total || 1;
-      bar.value = placed;
-      bar.textContent = placed + " of " + (total || "?");
+      bar.max = p.rounds_total || 1;
+      bar.value = p.rounds_placed || 0;
+      bar.textContent = t.rounds;
     }
-    setText("rounds", placed + " of " + (total || "?"));
-    figure("score", p.score, function (v) { return v.toFixed(1); });
-    figure("percent", p.percent_of_bound, function (v) { return v.toFixed(1) + "%"; });
-    setText("elapsed", p.elapsed === undefined || p.elapsed === null ? "—" : p.elapsed.toFixed(1) + " s");
+    setText("rounds", t.rounds);
+    figure("score", t.score);
+    figure("percent", t.percent);
+    setText("agendas", t.agendas);
+    setText("moved", t.moved);
+    setText("elapsed", t.elapsed);
   }
 
   function poll() {
