@@ -12,7 +12,7 @@ import secrets
 
 import pytest
 
-from tests.security._html import csp_violations, unlabelled_fields, visible_text
+from tests.security._html import csp_violations, live_regions, unlabelled_fields, visible_text
 from tests.security.conftest import (
     DISPLAY_ENDPOINTS,
     EXPORT_ENDPOINTS,
@@ -162,6 +162,20 @@ def test_rendered_pages_have_no_inline_scripts_handlers_or_styles(pages):
     for label, response in html_pages:
         for problem in csp_violations(response.get_data(as_text=True)):
             failures.append(f"{label}: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+def test_live_regions_hold_announcements_not_sections(pages):
+    """A screen reader reads a live region out whole each time it changes: live regions carry
+    one announcement (a scan's answer, a job's end, a new round) as plain text, never a
+    section whose figures or countdown change every second."""
+    html_pages = [(label, r) for label, r in pages if r.mimetype == HTML and label not in API_DOCS]
+    found, failures = set(), []
+    for label, response in html_pages:
+        regions, with_markup = live_regions(response.get_data(as_text=True))
+        found.update(regions)
+        failures += [f"{label}: {region} holds markup" for region in with_markup]
+    assert {"<p id=job-announce>", "<p id=now-next-announce>"} <= found, sorted(found)
     assert not failures, "\n".join(failures)
 
 
