@@ -29,3 +29,16 @@ def missing_facts(text: str, *facts: object) -> list[str]:
         if not re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", flat):
             missing.append(str(fact))
     return missing
+
+
+def field_errors(page: str, field_id: str) -> str:
+    """The text of the errors shown under one form field (``<ul id="{field_id}-errors">``, as
+    the ``field`` macro writes them), or "" when the field shows none."""
+    found = re.search(rf'<ul class="errors" id="{re.escape(field_id)}-errors">(.*?)</ul>', page, re.S)
+    return plain(found.group(1)) if found else ""
+
+
+def line_with(text: str, fact: str) -> str:
+    """The first line of a plain-text answer (an e-mail, a CLI's output) that holds ``fact``,
+    or "" (so the facts of one line can be checked together)."""
+    return next((line for line in text.splitlines() if not missing_facts(line, fact)), "")
