@@ -9,6 +9,7 @@ import html
 import io
 import re
 import secrets
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +78,24 @@ def test_every_form_post_outside_the_api_needs_a_csrf_token(world):
                 failures.append(f"{method} {url} -> {response.status_code}")
     assert checked >= 8, "the console has forms; the URL walk found too few"
     assert not failures, "accepted without a CSRF token:\n" + "\n".join(failures)
+
+
+def test_every_post_form_is_written_by_the_form_macro():
+    """A POST form written by hand can forget its CSRF field; ``post_form`` (and
+    ``post_button``) in _forms.html write it, so no other template opens a POST form or
+    writes a CSRF field itself."""
+    root = Path(__file__).resolve().parents[2] / "web"
+    templates = sorted(root.glob("templates/*.html")) + sorted(root.glob("*/templates/**/*.html"))
+    assert len(templates) > 20
+    failures = []
+    for path in templates:
+        if path.name == "_forms.html":
+            continue
+        text = path.read_text()
+        for pattern in (r'<form\b[^>]*method="post"', r'name="csrf_token"', r"\.hidden_tag\(\)",
+                        r"form\.csrf_token\b"):  # (a csrf-token <meta> for scripts is fine)
+            failures += [f"{path.relative_to(root)}: {m.group(0)}" for m in re.finditer(pattern, text, re.I)]
+    assert not failures, "write POST forms with post_form/post_button:\n" + "\n".join(failures)
 
 
 def test_a_token_from_another_session_is_refused(world):
