@@ -345,9 +345,9 @@ def test_cli_clear_errors(app, event, people, tmp_path):
     runner = app.test_cli_runner()
     out = tmp_path / "x.pdf"
     result = runner.invoke(args=["print", "badges", "--event", "nope", "--out", str(out)])
-    assert result.exit_code != 0 and "no event with slug 'nope'" in result.output
+    assert result.exit_code != 0 and not missing_facts(result.output, "'nope'")
     result = runner.invoke(args=["print", "agendas", "--event", "demo", "--out", str(out)])
     assert result.exit_code != 0 and "publish a schedule first" in result.output
     result = runner.invoke(args=["print", "badges", "--event", "demo", "--out", str(out), "--attendee", "ZZ"])
-    assert result.exit_code != 0 and "No attendee with id 'ZZ'" in result.output
+    assert result.exit_code != 0 and not missing_facts(result.output, "'ZZ'")
     assert not out.exists()
