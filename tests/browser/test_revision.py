@@ -69,7 +69,7 @@ def test_withdraw_revise_and_publish(live, published_event, open_page):
 
     # The overview says the published schedule still seats them.
     page.goto(live.url(f"/console/{SLUG}/"))
-    expect(page.get_by_text(re.compile(r"withdrawn or departed attendee still holds"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"held by 1 attendee who withdrew"))).to_be_visible()
 
     # Revise is the default once a version is published.
     page.goto(live.url(f"/console/{SLUG}/schedule/"))
