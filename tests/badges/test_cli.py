@@ -11,6 +11,7 @@ from badges.tokens import derive_token, parse_key
 from scheduler.importer import write_attendee_file
 from tests.badges.conftest import decode_qr_texts, make_attendees, make_schedule, page_count, page_texts, render_page
 from tests.support.cli import Finished, run_main, run_module
+from tests.support.text import missing_facts
 
 KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"      # base32, 160 bits
 
@@ -55,14 +56,14 @@ def test_badges_derive_tokens_from_the_key(tmp_path, attendee_file) -> None:
 def test_without_key_or_tokens_it_warns(tmp_path, attendee_file) -> None:
     result = run("badges", str(attendee_file), "--out", str(tmp_path / "b.pdf"))
     assert result.returncode == 0
-    assert "cannot be checked in against a speednet server" in result.stderr
+    assert not missing_facts(result.stderr, "cannot be checked in")  # a warning, and still a PDF (exit 0)
 
 
 def test_bad_inputs_exit_non_zero_with_a_clear_message(tmp_path, attendee_file) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name\nP1,Someone\n")
     result = run("badges", str(bad), "--out", str(tmp_path / "b.pdf"), key=KEY)
-    assert result.returncode == 2 and "Cannot import bad.csv" in result.stderr
+    assert result.returncode == 2 and not missing_facts(result.stderr, "bad.csv")
     assert "Traceback" not in result.stderr
     result = run("badges", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "b.pdf"), key=KEY)
     assert result.returncode == 2 and "no such file" in result.stderr
@@ -71,7 +72,7 @@ def test_bad_inputs_exit_non_zero_with_a_clear_message(tmp_path, attendee_file) 
     tokens = tmp_path / "tokens.csv"
     tokens.write_text("id,token\nP001,abc\n")
     result = run("badges", str(attendee_file), "--out", str(tmp_path / "b.pdf"), "--tokens", str(tokens))
-    assert result.returncode == 2 and "no token for 9 attendee(s)" in result.stderr
+    assert result.returncode == 2 and not missing_facts(result.stderr, "no token", "9 attendee(s)")
 
 
 def test_checkin_list(tmp_path, attendee_file) -> None:

@@ -81,7 +81,7 @@ def test_organiser_imports_generates_and_publishes(live, empty_event, open_page)
     page.get_by_label("Attendee file (CSV or XLSX)").set_input_files(
         {"name": "attendees.csv", "mimeType": "text/csv", "buffer": attendee_csv()})
     page.get_by_role("button", name="Check file").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check the import of attendees.csv")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("attendees.csv")
     expect(page.get_by_role("heading", name=f"New attendees ({len(PEOPLE)})")).to_be_visible()
     preview = [" ".join(t.split()) for t in page.locator("ul.columns li").all_inner_texts()]
     assert sorted(preview) == sorted(f"{a.name} ({a.id}, {a.company})" for a in PEOPLE), preview
@@ -140,8 +140,7 @@ def test_organiser_imports_generates_and_publishes(live, empty_event, open_page)
     # Publish: the summary of changes, then confirm.
     page.get_by_role("link", name="Review changes and publish").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Publish version 1?")
-    expect(page.get_by_text(
-        f"Nothing is published yet: all {meetings} meetings are new for {len(people_meeting)} attendees.")).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"\b{meetings} meetings\b.*\b{len(people_meeting)} attendees\b"))).to_be_visible()
     page.get_by_role("button", name="Publish version 1").click()
     expect(page.get_by_text("Version 1 is published.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("(published)")

@@ -4,6 +4,7 @@ links to, and the attendee pages at a phone's width."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def test_agenda_and_calendar_file_show_exactly_the_published_meetings(live, ann_
     assert "Data Platform" in reasons["B"], reasons
     assert "Hosting" in reasons["C"], reasons
     expect(rows.nth(1).locator(".agenda-when")).to_have_text("Round 2 14:10–14:18", use_inner_text=True)
-    expect(rows.nth(1)).to_contain_text("No meeting this round: a break for you.")
+    expect(rows.nth(1)).to_contain_text(re.compile("no meeting", re.I))
     expect(rows.nth(1).locator(".agenda-partner")).to_have_count(0)
 
     with page.expect_download() as info:

@@ -28,8 +28,7 @@ def open_event(live) -> str:
 def test_attendee_registers_and_reaches_their_personal_page(live, open_event, open_page):
     page = open_page()
     page.goto(live.url(f"/e/{open_event}/register"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Register for speed networking at Register Summit")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Register Summit")
 
     page.get_by_label("Full name").fill("Priya Raman")
     page.get_by_label("Email").fill("priya.raman@example.com")
@@ -50,7 +49,8 @@ def test_attendee_registers_and_reaches_their_personal_page(live, open_event, op
     page.get_by_role("button", name="Register").click()
 
     # Confirmation: greeting, a QR image that actually loaded, and the personal link.
-    expect(page.get_by_role("heading", level=1)).to_have_text("You are registered, Priya Raman")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Priya Raman")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("registered")
     qr = page.get_by_role("img", name="Your check-in QR code")
     expect(qr).to_be_visible()
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "the QR image did not load"

@@ -107,3 +107,42 @@ def unlabelled_fields(html: str) -> list[str]:
     parser.feed(html)
     return [f"<{tag} {ident}>" for tag, ident, wrapped in parser.controls
             if not wrapped and ident not in parser.label_for]
+
+
+class _LiveRegions(HTMLParser):
+    """Live regions (``aria-live`` other than "off") and whether markup sits inside them."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.regions: list[str] = []
+        self.with_markup: set[str] = set()
+        self._open: list[tuple[str, str | None]] = []  # (tag, the region it opens or None)
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        names = {name.lower(): value or "" for name, value in attrs}
+        for _tag, region in self._open:
+            if region is not None:
+                self.with_markup.add(region)
+        if tag in self.VOID:
+            return
+        live = names.get("aria-live", "off").lower() != "off"
+        region = f"<{tag} id={names.get('id', '?')}>" if live else None
+        if region is not None:
+            self.regions.append(region)
+        self._open.append((tag, region))
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index][0] == tag:
+                del self._open[index:]
+                return
+
+
+def live_regions(html: str) -> tuple[list[str], list[str]]:
+    """(every live region on the page, those that hold markup): a live region is read out
+    whole on every change, so it should hold one announcement's text, not a section."""
+    parser = _LiveRegions()
+    parser.feed(html)
+    return parser.regions, sorted(parser.with_markup)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,6 +204,46 @@ def routes(app: Flask) -> list[Rule]:
     """Every rule of the app except HEAD/OPTIONS-only ones, in a stable order."""
     return sorted((r for r in app.url_map.iter_rules() if r.methods - {"HEAD", "OPTIONS"}),
                   key=lambda r: (r.rule, r.endpoint))
+
+
+# The routes each targeted check must find by name. A check walks the URL map for routes of its
+# kind (so a route added tomorrow is checked without anyone listing it) and also requires these:
+# renaming or dropping one fails the check instead of quietly checking nothing.
+API_ENDPOINTS = (
+    "events_api.get_events", "events_api.create_event", "events_api.get_event", "events_api.patch_event",
+    "attendees_api.get_attendees", "attendees_api.put_attendees", "attendees_api.restore",
+    "attendees_api.withdraw", "checkin_api.create_checkin", "checkin_api.get_checkins",
+    "liveday_api.get_clock", "liveday_api.clock_action", "liveday_api.preview", "liveday_api.start",
+    "schedules_api.start_schedule", "schedules_api.get_schedule_csv", "schedules_api.publish_schedule",
+    "schedules_api.get_job", "schedules_api.cancel_job",
+)
+STAFF_PAGE_ENDPOINTS = (
+    "checkin.index", "checkin.kiosk", "checkin.device", "checkin.walk_in", "checkin.correct_walk_in_page",
+    "checkin.counts", "printing.desk_badge",
+)
+PERSONAL_PAGE_ENDPOINT = "public.me"
+DISPLAY_ENDPOINTS = ("display.display", "display.state_json")
+EXPORT_ENDPOINTS = (
+    "attendees.personal_links_export", "results.attendance", "results.meetings",
+    "schedules.export_attendee_file", "schedules.export_version",
+)
+
+
+def expected_rules(app: Flask, endpoints: Iterable[str], found: Iterable[Rule] = ()) -> list[Rule]:
+    """The rules a check must cover: those its own walk ``found`` plus every rule of the named
+    ``endpoints``. Fails (never skips) when a named endpoint is not on the URL map, so a
+    renamed route cannot turn a security check off without anyone noticing."""
+    by_endpoint: dict[str, list[Rule]] = {}
+    for rule in routes(app):
+        by_endpoint.setdefault(rule.endpoint, []).append(rule)
+    missing = [name for name in endpoints if name not in by_endpoint]
+    if missing:
+        pytest.fail("routes this check must cover are not on the URL map (renamed? update the "
+                    f"list in tests/security/conftest.py): {', '.join(missing)}")
+    chosen = {id(rule): rule for rule in found}
+    for name in endpoints:
+        chosen.update((id(rule), rule) for rule in by_endpoint[name])
+    return sorted(chosen.values(), key=lambda r: (r.rule, r.endpoint))
 
 
 def rule_id(rule: Rule) -> str:

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.support.text import missing_facts, plain
 from tests.web.conftest import STAFF_EMAIL, csrf_token, submit
 from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee
@@ -78,7 +79,7 @@ def test_welcome_then_already_with_first_time_and_device(event, ana):
     assert second.status == "already"
     assert second.checkin.id == first.checkin.id and second.checkin.device == "Desk 1"
     local = first.checkin.created_at.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%H:%M")
-    assert result_message(second) == f"Ana Lima already checked in at {local} (Desk 1)"
+    assert not missing_facts(result_message(second), "Ana Lima", "already checked in", local, "Desk 1")
     assert active_rows(ana) == 1 and all_rows(event) == 1
 
 
@@ -159,7 +160,7 @@ def test_welcome_names_the_first_meeting_from_the_published_schedule(event, ana,
     meeting = result.first_meeting
     assert (meeting.round, meeting.table, meeting.partner) == (2, 3, "Bob")
     assert meeting.start == dt.datetime(2031, 6, 12, 14, 10)
-    assert result_message(result) == "Welcome, Ana Lima: round 2 at table 3 with Bob, 14:10"
+    assert not missing_facts(result_message(result), "Ana Lima", "round 2", "table 3", "Bob", "14:10")
 
 
 def test_a_late_arrival_is_told_their_next_meeting_with_the_table_label(event, ana, make_attendee):
@@ -170,7 +171,7 @@ def test_a_late_arrival_is_told_their_next_meeting_with_the_table_label(event, a
     # 14:20 local: rounds 1 and 2 are over, round 4 starts at 14:30.
     late = dt.datetime(2031, 6, 12, 12, 20, tzinfo=UTC)
     result = check_in(event, ana.checkin_code, nonce=nonce(), now=late)
-    assert result_message(result) == "Welcome, Ana Lima: round 4 at table Stage with Cleo, 14:30"
+    assert not missing_facts(result_message(result), "Ana Lima", "round 4", "table Stage", "Cleo", "14:30")
 
 
 def test_without_a_published_schedule_the_welcome_is_just_the_name(event, ana, make_attendee):
@@ -260,7 +261,7 @@ def test_kiosk_needs_sign_in(client, event):
 
 def test_kiosk_asks_for_a_name_once_per_device(staff, event):
     page = staff.get(kiosk_url(event)).get_data(as_text=True)
-    assert "Name this kiosk first" in page and 'id="scan-form"' not in page
+    assert 'id="device"' in page and 'id="scan-form"' not in page  # the kiosk's name is asked first
     name_kiosk(staff, event, "Entrance <tablet>")
     page = staff.get(kiosk_url(event)).get_data(as_text=True)
     assert 'id="scan-form"' in page
@@ -278,7 +279,7 @@ def test_scan_form_without_javascript(staff, event, ana):
     assert checkin.device == "Desk 1" and checkin.staff_user.email == STAFF_EMAIL
 
     html = scan(staff, event, ana.checkin_code).get_data(as_text=True)
-    assert "answer-already" in html and "already checked in at" in html and "(Desk 1)" in html
+    assert "answer-already" in html and not missing_facts(plain(html), "already checked in", "Desk 1")
     html = scan(staff, event, "not-a-real-code-0000000000").get_data(as_text=True)
     assert "answer-unknown" in html and "Unknown code" in html
 
@@ -353,7 +354,7 @@ def test_undo_a_check_in_from_the_kiosk(staff, event, ana):
     checkin = db.session.get(CheckIn, checkin.id)
     assert checkin.annulled_at is not None and checkin.annulled_by.email == STAFF_EMAIL
     html = staff.get(kiosk_url(event)).get_data(as_text=True)
-    assert "Check-in of Ana Lima undone." in html
+    assert not missing_facts(plain(html), "Ana Lima", "undone")
     assert "Welcome, Ana Lima" in scan(staff, event, ana.checkin_code).get_data(as_text=True)
 
 
@@ -401,7 +402,7 @@ def test_walk_in_form_shows_errors(staff, event):
     n = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page).group(1)
     response = submit(staff, url, {"name": "", "company": "X", "region": "EMEA", "partner_type": "ISV",
                                    "offers": "Hosting", "nonce": n})
-    assert response.status_code == 422 and "Please correct the fields" in response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="name-errors"' in response.get_data(as_text=True)
     response = submit(staff, url, {"name": "A", "company": "X", "region": "Mars", "partner_type": "ISV",
                                    "offers": "Hosting", "nonce": n})
     assert response.status_code == 422
@@ -494,11 +495,11 @@ def test_api_welcome_shows_a_delay_the_moment_it_is_announced(client, make_event
     ana, bob, cleo, dan = (make_attendee(event, name=name) for name in ("Ana", "Bob", "Cleo", "Dan"))
     publish(event, [(1, 1, ana, bob), (1, 2, cleo, dan)])
     before = api(client, staff_token, event, {"code": ana.checkin_code, "nonce": nonce()})
-    assert before.json["message"] == "Welcome, Ana: round 1 at table 1 with Bob, 14:00"
+    assert not missing_facts(before.json["message"], "Ana", "round 1", "table 1", "Bob", "14:00")
 
     delay_clock(event, 15, now=utcnow())
     after = api(client, staff_token, event, {"code": cleo.checkin_code, "nonce": nonce()})
-    assert after.json["message"] == "Welcome, Cleo: round 1 at table 2 with Dan, 14:15"
+    assert not missing_facts(after.json["message"], "Cleo", "round 1", "table 2", "Dan", "14:15")
 
 
 def test_api_refuses_a_deactivated_account_at_once(client, event, ana, make_attendee, staff_token):

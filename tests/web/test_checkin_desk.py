@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import event as sqlalchemy_event
 
+from tests.support.text import missing_facts, text_of
 from tests.web.conftest import csrf_token
 from tests.web.test_checkin import kiosk_url, name_kiosk
 from web.checkin.desk import search_desk
@@ -89,7 +90,7 @@ def test_a_badge_of_another_event_is_named_without_revealing_its_attendee(staff,
                         headers={"X-CSRFToken": token})
     assert answer.status_code == 404
     body = answer.json
-    assert body["status"] == "unknown" and body["message"] == "This badge is for Reseller Day Porto"
+    assert body["status"] == "unknown" and not missing_facts(body["message"], "Reseller Day Porto")
     assert body["other_event"] == "Reseller Day Porto" and body["attendee"] is None
     text = answer.get_data(as_text=True)
     assert "Secret Person" not in text and "Hidden Corp" not in text and stranger.ext_id not in text
@@ -111,7 +112,7 @@ def test_a_badge_of_another_event_through_the_api(app, make_event, make_attendee
     answer = client.post(f"/api/v1/events/{event.slug}/checkins", json={"code": stranger.checkin_code, "nonce": nonce()},
                          headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 404
-    assert answer.json["message"] == "This badge is for Reseller Day Porto"
+    assert not missing_facts(answer.json["message"], "Reseller Day Porto")
 
 
 def test_a_welcome_reads_the_code_once_and_never_looks_at_other_events(make_event, make_attendee):
@@ -164,7 +165,9 @@ def test_the_page_after_a_scan_puts_the_answer_in_a_live_region(staff, make_even
 
     html = submit(staff, kiosk_url(event), {"code": ana.checkin_code, "nonce": nonce()}).get_data(as_text=True)
     status = html[html.index('id="scan-status"'):]
-    assert 'role="status"' in status[:120] and "Checked in. Welcome, Ana Lima." in status[:400]
+    assert 'role="status"' in status[:120] and not missing_facts(text_of(html, id="scan-status"), "Ana Lima")
+    assert text_of(html, id="scan-alert") == ""
     html = submit(staff, kiosk_url(event), {"code": "C" * 32, "nonce": nonce()}).get_data(as_text=True)
     alert = html[html.index('id="scan-alert"'):]
-    assert 'role="alert"' in alert[:120] and "Not checked in. Unknown code." in alert[:400]
+    assert 'role="alert"' in alert[:120] and not missing_facts(text_of(html, id="scan-alert"), "Unknown code")
+    assert text_of(html, id="scan-status") == ""

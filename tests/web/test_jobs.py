@@ -246,6 +246,33 @@ def test_the_job_page_never_shows_running_for_a_job_nobody_runs(app, make_event,
     assert "stopped unexpectedly" in status["error"]
 
 
+def _run_ends(app):
+    """A hook on the queue's worker: the returned ``wait(job_id, timeout)`` blocks until the
+    worker has finished its run of that job (every write of the run done) and gives the run's
+    (return value, exception), or None if it did not end in time. Observing the end itself
+    means a check that the run wrote nothing cannot pass by looking too early."""
+    huey = queue_of(app)
+    ends: dict[str, tuple[object, BaseException | None]] = {}
+    ended = threading.Condition()
+    name = f"test-run-ends-{id(ends)}"
+
+    def record(task, value, exception):
+        if task.args:
+            with ended:
+                ends[task.args[0]] = (value, exception)
+                ended.notify_all()
+
+    huey.post_execute(name)(record)
+
+    def wait(job_id: str, timeout: float):
+        with ended:
+            ended.wait_for(lambda: job_id in ends, timeout)
+        huey.unregister_post_execute(name)
+        return ends.get(job_id)
+
+    return wait
+
+
 def test_a_run_whose_job_was_handed_to_another_worker_stops_and_writes_nothing(app, make_event):
     event = make_event()
     running = threading.Event()
@@ -257,13 +284,16 @@ def test_a_run_whose_job_was_handed_to_another_worker_stops_and_writes_nothing(a
             stopped.set()
         return None
 
+    ended = _run_ends(app)
     job = start_test_job(event, work)
     assert running.wait(10)
     # As if its lease had lapsed and another worker had claimed the job meanwhile.
     db.session.execute(update(Job).where(Job.id == job.id).values(owner="another-worker"))
     db.session.commit()
     assert stopped.wait(10), "the run did not notice it lost the job"
-    time.sleep(0.3)
+    outcome = ended(job.id, 10)
+    assert outcome is not None, "the worker's run of the job never ended"
+    assert outcome == (None, None), "the run claimed an outcome for a job it no longer holds"
     db.session.expire_all()
     row = db.session.get(Job, job.id)
     assert row.status == "running" and row.owner == "another-worker"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.browser import chromium_browser
@@ -34,24 +36,25 @@ def test_each_scan_result_is_announced(live_server, make_event, make_attendee):
 
         page.locator("#code").fill(ana.checkin_code)
         page.keyboard.press("Enter")
-        expect(status).to_have_text("Checked in. Welcome, Ana Lima.")
+        expect(status).to_contain_text("Ana Lima")  # the status region: checked in
         expect(alert).to_have_text("")
 
         page.locator("#code").fill(stranger.checkin_code)
         page.keyboard.press("Enter")
-        expect(alert).to_have_text("Not checked in. This badge is for Reseller Day Porto.")
+        expect(alert).to_contain_text("Reseller Day Porto")  # the alert region: not checked in
         expect(status).to_have_text("")
         expect(page.locator("#answer")).to_contain_text("This badge is for Reseller Day Porto")
 
         # the same refusal twice in a row is announced again (the region is emptied first)
         page.locator("#code").fill("Z" * 32)
         page.keyboard.press("Enter")
-        expect(alert).to_have_text("Not checked in. Unknown code.")
+        expect(alert).to_contain_text("Unknown code")
         page.locator("#code").fill("Y" * 32)
         page.keyboard.press("Enter")
         expect(alert).to_have_text("")
-        expect(alert).to_have_text("Not checked in. Unknown code.")
+        expect(alert).to_contain_text("Unknown code")
 
         page.locator("#code").fill(ana.checkin_code)
         page.keyboard.press("Enter")
-        expect(status).to_contain_text("Already checked in. Ana Lima already checked in at")
+        expect(status).to_contain_text("Ana Lima")
+        expect(status).to_contain_text(re.compile("already", re.I))

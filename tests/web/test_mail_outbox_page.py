@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tests.support.text import missing_facts, plain
 from tests.web.conftest import submit
 from web.extensions import db
 from web.mail.models import OutboxMessage
@@ -108,9 +109,9 @@ def test_outbox_pages_through_every_message_and_keeps_the_filter(organiser, make
         seen |= {i for i in range(23) if f"Subject {event.slug} {i}<" in html}
     assert seen == set(range(23))  # every message on exactly one of the pages, none lost
     beyond = organiser.get(url + "?page=99").get_data(as_text=True)
-    assert "Messages 21–23 of 23" in beyond
+    assert not missing_facts(plain(beyond), "21–23", "of 23")
     held = organiser.get(url, query_string={"state": "held", "page": 2}).get_data(as_text=True)
-    assert "Messages 11–20 of 23 in state held" in held
+    assert not missing_facts(plain(held), "11–20", "of 23", "held")
     assert f'href="{url}?state=held&amp;page=3" rel="next"' in held
     assert f'href="{url}?state=held&amp;page=1" rel="prev"' in held
 

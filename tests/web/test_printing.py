@@ -13,6 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
+from tests.support.text import field_errors, missing_facts, plain
 from web.attendees.models import Attendee
 from web.events.models import Event
 from web.extensions import db
@@ -183,13 +184,13 @@ def test_walk_ins_today_only(organiser, event, make_attendee):
 def test_unknown_attendee_is_a_404_with_a_message(organiser, event, people):
     response = organiser.get("/console/demo/print/badges?attendee=NOPE")
     assert response.status_code == 404
-    assert "No attendee with id &#39;NOPE&#39;" in response.get_data(as_text=True)
+    assert not missing_facts(plain(response.get_data(as_text=True)), "'NOPE'")
 
 
 def test_one_badge_without_an_id_and_unknown_layout_are_form_errors(organiser, event, people):
     response = organiser.get("/console/demo/print/badges?scope=one")
     assert response.status_code == 422
-    assert "Give the id of the attendee" in response.get_data(as_text=True)
+    assert field_errors(response.get_data(as_text=True), "attendee")
     assert organiser.get("/console/demo/print/badges?layout=poster").status_code == 422
 
 
@@ -344,9 +345,9 @@ def test_cli_clear_errors(app, event, people, tmp_path):
     runner = app.test_cli_runner()
     out = tmp_path / "x.pdf"
     result = runner.invoke(args=["print", "badges", "--event", "nope", "--out", str(out)])
-    assert result.exit_code != 0 and "no event with slug 'nope'" in result.output
+    assert result.exit_code != 0 and not missing_facts(result.output, "'nope'")
     result = runner.invoke(args=["print", "agendas", "--event", "demo", "--out", str(out)])
     assert result.exit_code != 0 and "publish a schedule first" in result.output
     result = runner.invoke(args=["print", "badges", "--event", "demo", "--out", str(out), "--attendee", "ZZ"])
-    assert result.exit_code != 0 and "No attendee with id 'ZZ'" in result.output
+    assert result.exit_code != 0 and not missing_facts(result.output, "'ZZ'")
     assert not out.exists()

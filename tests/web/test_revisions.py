@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from scheduler.checker import check_schedule
+from tests.support.text import missing_facts
 from tests.web.conftest import csrf_token, submit
 from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import mark_left, withdraw_attendee
@@ -171,7 +172,7 @@ def test_a_revision_of_a_version_no_longer_published_is_not_published(published,
     publish_version(v3, force=True)
     with pytest.raises(StalePublish) as refused:
         publish_version(v2, force=True)
-    assert "revises version 1, but version 3 is published now" in str(refused.value)
+    assert not missing_facts(str(refused.value), "version 1", "version 3", "published")
     assert published_version(event).id == v3.id
     page = organiser.get(f"/console/{event.slug}/schedule/v{v2.number}/publish").get_data(as_text=True)
     assert "cannot be published" in page and "Revise again" in page and "Publish version 2</button>" not in page

@@ -1,5 +1,6 @@
 /* Personal page: keeps "now and next" current by polling /me/<token>/now.json, and says when
-   the agenda changed after the page was loaded. Text goes in with textContent only (names
+   the agenda changed after the page was loaded. Only a new round is read out to screen readers
+   (#now-next-announce); the box itself is redrawn silently. Text goes in with textContent only (names
    are user data). Mirrors web/public/templates/public/_now_next.html. */
 (function () {
   "use strict";
@@ -51,6 +52,17 @@
     var url = box.getAttribute("data-now-url");
     var loadedChange = box.getAttribute("data-changed-at") || "";
     var stale = document.getElementById("agenda-stale");
+    var announcer = document.getElementById("now-next-announce");
+    var shownRound = box.getAttribute("data-now-round") || "";
+
+    /* Read out a round change only (the box is redrawn silently on every poll). */
+    function announceRound(data) {
+      var now = data && data.now;
+      var round = now ? String(now.round) : "";
+      if (round === shownRound) { return; }
+      shownRound = round;
+      if (announcer && now) { announcer.textContent = "Now: round " + now.round + ". " + slotText(now) + "."; }
+    }
 
     function poll() {
       fetch(url, { credentials: "same-origin", cache: "no-store" })
@@ -58,6 +70,7 @@
         .then(function (data) {
           if (!data) { return; }
           render(box, data.now_next);
+          announceRound(data.now_next);
           if (stale && (data.agenda_changed_at || "") !== loadedChange) { stale.hidden = false; }
         })
         .catch(function () { /* offline for a moment: keep what is shown, try again later */ })

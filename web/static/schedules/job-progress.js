@@ -9,6 +9,13 @@
   var url = box.getAttribute("data-status-url");
   var bar = document.getElementById("job-rounds");
   var failures = 0;
+  var ANNOUNCE_MS = 1500;
+
+  /* The page's live region (outside the figures, which update every second unannounced). */
+  function announce(text) {
+    var region = document.getElementById("job-announce");
+    if (region) { region.textContent = text; }
+  }
 
   function setText(name, text) {
     var el = box.querySelector('[data-field="' + name + '"]');
@@ -49,7 +56,13 @@
       .then(function (status) {
         failures = 0;
         show(status);
-        if (status.finished) { window.location.reload(); return; }
+        if (status.finished) {
+          /* The one thing read out: the job's end. The reload that shows the result links
+             waits a moment so the announcement is heard first. */
+          announce(status.status === "done" ? "Finished." : "Finished: " + status.status + ".");
+          window.setTimeout(function () { window.location.reload(); }, ANNOUNCE_MS);
+          return;
+        }
         window.setTimeout(poll, 1000);
       })
       .catch(function () {
