@@ -478,8 +478,8 @@ def schedule_requests(attendees: Sequence[Attendee], rounds: int, tables: int, r
     busy_meetings = [Meeting(r, 0, a, b) for r, pairs in plan_rounds.items() for a, b in pairs] + list(fixed)
     summary = summarise(breaks_by_attendee(busy_meetings, (people[p].id for p in participants)))
     bound = min(bound, summary.total)
-    if summary.total == 0:
-        optimal = first_proven
+    if first_proven and summary.total <= bound and summary.spread <= max(0, break_spread):
+        optimal = True          # the most requests, and breaks at CP-SAT's bound (or none at all)
     return RequestsOutcome(rounds=plan_rounds, requested=len(requests), held=sorted_requests.held,
                            unscheduled=tuple(unscheduled), breaks=summary, bound=bound, optimal=optimal,
                            break_spread=limit, timed_out=timed_out, messages=tuple(messages))
