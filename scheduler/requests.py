@@ -16,14 +16,20 @@ round a "busy" literal, a "meets at or after this round" literal (a suffix OR) a
 starts here" literal (busy before, idle now, busy later), each defined exactly, so a break
 count cannot be inflated to meet the spread limit from below. Solved twice on the same model:
 first the number of requests placed (skipped when the first-free-round baseline already places
-every one), then, holding that number, spread excess and breaks. Published events of 42-78
-participants and 125-302 meetings are of the size this proves optimal in seconds; larger ones
-return the best found with CP-SAT's bound.
+every one), then, holding that number, spread excess and breaks. ``scheduler.compact``'s
+local search runs before the break phase (a better start), after it, and alone beyond
+``CPSAT_LIMIT`` booleans. Measured (README, 2 cores, 30 s): events of a few dozen requests are
+proven optimal; dense generated events of 40-80 participants and 120-300 requests are not (the
+bound stays near 0), which is short of the MaxSAT proofs published for real events of that size.
 
 Causes of an unscheduled request are found before the model where the data decides them (not
 attending, colleagues, avoided, no round both may attend in the request's session) and after
 it where the schedule does (a participant with more requests than available rounds, table
 capacity, a clash with the pair's other meetings, or the time limit).
+
+Determinism: unlike the fill-every-round plan, a requested-only plan is the same for a seed
+only when it is proven optimal (same breaks) or has no breaks: the local search stops at a
+deadline and the break phase uses CP-SAT's parallel workers.
 
 The company rule does not apply here: a request was asked for, and meeting two people of one
 company is then what the participant wants.
