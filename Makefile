@@ -59,6 +59,7 @@ plan-demo: $(STAMP)
 ## Benchmarks: print tables of figures (not part of the test suite).
 bench: $(DEV)
 	$(BIN)/python bench/bench_scheduler.py
+	$(BIN)/python bench/bench_requests.py
 	$(BIN)/python bench/bench_replan.py
 	$(BIN)/python bench/bench_badges.py
 	$(BIN)/python bench/bench_checkin_load.py
