@@ -44,8 +44,9 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -182,6 +183,60 @@ class PlanReport:
                          "unscheduled": [{"a_id": a, "b_id": b, "cause": cause, "reason": why}
                                          for a, b, cause, why in self.requests_unscheduled]},
         })
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanReport:
+        """The report :meth:`to_dict` wrote, read back typed (the web stores it with a version).
+
+        Tolerant of reports stored by older versions, and of keys it does not know (the web's
+        own figures beside it): a missing key takes the field's default, so an old report reads
+        as one that counted nothing it did not know of. ``ratio`` is not read: it follows from
+        the score and the bound. ``to_dict`` rounds ``solve_seconds`` to the millisecond, so a
+        round trip is exact but for that."""
+        sit_outs = cls._part(data, "sit_outs")
+        must = cls._part(data, "must_meet")
+        repeats = cls._part(data, "company_repeats")
+        breaks = cls._part(data, "breaks")
+        requests = cls._part(data, "requests")
+        upper = data.get("upper_bound", 0.0)
+        worst_attendee = sit_outs.get("worst_attendee")
+        return cls(
+            status=str(data.get("status") or ""),
+            message=str(data.get("message") or ""),
+            total_score=float(data.get("total_score") or 0.0),
+            upper_bound=None if upper is None else float(upper),
+            meetings=int(data.get("meetings") or 0),
+            sit_outs_total=int(sit_outs.get("total") or 0),
+            sit_outs_worst=int(sit_outs.get("worst") or 0),
+            sit_outs_worst_attendee=None if worst_attendee is None else str(worst_attendee),
+            must_meet_requested=int(must.get("requested") or 0),
+            must_meet_kept=int(must.get("kept") or 0),
+            must_meet_unkept=[(str(u.get("a_id", "")), str(u.get("b_id", "")), str(u.get("reason", "")))
+                              for u in must.get("unkept") or []],
+            solve_seconds=float(data.get("solve_seconds") or 0.0),
+            fairness_target=int(data.get("fairness_target") or 0),
+            messages=[str(m) for m in data.get("messages") or []],
+            company_rule=str(repeats.get("rule") or "off"),
+            company_repeat_attendees=int(repeats.get("attendees") or 0),
+            company_repeat_meetings=int(repeats.get("meetings") or 0),
+            meetings_mode=str(data.get("meetings_mode") or MeetingsMode.FILL.value),
+            path=str(data.get("path") or ""),
+            breaks_total=int(breaks.get("total") or 0),
+            breaks_worst=int(breaks.get("worst") or 0),
+            breaks_spread=int(breaks.get("spread") or 0),
+            breaks_bound=int(breaks.get("bound") or 0),
+            breaks_optimal=bool(breaks.get("optimal")),
+            requests_requested=int(requests.get("requested") or 0),
+            requests_scheduled=int(requests.get("scheduled") or 0),
+            requests_unscheduled=[(str(u.get("a_id", "")), str(u.get("b_id", "")), str(u.get("cause", "")),
+                                   str(u.get("reason", ""))) for u in requests.get("unscheduled") or []],
+        )
+
+    @staticmethod
+    def _part(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        """One nested part of a stored report, empty when an older report has none."""
+        part = data.get(key)
+        return part if isinstance(part, Mapping) else {}
 
 
 @dataclass(frozen=True)
