@@ -75,7 +75,7 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO
         planned = ensure_published_schedule(event, time_limit=plan_seconds) if count else None
         if planned is not None:
             notes.append(f"planned and published the demo schedule (version {planned.number}): "
-                         f"{(planned.report or {}).get('message', '')}")
+                         f"{planned.plan_report.plan.message}")
         current = published_version(event)
         return DemoResult(DEMO_SLUG, created, count, notes,
                           current.number if current is not None else None)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from scheduler.domain import Meeting, Schedule
 from web.attendees.models import REMOVAL_REFUSED
 from web.extensions import Model
+from web.schedules.reports import StoredReport
 from web.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # names for the checker; the mapper resolves them by name at run time
@@ -105,6 +106,11 @@ class ScheduleVersion(Model):
                 for m in self.meetings
             ),
         )
+
+    @property
+    def plan_report(self) -> StoredReport:
+        """The stored ``report``, typed: the solver's report and the web's figures beside it."""
+        return StoredReport.from_dict(self.report)
 
     @property
     def revises(self) -> bool:

@@ -69,9 +69,9 @@ def personal_schedule(attendee: Attendee) -> PersonalSchedule | None:
     meetings = tuple(sorted((Meeting(r, t, rows[a].ext_id, rows[b].ext_id, float(score or 0.0), reason or "")
                              for r, t, a, b, score, reason in stored if a in rows and b in rows),
                             key=lambda meeting: meeting.round))
-    report = version.report or {}
-    rounds = min(max([int(report.get("rounds") or event.rounds), *(x.round for x in meetings)]), event.rounds)
-    tables = max([int(report.get("tables") or 0), *(x.table for x in meetings)])
+    report = version.plan_report
+    rounds = min(max([report.rounds or event.rounds, *(x.round for x in meetings)]), event.rounds)
+    tables = max([report.tables, *(x.table for x in meetings)])
     if event.tables:
         tables = min(tables, event.tables)
     partners = tuple(row.to_domain() for key, row in rows.items() if key != attendee.id)

@@ -46,13 +46,13 @@ from web.events.clock import first_open_round
 from web.events.models import Event
 from web.logs import log_action
 from web.schedules.models import ScheduleVersion, VersionKind
+from web.schedules.reports import DEFAULT_TIME_LIMIT, PlanParams
 from web.schedules.versions import published_version, store_plan_result, version_schedule
 from web.types import utcnow
 
 log = logging.getLogger(__name__)
 
 
-DEFAULT_TIME_LIMIT = 30.0   # seconds, the console's and the API's default
 MIN_TIME_LIMIT = 0.1
 MAX_TIME_LIMIT = 600.0
 
@@ -280,13 +280,12 @@ def run_planning(event: Event, request: PlanningRequest, *, now: dt.datetime | N
     version = store_plan_result(
         event, result, kind=request.version_kind,
         from_round=inputs.from_round if base is not None else None,
-        params={"time_limit": request.time_limit, "seed": request.seed, "mode": str(chosen)},
+        params=PlanParams(time_limit=request.time_limit, seed=request.seed, mode=str(chosen)),
         base_version=base, inputs_at=inputs.inputs_at, revision=figures)
-    report = version.report or {}
     log_action(log, "plan-stored", event=event.slug, version=version.number, kind=version.kind,
                mode=str(chosen), base=figures["base_version"], from_round=figures["from_round"],
-               expected=figures["expected"], meetings=report.get("meetings"),
-               solver=report.get("status"), agendas_changed=figures.get("agendas_changed"),
+               expected=figures["expected"], meetings=result.report.meetings,
+               solver=result.report.status, agendas_changed=figures.get("agendas_changed"),
                meetings_moved=figures.get("meetings_moved"))
     return version, figures
 

@@ -22,6 +22,7 @@ from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionKind, VersionStatus
+from web.schedules.reports import PlanParams, StoredReport
 
 
 class ScheduleError(ValueError):
@@ -30,7 +31,7 @@ class ScheduleError(ValueError):
 
 def store_plan_result(event: Event, result: PlanResult, *, kind: VersionKind = VersionKind.PLAN,
                       from_round: int | None = None,
-                      params: dict[str, Any] | None = None,
+                      params: PlanParams | None = None,
                       base_version: ScheduleVersion | None = None,
                       inputs_at: dt.datetime | None = None,
                       revision: dict[str, Any] | None = None) -> ScheduleVersion:
@@ -48,13 +49,8 @@ def store_plan_result(event: Event, result: PlanResult, *, kind: VersionKind = V
     if unknown:
         raise ScheduleError("attendees removed while planning: " + ", ".join(unknown)
                             + "; plan again")
-    report = result.report.to_dict()
-    report["rounds"] = result.schedule.rounds
-    report["tables"] = result.schedule.tables
-    if params:
-        report["params"] = dict(params)
-    if revision:
-        report["revision"] = dict(revision)
+    report = StoredReport(result.report, rounds=result.schedule.rounds, tables=result.schedule.tables,
+                          params=params, revision=dict(revision or {})).to_dict()
     number = (db.session.scalar(
         select(func.max(ScheduleVersion.number)).where(ScheduleVersion.event_id == event.id)
     ) or 0) + 1
@@ -183,11 +179,10 @@ def version_schedule(version: ScheduleVersion) -> tuple[Schedule, list[DomainAtt
     meetings = tuple(Meeting(r, t, ext[a], ext[b], float(s or 0.0), reason or "")
                      for r, t, a, b, s, reason in stored
                      if event is None or in_event_range(event, r, t))
-    report = version.report or {}
-    rounds = int(report.get("rounds") or (event.rounds if event else 0))
+    report = version.plan_report
+    rounds = report.rounds or (event.rounds if event else 0)
     rounds = max([rounds, *(m.round for m in meetings)])
-    tables = int(report.get("tables") or 0)
-    tables = max([tables, *(m.table for m in meetings)])
+    tables = max([report.tables, *(m.table for m in meetings)])
     if event is not None:  # rounds or tables cut after this version was made
         rounds = min(rounds, event.rounds)
         tables = min(tables, event.tables) if event.tables else tables

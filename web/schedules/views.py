@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from scheduler.checker import company_repeats
 from scheduler.domain import Attendee as DomainAttendee
-from scheduler.domain import Meeting, Schedule
+from scheduler.domain import Meeting, MeetingsMode, Schedule
 from scheduler.scoring import explain_for
+from scheduler.solver import PlanReport
 from web.events.models import Event
 from web.schedules.models import ScheduleVersion
+from web.schedules.reports import StoredReport
 from web.schedules.versions import version_schedule
 
 
@@ -113,11 +114,13 @@ class Breaks:
     optimal: bool
 
     @classmethod
-    def of(cls, data: dict[str, Any] | None) -> Breaks | None:
-        if not data:
+    def of(cls, report: StoredReport) -> Breaks | None:
+        """The report's breaks; None for a report stored before breaks were counted."""
+        if not report.breaks_counted:
             return None
-        return cls(int(data.get("total") or 0), int(data.get("worst") or 0), int(data.get("spread") or 0),
-                   int(data.get("bound") or 0), bool(data.get("optimal")))
+        plan = report.plan
+        return cls(plan.breaks_total, plan.breaks_worst, plan.breaks_spread, plan.breaks_bound,
+                   plan.breaks_optimal)
 
 
 @dataclass(frozen=True)
@@ -135,12 +138,6 @@ def _complementary(a: DomainAttendee, b: DomainAttendee) -> bool:
     return bool(fold(a.offers) & fold(b.seeks) or fold(b.offers) & fold(a.seeks))
 
 
-def _percent_of_bound(report: dict, score: float, upper: float) -> float | None:
-    if "ratio" in report:
-        return None if report["ratio"] is None else 100.0 * float(report["ratio"])
-    return 100.0 if upper <= 0 else 100.0 * score / upper
-
-
 def quality_summary(version: ScheduleVersion, schedule: Schedule | None = None,
                     attendees: Sequence[DomainAttendee] | None = None) -> QualitySummary:
     """How good a version is: the solver's report plus shares computed from the meetings."""
@@ -154,43 +151,43 @@ def quality_summary(version: ScheduleVersion, schedule: Schedule | None = None,
         person = people.get(ident)
         return f"{person.name} ({ident})" if person else ident
 
-    report = version.report or {}
+    report = version.plan_report
+    plan = report.plan
     pairs = [(people.get(m.a_id), people.get(m.b_id)) for m in schedule.meetings]
     known = [(a, b) for a, b in pairs if a is not None and b is not None]
     total = len(known)
     complementary = sum(1 for a, b in known if _complementary(a, b))
     cross = sum(1 for a, b in known if a.region.casefold() != b.region.casefold())
-    sit_outs = report.get("sit_outs") or {}
-    must = report.get("must_meet") or {}
     repeats = company_repeats(schedule, attendees)
-    upper = float(report.get("upper_bound") or 0.0)
-    score = float(report.get("total_score") or schedule.total_score)
+    # No bound (a revision): no share of it. No report at all: the bound is 0, the share 100 %.
+    ratio = plan.ratio
     return QualitySummary(
-        status=str(report.get("status", "")),
-        message=str(report.get("message", "")),
+        status=plan.status,
+        message=plan.message,
         meetings=len(schedule.meetings),
-        sit_outs_total=int(sit_outs.get("total") or 0),
-        sit_outs_worst=int(sit_outs.get("worst") or 0),
-        sit_outs_worst_attendee=label(sit_outs.get("worst_attendee")),
-        must_meet_requested=int(must.get("requested") or 0),
-        must_meet_kept=int(must.get("kept") or 0),
-        must_meet_unkept=[UnkeptMustMeet(label(u["a_id"]) or "", label(u["b_id"]) or "", u.get("reason", ""))
-                          for u in must.get("unkept") or []],
+        sit_outs_total=plan.sit_outs_total,
+        sit_outs_worst=plan.sit_outs_worst,
+        sit_outs_worst_attendee=label(plan.sit_outs_worst_attendee),
+        must_meet_requested=plan.must_meet_requested,
+        must_meet_kept=plan.must_meet_kept,
+        must_meet_unkept=[UnkeptMustMeet(label(a) or "", label(b) or "", reason)
+                          for a, b, reason in plan.must_meet_unkept],
         complementary_share=complementary / total if total else 0.0,
         cross_region_share=cross / total if total else 0.0,
-        percent_of_bound=_percent_of_bound(report, score, upper),
+        percent_of_bound=None if ratio is None else 100.0 * ratio,
         company_repeat_attendees=repeats[0], company_repeat_meetings=repeats[1],
-        total_score=score,
-        upper_bound=upper,
-        messages=[str(m) for m in report.get("messages") or []],
-        breaks=Breaks.of(report.get("breaks")),
-        requests=_requests(report.get("requests"), label),
+        total_score=plan.total_score or schedule.total_score,
+        upper_bound=plan.upper_bound or 0.0,
+        messages=list(plan.messages),
+        breaks=Breaks.of(report),
+        requests=_requests(plan, label),
     )
 
 
-def _requests(data: dict[str, Any] | None, label: Callable[[str | None], str | None]) -> Requests | None:
-    if not data:
+def _requests(plan: PlanReport, label: Callable[[str | None], str | None]) -> Requests | None:
+    """A requested-only plan's requests, people named; None in fill mode."""
+    if plan.meetings_mode != MeetingsMode.REQUESTED:
         return None
-    unscheduled = [UnkeptMustMeet(label(u.get("a_id")) or "", label(u.get("b_id")) or "", str(u.get("reason", "")))
-                   for u in data.get("unscheduled") or []]
-    return Requests(int(data.get("requested") or 0), int(data.get("scheduled") or 0), unscheduled)
+    unscheduled = [UnkeptMustMeet(label(a) or "", label(b) or "", reason)
+                   for a, b, _cause, reason in plan.requests_unscheduled]
+    return Requests(plan.requests_requested, plan.requests_scheduled, unscheduled)
