@@ -182,7 +182,8 @@ def test_missing_required_columns_are_all_named() -> None:
 def test_duplicate_id_names_both_lines() -> None:
     errors = errors_of(csv_bytes("a1,Ana,Acme,NA,ISV,Hosting,", "b2,Bo,Beta,NA,ISV,Hosting,",
                                  "a1,Cy,Gamma,NA,ISV,Hosting,"))
-    assert [str(e) for e in errors] == ["line 4, id: duplicate id 'a1' (also on line 2)"]
+    assert [(e.line, e.field) for e in errors] == [(4, "id")]
+    assert "'a1'" in errors[0].message and "line 2" in errors[0].message
 
 
 def test_duplicate_column_is_an_error() -> None:
