@@ -24,6 +24,7 @@ from scheduler.spreadsheet import (
     SpreadsheetError,
     Table,
     TableLimits,
+    cell_too_long,
     column_key,
     column_letter,
     detect_format,
@@ -131,7 +132,7 @@ def read_attendee_file(
     try:
         table = read_table(data, detect_format(name, data), expected_columns=COLUMNS, limits=limits)
     except SpreadsheetError as exc:
-        raise AttendeeFileError(display, [RowError(exc.line, None, str(exc))]) from None
+        raise AttendeeFileError(display, [_table_error(exc)]) from None
     del data
     parser = _Parser(table, TaxonomyMatcher(taxonomy or load_taxonomy()), strict, rounds,
                      frozenset(known_ids))
@@ -142,6 +143,16 @@ def read_attendee_file(
     if parser.more_warnings:
         warnings = [*warnings, RowError(None, None, f"and {parser.more_warnings} more warnings")]
     return ImportResult(attendees, warnings)
+
+
+def _table_error(exc: SpreadsheetError) -> RowError:
+    """A file that cannot be read as a table; a cell too long is put in its column, as the
+    row validator puts a form's field that is too long."""
+    key = column_key(exc.heading)
+    key = _COLUMN_ALIASES.get(key, key)
+    if exc.cell_problem and key in COLUMNS:
+        return RowError(exc.line, key, exc.cell_problem)
+    return RowError(exc.line, None, str(exc))
 
 
 def _read_source(source: str | Path | bytes | BinaryIO, filename: str | None) -> tuple[bytes, str | None]:
@@ -191,10 +202,11 @@ class RowValidator:
 
     def __init__(self, taxonomy: Taxonomy | None = None, *, strict: bool = False,
                  rounds: int | None = None, known_ids: Iterable[str] = (),
-                 matcher: TaxonomyMatcher | None = None) -> None:
+                 matcher: TaxonomyMatcher | None = None, limits: TableLimits = DEFAULT_LIMITS) -> None:
         self.matcher = matcher or TaxonomyMatcher(taxonomy or load_taxonomy())
         self.strict = strict
         self.rounds = rounds
+        self.limits = limits
         ids = list(known_ids)
         self.known_ids = frozenset(ids)
         # a later id wins a case-insensitive "did you mean" tie (a file's own ids come last)
@@ -238,6 +250,10 @@ class RowValidator:
             "avoid": _split_list(cells.get("avoid", "")),
         }
         found.errors += self.reference_errors(own, fields["must_meet"], fields["avoid"], line=line)
+        too_long = [RowError(line, column, problem) for column, text in cells.items()
+                    if (problem := cell_too_long(text, self.limits))]
+        if too_long:  # a file stops reading at such a cell: nothing else about the row is said
+            return RowCheck(fields, too_long, [])
         return RowCheck(fields, found.errors, found.warnings)
 
     def reference_errors(self, own: str, must_meet: Iterable[str], avoid: Iterable[str], *,
