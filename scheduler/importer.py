@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -24,6 +24,7 @@ from scheduler.spreadsheet import (
     SpreadsheetError,
     Table,
     TableLimits,
+    cell_too_long,
     column_key,
     column_letter,
     detect_format,
@@ -131,7 +132,7 @@ def read_attendee_file(
     try:
         table = read_table(data, detect_format(name, data), expected_columns=COLUMNS, limits=limits)
     except SpreadsheetError as exc:
-        raise AttendeeFileError(display, [RowError(exc.line, None, str(exc))]) from None
+        raise AttendeeFileError(display, [_table_error(exc)]) from None
     del data
     parser = _Parser(table, TaxonomyMatcher(taxonomy or load_taxonomy()), strict, rounds,
                      frozenset(known_ids))
@@ -142,6 +143,16 @@ def read_attendee_file(
     if parser.more_warnings:
         warnings = [*warnings, RowError(None, None, f"and {parser.more_warnings} more warnings")]
     return ImportResult(attendees, warnings)
+
+
+def _table_error(exc: SpreadsheetError) -> RowError:
+    """A file that cannot be read as a table; a cell too long is put in its column, as the
+    row validator puts a form's field that is too long."""
+    key = column_key(exc.heading)
+    key = _COLUMN_ALIASES.get(key, key)
+    if exc.cell_problem and key in COLUMNS:
+        return RowError(exc.line, key, exc.cell_problem)
+    return RowError(exc.line, None, str(exc))
 
 
 def _read_source(source: str | Path | bytes | BinaryIO, filename: str | None) -> tuple[bytes, str | None]:
@@ -163,6 +174,199 @@ def _read_source(source: str | Path | bytes | BinaryIO, filename: str | None) ->
 class _Row:
     line: int
     values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One row's verdict: its fields as read, and the problems found in them. ``attendee`` is
+    ``None`` while any error stands, so a half-checked row cannot be stored by mistake."""
+
+    fields: AttendeeFields
+    errors: list[RowError]
+    warnings: list[RowError]
+
+    @property
+    def attendee(self) -> Attendee | None:
+        return None if self.errors else Attendee(**self.fields)
+
+
+class RowValidator:
+    """Every check of one attendee row, for the file importer and for a row typed into a form.
+
+    Built once with what a row is checked against: the taxonomy (unknown names are errors when
+    ``strict``, warnings otherwise), the event's ``rounds`` and ``known_ids``, the ids that
+    must_meet and avoid may name (a file's own ids and those stored beside it; for a form, the
+    few stored people the row names). One home for the rules and their wording, so a form
+    shows exactly what an uploaded file would say about the same cells, without writing a file.
+    """
+
+    def __init__(self, taxonomy: Taxonomy | None = None, *, strict: bool = False,
+                 rounds: int | None = None, known_ids: Iterable[str] = (),
+                 matcher: TaxonomyMatcher | None = None, limits: TableLimits = DEFAULT_LIMITS) -> None:
+        self.matcher = matcher or TaxonomyMatcher(taxonomy or load_taxonomy())
+        self.strict = strict
+        self.rounds = rounds
+        self.limits = limits
+        ids = list(known_ids)
+        self.known_ids = frozenset(ids)
+        # a later id wins a case-insensitive "did you mean" tie (a file's own ids come last)
+        self.folded_ids = {i.casefold(): i for i in ids}
+
+    def check(self, cells: Mapping[str, str], *, line: int | None = None,
+              taken_by: str | None = None) -> RowCheck:
+        """Check one row. ``cells`` maps columns to cell text; a column missing from ``cells``
+        is a column missing from the file (reported once, by the header check), not an empty
+        cell. ``taken_by`` names whoever already has the row's id ("line 2", a stored
+        attendee's name); ``line`` goes into each problem (``None`` for a form)."""
+        found = _Found(line, self.strict)
+        own = cells.get("id", "")
+        if own and taken_by is not None:
+            found.error("id", id_taken_message(own, taken_by))
+        for column in _NON_EMPTY:
+            if column not in cells:
+                continue
+            # offers counts as empty when it holds only separators
+            if not (_split_list(cells[column]) if column == "offers" else cells[column]):
+                found.error(column, "required, but empty")
+        if ";" in own:
+            found.error("id", f"an id cannot contain ';' ('{own}'); use '-' or '_' instead")
+        email = cells.get("email", "")
+        if email and not _EMAIL.match(email):
+            found.warn("email", f"'{email}' does not look like an email address")
+        fields: AttendeeFields = {
+            "id": own,
+            "name": cells.get("name", ""),
+            "company": " ".join(cells.get("company", "").split()),
+            "region": self._taxonomy_name(found, "region", "regions", cells.get("region", "")),
+            "partner_type": self._taxonomy_name(found, "partner_type", "partner_types",
+                                                cells.get("partner_type", "")),
+            "offers": self._competencies(found, "offers", cells.get("offers", "")),
+            "seeks": self._competencies(found, "seeks", cells.get("seeks", "")),
+            "email": email,
+            "title": cells.get("title", ""),
+            "country": cells.get("country", ""),
+            "available_rounds": self._availability(found, cells.get("available_rounds", "")),
+            "must_meet": _split_list(cells.get("must_meet", "")),
+            "avoid": _split_list(cells.get("avoid", "")),
+        }
+        found.errors += self.reference_errors(own, fields["must_meet"], fields["avoid"], line=line)
+        too_long = [RowError(line, column, problem) for column, text in cells.items()
+                    if (problem := cell_too_long(text, self.limits))]
+        if too_long:  # a file stops reading at such a cell: nothing else about the row is said
+            return RowCheck(fields, too_long, [])
+        return RowCheck(fields, found.errors, found.warnings)
+
+    def reference_errors(self, own: str, must_meet: Iterable[str], avoid: Iterable[str], *,
+                         line: int | None = None) -> list[RowError]:
+        """must_meet and avoid naming the row's own id, an id not known, or one person twice.
+        Also asked of stored rows when a form renames an id they name."""
+        errors: list[RowError] = []
+        must_meet, avoid = tuple(must_meet), tuple(avoid)
+        for column, refs in (("must_meet", must_meet), ("avoid", avoid)):
+            for ref in refs:
+                if ref == own:
+                    errors.append(RowError(line, column, f"lists the attendee's own id '{ref}'"))
+                elif ref not in self.known_ids:
+                    close = self.folded_ids.get(ref.casefold())
+                    hint = f" (did you mean '{close}'?)" if close else ""
+                    errors.append(RowError(line, column, f"unknown id '{ref}'{hint}"))
+        for ref in sorted(set(must_meet) & set(avoid)):
+            errors.append(RowError(line, "avoid", f"'{ref}' is also listed in must_meet"))
+        return errors
+
+    def _taxonomy_name(self, found: _Found, column: str, kind: str, text: str) -> str:
+        if not text:
+            return ""
+        match = self.matcher.match(kind, text)
+        if not match.known:
+            hint = f" (did you mean '{match.suggestion}'?)" if match.suggestion else ""
+            found.taxonomy(column, f"unknown {self.matcher.label(kind)} '{match.name}'{hint}")
+        return match.name
+
+    def _competencies(self, found: _Found, column: str, text: str) -> tuple[str, ...]:
+        names: dict[str, None] = {}
+        for item in _split_list(text):
+            names.setdefault(self._taxonomy_name(found, column, "competencies", item), None)
+        return tuple(names)
+
+    def _availability(self, found: _Found, text: str) -> frozenset[int] | None:
+        if not text:
+            return None
+        rounds: set[int] = set()
+        for part in (p.strip() for p in _ROUND_SPLIT.split(text)):
+            if not part:
+                continue
+            if part.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
+                low = high = int(part)
+            elif matched := _ROUND_RANGE.match(part):
+                low, high = int(matched.group(1)), int(matched.group(2))
+            else:
+                found.error("available_rounds", _unreadable_rounds(text))
+                return None
+            problem = self._range_problem(part, low, high)
+            if problem:
+                found.error("available_rounds", problem)
+                return None
+            rounds.update(range(low, high + 1))
+        if not rounds:
+            return None
+        if self.rounds is not None and rounds >= set(range(1, self.rounds + 1)):
+            return None
+        return frozenset(rounds)
+
+    def _range_problem(self, part: str, low: int, high: int) -> str | None:
+        if low > high:
+            return f"the range '{part}' runs backwards; write {high}-{low}"
+        if low < 1:
+            return f"rounds are numbered from 1, but '{part}' includes {low}"
+        if self.rounds is not None and high > self.rounds:
+            return f"round {high} in '{part}' is outside the event's rounds 1-{self.rounds}"
+        return None
+
+
+def validate_attendee_row(cells: Mapping[str, str], *, known_ids: Iterable[str] = (),
+                          taxonomy: Taxonomy | None = None, strict: bool = False,
+                          rounds: int | None = None, taken_by: str | None = None) -> RowCheck:
+    """One row checked as :func:`read_attendee_file` checks each row of a file (see
+    :class:`RowValidator`); for checking many rows, build the validator once."""
+    validator = RowValidator(taxonomy, strict=strict, rounds=rounds, known_ids=known_ids)
+    return validator.check(cells, taken_by=taken_by)
+
+
+def id_taken_message(ident: str, taken_by: str) -> str:
+    """The one wording for an id someone else already has, in a file or in a form."""
+    return f"another attendee ({taken_by}) already has the id '{ident}'"
+
+
+def avoided_warnings(own: str, must_meet: Iterable[str], avoids_of: Mapping[str, Collection[str]],
+                     holders: Mapping[str, str], *, line: int | None = None) -> list[RowError]:
+    """A must-meet with someone who asked to avoid this attendee cannot happen: say so on the
+    row that asks. ``avoids_of`` maps ids to their avoid lists, ``holders`` ids to how the
+    person is named to the reader ("line 3" in a file, a name in a form)."""
+    return [RowError(line, "must_meet",
+                     f"'{ref}' ({holders.get(ref, 'another attendee')}) asked to avoid this attendee; "
+                     "the meeting will not happen")
+            for ref in must_meet if own in avoids_of.get(ref, ())]
+
+
+class _Found:
+    """The errors and warnings of one row while it is checked."""
+
+    def __init__(self, line: int | None, strict: bool) -> None:
+        self.line = line
+        self.strict = strict
+        self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+
+    def warn(self, column: str, message: str) -> None:
+        self.warnings.append(RowError(self.line, column, message))
+
+    def taxonomy(self, column: str, message: str) -> None:
+        """An unknown taxonomy name blocks only a strict import; otherwise it is a warning."""
+        (self.error if self.strict else self.warn)(column, message)
 
 
 class _Parser:
@@ -226,136 +430,48 @@ class _Parser:
     # ---- rows
 
     def parse(self) -> list[Attendee]:
+        """Every row through one :class:`RowValidator` that knows all of the file's ids (a row
+        may name someone further down), then the must-meets that an avoid will block."""
         self.read_header()
         if not self.table.rows:
             self.error(None, None, "the file has a header but no attendee rows")
             return []
+        rows = [_Row(line, self._row_values(cells)) for line, cells in self.table.rows]
         first_line: dict[str, int] = {}
-        drafts: list[tuple[_Row, AttendeeFields]] = []
-        for line, cells in self.table.rows:
-            row = _Row(line, self._row_values(cells))
-            attendee_id = row.values.get("id", "")
-            if attendee_id:
-                if attendee_id in first_line:
-                    self.error(
-                        row.line, "id", f"duplicate id '{attendee_id}' (also on line {first_line[attendee_id]})"
-                    )
-                else:
-                    first_line[attendee_id] = row.line
-            drafts.append((row, self.parse_row(row)))
-        self.check_references(drafts, first_line)
+        for row in rows:
+            if row.values.get("id", ""):
+                first_line.setdefault(row.values["id"], row.line)
+        validator = RowValidator(matcher=self.matcher, strict=self.strict, rounds=self.rounds,
+                                 known_ids=[*sorted(self.known_ids), *first_line])
+        checks: list[tuple[_Row, RowCheck]] = []
+        for row in rows:
+            own = row.values.get("id", "")
+            holder = first_line.get(own, row.line)
+            check = validator.check(row.values, line=row.line,
+                                    taken_by=f"line {holder}" if holder != row.line else None)
+            for problem in check.errors:
+                self.error(problem.line, problem.field, problem.message)
+            for problem in check.warnings:
+                self.warn(problem.line, problem.field, problem.message)
+            checks.append((row, check))
+        self.warn_avoided(checks, first_line)
         if self.errors or self.more_errors:
             return []
-        return [Attendee(**draft) for _, draft in drafts]
+        return [Attendee(**check.fields) for _, check in checks]
 
     def _row_values(self, cells: tuple[str, ...]) -> dict[str, str]:
         return {column: (cells[i] if i < len(cells) else "") for column, i in self.columns.items()}
 
-    def parse_row(self, row: _Row) -> AttendeeFields:
-        v = row.values
-        for column in _NON_EMPTY:
-            if column not in self.columns:
-                continue  # reported once as a missing column
-            # offers counts as empty when it holds only separators
-            if not (_split_list(v[column]) if column == "offers" else v[column]):
-                self.error(row.line, column, "required, but empty")
-        if ";" in v.get("id", ""):
-            self.error(row.line, "id", f"an id cannot contain ';' ('{v['id']}'); use '-' or '_' instead")
-        email = v.get("email", "")
-        if email and not _EMAIL.match(email):
-            self.warn(row.line, "email", f"'{email}' does not look like an email address")
-        return {
-            "id": v.get("id", ""),
-            "name": v.get("name", ""),
-            "company": " ".join(v.get("company", "").split()),
-            "region": self.taxonomy_name(row.line, "region", "regions", v.get("region", "")),
-            "partner_type": self.taxonomy_name(row.line, "partner_type", "partner_types", v.get("partner_type", "")),
-            "offers": self.competencies(row.line, "offers", v.get("offers", "")),
-            "seeks": self.competencies(row.line, "seeks", v.get("seeks", "")),
-            "email": email,
-            "title": v.get("title", ""),
-            "country": v.get("country", ""),
-            "available_rounds": self.availability(row.line, v.get("available_rounds", "")),
-            "must_meet": _split_list(v.get("must_meet", "")),
-            "avoid": _split_list(v.get("avoid", "")),
-        }
-
-    def taxonomy_name(self, line: int, column: str, kind: str, text: str) -> str:
-        if not text:
-            return ""
-        match = self.matcher.match(kind, text)
-        if not match.known:
-            hint = f" (did you mean '{match.suggestion}'?)" if match.suggestion else ""
-            message = f"unknown {self.matcher.label(kind)} '{match.name}'{hint}"
-            (self.error if self.strict else self.warn)(line, column, message)
-        return match.name
-
-    def competencies(self, line: int, column: str, text: str) -> tuple[str, ...]:
-        names: dict[str, None] = {}
-        for item in _split_list(text):
-            names.setdefault(self.taxonomy_name(line, column, "competencies", item), None)
-        return tuple(names)
-
-    def availability(self, line: int, text: str) -> frozenset[int] | None:
-        if not text:
-            return None
-        rounds: set[int] = set()
-        for part in (p.strip() for p in _ROUND_SPLIT.split(text)):
-            if not part:
-                continue
-            if part.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
-                low = high = int(part)
-            elif found := _ROUND_RANGE.match(part):
-                low, high = int(found.group(1)), int(found.group(2))
-            else:
-                self.error(line, "available_rounds", _unreadable_rounds(text))
-                return None
-            if low > high:
-                self.error(line, "available_rounds", f"the range '{part}' runs backwards; write {high}-{low}")
-                return None
-            if low < 1:
-                self.error(line, "available_rounds", f"rounds are numbered from 1, but '{part}' includes {low}")
-                return None
-            if self.rounds is not None and high > self.rounds:
-                self.error(
-                    line, "available_rounds", f"round {high} in '{part}' is outside the event's rounds 1-{self.rounds}"
-                )
-                return None
-            rounds.update(range(low, high + 1))
-        if not rounds:
-            return None
-        if self.rounds is not None and rounds >= set(range(1, self.rounds + 1)):
-            return None
-        return frozenset(rounds)
-
-    def check_references(self, drafts: list[tuple[_Row, AttendeeFields]], first_line: dict[str, int]) -> None:
-        by_folded = {i.casefold(): i for i in first_line}
-        requests: dict[str, tuple[str, ...]] = {}
-        avoids: dict[str, tuple[str, ...]] = {}
-        for row, draft in drafts:
-            own = draft["id"]
-            for column, refs in (("must_meet", draft["must_meet"]), ("avoid", draft["avoid"])):
-                for ref in refs:
-                    if ref == own:
-                        self.error(row.line, column, f"lists the attendee's own id '{ref}'")
-                    elif ref not in first_line and ref not in self.known_ids:
-                        close = by_folded.get(ref.casefold())
-                        hint = f" (did you mean '{close}'?)" if close else ""
-                        self.error(row.line, column, f"unknown id '{ref}'{hint}")
-            both = sorted(set(draft["must_meet"]) & set(draft["avoid"]))
-            for ref in both:
-                self.error(row.line, "avoid", f"'{ref}' is also listed in must_meet")
-            if own and first_line.get(own) == row.line:
-                requests[own] = draft["must_meet"]
-                avoids[own] = draft["avoid"]
-        for own, wanted in requests.items():
-            for ref in wanted:
-                if own in avoids.get(ref, ()):
-                    self.warn(
-                        first_line[own],
-                        "must_meet",
-                        f"'{ref}' (line {first_line[ref]}) asked to avoid this attendee; the meeting will not happen",
-                    )
+    def warn_avoided(self, checks: list[tuple[_Row, RowCheck]], first_line: dict[str, int]) -> None:
+        """:func:`avoided_warnings` for each id's first row, naming the avoiding rows by line."""
+        firsts = [check.fields for row, check in checks
+                  if check.fields["id"] and first_line[check.fields["id"]] == row.line]
+        avoids_of = {fields["id"]: fields["avoid"] for fields in firsts}
+        holders = {ident: f"line {line}" for ident, line in first_line.items()}
+        for fields in firsts:
+            for problem in avoided_warnings(fields["id"], fields["must_meet"], avoids_of, holders,
+                                            line=first_line[fields["id"]]):
+                self.warn(problem.line, problem.field, problem.message)
 
 
 def _split_list(text: str) -> tuple[str, ...]:

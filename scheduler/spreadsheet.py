@@ -57,10 +57,15 @@ def unescape_cell(text: str) -> str:
 
 
 class SpreadsheetError(ValueError):
-    """A file that cannot be read as a table at all; ``line`` is the spreadsheet row when known."""
+    """A file that cannot be read as a table at all; ``line`` is the spreadsheet row when known.
+    A cell over the size limit also names its column's ``heading`` and the ``cell_problem``
+    (the wording :func:`cell_too_long` gives a form's field too)."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, *, heading: str = "",
+                 cell_problem: str = "") -> None:
         self.line = line
+        self.heading = heading
+        self.cell_problem = cell_problem
         super().__init__(message)
 
 
@@ -256,13 +261,19 @@ def _checked_cells(raw: Sequence[object], line: int, header: tuple[str, ...] | N
             f"this row has values in {len(cells)} columns; an attendee file has at most "
             f"{limits.max_columns}", line)
     for index, cell in enumerate(cells):
-        if len(cell) > limits.max_cell_chars:
+        problem = cell_too_long(cell, limits)
+        if problem:
             heading = header[index] if header and index < len(header) and header[index] else ""
             where = f"column {column_letter(index)}" + (f" ({heading})" if heading else "")
-            raise SpreadsheetError(
-                f"{where} holds {len(cell):,} characters; a cell may hold at most "
-                f"{limits.max_cell_chars:,}", line)
+            raise SpreadsheetError(f"{where} {problem}", line, heading=heading, cell_problem=problem)
     return cells
+
+
+def cell_too_long(text: str, limits: TableLimits = DEFAULT_LIMITS) -> str | None:
+    """Why ``text`` is too long for a cell, or ``None``: one wording for a file and a form."""
+    if len(text) > limits.max_cell_chars:
+        return f"holds {len(text):,} characters; a cell may hold at most {limits.max_cell_chars:,}"
+    return None
 
 
 def _to_table(raw_rows: Iterable[Sequence[object]], limits: TableLimits = DEFAULT_LIMITS) -> Table:

@@ -10,8 +10,16 @@ import pytest
 
 from scheduler.domain import Attendee
 from scheduler.generator import generate_event
-from scheduler.importer import AttendeeFileError, RowError, read_attendee_file, write_attendee_file
-from scheduler.spreadsheet import safe_cell, unescape_cell
+from scheduler.importer import (
+    COLUMNS,
+    AttendeeFileError,
+    RowError,
+    RowValidator,
+    avoided_warnings,
+    read_attendee_file,
+    write_attendee_file,
+)
+from scheduler.spreadsheet import safe_cell, unescape_cell, write_table
 from scheduler.taxonomy import DATA_DIR
 
 EVENTS = DATA_DIR / "events"
@@ -182,7 +190,8 @@ def test_missing_required_columns_are_all_named() -> None:
 def test_duplicate_id_names_both_lines() -> None:
     errors = errors_of(csv_bytes("a1,Ana,Acme,NA,ISV,Hosting,", "b2,Bo,Beta,NA,ISV,Hosting,",
                                  "a1,Cy,Gamma,NA,ISV,Hosting,"))
-    assert [str(e) for e in errors] == ["line 4, id: duplicate id 'a1' (also on line 2)"]
+    assert [(e.line, e.field) for e in errors] == [(4, "id")]
+    assert "'a1'" in errors[0].message and "line 2" in errors[0].message
 
 
 def test_duplicate_column_is_an_error() -> None:
@@ -370,3 +379,79 @@ def test_two_thousand_rows_round_trip(fmt: str, big_event: list[Attendee]) -> No
     write_attendee_file(attendees, buffer, fmt)
     result = read_attendee_file(buffer.getvalue(), filename=f"big.{fmt}", rounds=10)
     assert result.attendees == attendees
+
+
+# ------------------------------------------------------------------ one row: form and file agree
+
+STORED = [  # lines 2 and 3 of the file; the checked row is line 4
+    {"id": "a1", "name": "Ana", "company": "Acme", "region": "NA", "partner_type": "ISV", "offers": "Hosting"},
+    {"id": "b2", "name": "Bo", "company": "Beta", "region": "NA", "partner_type": "ISV", "offers": "Hosting",
+     "avoid": "new"},
+]
+GOOD_ROW = {"id": "new", "name": "Nia", "company": "Acme", "region": "EMEA", "partner_type": "ISV",
+            "offers": "Hosting", "seeks": "DevOps"}
+BAD_CELLS = [
+    {"offers": "Quantum Knitting"}, {"seeks": "Hosting; Quantm"}, {"region": "Mars"},
+    {"partner_type": "Wizard"}, {"available_rounds": "9"}, {"available_rounds": "4-2"},
+    {"available_rounds": "0-3"}, {"available_rounds": "2031-01-05"}, {"available_rounds": "soon"},
+    {"must_meet": "zz"}, {"must_meet": "A1"}, {"must_meet": "new"}, {"avoid": "new"},
+    {"must_meet": "a1", "avoid": "a1"}, {"avoid": "a1"}, {"must_meet": "b2"},
+    {"name": ""}, {"company": ""}, {"region": ""}, {"partner_type": ""}, {"offers": " ; "}, {"id": ""},
+    {"id": "x;y"}, {"id": "a1"}, {"email": "not-an-address"}, {"name": "N" * 2_001},
+    {"must_meet": "zz", "region": "Mars", "available_rounds": "4-2"},
+]
+Verdict = list[tuple[str, str | None, str]]
+
+
+def _file_verdict(row: dict[str, str], strict: bool) -> Verdict:
+    """What the file importer says about the last row of a file holding STORED and ``row``."""
+    buffer = io.BytesIO()
+    write_table(COLUMNS, [[r.get(c, "") for c in COLUMNS] for r in (*STORED, row)], buffer, "csv")
+    own_line = len(STORED) + 2
+    try:
+        result = read_attendee_file(buffer.getvalue(), filename="x.csv", strict=strict, rounds=8)
+    except AttendeeFileError as exc:
+        return sorted(("error", e.field, e.message) for e in exc.errors if e.line == own_line)
+    return sorted(("warning", w.field, w.message) for w in result.warnings if w.line == own_line)
+
+
+def _form_verdict(row: dict[str, str], strict: bool) -> Verdict:
+    """What the row validator says about ``row`` with STORED as the people beside it, the way
+    a form asks: no file, no line numbers; the people around named as the file names them."""
+    holders = {stored["id"]: f"line {line}" for line, stored in enumerate(STORED, start=2)}
+    validator = RowValidator(strict=strict, rounds=8, known_ids=[*holders, row.get("id", "")])
+    check = validator.check({c: row.get(c, "") for c in COLUMNS}, taken_by=holders.get(row.get("id", "")))
+    assert all(e.line is None for e in check.errors + check.warnings)
+    if check.errors:
+        return sorted(("error", e.field, e.message) for e in check.errors)
+    avoids = {s["id"]: tuple(s.get("avoid", "").split(";")) for s in STORED}
+    warnings = check.warnings + avoided_warnings(row["id"], check.fields["must_meet"], avoids, holders)
+    return sorted(("warning", w.field, w.message) for w in warnings)
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lenient", "strict"])
+@pytest.mark.parametrize("cells", BAD_CELLS, ids=lambda cells: ",".join(f"{k}={v[:12]}" for k, v in cells.items()))
+def test_a_row_gets_the_same_verdict_from_the_validator_and_the_file(cells: dict[str, str], strict: bool) -> None:
+    row = {**GOOD_ROW, **cells}
+    file_says, form_says = _file_verdict(row, strict), _form_verdict(row, strict)
+    assert file_says == form_says
+    # every case but avoiding a colleague is noticed, so the comparison above is not vacuous
+    assert bool(file_says) == (cells != {"avoid": "a1"})
+
+
+def test_a_valid_row_gives_an_attendee_and_no_problems() -> None:
+    check = RowValidator(rounds=8, known_ids=["a1"]).check({**GOOD_ROW, "must_meet": "a1", "available_rounds": "1-8"})
+    assert check.errors == [] and check.warnings == []
+    assert check.attendee is not None and check.attendee.must_meet == ("a1",)
+    assert check.attendee.available_rounds is None     # every round = present throughout
+
+
+def test_a_row_with_an_error_gives_no_attendee() -> None:
+    check = RowValidator(rounds=8).check({**GOOD_ROW, "available_rounds": "9"})
+    assert check.attendee is None and [e.field for e in check.errors] == ["available_rounds"]
+
+
+def test_a_too_long_cell_is_put_in_its_column_in_a_file_too() -> None:
+    errors = errors_of(csv_bytes("a1," + "N" * 2_001 + ",Acme,NA,ISV,Hosting,"))
+    assert [(e.line, e.field) for e in errors] == [(2, "name")]
+    assert "2,001" in errors[0].message and "2,000" in errors[0].message

@@ -316,3 +316,51 @@ def test_list_follows_the_events_name_order_across_pages(organiser, make_event, 
     db.session.commit()
     assert _names_in_order(organiser.get(url).get_data(as_text=True), names) == [
         "Anna Zeller", "Bob Östlund", "Chen Wei"]
+
+
+# ------------------------------------------------------------------ a form row and a file row agree
+
+FORM_ROW = {"id": "NEW1", "name": "Nia Okafor", "company": "Acme", "region": "EMEA", "partner_type": "ISV",
+            "offers": "Hosting", "seeks": "DevOps"}
+
+
+@pytest.mark.parametrize("cells", [
+    {"offers": "Quantum Knitting"}, {"region": "Mars"}, {"partner_type": "Wizard"},
+    {"available_rounds": "9"}, {"available_rounds": "4-2"}, {"available_rounds": "2031-01-05"},
+    {"must_meet": "ZZ"}, {"must_meet": "a1"}, {"must_meet": "NEW1"}, {"avoid": "NEW1"},
+    {"must_meet": "A1", "avoid": "A1"}, {"avoid": "A1"}, {"must_meet": "B2"},
+    {"name": ""}, {"company": ""}, {"offers": ""}, {"id": ""}, {"id": "X;Y"}, {"id": "A1"},
+    {"email": "not-an-address"}, {"company": "C" * 2_001},
+], ids=lambda cells: ",".join(f"{k}={v[:12]}" for k, v in cells.items()))
+def test_the_form_and_the_file_say_the_same_about_the_same_cells(app, make_event, make_attendee, cells):
+    from scheduler.importer import COLUMNS, AttendeeFileError, read_attendee_file
+    from web.attendees.services import AttendeeRowInvalid, form_cells, validate_row
+
+    event = make_event(slug="same-verdict", rounds=8)
+    stored = [make_attendee(event, ext_id="A1", name="Ana Lima", company="Acme"),
+              make_attendee(event, ext_id="B2", name="Bo Berg", avoid="NEW1")]
+    row = {**FORM_ROW, **cells}
+    try:
+        _attendee, warnings = validate_row(event, row)
+        form_says = sorted(("warning", w.field, w.message) for w in warnings)
+    except AttendeeRowInvalid as exc:
+        assert exc.other_errors == []
+        form_says = sorted(("error", name, m) for name, ms in exc.field_errors.items() for m in ms)
+
+    # the file: the stored people on lines 2 and 3, the form's row on line 4; a message that
+    # points at another row names its line where the form names the person
+    data = attendee_file([*(form_cells(a) for a in stored), {c: row.get(c, "") for c in COLUMNS}])
+    names = {"line 2": "Ana Lima", "line 3": "Bo Berg"}
+
+    def as_form_says(message: str) -> str:
+        for line, name in names.items():
+            message = message.replace(f"({line})", f"({name})")
+        return message
+
+    try:
+        result = read_attendee_file(data, filename="x.csv", taxonomy=event.taxonomy_obj(), rounds=event.rounds)
+        file_says = sorted(("warning", w.field, as_form_says(w.message)) for w in result.warnings if w.line == 4)
+    except AttendeeFileError as exc:
+        file_says = sorted(("error", e.field, as_form_says(e.message)) for e in exc.errors if e.line == 4)
+    assert form_says == file_says
+    assert bool(form_says) == (cells != {"avoid": "A1"})

@@ -1,13 +1,12 @@
 """Attendee operations: importing files, validating single rows, listing and removing.
 
-All validation goes through :func:`scheduler.importer.read_attendee_file`, so a row typed into
-the form is held to exactly the rules of a row in an uploaded file (taxonomy matching, round
-ranges, must-meet/avoid references).
+A row typed into a form goes through :class:`scheduler.importer.RowValidator`, the checks the
+file importer runs on each row, so it is held to exactly the rules (and the wording) of a row in
+an uploaded file: taxonomy matching, round ranges, must-meet/avoid references.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -27,12 +26,12 @@ from badges.names import name_sort_key
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.importer import (
     COLUMNS,
-    AttendeeFileError,
     RowError,
+    RowValidator,
     attendee_row,
-    read_attendee_file,
+    avoided_warnings,
 )
-from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits, write_table
+from scheduler.spreadsheet import DEFAULT_LIMITS, TableLimits
 from web.attendees.checkins import CheckIn
 from web.attendees.convert import apply_domain, domain_values, split_list
 from web.attendees.models import (
@@ -214,20 +213,22 @@ class AttendeeRowInvalid(Exception):
 
 def validate_row(event: Event, cells: dict[str, str], editing: Attendee | None = None
                  ) -> tuple[DomainAttendee, list[RowError]]:
-    """Check one attendee typed into a form against the importer's rules.
+    """Check one attendee typed into a form with the importer's own row checks
+    (:class:`scheduler.importer.RowValidator`), so a form says what an uploaded file would say
+    about the same cells.
 
-    The row is written into an in-memory CSV together with the stored attendees it concerns,
-    so references (must_meet, avoid) and id clashes are checked as in a real file. A new row
-    (registration, walk-in, the organiser's "add") concerns only the people it names and the
-    holder of its id: a few rows, however large the event. An edit may rename an id others
+    References (must_meet, avoid) and id clashes are checked against stored attendees. A new
+    row (registration, walk-in, the organiser's "add") concerns only the people it names and
+    the holder of its id: a few rows, however large the event. An edit may rename an id others
     refer to, so it is checked against every attendee of the event.
-    Returns the parsed attendee and the warnings on its row; raises :class:`AttendeeRowInvalid`.
+    Returns the parsed attendee and the warnings on its row (``line`` ``None``); raises
+    :class:`AttendeeRowInvalid`.
     """
     if editing is None:
         others = _rows_named_by(event, cells)
     else:
         others = [a for a in event_attendees(event) if a.id != editing.id]
-    return _validate_among(event, cells, others, trim_references=editing is None)
+    return _validate_among(event, cells, others, check_others=editing is not None)
 
 
 def _rows_named_by(event: Event, cells: dict[str, str]) -> list[Attendee]:
@@ -245,52 +246,33 @@ def _rows_named_by(event: Event, cells: dict[str, str]) -> list[Attendee]:
 
 
 def _validate_among(event: Event, cells: dict[str, str], others: list[Attendee], *,
-                    trim_references: bool) -> tuple[DomainAttendee, list[RowError]]:
-    line_of_ext = {a.ext_id: i + 2 for i, a in enumerate(others)}
-    name_at_line = {i + 2: a.name for i, a in enumerate(others)}
-    own_line = len(others) + 2
-    rows = [attendee_row(a.to_domain()) for a in others]
-    if trim_references:
-        # The stored rows' own must_meet/avoid name people outside this small file; keep only
-        # the references this check can see (the new row and each other).
-        present = set(line_of_ext) | {cells.get("id", "").strip()}
-        must_at, avoid_at = COLUMNS.index("must_meet"), COLUMNS.index("avoid")
-        for row in rows:
-            for index in (must_at, avoid_at):
-                row[index] = "; ".join(r for r in split_list(row[index]) if r in present)
-    rows.append([cells.get(column, "") or "" for column in COLUMNS])
-    buffer = io.BytesIO()
-    write_table(COLUMNS, rows, buffer, "csv")
-    try:
-        result = read_attendee_file(buffer.getvalue(), filename="attendee.csv",
-                                    taxonomy=event.taxonomy_obj(), rounds=event.rounds)
-    except AttendeeFileError as exc:
+                    check_others: bool) -> tuple[DomainAttendee, list[RowError]]:
+    """The form's row checked against ``others`` (stored attendees, the edited one left out).
+    With ``check_others`` (an edit), their must_meet/avoid are checked against the ids as they
+    would be after the change, so renaming an id someone names is refused."""
+    row = {column: (cells.get(column) or "").strip() for column in COLUMNS}
+    own = row["id"]
+    by_ext = {a.ext_id: a for a in others}
+    validator = RowValidator(event.taxonomy_obj(), rounds=event.rounds,
+                             known_ids=[*by_ext, own] if own else list(by_ext))
+    holder = by_ext.get(own)
+    check = validator.check(row, taken_by=holder.name if holder else None)
+    other_errors: list[str] = []
+    if check_others:
+        for other in others:
+            for error in validator.reference_errors(other.ext_id, split_list(other.must_meet),
+                                                    split_list(other.avoid)):
+                other_errors.append(f"{other.name}, {error.field}: {error.message}")
+    attendee = check.attendee
+    if attendee is None or other_errors:
         field_errors: dict[str, list[str]] = {}
-        other_errors: list[str] = []
-        for error in exc.errors:
-            message = _without_line_refs(error.message, name_at_line, own_line)
-            if error.line == own_line and error.field == "id" and cells.get("id") in line_of_ext:
-                holder = name_at_line[line_of_ext[cells["id"]]]
-                message = f"another attendee ({holder}) already has the id '{cells['id']}'"
-            if error.line == own_line and error.field:
-                field_errors.setdefault(error.field, []).append(message)
-            elif error.line == own_line or error.line is None:
-                other_errors.append(message)
-            else:
-                who = name_at_line.get(error.line, "another attendee")
-                other_errors.append(f"{who}, {error.field or 'row'}: {message}")
-        raise AttendeeRowInvalid(field_errors, other_errors) from None
-    warnings = [w for w in result.warnings if w.line == own_line]
-    return result.attendees[-1], warnings
-
-
-def _without_line_refs(message: str, name_at_line: dict[int, str], own_line: int) -> str:
-    """Line numbers of the in-memory file mean nothing to the user; name the attendee instead."""
-    def replace(match: re.Match[str]) -> str:
-        line = int(match.group(1))
-        return "this form" if line == own_line else name_at_line.get(line, "another attendee")
-
-    return re.sub(r"line (\d+)", replace, message)
+        for error in check.errors:
+            field_errors.setdefault(error.field or "", []).append(error.message)
+        raise AttendeeRowInvalid(field_errors, other_errors)
+    avoids_of = {a.ext_id: split_list(a.avoid) for a in others}
+    warnings = check.warnings + avoided_warnings(own, attendee.must_meet, avoids_of,
+                                                 {a.ext_id: a.name for a in others})
+    return attendee, warnings
 
 
 def save_attendee(event: Event, attendee: DomainAttendee, row: Attendee | None = None,
