@@ -7,6 +7,8 @@ written as one weighted sum whose tiers cannot trade against each other:
 1. number of meetings, then the worst-off attendee's avoidable sit-outs (fewest);
 2. must-meet pairs kept;
 3. total score (plus the stability bonus of a re-plan).
+
+``solve_exact`` builds it in steps: the booleans, the seat rules, the objective, the hint.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ cannot be finished by two-round chains (the missing pair's two sit-out rounds fo
 one of them to the other), so what the walk leaves goes to :func:`reopen_rounds`, which
 re-solves a few rounds at a time exactly with CP-SAT.
 
+The walk's state (each attendee's partner per round, the queue, the parked pairs, the tabu
+list, the moves since the last gain) lives in ``_ChainWalk``, one method per move: seat at a
+free table, eject a partner, park, undo back to the last gain.
+
 Neither step ever makes the schedule worse: the walk undoes the moves after its last gain, and
 a re-solve is kept only when the whole schedule is better in the solver's order. Both stop when
 every wanted pair is seated, at the deadline, on cancel, or after a long run without a gain,

@@ -32,6 +32,13 @@ model (``EXACT_LIMIT`` booleans) are then solved exactly by ``scheduler.exact``,
 that schedule, with one CP-SAT worker per core (``PlanRequest.workers`` or
 ``SPEEDNET_SOLVER_WORKERS``).
 
+In the code, ``plan`` reads as these steps: a ``Budget`` made once from the time limit gives
+each step its share (the LP's, the rounding's, the placement's, the exact model's, and the
+reserve kept for the final bound and the write-out); ``_select_pairs`` (LP and rounding),
+``_place`` (placement, fairness repair, polish), ``_improve`` (ejection chains, re-solves, the
+exact model) and, in ``_finish``, ``_decide_status`` (OPTIMAL only when proven or at every
+tier's best). ``_finish`` writes the tables and the report from one ``_Outcome``.
+
 Determinism: the same request and seed give the same schedule. The LP is deterministic;
 per-round CP-SAT, the rounding and the re-solves use one worker with a deterministic-time
 budget; the improvement search counts its budget in steps; the exact model uses interleaved
