@@ -7,6 +7,8 @@ written as one weighted sum whose tiers cannot trade against each other:
 1. number of meetings, then the worst-off attendee's avoidable sit-outs (fewest);
 2. must-meet pairs kept;
 3. total score (plus the stability bonus of a re-plan).
+
+``solve_exact`` builds it in steps: the booleans, the seat rules, the objective, the hint.
 """
 
 from __future__ import annotations
@@ -71,70 +73,23 @@ def default_workers() -> int:
     return max(1, min(MAX_WORKERS, cores))
 
 
+Booleans = dict[tuple[int, int, int], cp_model.IntVar]    # (a, b, round) -> "a meets b in that round"
+
+
 def solve_exact(inst: Instance, hint: dict[int, list[tuple[int, int]]], time_limit: float, seed: int,
                 cancel: threading.Event | None = None,
                 on_solution: Callable[[float], None] | None = None, workers: int | None = None) -> ExactOutcome:
     """Best schedule of the free rounds; starts from ``hint`` so it is never worse than it."""
     model = cp_model.CpModel()
-    u_all, v_all = inst.edges()
-    pair_weight = {(int(a), int(b)): int(inst.scores[a, b]) for a, b in zip(u_all, v_all)}
-    if inst.stability_bonus:
-        for pair in inst.previous:
-            pair_weight[pair] += inst.stability_bonus
-
-    meets: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    pair_weight = _pair_weights(inst)
+    meets: Booleans = {}
     for (a, b) in pair_weight:
         for r in inst.free_rounds:
             if inst.avail[a, r] and inst.avail[b, r]:
                 meets[(a, b, r)] = model.new_bool_var(f"meet_{a}_{b}_r{r}")
-    by_pair: dict[tuple[int, int], list[cp_model.IntVar]] = {}
-    by_person_round: dict[tuple[int, int], list[cp_model.IntVar]] = {}
-    by_round: dict[int, list[cp_model.IntVar]] = {r: [] for r in inst.free_rounds}
-    by_person: dict[int, list[cp_model.IntVar]] = {i: [] for i in range(inst.n)}
-    for (a, b, r), x in meets.items():
-        by_pair.setdefault((a, b), []).append(x)
-        by_person_round.setdefault((a, r), []).append(x)
-        by_person_round.setdefault((b, r), []).append(x)
-        by_round[r].append(x)
-        by_person[a].append(x)
-        by_person[b].append(x)
-
-    for xs in by_pair.values():
-        model.add_at_most_one(xs)                       # no pair meets twice
-    for xs in by_person_round.values():
-        model.add_at_most_one(xs)                       # one table per attendee per round
-    for xs in by_round.values():
-        if len(xs) > inst.tables:
-            model.add(sum(xs) <= inst.tables)           # table capacity
-
-    degree = inst.free_degree
-    forced = degree - inst.capacity
-    worst_avoidable = model.new_int_var(0, max(1, inst.rounds), "worst_avoidable_sit_outs")
-    for i in range(inst.n):
-        if degree[i] > 0:
-            model.add(int(degree[i] - forced[i]) - sum(by_person[i]) <= worst_avoidable)
-
-    must_kept = [sum(by_pair[p]) for p in sorted(inst.must) if p in by_pair]
-    repeats = _company_repeats(model, inst, by_pair)
-    meetings = sum(meets.values())
-    score = sum(pair_weight[(a, b)] * x for (a, b, r), x in meets.items())
-    seats = sum(min(inst.tables, int(inst.avail[:, r].sum()) // 2) for r in inst.free_rounds)
-    score_unit = 1
-    repeat_unit = seats * int(max(pair_weight.values(), default=0)) + 1
-    must_unit = repeat_unit * (2 * seats + 1)
-    fairness_unit = must_unit * (len(must_kept) + 1)
-    meeting_unit = fairness_unit * (inst.rounds + 1)
-    model.maximize(meeting_unit * meetings - fairness_unit * worst_avoidable
-                   + must_unit * sum(must_kept) - repeat_unit * sum(repeats) + score_unit * score)
-
-    for r, pairs in hint.items():
-        for (a, b) in pairs:
-            if (a, b, r) in meets:
-                model.add_hint(meets[(a, b, r)], 1)
-    hinted = {(a, b, r) for r, pairs in hint.items() for (a, b) in pairs}
-    for key, x in meets.items():
-        if key not in hinted:
-            model.add_hint(x, 0)
+    by_pair, by_person = _add_seat_rules(model, inst, meets)
+    _add_objective(model, inst, meets, by_pair, by_person, pair_weight)
+    _add_hints(model, meets, hint)
 
     solver = cp_model.CpSolver()
     # One worker per core; interleaved search keeps them deterministic for a seed.
@@ -153,6 +108,78 @@ def solve_exact(inst: Instance, hint: dict[int, list[tuple[int, int]]], time_lim
     for r in rounds:
         rounds[r].sort()
     return ExactOutcome(rounds, solver.status_name(status), status == cp_model.OPTIMAL)
+
+
+def _pair_weights(inst: Instance) -> dict[tuple[int, int], int]:
+    """Every pair that may meet, with its score plus (a re-plan) the stability bonus."""
+    u_all, v_all = inst.edges()
+    pair_weight = {(int(a), int(b)): int(inst.scores[a, b]) for a, b in zip(u_all, v_all)}
+    if inst.stability_bonus:
+        for pair in inst.previous:
+            pair_weight[pair] += inst.stability_bonus
+    return pair_weight
+
+
+def _add_seat_rules(model: cp_model.CpModel, inst: Instance, meets: Booleans
+                    ) -> tuple[dict[tuple[int, int], list[cp_model.IntVar]], dict[int, list[cp_model.IntVar]]]:
+    """No pair twice, one table per attendee per round, the tables of each round. Returns the
+    booleans by pair and by attendee, which the objective counts."""
+    by_pair: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    by_person_round: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    by_round: dict[int, list[cp_model.IntVar]] = {r: [] for r in inst.free_rounds}
+    by_person: dict[int, list[cp_model.IntVar]] = {i: [] for i in range(inst.n)}
+    for (a, b, r), x in meets.items():
+        by_pair.setdefault((a, b), []).append(x)
+        by_person_round.setdefault((a, r), []).append(x)
+        by_person_round.setdefault((b, r), []).append(x)
+        by_round[r].append(x)
+        by_person[a].append(x)
+        by_person[b].append(x)
+    for xs in by_pair.values():
+        model.add_at_most_one(xs)                       # no pair meets twice
+    for xs in by_person_round.values():
+        model.add_at_most_one(xs)                       # one table per attendee per round
+    for xs in by_round.values():
+        if len(xs) > inst.tables:
+            model.add(sum(xs) <= inst.tables)           # table capacity
+    return by_pair, by_person
+
+
+def _add_objective(model: cp_model.CpModel, inst: Instance, meets: Booleans,
+                   by_pair: dict[tuple[int, int], list[cp_model.IntVar]],
+                   by_person: dict[int, list[cp_model.IntVar]], pair_weight: dict[tuple[int, int], int]) -> None:
+    """The lexicographic objective as one weighted sum, each tier's unit above the whole range
+    of the tiers below it."""
+    degree = inst.free_degree
+    forced = degree - inst.capacity
+    worst_avoidable = model.new_int_var(0, max(1, inst.rounds), "worst_avoidable_sit_outs")
+    for i in range(inst.n):
+        if degree[i] > 0:
+            model.add(int(degree[i] - forced[i]) - sum(by_person[i]) <= worst_avoidable)
+    must_kept = [sum(by_pair[p]) for p in sorted(inst.must) if p in by_pair]
+    repeats = _company_repeats(model, inst, by_pair)
+    meetings = sum(meets.values())
+    score = sum(pair_weight[(a, b)] * x for (a, b, r), x in meets.items())
+    seats = sum(min(inst.tables, int(inst.avail[:, r].sum()) // 2) for r in inst.free_rounds)
+    score_unit = 1
+    repeat_unit = seats * int(max(pair_weight.values(), default=0)) + 1
+    must_unit = repeat_unit * (2 * seats + 1)
+    fairness_unit = must_unit * (len(must_kept) + 1)
+    meeting_unit = fairness_unit * (inst.rounds + 1)
+    model.maximize(meeting_unit * meetings - fairness_unit * worst_avoidable
+                   + must_unit * sum(must_kept) - repeat_unit * sum(repeats) + score_unit * score)
+
+
+def _add_hints(model: cp_model.CpModel, meets: Booleans, hint: dict[int, list[tuple[int, int]]]) -> None:
+    """Start from ``hint``: its meetings on, every other boolean off."""
+    for r, pairs in hint.items():
+        for (a, b) in pairs:
+            if (a, b, r) in meets:
+                model.add_hint(meets[(a, b, r)], 1)
+    hinted = {(a, b, r) for r, pairs in hint.items() for (a, b) in pairs}
+    for key, x in meets.items():
+        if key not in hinted:
+            model.add_hint(x, 0)
 
 
 def _company_repeats(model: cp_model.CpModel, inst: Instance,

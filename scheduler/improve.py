@@ -12,6 +12,10 @@ cannot be finished by two-round chains (the missing pair's two sit-out rounds fo
 one of them to the other), so what the walk leaves goes to :func:`reopen_rounds`, which
 re-solves a few rounds at a time exactly with CP-SAT.
 
+The walk's state (each attendee's partner per round, the queue, the parked pairs, the tabu
+list, the moves since the last gain) lives in ``_ChainWalk``, one method per move: seat at a
+free table, eject a partner, park, undo back to the last gain.
+
 Neither step ever makes the schedule worse: the walk undoes the moves after its last gain, and
 a re-solve is kept only when the whole schedule is better in the solver's order. Both stop when
 every wanted pair is seated, at the deadline, on cancel, or after a long run without a gain,
@@ -26,6 +30,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import CpModel, IntVar
+
+from scheduler.cpsat import single_worker_solver
 from scheduler.instance import Instance
 
 TABU_STEPS = 7             # a pair just seated is not displaced again for this many steps
@@ -42,6 +50,9 @@ class WalkOutcome:
     complete: bool         # every wanted pair has a round
 
 
+Move = tuple[int, tuple[int, int] | None]   # (round, pair to evict; None: any pair of a full round)
+
+
 def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
                        waiting: Iterable[tuple[int, int]], deadline: float, seed: int,
                        cancel: threading.Event | None = None,
@@ -51,99 +62,130 @@ def seat_waiting_pairs(inst: Instance, rounds: dict[int, list[tuple[int, int]]],
     Meetings never drop: each gain seats one pair more, and moves after the last gain are
     undone. ``on_gain`` hears the change of the total score so far.
     """
-    rng = random.Random(seed)
-    free_rounds = [r for r in inst.free_rounds if r in rounds]
-    partner: dict[int, list[int]] = {r: [-1] * inst.n for r in free_rounds}
-    count = {r: len(rounds[r]) for r in free_rounds}
-    for r in free_rounds:
-        for a, b in rounds[r]:
-            partner[r][a] = b
-            partner[r][b] = a
-    placed = {p for r in free_rounds for p in rounds[r]}
-    queue = [p for p in sorted(set(waiting)) if p not in placed]
-    avail = inst.avail
-    common: dict[tuple[int, int], list[int]] = {}
-
-    def common_rounds(a: int, b: int) -> list[int]:
-        found = common.get((a, b))
-        if found is None:
-            found = [r for r in free_rounds if avail[a, r] and avail[b, r]]
-            common[(a, b)] = found
-        return found
-
-    tabu: dict[tuple[int, int], int] = {}
-    stall_limit = max(STALL_STEPS_MIN, STALL_STEPS_PER_PAIR * max(1, len(queue)) * max(1, len(free_rounds)))
-    steps = since_gain = seated = 0
-    gain = best_gain = 0           # score change so far, and at the last new meeting
-    scores = inst.scores
-    parked: list[tuple[int, int]] = []
-    # Moves since the last gain: undone at the end, so the result is the state right after the
-    # last pair found a free round (the walk's best: every gain is one meeting more).
-    journal: list[tuple[int, tuple[int, int], tuple[int, int]]] = []
-    while queue and since_gain < stall_limit:
-        steps += 1
-        since_gain += 1
-        if steps % CHECK_EVERY == 0 and (time.monotonic() >= deadline or (cancel is not None and cancel.is_set())):
+    walk = _ChainWalk(inst, rounds, waiting, seed, on_gain)
+    while walk.queue and walk.since_gain < walk.stall_limit:
+        walk.steps += 1
+        walk.since_gain += 1
+        if walk.steps % CHECK_EVERY == 0 and (time.monotonic() >= deadline
+                                              or (cancel is not None and cancel.is_set())):
             break
+        if not walk.step():
+            break
+    return walk.outcome()
+
+
+class _ChainWalk:
+    """The walk's state: each attendee's partner per round, the queue of pairs to seat, the
+    pairs parked for want of any move, the tabu list and the moves since the last gain."""
+
+    def __init__(self, inst: Instance, rounds: dict[int, list[tuple[int, int]]],
+                 waiting: Iterable[tuple[int, int]], seed: int, on_gain: Callable[[int], None] | None) -> None:
+        self.inst = inst
+        self.rng = random.Random(seed)
+        self.on_gain = on_gain
+        self.free_rounds = [r for r in inst.free_rounds if r in rounds]
+        self.partner: dict[int, list[int]] = {r: [-1] * inst.n for r in self.free_rounds}
+        self.count = {r: len(rounds[r]) for r in self.free_rounds}
+        for r in self.free_rounds:
+            for a, b in rounds[r]:
+                self.partner[r][a] = b
+                self.partner[r][b] = a
+        placed = {p for r in self.free_rounds for p in rounds[r]}
+        self.queue = [p for p in sorted(set(waiting)) if p not in placed]
+        self.parked: list[tuple[int, int]] = []
+        self.common: dict[tuple[int, int], list[int]] = {}
+        self.tabu: dict[tuple[int, int], int] = {}
+        self.stall_limit = max(STALL_STEPS_MIN,
+                               STALL_STEPS_PER_PAIR * max(1, len(self.queue)) * max(1, len(self.free_rounds)))
+        self.steps = self.since_gain = self.seated = 0
+        self.gain = 0              # score change so far (the last gain's is what the walk keeps)
+        # Moves since the last gain: undone at the end, so the result is the state right after the
+        # last pair found a free round (the walk's best: every gain is one meeting more).
+        self.journal: list[tuple[int, tuple[int, int], tuple[int, int]]] = []
+
+    def step(self) -> bool:
+        """Take one waiting pair at random and seat it, displace someone for it, or park it.
+        False when nothing is left to try."""
+        rng, queue = self.rng, self.queue
         k = rng.randrange(len(queue))
         queue[k], queue[-1] = queue[-1], queue[k]
         x, y = queue.pop()
+        direct, moves = self._options(x, y)
+        if direct:
+            self._seat(x, y, direct[rng.randrange(len(direct))])
+            return True
+        if not moves:
+            self.parked.append((x, y))
+            return bool(self.queue)
+        self._eject(x, y, *moves[rng.randrange(len(moves))])
+        return True
+
+    def _common_rounds(self, a: int, b: int) -> list[int]:
+        found = self.common.get((a, b))
+        if found is None:
+            avail = self.inst.avail
+            found = [r for r in self.free_rounds if avail[a, r] and avail[b, r]]
+            self.common[(a, b)] = found
+        return found
+
+    def _options(self, x: int, y: int) -> tuple[list[int], list[Move]]:
+        """Rounds where both are free at a free table, and the moves that displace someone."""
         direct: list[int] = []
-        # (round, pair to evict; None: any pair of a full round, picked below)
-        moves: list[tuple[int, tuple[int, int] | None]] = []
-        tabu_moves: list[tuple[int, tuple[int, int] | None]] = []
-        for r in common_rounds(x, y):
-            px, py = partner[r][x], partner[r][y]
+        moves: list[Move] = []
+        tabu_moves: list[Move] = []
+        for r in self._common_rounds(x, y):
+            px, py = self.partner[r][x], self.partner[r][y]
             if px < 0 and py < 0:
-                if count[r] < inst.tables:
+                if self.count[r] < self.inst.tables:
                     direct.append(r)
-                elif count[r]:
+                elif self.count[r]:
                     moves.append((r, None))
             elif px < 0 or py < 0:
                 other = (y, py) if px < 0 else (x, px)
                 displaced = (min(other), max(other))
-                (moves if tabu.get(displaced, -1) < steps else tabu_moves).append((r, displaced))
+                (moves if self.tabu.get(displaced, -1) < self.steps else tabu_moves).append((r, displaced))
         # Every move undoes a recent one: take one anyway rather than stall (the walk is random).
-        moves = moves or tabu_moves
-        if direct:
-            r = direct[rng.randrange(len(direct))]
-            partner[r][x], partner[r][y] = y, x
-            count[r] += 1
-            seated += 1
-            gain += int(scores[x, y])
-            best_gain = gain
-            since_gain = 0
-            journal.clear()
-            if on_gain is not None:
-                on_gain(best_gain)
-            if not queue and parked:
-                queue, parked = parked, []
-            continue
-        if not moves:
-            parked.append((x, y))
-            if not queue:
-                break
-            continue
-        r, evicted = moves[rng.randrange(len(moves))]
+        return direct, moves or tabu_moves
+
+    def _seat(self, x: int, y: int, r: int) -> None:
+        """A free table in round ``r``: one meeting more, and the walk's new best."""
+        self.partner[r][x], self.partner[r][y] = y, x
+        self.count[r] += 1
+        self.seated += 1
+        self.gain += int(self.inst.scores[x, y])
+        self.since_gain = 0
+        self.journal.clear()
+        if self.on_gain is not None:
+            self.on_gain(self.gain)
+        if not self.queue and self.parked:
+            self.queue, self.parked = self.parked, []
+
+    def _eject(self, x: int, y: int, r: int, evicted: tuple[int, int] | None) -> None:
+        """Seat ``(x, y)`` in round ``r`` in place of ``evicted`` (any pair there when None),
+        which waits in its turn."""
+        rng, partner = self.rng, self.partner[r]
         if evicted is None:
-            others = [(a, b) for a, b in enumerate(partner[r]) if a < b and tabu.get((a, b), -1) < steps]
-            others = others or [(a, b) for a, b in enumerate(partner[r]) if a < b]
+            others = [(a, b) for a, b in enumerate(partner) if a < b and self.tabu.get((a, b), -1) < self.steps]
+            others = others or [(a, b) for a, b in enumerate(partner) if a < b]
             evicted = others[rng.randrange(len(others))]
         a, b = evicted
-        partner[r][a] = partner[r][b] = -1
-        partner[r][x], partner[r][y] = y, x
-        journal.append((r, (x, y), evicted))
-        gain += int(scores[x, y]) - int(scores[a, b])
-        tabu[(x, y)] = steps + TABU_STEPS
-        queue.append(evicted)
-        if parked and rng.random() < 0.05:
-            queue.append(parked.pop())
-    complete = not queue and not parked
-    for r, (x, y), (a, b) in reversed(journal):
-        partner[r][x] = partner[r][y] = -1
-        partner[r][a], partner[r][b] = b, a
-    result = {r: sorted((a, b) for a, b in enumerate(partner[r]) if 0 <= a < b) for r in free_rounds}
-    return WalkOutcome(result, seated, steps, complete)
+        partner[a] = partner[b] = -1
+        partner[x], partner[y] = y, x
+        self.journal.append((r, (x, y), evicted))
+        self.gain += int(self.inst.scores[x, y]) - int(self.inst.scores[a, b])
+        self.tabu[(x, y)] = self.steps + TABU_STEPS
+        self.queue.append(evicted)
+        if self.parked and rng.random() < 0.05:
+            self.queue.append(self.parked.pop())
+
+    def outcome(self) -> WalkOutcome:
+        """The rounds as they were right after the last gain."""
+        complete = not self.queue and not self.parked
+        for r, (x, y), (a, b) in reversed(self.journal):
+            self.partner[r][x] = self.partner[r][y] = -1
+            self.partner[r][a], self.partner[r][b] = b, a
+        result = {r: sorted((a, b) for a, b in enumerate(self.partner[r]) if 0 <= a < b) for r in self.free_rounds}
+        return WalkOutcome(result, self.seated, self.steps, complete)
 
 
 LNS_ROUNDS = 4             # rounds re-solved together, to start with; grows while nothing gains
@@ -225,55 +267,13 @@ def _rounds_around(inst: Instance, current: dict[int, list[tuple[int, int]]], pa
 def _resolve(inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: list[int],
              queue: list[tuple[int, int]], time_limit: float, seed: int) -> dict[int, list[tuple[int, int]]] | None:
     """Best re-assignment of ``chosen`` rounds, or None when it seats no more than now."""
-    from ortools.sat.python import cp_model
-
-    from scheduler.cpsat import single_worker_solver
-
     pairs = sorted({p for r in chosen for p in current[r]} | set(queue))
     model = cp_model.CpModel()
-    x: dict[tuple[int, int, int], cp_model.IntVar] = {}
-    for a, b in pairs:
-        for r in chosen:
-            if inst.avail[a, r] and inst.avail[b, r]:
-                x[(a, b, r)] = model.new_bool_var("")
-    by_pair: dict[tuple[int, int], list[cp_model.IntVar]] = {}
-    by_person_round: dict[tuple[int, int], list[cp_model.IntVar]] = {}
-    by_person: dict[int, list[cp_model.IntVar]] = {}
-    by_round: dict[int, list[cp_model.IntVar]] = {r: [] for r in chosen}
-    for (a, b, r), var in x.items():
-        by_pair.setdefault((a, b), []).append(var)
-        by_person_round.setdefault((a, r), []).append(var)
-        by_person_round.setdefault((b, r), []).append(var)
-        by_person.setdefault(a, []).append(var)
-        by_person.setdefault(b, []).append(var)
-        by_round[r].append(var)
-    for vars_ in list(by_pair.values()) + list(by_person_round.values()):
-        if len(vars_) > 1:
-            model.add_at_most_one(vars_)
-    for vars_ in by_round.values():
-        if len(vars_) > inst.tables:
-            model.add(sum(vars_) <= inst.tables)
-    held: dict[int, int] = {}
-    for r in chosen:
-        for a, b in current[r]:
-            held[a] = held.get(a, 0) + 1
-            held[b] = held.get(b, 0) + 1
-            if (a, b) in inst.must:
-                model.add(sum(by_pair[(a, b)]) == 1)
-    for person, count in held.items():
-        model.add(sum(by_person.get(person, [])) >= count)      # nobody loses a meeting
-    before = sum(len(current[r]) for r in chosen)
-    meetings = sum(x.values())
-    model.add(meetings >= before)
-    weight = {p: int(inst.scores[p]) for p in pairs}
-    score_unit = 1
-    must_unit = score_unit * (sum(max(0, w) for w in weight.values()) + 1)
-    meeting_unit = must_unit * (sum(1 for p in pairs if p in inst.must) + 1)
-    objective = sum((meeting_unit + (must_unit if (a, b) in inst.must else 0) + weight[(a, b)]) * var
-                    for (a, b, r), var in x.items())
-    now = sum(meeting_unit + (must_unit if p in inst.must else 0) + weight[p] for r in chosen for p in current[r])
-    model.add(objective >= now + 1)                 # strictly better, or nothing
-    model.maximize(objective)
+    x = {(a, b, r): model.new_bool_var("") for a, b in pairs for r in chosen
+         if inst.avail[a, r] and inst.avail[b, r]}
+    by_pair = _add_seat_rules(model, inst, x, chosen)
+    _add_keep_rules(model, inst, current, chosen, x, by_pair)
+    _add_better_objective(model, inst, current, chosen, pairs, x)
     for r in chosen:
         for a, b in current[r]:
             model.add_hint(x[(a, b, r)], 1)
@@ -286,3 +286,58 @@ def _resolve(inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: 
         if solver.boolean_value(var):
             result[r].append((a, b))
     return {r: sorted(ps) for r, ps in result.items()}
+
+
+def _add_seat_rules(model: CpModel, inst: Instance, x: dict[tuple[int, int, int], IntVar],
+                    chosen: list[int]) -> dict[tuple[int, int], list[IntVar]]:
+    """No pair twice, one table per attendee per round, the tables of each round; the variables
+    by pair are returned for the rules that keep meetings."""
+    by_pair: dict[tuple[int, int], list[IntVar]] = {}
+    by_person_round: dict[tuple[int, int], list[IntVar]] = {}
+    by_round: dict[int, list[IntVar]] = {r: [] for r in chosen}
+    for (a, b, r), var in x.items():
+        by_pair.setdefault((a, b), []).append(var)
+        by_person_round.setdefault((a, r), []).append(var)
+        by_person_round.setdefault((b, r), []).append(var)
+        by_round[r].append(var)
+    for vars_ in list(by_pair.values()) + list(by_person_round.values()):
+        if len(vars_) > 1:
+            model.add_at_most_one(vars_)
+    for vars_ in by_round.values():
+        if len(vars_) > inst.tables:
+            model.add(sum(vars_) <= inst.tables)
+    return by_pair
+
+
+def _add_keep_rules(model: CpModel, inst: Instance, current: dict[int, list[tuple[int, int]]], chosen: list[int],
+                    x: dict[tuple[int, int, int], IntVar], by_pair: dict[tuple[int, int], list[IntVar]]) -> None:
+    """Nobody loses a meeting, every kept must-meet pair stays, and there are no fewer meetings."""
+    by_person: dict[int, list[IntVar]] = {}
+    for (a, b, _r), var in x.items():
+        by_person.setdefault(a, []).append(var)
+        by_person.setdefault(b, []).append(var)
+    held: dict[int, int] = {}
+    for r in chosen:
+        for a, b in current[r]:
+            held[a] = held.get(a, 0) + 1
+            held[b] = held.get(b, 0) + 1
+            if (a, b) in inst.must:
+                model.add(sum(by_pair[(a, b)]) == 1)
+    for person, count in held.items():
+        model.add(sum(by_person.get(person, [])) >= count)
+    model.add(sum(x.values()) >= sum(len(current[r]) for r in chosen))
+
+
+def _add_better_objective(model: CpModel, inst: Instance, current: dict[int, list[tuple[int, int]]],
+                          chosen: list[int], pairs: list[tuple[int, int]],
+                          x: dict[tuple[int, int, int], IntVar]) -> None:
+    """Meetings, then must-meet pairs, then score, as one weighted sum that must beat now's."""
+    weight = {p: int(inst.scores[p]) for p in pairs}
+    score_unit = 1
+    must_unit = score_unit * (sum(max(0, w) for w in weight.values()) + 1)
+    meeting_unit = must_unit * (sum(1 for p in pairs if p in inst.must) + 1)
+    objective = sum((meeting_unit + (must_unit if (a, b) in inst.must else 0) + weight[(a, b)]) * var
+                    for (a, b, r), var in x.items())
+    now = sum(meeting_unit + (must_unit if p in inst.must else 0) + weight[p] for r in chosen for p in current[r])
+    model.add(objective >= now + 1)                 # strictly better, or nothing
+    model.maximize(objective)

@@ -32,6 +32,13 @@ model (``EXACT_LIMIT`` booleans) are then solved exactly by ``scheduler.exact``,
 that schedule, with one CP-SAT worker per core (``PlanRequest.workers`` or
 ``SPEEDNET_SOLVER_WORKERS``).
 
+In the code, ``plan`` reads as these steps: a ``Budget`` made once from the time limit gives
+each step its share (the LP's, the rounding's, the placement's, the exact model's, and the
+reserve kept for the final bound and the write-out); ``_select_pairs`` (LP and rounding),
+``_place`` (placement, fairness repair, polish), ``_improve`` (ejection chains, re-solves, the
+exact model) and, in ``_finish``, ``_decide_status`` (OPTIMAL only when proven or at every
+tier's best). ``_finish`` writes the tables and the report from one ``_Outcome``.
+
 Determinism: the same request and seed give the same schedule. The LP is deterministic;
 per-round CP-SAT, the rounding and the re-solves use one worker with a deterministic-time
 budget; the improvement search counts its budget in steps; the exact model uses interleaved
@@ -56,8 +63,8 @@ from scheduler.domain import Attendee, Meeting, MeetingRequest, MeetingsMode, Sc
 from scheduler.exact import MAX_WORKERS, default_workers, lexicographic_key, model_size, solve_exact
 from scheduler.improve import reopen_rounds, seat_waiting_pairs
 from scheduler.instance import Instance, build_instance, pair_mask
-from scheduler.placement import fill_free_seats, place_rounds, polish_rounds, repair_fairness
-from scheduler.requests import DEFAULT_BREAK_SPREAD, collect_requests, schedule_requests
+from scheduler.placement import Placement, fill_free_seats, place_rounds, polish_rounds, repair_fairness
+from scheduler.requests import DEFAULT_BREAK_SPREAD, RequestsOutcome, collect_requests, schedule_requests
 from scheduler.rounding import round_selection
 from scheduler.scoring import pair_terms, reason_for
 
@@ -69,6 +76,12 @@ LP_SHARE = 0.5               # of the time limit, for the selection LP (its colu
 BOUND_CLOSE_ENOUGH = 2e-4    # the selection LP's bound within this share of the score: no second LP
 ROUNDING_SHARE = 0.15         # of the time left after the LP, for rounding its answer to whole pairs
 ROUNDING_MAX_SECONDS = 10.0
+RELAXED_LP_SHARE = 0.3       # of the time left, for each LP after the fairness target was relaxed
+BOUND_RESERVE_SHARE = 0.4    # of the time left after the LP, the most kept back for the final bound
+PLACE_SHARE = 0.6            # of the working time left, for the round-by-round placement
+PLACE_SHARE_EXACT = 0.3      # the same when the exact model follows (it needs the time more)
+POLISH_SHARE = 0.3           # of the working time left after placing, for polishing (small events)
+EXACT_SHARE = 0.95           # of the working time left, for the exact model
 
 
 @dataclass(frozen=True)
@@ -248,145 +261,307 @@ class PlanResult:
 ProgressCallback = Callable[[Progress], None]
 
 
+@dataclass(frozen=True)
+class Budget:
+    """The time limit, made once when planning starts, and every step's share of it.
+
+    Each share is of the time left when its step starts (the finish reserve is of the whole
+    limit), so a step that ends early leaves its time to the next ones.
+    """
+
+    started: float
+    limit: float
+
+    @classmethod
+    def start(cls, time_limit: float) -> Budget:
+        return cls(time.monotonic(), time_limit)
+
+    @property
+    def deadline(self) -> float:
+        return self.started + max(0.0, self.limit)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        """Seconds to the deadline (negative past it)."""
+        return self.deadline - time.monotonic()
+
+    def lp(self) -> float:
+        """The selection LP's share (its column generation)."""
+        return max(0.5, LP_SHARE * self.remaining())
+
+    def relaxed_lp(self) -> float:
+        """One more LP after the fairness target was relaxed."""
+        return max(0.5, RELAXED_LP_SHARE * self.remaining())
+
+    def rounding(self) -> float:
+        """Rounding the LP's answer to whole pairs."""
+        return min(ROUNDING_SHARE * self.remaining(), ROUNDING_MAX_SECONDS)
+
+    def work_deadline(self, lp_seconds: float, needs_bound_lp: bool) -> float:
+        """When placing and improving must stop, keeping time for the final bound and the write-out.
+
+        The selection LP's own bound serves when the schedule is as fair as its target (see
+        ``_score_bound``); a previous plan's stability bonus makes that one loose, so a re-plan
+        keeps time for one more LP. Writing the schedule out (tables, a reason per meeting)
+        takes time too: 6 s at 10,000 attendees.
+        """
+        reserve = min(2.0 * lp_seconds if needs_bound_lp else 0.2 * lp_seconds,
+                      BOUND_RESERVE_SHARE * self.remaining())
+        reserve = max(reserve, FINISH_SHARE * self.limit)
+        return self.deadline - max(0.0, reserve)
+
+    def bound_time(self, cancelled: bool) -> float:
+        """What is left for the final bound; an LP stopped early still yields a valid (looser) one.
+
+        A cancelled plan was asked to stop now: a second at most, so the organiser (or a worker
+        shutting down) gets the schedule at once.
+        """
+        left = max(0.05, self.started + self.limit - time.monotonic())
+        return min(left, CANCELLED_BOUND_SECONDS) if cancelled else left
+
+    def requested(self) -> float:
+        """The requested-only solve's time: what is left, less the finish share."""
+        return max(0.1, self.limit - self.elapsed()) * (1 - FINISH_SHARE)
+
+
+def _until(deadline: float, share: float) -> float:
+    """A step's own deadline: ``share`` of the time left until ``deadline``."""
+    return time.monotonic() + (deadline - time.monotonic()) * share
+
+
+@dataclass(frozen=True)
+class _Reporter:
+    """Sends ``Progress`` to the caller's callback, if any, with the time since the start."""
+
+    progress: ProgressCallback | None
+    budget: Budget
+
+    def __call__(self, phase: str, placed: int, total: int, score: float = 0.0, bound: float = 0.0) -> None:
+        if self.progress is not None:
+            self.progress(Progress(phase, placed, total, score, bound, self.budget.elapsed()))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The request's attendees, rounds, tables and fixed meetings, read once and clamped."""
+
+    attendees: list[Attendee]
+    rounds: int
+    tables: int
+    fixed: tuple[Meeting, ...]
+
+    @classmethod
+    def of(cls, request: PlanRequest) -> _Shape:
+        attendees = list(request.attendees)
+        tables = len(attendees) // 2 if request.tables is None else max(0, int(request.tables))
+        return cls(attendees, max(0, int(request.rounds)), tables, tuple(request.fixed))
+
+
+@dataclass(frozen=True)
+class _Selected:
+    """Which pairs meet: the selection LP's answer rounded to whole pairs, and what it cost."""
+
+    pairs: list[tuple[int, int]]
+    target: int
+    answered: bool          # False: no LP answer in time, pairs chosen round by round
+    bound: float            # the selection LP's bound; inf when it found no feasible answer
+    lp_seconds: float
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What planning found, handed to ``_finish`` to be written out with its report."""
+
+    rounds: dict[int, list[tuple[int, int]]]
+    status: str
+    messages: list[str]
+    target: int
+    message: str = ""
+    selection_bound: float = 0.0
+    selection: tuple[np.ndarray, np.ndarray] | None = None  # the LP's pair arrays, for the final bound
+    proven: bool = False
+    ran_out: bool = False
+    lp_seconds: float = 0.0
+
+
 def plan(request: PlanRequest, progress: ProgressCallback | None = None,
          cancel: threading.Event | None = None) -> PlanResult:
     """Plan the free rounds of ``request``; never raises on degenerate input (see the report)."""
-    started = time.monotonic()
-    deadline = started + max(0.0, request.time_limit)
-    attendees = list(request.attendees)
-    rounds = max(0, int(request.rounds))
-    tables = len(attendees) // 2 if request.tables is None else max(0, int(request.tables))
-    fixed = tuple(request.fixed)
-
-    def elapsed() -> float:
-        return time.monotonic() - started
-
-    def tell(phase: str, placed: int, total: int, score: float = 0.0, bound: float = 0.0) -> None:
-        if progress is not None:
-            progress(Progress(phase, placed, total, score, bound, elapsed()))
-
+    budget = Budget.start(request.time_limit)
+    tell = _Reporter(progress, budget)
+    shape = _Shape.of(request)
     try:
         workers = _workers(request.workers)
     except ValueError as error:
-        return _empty(rounds, tables, fixed, attendees, "INVALID", str(error), elapsed())
-    duplicates = sorted(ident for ident, count in Counter(a.id for a in attendees).items() if count > 1)
-    if duplicates:
-        return _empty(rounds, tables, fixed, attendees, "INVALID",
-                      f"attendee ids must be unique; repeated: {', '.join(duplicates)}", elapsed())
-    if rounds == 0:
-        return _empty(rounds, tables, fixed, attendees, "EMPTY", "the event has no rounds", elapsed())
+        return _empty(shape, "INVALID", str(error), budget.elapsed())
+    refused = _refuse(shape, budget)
+    if refused is not None:
+        return refused
     if request.meetings == MeetingsMode.REQUESTED:
-        tell("requests", 0, rounds)
-        result = _plan_requested(request, attendees, rounds, tables, workers, started, cancel)
-        tell("done", rounds, rounds, result.report.total_score, result.report.upper_bound or 0.0)
+        tell("requests", 0, shape.rounds)
+        result = _plan_requested(request, shape, workers, budget, cancel)
+        tell("done", shape.rounds, shape.rounds, result.report.total_score, result.report.upper_bound or 0.0)
         return result
+    return _plan_fill(request, shape, workers, budget, tell, cancel)
 
-    tell("scoring", 0, rounds)
-    inst = build_instance(attendees, rounds, tables, request.weights, fixed, request.fixed_rounds,
-                          request.previous, request.stability_bonus)
+
+def _refuse(shape: _Shape, budget: Budget) -> PlanResult | None:
+    """An empty result for input with nothing to plan or that cannot be planned, else None."""
+    duplicates = sorted(ident for ident, count in Counter(a.id for a in shape.attendees).items() if count > 1)
+    if duplicates:
+        return _empty(shape, "INVALID", f"attendee ids must be unique; repeated: {', '.join(duplicates)}",
+                      budget.elapsed())
+    if shape.rounds == 0:
+        return _empty(shape, "EMPTY", "the event has no rounds", budget.elapsed())
+    return None
+
+
+def _plan_fill(request: PlanRequest, shape: _Shape, workers: int, budget: Budget, tell: _Reporter,
+               cancel: threading.Event | None) -> PlanResult:
+    """Fill every round: select the pairs, place them, improve the placement, decide the status."""
+    tell("scoring", 0, shape.rounds)
+    inst = build_instance(shape.attendees, shape.rounds, shape.tables, request.weights, shape.fixed,
+                          request.fixed_rounds, request.previous, request.stability_bonus)
     messages: list[str] = []
-    unknown = sorted({i for m in fixed for i in (m.a_id, m.b_id) if i not in inst.index})
+    unknown = sorted({i for m in shape.fixed for i in (m.a_id, m.b_id) if i not in inst.index})
     if unknown:
         messages.append(f"fixed meetings kept as held with attendees not in this plan: {', '.join(unknown)}")
     u, v = inst.edges()
-    if tables == 0 or len(u) == 0 or not inst.free_rounds:
-        why = ("fewer than two attendees" if len(attendees) < 2 else
-               "there are no tables" if tables == 0 else
-               "every round is fixed" if not inst.free_rounds else
-               "no two attendees may meet (colleagues, avoided or never present together)")
-        status = "EMPTY" if not fixed else "FEASIBLE"
-        result = _finish(inst, request, {}, status, f"nothing to plan: {why}", messages, 0.0,
-                         fairness_target(inst) if len(u) else 0, started)
-        tell("done", len(inst.free_rounds), len(inst.free_rounds), result.report.total_score,
-             result.report.upper_bound or 0.0)
-        return result
+    if shape.tables == 0 or len(u) == 0 or not inst.free_rounds:
+        return _nothing_to_plan(inst, request, shape, len(u) > 0, messages, budget, tell)
+    total = len(inst.free_rounds)
+    tell("selecting", 0, total)
+    selected = _select_pairs(inst, u, v, request.seed, budget, messages, tell, cancel)
+    # Every pair shares a free round, so there are at least as many booleans as pairs (and
+    # counting them all takes seconds at 10,000 attendees).
+    exact = len(u) <= EXACT_LIMIT and model_size(inst) <= EXACT_LIMIT
+    work_deadline = budget.work_deadline(selected.lp_seconds, bool(inst.previous and inst.stability_bonus))
+    rounds_plan, placement = _place(inst, selected, exact, work_deadline, request.seed, tell, cancel)
+    status = _placement_status(placement, selected)
+    if not selected.answered:
+        messages.append("time limit reached before the selection LP's first answer: "
+                        "pairs were chosen round by round")
+    rounds_plan, proven, stopped = _improve(inst, rounds_plan, selected, len(u), exact and status == "FEASIBLE",
+                                            work_deadline, request.seed, workers, tell, cancel)
+    status = "CANCELLED" if stopped else status
+    messages.extend(_status_messages(status, placement))
+    if not inst.previous:
+        rounds_plan = compact_rounds(rounds_plan, inst.avail, _fixed_busy(inst))
+    tell("bounding", total, total)
+    ran_out = status in ("TIME_LIMIT", "CANCELLED") or (time.monotonic() >= work_deadline and not proven)
+    result = _finish(inst, request, _Outcome(rounds_plan, status, messages, selected.target,
+                                             selection_bound=selected.bound, selection=(u, v), proven=proven,
+                                             ran_out=ran_out, lp_seconds=selected.lp_seconds), budget)
+    result.report.path = "lp" if selected.answered else "greedy"
+    tell("done", total, total, result.report.total_score, result.report.upper_bound or 0.0)
+    return result
 
-    tell("selecting", 0, len(inst.free_rounds))
+
+def _nothing_to_plan(inst: Instance, request: PlanRequest, shape: _Shape, any_pairs: bool, messages: list[str],
+                     budget: Budget, tell: _Reporter) -> PlanResult:
+    """The fixed meetings alone, with why nothing else could be planned."""
+    why = ("fewer than two attendees" if len(shape.attendees) < 2 else
+           "there are no tables" if shape.tables == 0 else
+           "every round is fixed" if not inst.free_rounds else
+           "no two attendees may meet (colleagues, avoided or never present together)")
+    status = "EMPTY" if not shape.fixed else "FEASIBLE"
+    result = _finish(inst, request, _Outcome({}, status, messages, fairness_target(inst) if any_pairs else 0,
+                                             message=f"nothing to plan: {why}"), budget)
+    tell("done", len(inst.free_rounds), len(inst.free_rounds), result.report.total_score,
+         result.report.upper_bound or 0.0)
+    return result
+
+
+def _select_pairs(inst: Instance, u: np.ndarray, v: np.ndarray, seed: int, budget: Budget, messages: list[str],
+                  tell: _Reporter, cancel: threading.Event | None) -> _Selected:
+    """Which pairs meet: the selection LP at the fairness target (relaxed while it has no
+    answer), rounded to whole pairs."""
     target = fairness_target(inst)
     weights = inst.objective_weights(u, v)
-    lp_budget = max(0.5, LP_SHARE * (deadline - time.monotonic()))
     lp_started = time.monotonic()
-    selection = solve_selection(inst, u, v, weights, target, lp_budget, company_rule=inst.company_rule)
+    selection = solve_selection(inst, u, v, weights, target, budget.lp(), company_rule=inst.company_rule)
     lp_seconds = time.monotonic() - lp_started
-    while not selection.feasible and target < rounds and time.monotonic() < deadline:
+    while not selection.feasible and target < inst.rounds and time.monotonic() < budget.deadline:
         target += 1
         messages.append(f"fairness target relaxed to {target} avoidable sit-outs per attendee")
-        selection = solve_selection(inst, u, v, weights, target, max(0.5, 0.3 * (deadline - time.monotonic())),
+        selection = solve_selection(inst, u, v, weights, target, budget.relaxed_lp(),
                                     company_rule=inst.company_rule)
-    selection_bound = selection.bound if selection.feasible else math.inf
     tell("rounding", 0, len(inst.free_rounds))
-    rounding_budget = min(ROUNDING_SHARE * (deadline - time.monotonic()), ROUNDING_MAX_SECONDS)
-    chosen = round_selection(inst, u, v, weights, selection, target, rounding_budget, request.seed, cancel).pairs
+    chosen = round_selection(inst, u, v, weights, selection, target, budget.rounding(), seed, cancel).pairs
     if not selection.answered:
         # No LP answer to choose pairs from: the must-meet pairs (few) are chosen first, so the
         # round-by-round placement seats them before anyone else (it weighs chosen pairs, then
         # must-meet ones, above every score), and the company rule filters them like any pair.
         chosen = sorted(set(chosen) | inst.must)
+    bound = selection.bound if selection.feasible else math.inf
+    return _Selected(chosen, target, selection.answered, bound, lp_seconds)
 
+
+def _place(inst: Instance, selected: _Selected, exact: bool, work_deadline: float, seed: int, tell: _Reporter,
+           cancel: threading.Event | None) -> tuple[dict[int, list[tuple[int, int]]], Placement]:
+    """Seat the chosen pairs round by round, repair the fairness, and (small events) polish."""
+    total = len(inst.free_rounds)
     placed = 0
-    total_rounds = len(inst.free_rounds)
 
     def on_round(r: int, pairs: list[tuple[int, int]]) -> None:
         nonlocal placed
         placed += 1
-        tell("placing", placed, total_rounds, float(sum(int(inst.scores[p]) for p in pairs)), selection_bound)
+        tell("placing", placed, total, float(sum(int(inst.scores[p]) for p in pairs)), selected.bound)
 
-    # Every pair shares a free round, so there are at least as many booleans as pairs (and
-    # counting them all takes seconds at 10,000 attendees).
-    exact = len(u) <= EXACT_LIMIT and model_size(inst) <= EXACT_LIMIT
-    # Keep time for the final bound. The selection LP's own bound serves when the schedule is as
-    # fair as its target (see _score_bound); a previous plan's stability bonus makes that one
-    # loose, so a re-plan keeps time for one more LP.
-    needs_bound_lp = bool(inst.previous and inst.stability_bonus)
-    reserve = min(2.0 * lp_seconds if needs_bound_lp else 0.2 * lp_seconds, 0.4 * (deadline - time.monotonic()))
-    # Writing the schedule out (tables, a reason per meeting) takes time too: 6 s at 10,000.
-    reserve = max(reserve, FINISH_SHARE * request.time_limit)
-    work_deadline = deadline - max(0.0, reserve)
-    remaining = work_deadline - time.monotonic()
-    place_deadline = time.monotonic() + remaining * (0.3 if exact else 0.6)
-    placement = place_rounds(inst, chosen, place_deadline, request.seed, target, cancel, on_round)
-    tell("polishing", total_rounds, total_rounds)
-    polish_deadline = time.monotonic() + max(0.0, work_deadline - time.monotonic()) * 0.3
-    rounds_plan = repair_fairness(inst, placement.rounds, target)
+    place_deadline = _until(work_deadline, PLACE_SHARE_EXACT if exact else PLACE_SHARE)
+    placement = place_rounds(inst, selected.pairs, place_deadline, seed, selected.target, cancel, on_round)
+    tell("polishing", total, total)
+    polish_deadline = time.monotonic() + max(0.0, work_deadline - time.monotonic()) * POLISH_SHARE
+    rounds_plan = repair_fairness(inst, placement.rounds, selected.target)
     # Re-opening rounds pays on small events; on large ones the per-round rebuild costs more than
     # it gains (measured: it lowered the score at 1,000 attendees), so it is skipped there.
     if exact:
-        polished = polish_rounds(inst, rounds_plan, target, polish_deadline, request.seed, cancel)
+        polished = polish_rounds(inst, rounds_plan, selected.target, polish_deadline, seed, cancel)
         if lexicographic_key(inst, polished) >= lexicographic_key(inst, rounds_plan):
             rounds_plan = polished
-    status = ("CANCELLED" if placement.cancelled else
-              "TIME_LIMIT" if placement.greedy_rounds or not selection.answered else "FEASIBLE")
-    if not selection.answered:
-        messages.append("time limit reached before the selection LP's first answer: "
-                        "pairs were chosen round by round")
-    rounds_plan = _seat_the_rest(inst, rounds_plan, chosen, target, work_deadline, request.seed, cancel,
-                                 lambda score: tell("improving", total_rounds, total_rounds, score, selection_bound))
-    at_bound = _reaches_bound(inst, rounds_plan, selection_bound, len(u))
-    proven = at_bound
-    if exact and status == "FEASIBLE" and not at_bound and time.monotonic() < work_deadline:
-        tell("exact", total_rounds, total_rounds, 0.0, selection_bound)
-        outcome = solve_exact(inst, rounds_plan, 0.95 * (work_deadline - time.monotonic()), request.seed, cancel,
-                              lambda objective: tell("exact", total_rounds, total_rounds, objective, selection_bound),
-                              workers=workers)
-        if lexicographic_key(inst, outcome.rounds) >= lexicographic_key(inst, rounds_plan):
-            rounds_plan = outcome.rounds
-            proven = outcome.proven
-        if cancel is not None and cancel.is_set():
-            status = "CANCELLED"
+    return rounds_plan, placement
+
+
+def _placement_status(placement: Placement, selected: _Selected) -> str:
+    """The status as the placement leaves it: cancelled, cut short by the time, or a full plan."""
+    if placement.cancelled:
+        return "CANCELLED"
+    return "TIME_LIMIT" if placement.greedy_rounds or not selected.answered else "FEASIBLE"
+
+
+def _improve(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], selected: _Selected, pair_count: int,
+             try_exact: bool, work_deadline: float, seed: int, workers: int, tell: _Reporter,
+             cancel: threading.Event | None) -> tuple[dict[int, list[tuple[int, int]]], bool, bool]:
+    """Seat the chosen pairs still without a round, then (small events) solve the full model.
+
+    Returns the rounds, whether they are proven best, and whether the exact solve saw a cancel.
+    """
+    total = len(inst.free_rounds)
+    rounds_plan = _seat_the_rest(inst, rounds_plan, selected.pairs, selected.target, work_deadline, seed, cancel,
+                                 lambda score: tell("improving", total, total, score, selected.bound))
+    at_bound = _reaches_bound(inst, rounds_plan, selected.bound, pair_count)
+    if not try_exact or at_bound or time.monotonic() >= work_deadline:
+        return rounds_plan, at_bound, False
+    tell("exact", total, total, 0.0, selected.bound)
+    outcome = solve_exact(inst, rounds_plan, EXACT_SHARE * (work_deadline - time.monotonic()), seed, cancel,
+                          lambda objective: tell("exact", total, total, objective, selected.bound),
+                          workers=workers)
+    proven = False
+    if lexicographic_key(inst, outcome.rounds) >= lexicographic_key(inst, rounds_plan):
+        rounds_plan = outcome.rounds
+        proven = outcome.proven
+    return rounds_plan, proven, cancel is not None and cancel.is_set()
+
+
+def _status_messages(status: str, placement: Placement) -> list[str]:
+    """What the report says about a plan cut short."""
     if status == "TIME_LIMIT" and placement.greedy_rounds:
-        messages.append(f"time limit reached: rounds {', '.join(map(str, placement.greedy_rounds))} "
-                        "were placed greedily")
+        return [f"time limit reached: rounds {', '.join(map(str, placement.greedy_rounds))} were placed greedily"]
     if status == "CANCELLED":
-        messages.append("cancelled: the best schedule found so far is returned")
-    if not inst.previous:
-        rounds_plan = compact_rounds(rounds_plan, inst.avail, _fixed_busy(inst))
-    tell("bounding", total_rounds, total_rounds)
-    ran_out = status in ("TIME_LIMIT", "CANCELLED") or (time.monotonic() >= work_deadline and not proven)
-    result = _finish(inst, request, rounds_plan, status, "", messages, selection_bound, target, started,
-                     proven=proven, selection=(u, v), ran_out=ran_out, lp_seconds=lp_seconds)
-    result.report.path = "lp" if selection.answered else "greedy"
-    tell("done", total_rounds, total_rounds, result.report.total_score, result.report.upper_bound or 0.0)
-    return result
+        return ["cancelled: the best schedule found so far is returned"]
+    return []
 
 
 def _fixed_busy(inst: Instance) -> np.ndarray:
@@ -399,30 +574,44 @@ def _fixed_busy(inst: Instance) -> np.ndarray:
     return busy
 
 
-def _plan_requested(request: PlanRequest, attendees: list[Attendee], rounds: int, tables: int, workers: int,
-                    started: float, cancel: threading.Event | None) -> PlanResult:
+def _plan_requested(request: PlanRequest, shape: _Shape, workers: int, budget: Budget,
+                    cancel: threading.Event | None) -> PlanResult:
     """Requested meetings only (``scheduler.requests``), written out as a plan and its report.
 
     The score of such a plan is not optimised (the meetings are the requested ones); its bound
     is the score of every request the data allows, so the ratio says how much of it was placed.
     """
-    requests = collect_requests(attendees, request.requests)
-    remaining = max(0.1, request.time_limit - (time.monotonic() - started))
-    outcome = schedule_requests(attendees, rounds, tables, requests, fixed=request.fixed,
+    requests = collect_requests(shape.attendees, request.requests)
+    outcome = schedule_requests(shape.attendees, shape.rounds, shape.tables, requests, fixed=request.fixed,
                                 fixed_rounds=request.fixed_rounds, break_spread=request.break_spread,
-                                time_limit=remaining * (1 - FINISH_SHARE), seed=request.seed, workers=workers,
+                                time_limit=budget.requested(), seed=request.seed, workers=workers,
                                 cancel=cancel)
-    people = {a.id: a for a in attendees}
+    people = {a.id: a for a in shape.attendees}
     meetings: list[Meeting] = list(request.fixed)
     for r in sorted(outcome.rounds):
         for table, (a_id, b_id) in enumerate(outcome.rounds[r], start=1):
             a, b = people[a_id], people[b_id]
             meetings.append(Meeting(r, table, a_id, b_id, float(pair_terms(a, b, request.weights).score),
                                     reason_for(a, b, request.weights)))
-    schedule = Schedule(rounds, tables, tuple(sorted(meetings, key=lambda m: (m.round, m.table))))
+    schedule = Schedule(shape.rounds, shape.tables, tuple(sorted(meetings, key=lambda m: (m.round, m.table))))
     cancelled = cancel is not None and cancel.is_set()
-    status = ("CANCELLED" if cancelled else "OPTIMAL" if outcome.optimal else
-              "TIME_LIMIT" if outcome.timed_out else "FEASIBLE")
+    report = _requested_report(request, shape, outcome, meetings, _requested_status(outcome, cancelled))
+    if cancelled:
+        report.messages.append("cancelled: the best schedule found so far is returned")
+    report.solve_seconds = budget.elapsed()
+    return PlanResult(schedule, report)
+
+
+def _requested_status(outcome: RequestsOutcome, cancelled: bool) -> str:
+    """A requested-only plan's status: cancelled, proven best, cut short by the time, or found."""
+    return ("CANCELLED" if cancelled else "OPTIMAL" if outcome.optimal else
+            "TIME_LIMIT" if outcome.timed_out else "FEASIBLE")
+
+
+def _requested_report(request: PlanRequest, shape: _Shape, outcome: RequestsOutcome, meetings: list[Meeting],
+                      status: str) -> PlanReport:
+    """The report of a requested-only plan: requests and must-meets kept, breaks, sit-outs."""
+    people = {a.id: a for a in shape.attendees}
     report = PlanReport(status=status, message="", messages=list(outcome.messages),
                         meetings_mode=MeetingsMode.REQUESTED.value, path="requests")
     report.meetings = len(meetings)
@@ -436,31 +625,34 @@ def _plan_requested(request: PlanRequest, attendees: list[Attendee], rounds: int
     report.breaks_optimal = outcome.optimal
     report.requests_requested, report.requests_scheduled = outcome.requested, outcome.scheduled
     report.requests_unscheduled = [(u.a_id, u.b_id, u.cause.value, u.reason) for u in outcome.unscheduled]
-    must = {frozenset((p.id, other)) for p in attendees for other in p.must_meet if other != p.id}
+    must = {frozenset((p.id, other)) for p in shape.attendees for other in p.must_meet if other != p.id}
     report.must_meet_requested = len(must)
     report.must_meet_unkept = sorted((u.a_id, u.b_id, u.reason) for u in outcome.unscheduled
                                      if frozenset((u.a_id, u.b_id)) in must)
     report.must_meet_kept = report.must_meet_requested - len(report.must_meet_unkept)
-    counts = {a.id: 0 for a in attendees}
+    _count_sit_outs(report, meetings, shape.attendees, shape.rounds)
+    proof = "optimal" if outcome.optimal else f"at least {outcome.bound} possible"
+    report.message = (f"{'optimal' if outcome.optimal else status.lower().replace('_', ' ')}: "
+                      f"{report.requests_scheduled} of {report.requests_requested} requested meetings in "
+                      f"{shape.rounds} rounds at up to {shape.tables} tables; breaks {outcome.breaks.total} "
+                      f"({proof}), worst participant {outcome.breaks.worst}")
+    return report
+
+
+def _count_sit_outs(report: PlanReport, meetings: Sequence[Meeting], people: Sequence[Attendee],
+                    rounds: int) -> None:
+    """Sit-outs in the report: rounds each attendee is present without a meeting, total and worst."""
+    counts = {a.id: 0 for a in people}
     for m in meetings:
         for ident in (m.a_id, m.b_id):
             if ident in counts:
                 counts[ident] += 1
-    idle = {a.id: len(a.rounds_present(rounds)) - counts[a.id] for a in attendees}
-    report.sit_outs_total = sum(max(0, v) for v in idle.values())
+    idle = {a.id: len(a.rounds_present(rounds)) - counts[a.id] for a in people}
+    report.sit_outs_total = sum(max(0, s) for s in idle.values())
     if idle:
         worst_id = min(idle, key=lambda ident: (-idle[ident], ident))
         report.sit_outs_worst = max(0, idle[worst_id])
         report.sit_outs_worst_attendee = worst_id if report.sit_outs_worst > 0 else None
-    if cancelled:
-        report.messages.append("cancelled: the best schedule found so far is returned")
-    proof = "optimal" if outcome.optimal else f"at least {outcome.bound} possible"
-    report.message = (f"{'optimal' if outcome.optimal else status.lower().replace('_', ' ')}: "
-                      f"{report.requests_scheduled} of {report.requests_requested} requested meetings in "
-                      f"{rounds} rounds at up to {tables} tables; breaks {outcome.breaks.total} ({proof}), "
-                      f"worst participant {outcome.breaks.worst}")
-    report.solve_seconds = time.monotonic() - started
-    return PlanResult(schedule, report)
 
 
 def _workers(requested: int | None) -> int:
@@ -561,10 +753,40 @@ def _assign_tables(inst: Instance, r: int, pairs: list[tuple[int, int]]) -> list
     return placed
 
 
-def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tuple[int, int]]], status: str,
-            message: str, messages: list[str], selection_bound: float, target: int, started: float,
-            proven: bool = False, selection: tuple[np.ndarray, np.ndarray] | None = None,
-            ran_out: bool = False, lp_seconds: float = 0.0) -> PlanResult:
+def _finish(inst: Instance, request: PlanRequest, outcome: _Outcome, budget: Budget) -> PlanResult:
+    """The schedule with numbered tables and reasons, and its report: counts, bound, final status."""
+    meetings = _write_meetings(inst, request, outcome.rounds)
+    schedule = Schedule(inst.rounds, inst.tables, tuple(sorted(meetings, key=lambda m: (m.round, m.table))))
+    report = PlanReport(status=outcome.status, message=outcome.message, messages=outcome.messages,
+                        fairness_target=outcome.target)
+    report.meetings = len(meetings)
+    report.total_score = float(sum(m.score for m in meetings))
+    _count_sit_outs(report, meetings, inst.people, inst.rounds)
+    breaks = schedule_breaks(meetings, inst.people)
+    report.breaks_total, report.breaks_worst, report.breaks_spread = breaks.total, breaks.worst, breaks.spread
+    report.breaks_optimal = breaks.total == 0   # fill mode: the plan's meetings come first, no bound beyond 0
+    report.must_meet_requested = len(inst.must_requested)
+    report.must_meet_unkept = _must_meet_unkept(inst, outcome, {m.pair for m in meetings})
+    report.must_meet_kept = report.must_meet_requested - len(report.must_meet_unkept)
+    planned_pairs = [p for pairs in outcome.rounds.values() for p in pairs]
+    known = [(inst.index[m.a_id], inst.index[m.b_id]) for m in inst.fixed
+             if m.a_id in inst.index and m.b_id in inst.index]
+    report.company_rule = inst.company_rule
+    report.company_repeat_attendees, report.company_repeat_meetings = inst.repeats(planned_pairs + known)
+    fixed_score = float(sum(m.score for m in inst.fixed))
+    bound = _score_bound(inst, outcome.rounds, outcome.selection_bound, outcome.target, outcome.selection,
+                         budget.bound_time(outcome.status == "CANCELLED"), outcome.lp_seconds)
+    _set_upper_bound(report, inst, outcome, fixed_score, bound)
+    report.status = _decide_status(inst, outcome, report.total_score - fixed_score, bound)
+    if not report.message:
+        report.message = _explain(report, inst)
+    report.solve_seconds = budget.elapsed()
+    return PlanResult(schedule, report)
+
+
+def _write_meetings(inst: Instance, request: PlanRequest,
+                    rounds_plan: dict[int, list[tuple[int, int]]]) -> list[Meeting]:
+    """The fixed meetings and the planned ones, at numbered tables with their reasons."""
     meetings: list[Meeting] = list(inst.fixed)
     people = inst.people
     for r in sorted(rounds_plan):
@@ -572,67 +794,38 @@ def _finish(inst: Instance, request: PlanRequest, rounds_plan: dict[int, list[tu
             first, second = sorted((people[a], people[b]), key=lambda p: p.id)
             meetings.append(Meeting(r, table, first.id, second.id, float(inst.scores[a, b]),
                                     reason_for(first, second, request.weights)))
-    schedule = Schedule(inst.rounds, inst.tables, tuple(sorted(meetings, key=lambda m: (m.round, m.table))))
-    report = PlanReport(status=status, message=message, messages=messages, fairness_target=target)
-    report.meetings = len(meetings)
-    report.total_score = float(sum(m.score for m in meetings))
+    return meetings
 
-    met_count: dict[str, int] = {a.id: 0 for a in people}
-    pairs_met: set[frozenset[str]] = set()
-    for m in meetings:
-        pairs_met.add(m.pair)
-        for ident in (m.a_id, m.b_id):
-            if ident in met_count:
-                met_count[ident] += 1
-    sit_outs = {a.id: len(a.rounds_present(inst.rounds)) - met_count[a.id] for a in people}
-    report.sit_outs_total = sum(max(0, s) for s in sit_outs.values())
-    if sit_outs:
-        worst_id = min(sit_outs, key=lambda ident: (-sit_outs[ident], ident))
-        report.sit_outs_worst = max(0, sit_outs[worst_id])
-        report.sit_outs_worst_attendee = worst_id if report.sit_outs_worst > 0 else None
 
-    breaks = schedule_breaks(meetings, people)
-    report.breaks_total, report.breaks_worst, report.breaks_spread = breaks.total, breaks.worst, breaks.spread
-    report.breaks_optimal = breaks.total == 0   # fill mode: the plan's meetings come first, no bound beyond 0
-
-    report.must_meet_requested = len(inst.must_requested)
+def _must_meet_unkept(inst: Instance, outcome: _Outcome, pairs_met: set[frozenset[str]]) -> list[tuple[str, str, str]]:
+    """Must-meet pairs without a meeting, each with why, sorted."""
+    people = inst.people
     unkept = list(inst.must_static_unkept)
-    planned_pairs = [p for pairs in rounds_plan.values() for p in pairs]
     for i, j in sorted(inst.must):
         if frozenset((people[i].id, people[j].id)) not in pairs_met:
-            unkept.append((people[i].id, people[j].id, _unkept_reason(inst, rounds_plan, i, j, ran_out)))
+            unkept.append((people[i].id, people[j].id, _unkept_reason(inst, outcome.rounds, i, j, outcome.ran_out)))
     unkept.sort()
-    report.must_meet_unkept = unkept
-    report.must_meet_kept = report.must_meet_requested - len(unkept)
+    return unkept
 
-    known = [(inst.index[m.a_id], inst.index[m.b_id]) for m in inst.fixed
-             if m.a_id in inst.index and m.b_id in inst.index]
-    report.company_rule = inst.company_rule
-    report.company_repeat_attendees, report.company_repeat_meetings = inst.repeats(planned_pairs + known)
 
-    fixed_score = float(sum(m.score for m in inst.fixed))
-    planned_score = report.total_score - fixed_score
-    # What is left of the time limit; an LP stopped early still yields a valid (looser) bound.
-    # A cancelled plan was asked to stop now: a second at most, so the organiser (or a worker
-    # shutting down) gets the schedule at once.
-    bound_time = max(0.05, started + request.time_limit - time.monotonic())
-    if status == "CANCELLED":
-        bound_time = min(bound_time, CANCELLED_BOUND_SECONDS)
-    bound = _score_bound(inst, rounds_plan, selection_bound, target, selection, bound_time, lp_seconds)
+def _set_upper_bound(report: PlanReport, inst: Instance, outcome: _Outcome, fixed_score: float,
+                     bound: float) -> None:
+    """The report's upper bound: the fixed score plus the free rounds' bound, never below the score."""
     if math.isfinite(bound):
         report.upper_bound = max(float(math.floor(fixed_score + bound + 1e-6)), report.total_score)
     else:
         report.upper_bound = None
-        messages.append("no upper bound could be computed within the time limit")
-    if proven and not inst.must and not (inst.previous and inst.stability_bonus):
+        report.messages.append("no upper bound could be computed within the time limit")
+    if outcome.proven and not inst.must and not (inst.previous and inst.stability_bonus):
         report.upper_bound = report.total_score
-    if status == "FEASIBLE" and (proven or _at_every_tiers_best(inst, rounds_plan, planned_score, bound)):
-        status = "OPTIMAL"
-    report.status = status
-    if not report.message:
-        report.message = _explain(report, inst)
-    report.solve_seconds = time.monotonic() - started
-    return PlanResult(schedule, report)
+
+
+def _decide_status(inst: Instance, outcome: _Outcome, planned_score: float, bound: float) -> str:
+    """The final status: a full plan is OPTIMAL when proven or at every tier's best, else as found."""
+    if outcome.status == "FEASIBLE" and (
+            outcome.proven or _at_every_tiers_best(inst, outcome.rounds, planned_score, bound)):
+        return "OPTIMAL"
+    return outcome.status
 
 
 def _at_every_tiers_best(inst: Instance, rounds_plan: dict[int, list[tuple[int, int]]], planned_score: float,
@@ -730,10 +923,10 @@ def _explain(report: PlanReport, inst: Instance) -> str:
     return text
 
 
-def _empty(rounds: int, tables: int, fixed: tuple[Meeting, ...], attendees: list[Attendee], status: str,
-           message: str, seconds: float) -> PlanResult:
-    schedule = Schedule(rounds, tables, tuple(fixed))
-    report = PlanReport(status=status, message=message, meetings=len(fixed),
-                        total_score=float(sum(m.score for m in fixed)), solve_seconds=seconds)
+def _empty(shape: _Shape, status: str, message: str, seconds: float) -> PlanResult:
+    """The fixed meetings alone, for input that cannot be planned."""
+    schedule = Schedule(shape.rounds, shape.tables, shape.fixed)
+    report = PlanReport(status=status, message=message, meetings=len(shape.fixed),
+                        total_score=float(sum(m.score for m in shape.fixed)), solve_seconds=seconds)
     report.upper_bound = report.total_score
     return PlanResult(schedule, report)
