@@ -81,8 +81,8 @@ def test_an_oversized_cell_names_its_line_and_column():
     data = HEADER + b"a1,Ana,Acme,EMEA,ISV,Hosting,\n" + b"a2,Bo," + b"x" * 5_000 + b",EMEA,ISV,Hosting,\n"
     error, _peak = refused(data, "cell.csv")
     (problem,) = error.errors
-    assert problem.line == 3
-    assert "column C (company)" in problem.message and "5,000 characters" in problem.message
+    assert (problem.line, problem.field) == (3, "company")
+    assert "5,000 characters" in problem.message and "2,000" in problem.message
 
 
 def test_a_cell_with_a_missing_closing_quote_is_refused():
