@@ -34,7 +34,7 @@ from scheduler.changes import Change, changed_agendas, diff_schedules, moved_mee
 from scheduler.checker import company_repeats
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.scoring import reason_for, score_matrix, why_not_allowed
-from scheduler.solver import PlanReport, PlanResult, Progress
+from scheduler.solver import PlanReport, PlanResult, Progress, count_sit_outs
 
 # Largest set of people without a meeting in one round matched exactly (blossom); larger sets
 # (a round added after publishing) are matched greedily by weight.
@@ -516,18 +516,8 @@ def _report(people: Sequence[Attendee], schedule: Schedule, rounds: int, index: 
                         message="", upper_bound=None, fairness_target=target)
     report.meetings = len(schedule.meetings)
     report.total_score = float(sum(m.score for m in schedule.meetings))
-    met: dict[str, int] = defaultdict(int)
-    pairs: set[frozenset[str]] = set()
-    for m in schedule.meetings:
-        met[m.a_id] += 1
-        met[m.b_id] += 1
-        pairs.add(m.pair)
-    sit_outs = {a.id: len(a.rounds_present(rounds)) - met[a.id] for a in people}
-    report.sit_outs_total = sum(max(0, s) for s in sit_outs.values())
-    if sit_outs:
-        worst = min(sit_outs, key=lambda ident: (-sit_outs[ident], ident))
-        report.sit_outs_worst = max(0, sit_outs[worst])
-        report.sit_outs_worst_attendee = worst if report.sit_outs_worst > 0 else None
+    count_sit_outs(report, schedule.meetings, people, rounds)
+    pairs = {m.pair for m in schedule.meetings}
     requested: set[tuple[str, str]] = set()
     for person in people:
         for other in person.must_meet:

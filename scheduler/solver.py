@@ -630,7 +630,7 @@ def _requested_report(request: PlanRequest, shape: _Shape, outcome: RequestsOutc
     report.must_meet_unkept = sorted((u.a_id, u.b_id, u.reason) for u in outcome.unscheduled
                                      if frozenset((u.a_id, u.b_id)) in must)
     report.must_meet_kept = report.must_meet_requested - len(report.must_meet_unkept)
-    _count_sit_outs(report, meetings, shape.attendees, shape.rounds)
+    count_sit_outs(report, meetings, shape.attendees, shape.rounds)
     proof = "optimal" if outcome.optimal else f"at least {outcome.bound} possible"
     report.message = (f"{'optimal' if outcome.optimal else status.lower().replace('_', ' ')}: "
                       f"{report.requests_scheduled} of {report.requests_requested} requested meetings in "
@@ -639,9 +639,10 @@ def _requested_report(request: PlanRequest, shape: _Shape, outcome: RequestsOutc
     return report
 
 
-def _count_sit_outs(report: PlanReport, meetings: Sequence[Meeting], people: Sequence[Attendee],
-                    rounds: int) -> None:
-    """Sit-outs in the report: rounds each attendee is present without a meeting, total and worst."""
+def count_sit_outs(report: PlanReport, meetings: Sequence[Meeting], people: Sequence[Attendee],
+                   rounds: int) -> None:
+    """Sit-outs in the report: rounds each attendee is present without a meeting, total and
+    worst (plans and revisions report them alike)."""
     counts = {a.id: 0 for a in people}
     for m in meetings:
         for ident in (m.a_id, m.b_id):
@@ -761,7 +762,7 @@ def _finish(inst: Instance, request: PlanRequest, outcome: _Outcome, budget: Bud
                         fairness_target=outcome.target)
     report.meetings = len(meetings)
     report.total_score = float(sum(m.score for m in meetings))
-    _count_sit_outs(report, meetings, inst.people, inst.rounds)
+    count_sit_outs(report, meetings, inst.people, inst.rounds)
     breaks = schedule_breaks(meetings, inst.people)
     report.breaks_total, report.breaks_worst, report.breaks_spread = breaks.total, breaks.worst, breaks.spread
     report.breaks_optimal = breaks.total == 0   # fill mode: the plan's meetings come first, no bound beyond 0

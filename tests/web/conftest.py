@@ -133,6 +133,21 @@ def organiser(app: Flask, organiser_user) -> FlaskClient:
 
 
 @pytest.fixture
+def api(app: Flask, organiser_user) -> Callable[..., Any]:
+    """``api(method, url, **kwargs)``: a request with an organiser's bearer token (a module
+    may define its own ``api`` to change that)."""
+    from web.auth.services import create_api_token
+
+    token = create_api_token(organiser_user, "tests")
+    client = app.test_client()
+
+    def call(method: str, url: str, **kwargs: Any):
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
+        return client.open(url, method=method, headers=headers, **kwargs)
+    return call
+
+
+@pytest.fixture
 def staff(app: Flask) -> FlaskClient:
     create_user(STAFF_EMAIL, PASSWORD, "staff")
     client = app.test_client()

@@ -13,7 +13,6 @@ import time_machine
 from sqlalchemy import select
 
 from tests.web.conftest import ORGANISER_EMAIL, csrf_token, login
-from web.auth.services import create_api_token
 from web.checkin.messages import result_message
 from web.checkin.services import check_in
 from web.events.models import Event
@@ -99,16 +98,6 @@ def test_a_no_show_removed_by_a_replan_gets_one_message_saying_why(app, planned)
     assert len(mail) == 1
     assert "check in at the desk" in mail[0].body and "round 2" in mail[0].body
     assert "no meeting now" not in mail[0].body
-
-
-@pytest.fixture
-def api(app, organiser_user):
-    token = create_api_token(organiser_user, "tests")
-    client = app.test_client()
-
-    def call(method: str, url: str, **kwargs: Any):
-        return client.open(url, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
-    return call
 
 
 def test_the_clock_in_the_api_asks_before_re_timing_the_event_and_resets(api, planned):

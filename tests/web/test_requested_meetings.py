@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.web.conftest import submit
-from web.auth.services import create_api_token
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.planning import plan_event
@@ -24,15 +23,6 @@ def b2b(make_event, make_attendee):
         ext = f"R{i}"
         make_attendee(event, ext_id=ext, name=f"Rep {i}", company=f"Co {i}", must_meet=";".join(wanted.get(ext, [])))
     return event
-
-
-@pytest.fixture
-def api(client, organiser_user):
-    token = create_api_token(organiser_user, "tests")
-
-    def call(method, url, **kwargs):
-        return client.open(url, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
-    return call
 
 
 def test_the_api_sets_requested_meetings_and_the_plan_holds_exactly_the_requests(api, b2b, organiser):

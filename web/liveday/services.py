@@ -17,7 +17,6 @@ from sqlalchemy import CompoundSelect, select
 from sqlalchemy.orm import joinedload
 
 from badges.names import fold, name_sort_key
-from scheduler.domain import Schedule
 from web.attendees.models import Attendee, attendees_of
 from web.attendees.presence import Presence, attends, presence
 from web.attendees.states import AttendeeState
@@ -37,7 +36,7 @@ from web.schedules.revisions import (
     planning_request,
     run_planning,
 )
-from web.schedules.versions import published_version, version_schedule
+from web.schedules.versions import published_version
 from web.types import utcnow
 
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people
@@ -59,10 +58,6 @@ def checked_in_attendees(event: Event, now: dt.datetime | None = None) -> list[A
 def _by_name(event: Event, rows: list[Attendee]) -> list[Attendee]:
     order = event.name_order or "family"
     return sorted(rows, key=lambda a: (*name_sort_key(a.name, order), a.ext_id))
-
-
-def _schedule(version: ScheduleVersion) -> Schedule:
-    return version_schedule(version)[0]
 
 
 def seated_from(version: ScheduleVersion | None, first: int | None) -> set[int]:
