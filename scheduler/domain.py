@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 def normalise_company(company: str) -> str:
@@ -42,6 +42,11 @@ class Attendee:
     available_rounds: frozenset[int] | None = None
     must_meet: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
+    # The attendee's own wishes (ids of other attendees): "must" and "want" weigh in the
+    # objective, mutual ones most; "no" forbids the pair as avoid does, from either side.
+    wish_must: tuple[str, ...] = ()
+    wish_want: tuple[str, ...] = ()
+    wish_no: tuple[str, ...] = ()
 
     @property
     def company_key(self) -> str:
@@ -72,6 +77,9 @@ class AttendeeFields(TypedDict):
     available_rounds: frozenset[int] | None
     must_meet: tuple[str, ...]
     avoid: tuple[str, ...]
+    wish_must: NotRequired[tuple[str, ...]]
+    wish_want: NotRequired[tuple[str, ...]]
+    wish_no: NotRequired[tuple[str, ...]]
 
 
 @dataclass(frozen=True)
