@@ -1,6 +1,7 @@
-"""The check-in desk: finding people by name, company, e-mail or id (accents and case
-ignored), registering walk-ins, who are checked in at once, and correcting a walk-in's details
-(by the staff account that registered them, or an organiser)."""
+"""The check-in desk: finding people by name, company or id (accents and case ignored;
+never by e-mail address, which the desk does not show and so must not confirm), registering
+walk-ins, who are checked in at once, and correcting a walk-in's details (by the staff
+account that registered them, or an organiser)."""
 
 from __future__ import annotations
 
@@ -37,27 +38,31 @@ class DeskMatch:
     checkin: CheckIn | None  # the active check-in, if any
 
 
-def _desk_haystack(name: str, company: str, email: str | None, ext_id: str) -> str:
-    return " ".join((fold(name), fold(company), (email or "").casefold(), ext_id.casefold()))
+def _desk_haystack(name: str, company: str, ext_id: str) -> str:
+    """What a desk query is matched against: what the desk shows, nothing more. An e-mail
+    address is left out on purpose: a match on a hidden field would let anyone at the desk
+    confirm that an address belongs to an attendee."""
+    return " ".join((fold(name), fold(company), ext_id.casefold()))
 
 
 def search_desk(event: Event, query: str, limit: int = 25) -> list[DeskMatch]:
-    """People matching a name, company, e-mail or id typed at the desk, with their check-in.
+    """People matching a name, company or id typed at the desk, with their check-in.
 
     Matching ignores accents and case ("Muller" finds "Müller", "francois" finds "François"),
     each typed word anywhere: a desk keyboard rarely has the accents, and a miss would offer a
-    duplicate walk-in. The folding runs in Python over the four columns (no database-specific
+    duplicate walk-in. The folding runs in Python over the three columns (no database-specific
     collation), so SQLite and PostgreSQL answer alike; results come in the event's name order.
+    E-mail addresses are never matched (see :func:`_desk_haystack`).
     """
     words = fold(query).split()
     if not words:
         return []
     order = event.name_order or "family"
     candidates = db.session.execute(
-        attendees_of(event.id, Attendee.id, Attendee.name, Attendee.company, Attendee.email, Attendee.ext_id)
+        attendees_of(event.id, Attendee.id, Attendee.name, Attendee.company, Attendee.ext_id)
     ).all()
     found = [row for row in candidates
-             if all(word in _desk_haystack(row.name, row.company, row.email, row.ext_id) for word in words)]
+             if all(word in _desk_haystack(row.name, row.company, row.ext_id) for word in words)]
     found.sort(key=lambda row: (*name_sort_key(row.name, order), row.ext_id))
     ids = [row.id for row in found[:limit]]
     if not ids:
