@@ -24,6 +24,8 @@ from web.database import (
     engine_options,
     install_sqlite_pragmas,
     is_lock_timeout,
+    private_sqlite_file,
+    sqlite_file_of,
     upgrade_database,
 )
 from web.extensions import csrf, db, limiter, login_manager, migrate
@@ -131,6 +133,9 @@ def _connect_mail(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
+        database_file = sqlite_file_of(db.engine)
+        if database_file:
+            private_sqlite_file(database_file)  # 0600 before the first connection creates it
         install_sqlite_pragmas(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)

@@ -67,6 +67,8 @@ def load_or_create_secret_key(instance_path: str | os.PathLike[str]) -> str:
             pass
         finally:
             tmp.unlink()
+    elif target.stat().st_mode & 0o777 != 0o600:
+        target.chmod(0o600)  # written by an older version under the usual umask
     for _ in range(50):
         key = target.read_text().strip()
         if key:

@@ -59,6 +59,38 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+PRIVATE_MODE = 0o600
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def private_sqlite_file(path: str | os.PathLike[str]) -> None:
+    """Make the SQLite file at ``path`` readable by its owner only (0600), creating it empty
+    when missing: it holds password hashes, e-mail addresses, personal tokens and check-in
+    codes, and the usual umask would leave it readable to every account on the machine.
+
+    SQLite gives its ``-wal``/``-shm``/``-journal`` files the database file's mode, so creating
+    the file first covers them; files left by an older start (0644) are tightened here too.
+    An empty file is a valid, empty SQLite database."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+    for suffix in SQLITE_COMPANIONS:
+        companion = Path(f"{target}{suffix}")
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if companion.stat().st_mode & 0o777 != PRIVATE_MODE:
+                companion.chmod(PRIVATE_MODE)
+
+
+def sqlite_file_of(engine: Engine) -> str | None:
+    """The file behind a SQLite engine; None for another database or an in-memory one."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    return database
+
+
 def install_sqlite_pragmas(engine: Engine) -> None:
     """Register the connect hook once per engine (no-op for other databases)."""
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_on_connect):

@@ -29,6 +29,8 @@ from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 
+from web.database import private_sqlite_file
+
 log = logging.getLogger(__name__)
 
 EXTENSION = "speednet.queue"
@@ -89,6 +91,7 @@ def create_queue(app: Flask) -> Huey:
         huey: Huey = RedisHuey(QUEUE_NAME, results=False, **options)
     else:
         os.makedirs(os.path.dirname(options["filename"]) or ".", exist_ok=True)
+        private_sqlite_file(options["filename"])  # task arguments name people's jobs and mail
         huey = SqliteHuey(QUEUE_NAME, results=False, **options)
     _register_tasks(huey, app)
     return huey
