@@ -240,11 +240,19 @@ def _register_error_pages(app: APIFlask) -> None:
             "The connection to the database was reset. Try again.", retry_after=1))
 
 
+# Pages behind a sign-in (the console, the door, accounts, the API) show personal data and
+# personal links: no browser or proxy cache may keep them. The attendee's own pages (/me/) say
+# so themselves (web.public.routes), as do the spreadsheet downloads.
+PRIVATE_PREFIXES = ("/console/", "/checkin/", "/account", "/api/")
+
+
 def _register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response):
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
+        if request.path.startswith(PRIVATE_PREFIXES) and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
