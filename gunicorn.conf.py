@@ -29,7 +29,8 @@ def post_worker_init(worker):  # noqa: ARG001 (gunicorn's hook signature)
     objects) out of the garbage collector's sight. A full collection over them takes about a
     tenth of a second, which a kiosk waiting for its answer would feel every few hundred scans.
     """
-    from web.logs import configure_logging  # here, not at the top: the master never loads the app
+    from web.logs import configure_logging, install_redaction  # here: the master never loads the app
 
     configure_logging()
+    install_redaction()  # the access log's request lines carry /me/<token> and display keys
     gc.freeze()

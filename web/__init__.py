@@ -29,6 +29,7 @@ from web.database import (
     upgrade_database,
 )
 from web.extensions import csrf, db, limiter, login_manager, migrate
+from web.logs import install_redaction
 
 API_PREFIX = "/api/"
 
@@ -78,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                                     float(app.config.get("DB_LOCK_TIMEOUT", 15)))
     )
     _trust_proxies(app)
+    install_redaction(app.logger)  # no personal token or display key in any request log line
 
     _init_extensions(app)
     _register_blueprints(app)

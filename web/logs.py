@@ -10,6 +10,11 @@ an action and ``key=value`` fields (logfmt), or one JSON object per line with
 Values are quoted and escaped, so a name with a newline or ``key=value`` in it cannot forge a
 second line or a field. Lines name attendees by their id in the event, never by name or
 e-mail: logs travel further than the database.
+
+No line carries a credential either: :class:`RedactSecrets` rewrites the personal-page token
+in ``/me/<token>``, the display key in ``/display/<slug>/<key>``, reset-link tokens and
+``token=``/``key=``/``code=`` query values to ``[redacted]``, in our lines, the dev server's
+request log (werkzeug) and gunicorn's access and error logs (:func:`install_redaction`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,66 @@ from typing import Any
 FIELDS = "speednet_fields"  # the LogRecord attribute that carries the fields
 FORMATS = ("text", "json")
 _BARE = re.compile(r"[A-Za-z0-9_.:/@+-]+")
+
+
+REDACTED = "[redacted]"
+_SEGMENT = r"[^/\s?#\"'<>]+"
+_SECRETS = (
+    # The personal page and everything under it: /me/<token>, /me/<token>/agenda.ics
+    (re.compile(rf"(/me/){_SEGMENT}"), rf"\g<1>{REDACTED}"),
+    # The room display's secret key: /display/<slug>/<key>[/state.json]
+    (re.compile(rf"(/display/{_SEGMENT}/)(?!state\.json\b){_SEGMENT}"), rf"\g<1>{REDACTED}"),
+    # A password-reset (or any other one-time) link: .../reset/<token>
+    (re.compile(rf"(/reset/){_SEGMENT}"), rf"\g<1>{REDACTED}"),
+    # Query values that are credentials: ?token=..., &key=..., &code=... (check-in codes)
+    (re.compile(r"([?&;](?:token|key|code|display_key|reset)=)[^&;\s\"'#]+", re.IGNORECASE),
+     rf"\g<1>{REDACTED}"),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with every personal token, display key, reset token and check-in code in a
+    path or query replaced by ``[redacted]``: a log line may quote a request's address."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites a record's message (and its string fields) through :func:`redact`, so a
+    request line such as ``"GET /me/<token> HTTP/1.1" 200`` is logged without the token.
+    Never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a broken format: leave it to the handler's own error
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        fields = getattr(record, FIELDS, None)
+        if fields:
+            setattr(record, FIELDS, {key: redact(value) if isinstance(value, str) else value
+                                     for key, value in fields.items()})
+        return True
+
+
+# Loggers whose records quote request addresses: the dev server's request log, gunicorn's
+# access and error logs, the app's own (``web`` and its children log through it).
+REDACTED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "web", "speednet")
+_redaction = RedactSecrets()
+
+
+def install_redaction(*loggers: logging.Logger) -> None:
+    """Put the redaction filter on the request-logging loggers (and ``loggers``), and on every
+    handler the root logger has, so records from any child logger pass it as well. Safe to
+    call again (a filter is added once)."""
+    targets: list[logging.Filterer] = [logging.getLogger(name) for name in REDACTED_LOGGERS]
+    targets += [*loggers, *logging.getLogger().handlers]
+    for target in targets:
+        if _redaction not in target.filters:
+            target.addFilter(_redaction)
 
 
 def log_action(logger: logging.Logger, action: str, /, level: int = logging.INFO, **fields: Any) -> None:
@@ -98,5 +163,6 @@ def configure_logging(env: Mapping[str, str] | None = None) -> None:
         raise ValueError(f"SPEEDNET_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level_name!r}")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if style == "json" else TextFormatter())
+    handler.addFilter(_redaction)
     root.addHandler(handler)
     root.setLevel(level)
