@@ -85,6 +85,7 @@ class World:
     version_number: int | None = None
     job_id: str | None = None
     meeting_ids: list[int] = field(default_factory=list)
+    display_key: str | None = None
 
     @property
     def xss(self) -> Any:
@@ -102,7 +103,7 @@ def url_for_rule(rule: Rule, world: World, **overrides: Any) -> str:
         "checkin_id": world.checkin_id or 1, "version_id": world.version_id or 1,
         "version": world.version_number or 1, "job_id": world.job_id or str(uuid.uuid4()),
         "round": 1, "round_number": 1, "from_round": 1, "table": 1,
-        "filename": "speednet.css", "fmt": "csv", "format": "csv",
+        "filename": "speednet.css", "fmt": "csv", "format": "csv", "key": world.display_key,
     }
     values.update(overrides)
     arguments: dict[str, Any] = {}
@@ -194,7 +195,7 @@ def world(world_app: Flask) -> World:
     w = World(app=app, slug=event.slug, event_id=event.id, attendees=people,
               organiser=clients[0], staff=clients[1], anonymous=app.test_client(),
               organiser_token=create_api_token(organiser_user, "tests"),
-              staff_token=create_api_token(staff_user, "kiosk"))
+              staff_token=create_api_token(staff_user, "kiosk"), display_key=event.display_key)
     _seed_checkin(w)
     _seed_schedule(w)
     return w

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from flask import render_template
 
 from scheduler.domain import Meeting, Schedule
 from scheduler.solver import PlanReport, PlanResult
+from tests.web.conftest import csrf_token
 from web.attendees.checkins import CheckIn
 from web.events.models import Event
 from web.extensions import db
@@ -63,18 +65,63 @@ def test_display_state_advances_with_the_clock(room):
 
 def test_display_json_and_page_are_public_noindex_and_free_of_personal_data(room, client):
     event, _ = room
-    response = client.get(f"/display/{event.slug}/state.json")
+    response = client.get(f"/display/{event.slug}/{event.display_key}/state.json")
     assert response.status_code == 200
     assert response.headers["X-Robots-Tag"].startswith("noindex")
     body = response.get_data(as_text=True)
     assert "@x.example" not in body and "token" not in body
-    page = client.get(f"/display/{event.slug}")
+    with time_machine.travel(at(0)):
+        page = client.get(f"/display/{event.slug}/{event.display_key}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and '<meta name="robots" content="noindex' in html
     assert "&lt;b&gt;Bob&lt;/b&gt;" in html and "<b>Bob</b>" not in html
     assert "<script>" not in html and "display.js" in html
     assert "@x.example" not in html
     assert client.get("/display/nope").status_code == 404
+
+
+def test_the_display_answers_404_without_its_key_or_with_a_wrong_one(room, client):
+    event, _ = room
+    for url in (f"/display/{event.slug}", f"/display/{event.slug}/state.json",
+                f"/display/{event.slug}/wrong-key", f"/display/{event.slug}/wrong-key/state.json",
+                f"/display/{event.slug}/{event.display_key[:-1]}/state.json"):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/display/{event.slug}/{event.display_key}/state.json").status_code == 200
+
+
+def test_a_renewed_display_link_kills_the_old_one_at_once(room, client, organiser):
+    event, _ = room
+    old = event.display_key
+    live = organiser.get(f"/console/{event.slug}/live/").get_data(as_text=True)
+    assert f"/display/{event.slug}/{old}" in live  # the organiser's link carries the key
+    overview = organiser.get(f"/console/{event.slug}/").get_data(as_text=True)
+    assert f"/display/{event.slug}/{old}" in overview
+    response = organiser.post(f"/console/{event.slug}/live/display-link",
+                              data={"csrf_token": csrf_token(organiser, f"/console/{event.slug}/live/")})
+    assert response.status_code == 302
+    db.session.expire_all()
+    new = db.session.get(Event, event.id).display_key
+    assert new and new != old
+    assert client.get(f"/display/{event.slug}/{old}/state.json").status_code == 404
+    assert client.get(f"/display/{event.slug}/{old}").status_code == 404
+    assert client.get(f"/display/{event.slug}/{new}/state.json").status_code == 200
+    assert f"/display/{event.slug}/{new}" in organiser.get(f"/console/{event.slug}/live/").get_data(as_text=True)
+
+
+def test_names_show_only_once_a_round_is_announced(room, client):
+    """Weeks (or an hour) before the event the display's address shows the clock and counts,
+    never who is coming; from 15 minutes before round 1 it lists the tables."""
+    event, _ = room
+    for minutes in (-30 * 24 * 60, -60, -16):
+        state = display_state(event, at(minutes))
+        assert state["tables"] == [] and state["names_shown"] is False, minutes
+        assert "0 of 4 checked in" in state["notice"]
+    assert display_state(event, at(-15))["names_shown"] is True
+    assert "Ann" in [r["name"] for r in display_state(event, at(-3))["tables"]]
+    with time_machine.travel(at(-60)):
+        html = client.get(f"/display/{event.slug}/{event.display_key}").get_data(as_text=True)
+    assert "Ann" not in html and "Cleo" not in html and "checked in" in html
+    assert "display.js" in html
 
 
 def test_display_pages_big_rooms_without_javascript(make_event, make_attendee, client):
@@ -86,7 +133,8 @@ def test_display_pages_big_rooms_without_javascript(make_event, make_attendee, c
     assert (len(first), page, pages) == (30, 1, 3)
     last, page, _ = display_page(rows, 99)
     assert page == 3 and len(last) == 10
-    html = client.get("/display/big?page=3").get_data(as_text=True)
+    with time_machine.travel(at(0)):
+        html = client.get(f"/display/big/{event.display_key}?page=3").get_data(as_text=True)
     assert "Page 3 of 3" in html and "Name 69" in html and "Name 00" not in html
     assert 'http-equiv="refresh"' in html and "page=1" in html  # wraps round to page 1
 
@@ -156,7 +204,8 @@ def test_people_on_a_break_are_listed_as_such(make_event, make_attendee, client)
     assert [(r["name"], r["table"], r["break"]) for r in rows] == [
         ("Ann Adams", "1", False), ("Bob Berg", "1", False), ("Cleo Cruz", "2", False),
         ("Dan Dunn", "2", False), ("Eve Ek", "break this round", True)]
-    html = client.get("/display/breaks").get_data(as_text=True)
+    with time_machine.travel(at(0)):
+        html = client.get(f"/display/breaks/{event.display_key}").get_data(as_text=True)
     assert "Eve Ek" in html and "break this round" in html and "Fay Fox" not in html
 
 
@@ -180,7 +229,7 @@ def test_the_list_follows_the_events_name_order(make_event, make_attendee, order
 ])
 def test_display_options_in_the_address(room, client, query, bell, seconds):
     event, _ = room
-    html = client.get(f"/display/{event.slug}{query}").get_data(as_text=True)
+    html = client.get(f"/display/{event.slug}/{event.display_key}{query}").get_data(as_text=True)
     assert f'data-bell="{bell}"' in html and f'data-page-seconds="{seconds}"' in html
     assert ('id="sound"' in html) == (bell == "on")
     assert "Click to enable sound" in html if bell == "on" else "enable sound" not in html

@@ -36,7 +36,7 @@ def test_display_shows_the_round_and_advances_with_the_clock(make_event, make_at
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.goto(f"{live_server}/display/{event.slug}")
+    page.goto(f"{live_server}/display/{event.slug}/{event.display_key}")
     page.wait_for_selector("#round-label:has-text('Round 1 of 2')")
     rows = page.locator("#tables li").all_inner_texts()
     assert [" ".join(r.split()) for r in rows] == [
@@ -68,7 +68,7 @@ def test_a_full_room_fits_the_projector_without_scrolling(make_event, make_atten
     publish_version(store_plan_result(event, PlanResult(Schedule(1, 12, meetings), PlanReport("OPTIMAL", ""))))
     event.clock_started_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     db.session.commit()
-    page.goto(f"{live_server}/display/{event.slug}")
+    page.goto(f"{live_server}/display/{event.slug}/{event.display_key}")
     page.wait_for_selector("#tables li")
     assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
     assert page.locator(".table-list .table").first.is_visible()
@@ -90,7 +90,7 @@ def test_names_read_from_the_back_of_the_room_at_1920x1080(make_event, make_atte
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{live_server}/display/{event.slug}?bell=1&page_seconds=4")
+        page.goto(f"{live_server}/display/{event.slug}/{event.display_key}?bell=1&page_seconds=4")
         page.wait_for_selector("#page-info:has-text('Page 1 of')")
         geometry = page.evaluate("""() => {
             const list = document.getElementById('tables').getBoundingClientRect();
@@ -134,10 +134,10 @@ def test_the_bell_rings_at_the_end_of_a_round_once_sound_is_enabled(make_event, 
     db.session.commit()
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
-        page.goto(f"{live_server}/display/{event.slug}")
+        page.goto(f"{live_server}/display/{event.slug}/{event.display_key}")
         page.wait_for_selector("#round-label:has-text('Round 1 of 2')")
         assert page.locator("#sound").count() == 0             # no bell unless asked for
-        page.goto(f"{live_server}/display/{event.slug}?bell=1")
+        page.goto(f"{live_server}/display/{event.slug}/{event.display_key}?bell=1")
         page.wait_for_selector("#round-label:has-text('Round 1 of 2')")
         page.click("#sound")                                   # the click browsers require
         page.wait_for_selector("body[data-rang='1']")          # a soft test strike

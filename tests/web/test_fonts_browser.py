@@ -59,7 +59,7 @@ def _event_with_names(make_event, make_attendee, names: dict[str, str], slug: st
 def test_the_room_display_draws_cjk_and_hangul_names(make_event, make_attendee, live_server, browser):
     event = _event_with_names(make_event, make_attendee, NAMES, "fonts-room")
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{live_server}/display/{event.slug}")
+    page.goto(f"{live_server}/display/{event.slug}/{event.display_key}")
     page.wait_for_selector("#tables li")
     status = page.evaluate(FONT_STATUS)
     assert status.get("Speednet CJK") == "loaded" and status.get("Speednet Hangul") == "loaded", status
@@ -96,7 +96,7 @@ def test_a_latin_page_downloads_no_font(make_event, make_attendee, live_server, 
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(f"{live_server}/display/{event.slug}")
+    page.goto(f"{live_server}/display/{event.slug}/{event.display_key}")
     page.wait_for_selector("#tables li")
     page.evaluate("document.fonts.ready.then(() => true)")
     assert any(url.endswith("/static/fonts/fonts.css") for url in requested)

@@ -123,12 +123,20 @@ def test_the_clock_in_the_api_asks_before_re_timing_the_event_and_resets(api, pl
 
 
 def test_the_clock_follows_the_timetable_without_anyone_pressing_start(api, planned):
+    event, _ = planned
+
+    def display_state_url() -> str:
+        return f"/display/summit/{event.display_key}/state.json"
+
     with time_machine.travel(at(12), tick=True):
         state = api("GET", "/api/v1/events/summit/clock").json
         assert (state["phase"], state["current_round"], state["first_open_round"], state["started"]) == (
             "in_round", 2, 3, False)
-        display = api("GET", "/display/summit/state.json").json
+        display = api("GET", display_state_url()).json
         assert display["round"] == 2 and display["starts"] is None
     with time_machine.travel(at(-10 * 24 * 60), tick=True):
-        display = api("GET", "/display/summit/state.json").json
+        display = api("GET", display_state_url()).json
         assert display["starts"] == "Starts Thu 12 Jun, 14:00"
+        # ten days ahead the display's address shows the clock and counts, no names
+        assert display["tables"] == [] and display["names_shown"] is False
+        assert "checked in" in display["notice"]

@@ -59,7 +59,7 @@ def published_event(make_event, make_attendee, people: int, slug: str):
 NONCE_1, NONCE_2 = "a" * 32, "b" * 32
 
 PAGES = ("/me/{token}", "/me/{token}/now.json", "/me/{token}/agenda.ics", "/me/{token}/agenda.pdf",
-         "/display/{slug}", "/display/{slug}/state.json")
+         "/display/{slug}/{key}", "/display/{slug}/{key}/state.json")
 
 
 @pytest.mark.slow
@@ -69,7 +69,7 @@ def test_public_pages_read_the_same_rows_for_any_event_size(app, client, make_ev
     for people in (6, 40, 160):
         event, rows = published_event(make_event, make_attendee, people, f"size-{people}")
         app.extensions.pop("speednet.public_pages", None)  # a cold cache: the real reads
-        url = page.format(token=rows[3].token, slug=event.slug)
+        url = page.format(token=rows[3].token, slug=event.slug, key=event.display_key)
         with statements() as seen:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)

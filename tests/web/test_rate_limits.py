@@ -44,11 +44,11 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(app, organiser_
 
 @pytest.mark.parametrize("app_config", [1], indirect=True)
 @pytest.mark.parametrize("page", ["/me/{token}", "/me/{token}/now.json", "/me/{token}/agenda.ics",
-                                  "/display/{slug}/state.json"])
+                                  "/display/{slug}/{key}/state.json"])
 def test_public_pages_are_limited_per_forwarded_client(app, make_event, make_attendee, page):
     event = make_event(slug="limited")
     ana = make_attendee(event)
-    url = page.format(token=ana.token, slug=event.slug)
+    url = page.format(token=ana.token, slug=event.slug, key=event.display_key)
     client = app.test_client()
     greedy = [client.get(url, headers={"X-Forwarded-For": "203.0.113.9"}).status_code
               for _ in range(7)]

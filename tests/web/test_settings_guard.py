@@ -183,7 +183,7 @@ def test_api_patch_that_breaks_nothing_needs_no_confirm(api, planned):
 
 def _value(arg: str, event: Event, person, fmt: str) -> Any:
     return {"slug": event.slug, "attendee_id": person.id, "ext_id": person.ext_id,
-            "token": person.token, "number": 1, "fmt": fmt}.get(arg)
+            "token": person.token, "number": 1, "fmt": fmt, "key": event.display_key}.get(arg)
 
 
 def sweep_urls(app, event: Event, people) -> list[str]:
@@ -201,7 +201,7 @@ def sweep_urls(app, event: Event, people) -> list[str]:
                 urls.add(url)
     extra = [f"/console/{event.slug}/schedule/v1/attendee?a={p.ext_id}" for p in people]
     extra += [f"/console/{event.slug}/print/agendas?scope=one&attendee={p.ext_id}" for p in people]
-    extra += [f"/checkin/{event.slug}?q=Person", f"/display/{event.slug}?page=2"]
+    extra += [f"/checkin/{event.slug}?q=Person", f"/display/{event.slug}/{event.display_key}?page=2"]
     return sorted(urls | set(extra))
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
+import secrets
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, String, Text, inspect
@@ -14,6 +16,14 @@ from scheduler.domain import Break, EventInfo, ScoringWeights, Taxonomy, Timetab
 from scheduler.taxonomy import load_taxonomy, load_weights
 from web.extensions import Model
 from web.types import UTCDateTime, utcnow
+
+DEFAULT_RETENTION_DAYS = 180
+
+
+def new_display_key() -> str:
+    """The room display's secret (128 bits), the last part of ``/display/<slug>/<key>``: the
+    slug alone is short and readable, so anyone could guess it."""
+    return secrets.token_urlsafe(16)
 
 
 class Event(Model):
@@ -40,6 +50,7 @@ class Event(Model):
         CheckConstraint("name_order IN ('family', 'first')", name="name_order_known"),
         CheckConstraint("meetings IN ('fill', 'requested')", name="meetings_known"),
         CheckConstraint("break_spread >= 0", name="break_spread_not_negative"),
+        CheckConstraint("retention_days >= 1", name="retention_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,10 +88,28 @@ class Event(Model):
     # by at most ``break_spread``).
     meetings: Mapped[str] = mapped_column(String(16), default="fill", server_default="fill")
     break_spread: Mapped[int] = mapped_column(default=2, server_default="2")
+    # The room display's secret key (/display/<slug>/<key>); the organiser renews it from the
+    # live page and the old link answers 404 at once. Null: no display link until one is made.
+    display_key: Mapped[str | None] = mapped_column(String(64), default=new_display_key)
+    # The attendees' personal data is erased this many days after the event's date
+    # (web.attendees.erasure: retention_date, erase_past_retention).
+    retention_days: Mapped[int] = mapped_column(default=DEFAULT_RETENTION_DAYS,
+                                                server_default=str(DEFAULT_RETENTION_DAYS))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     # -- conversions to domain types ------------------------------------------------------
+    def display_key_matches(self, key: str) -> bool:
+        """Whether ``key`` opens this event's room display (compared in constant time, so
+        the answer's timing tells nothing about how much of a guess was right)."""
+        return bool(self.display_key) and hmac.compare_digest(
+            (self.display_key or "").encode(), (key or "").encode())
+
+    @property
+    def retention_date(self) -> dt.date:
+        """The day after which the attendees' personal data is erased."""
+        return self.date + dt.timedelta(days=self.retention_days or DEFAULT_RETENTION_DAYS)
+
     def break_list(self) -> tuple[Break, ...]:
         return tuple(
             Break(after_round=int(b["after_round"]), minutes=int(b["minutes"]))

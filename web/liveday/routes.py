@@ -29,8 +29,10 @@ from web.liveday.forms import DelayForm, ReplanForm
 from web.liveday.services import (
     ReplanError,
     checked_in_attendees,
+    display_url,
     format_seconds,
     kept_share,
+    renew_display_key,
     replan_preview,
     start_replan,
 )
@@ -57,7 +59,7 @@ def _console(slug: str, delay_form: DelayForm | None = None, replan_form: Replan
         "liveday/console.html", event=event, state=clock_state(event, now), preview=preview,
         delay_form=delay_form or DelayForm(data={"minutes": 5}), replan_form=replan_form,
         timetable=event.timetable(), job=active_job(event), format_seconds=format_seconds,
-        live_job_kinds=LIVE_JOB_KINDS,
+        live_job_kinds=LIVE_JOB_KINDS, display_link=display_url(event),
         confirm=confirm,
     ), status
 
@@ -221,8 +223,21 @@ def cancel(slug: str, job_id: str) -> ResponseReturnValue:
     return redirect(url_for("liveday.replan_job", slug=slug, job_id=job_id))
 
 
+@bp.post("/<slug>/live/display-link")
+@organiser_required
+def renew_display_link(slug: str) -> ResponseReturnValue:
+    """A new secret display address; the old one answers 404 from this moment (a link that
+    leaked, or a projector that should no longer show the room)."""
+    event = get_event_or_404(slug)
+    renew_display_key(event)
+    flash("New room display link: the old link no longer works. Open the new one on the projector.",
+          "success")
+    return redirect(url_for("liveday.console", slug=slug) + "#display-link")
+
+
 @console_links.connect
 def _console_links(_sender: object, *, event: Event, **_: object) -> list[ConsoleLink]:
     """The event day's pages on the event's overview (web.events.signals.console_links)."""
+    display = display_url(event) or url_for("liveday.console", slug=event.slug) + "#display-link"
     return [ConsoleLink("Event day: clock and re-plan", url_for("liveday.console", slug=event.slug), 50),
-            ConsoleLink("Room display", url_for("display.display", slug=event.slug), 60)]
+            ConsoleLink("Room display", display, 60)]

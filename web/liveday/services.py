@@ -8,23 +8,25 @@ takes for the display, attendee pages and calendar files to follow. Functions ta
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import CompoundSelect, select
 from sqlalchemy.orm import joinedload
 
 from badges.names import fold, name_sort_key
 from web.attendees.models import Attendee, attendees_of
-from web.attendees.presence import Presence, attends, presence
+from web.attendees.presence import Presence, attends, checked_in_count, not_withdrawn_count, presence
 from web.attendees.states import AttendeeState
 from web.events.clock import Phase
-from web.events.models import Event
+from web.events.models import Event, new_display_key
 from web.extensions import db
 from web.jobs import Job, JobContext, job_handler, start_job
 from web.liveday.clock import ClockState, clock_state
+from web.logs import log_action
 from web.lookup_cache import LookupCache
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.schedules.planning import plan_in_job, version_result
@@ -38,6 +40,8 @@ from web.schedules.revisions import (
 )
 from web.schedules.versions import published_version
 from web.types import utcnow
+
+log = logging.getLogger(__name__)
 
 REPLAN_TIME_LIMIT = 8.0   # solver limit; the job (loading, storing) stays within 10 s for 1,000 people
 DISPLAY_PAGE_SIZE = 30
@@ -336,7 +340,8 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
     shown = state.shown_round
     version = published_version(event)
     published = version is not None
-    rows = _display_rows(event, shown, version, now)
+    names_shown = names_announced(state)
+    rows = _display_rows(event, shown, version, now) if names_shown else []
     next_after = None
     if state.current_round and state.next_round:
         next_after = {"round": state.next_round, "starts": _local_hhmm(event, state.next_round)}
@@ -360,8 +365,52 @@ def display_state(event: Event, now: dt.datetime) -> dict[str, Any]:
         "next": next_after,
         "published": published,
         "tables": rows,
+        "names_shown": names_shown,
+        "notice": _before_names_notice(event, shown) if published and not names_shown else "",
         "starts": starts_label(event, state),
     }
+
+
+# How long before round 1 its tables (with names) appear on the display: people gather and
+# look for their first table. Earlier, the display shows the clock and counts only.
+ANNOUNCE_SECONDS = 15 * 60
+
+
+def names_announced(state: ClockState) -> bool:
+    """Whether the display may list names: once a round is announced, that is from
+    :data:`ANNOUNCE_SECONDS` before round 1 (or once an organiser starts round 1) until
+    the session ends. Weeks before the event the display's address must not tell who is coming."""
+    phase = state.running_phase if state.phase == Phase.PAUSED else state.phase
+    if phase == Phase.FINISHED:
+        return False
+    if phase != Phase.BEFORE:
+        return True
+    return state.seconds_to_next_bell is not None and state.seconds_to_next_bell <= ANNOUNCE_SECONDS
+
+
+def _before_names_notice(event: Event, shown: int | None) -> str:
+    """What the display says while the names are not shown yet: when they will be, and how
+    many people are here (counts only)."""
+    here, expected = checked_in_count(event.id), not_withdrawn_count(event.id)
+    round_word = f"round {shown}" if shown else "the first round"
+    return f"Tables appear here when {round_word} is announced · {here} of {expected} checked in"
+
+
+def display_url(event: Event) -> str | None:
+    """The room display's secret address for the organiser's links (None until a key is
+    made: events stored before the display had keys)."""
+    if not event.display_key:
+        return None
+    return url_for("display.display", slug=event.slug, key=event.display_key)
+
+
+def renew_display_key(event: Event) -> str:
+    """Give the event a new display key and commit: the old address answers 404 at once
+    (every request compares against the stored key; nothing caches it)."""
+    event.display_key = new_display_key()
+    db.session.commit()
+    log_action(log, "display-link-renewed", event=event.slug)
+    return event.display_key
 
 
 def display_page(rows: list[dict[str, str]], page: int, per_page: int = DISPLAY_PAGE_SIZE

@@ -174,7 +174,8 @@
     if (empty) {
       empty.hidden = state.tables.length > 0;
       empty.textContent = !state.published ? "The schedule will appear here once it is published."
-        : (state.round ? "No meetings in this round." : "");
+        : (!state.names_shown ? (state.notice || "")
+          : (state.round ? "No meetings in this round." : ""));
     }
     var changed = JSON.stringify(state.tables) !== JSON.stringify(rows);
     rows = state.tables;

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 00:10:20.123364
+Create Date: 2026-12-08 01:41:36.408080
 
 """
 from alembic import op
@@ -45,12 +45,15 @@ def upgrade():
     sa.Column('name_order', sa.String(length=8), server_default='family', nullable=False),
     sa.Column('meetings', sa.String(length=16), server_default='fill', nullable=False),
     sa.Column('break_spread', sa.Integer(), server_default='2', nullable=False),
+    sa.Column('display_key', sa.String(length=64), nullable=True),
+    sa.Column('retention_days', sa.Integer(), server_default='180', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("meetings IN ('fill', 'requested')", name=op.f('ck_events_meetings_known')),
     sa.CheckConstraint("name_order IN ('family', 'first')", name=op.f('ck_events_name_order_known')),
     sa.CheckConstraint('break_spread >= 0', name=op.f('ck_events_break_spread_not_negative')),
     sa.CheckConstraint('changeover_minutes >= 0', name=op.f('ck_events_changeover_not_negative')),
+    sa.CheckConstraint('retention_days >= 1', name=op.f('ck_events_retention_days_positive')),
     sa.CheckConstraint('round_minutes >= 1', name=op.f('ck_events_round_minutes_positive')),
     sa.CheckConstraint('rounds >= 1', name=op.f('ck_events_rounds_positive')),
     sa.CheckConstraint('tables >= 0', name=op.f('ck_events_tables_not_negative')),
