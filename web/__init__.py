@@ -264,7 +264,9 @@ def _register_cli(app: Flask) -> None:
     from web.auth.cli import register_auth_cli
     from web.mail.cli import mail_cli
     from web.printing.cli import print_cli
+    from web.schedules.privacy_cli import privacy_cli
 
     register_auth_cli(app)
     app.cli.add_command(print_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(privacy_cli)

@@ -82,6 +82,9 @@ class Attendee(Model):
     # later rounds are free. Checked in comes from check-ins, no-show is derived from the clock.
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the person's data was erased (at their request, by the organiser, or past the
+    # event's retention date): the row keeps only what the counts need (web.schedules.privacy).
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # When a published version last changed this attendee's agenda (the personal page shows it).
     agenda_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

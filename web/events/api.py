@@ -74,6 +74,7 @@ def event_input(data: dict[str, Any], event: Event | None = None) -> EventInput:
         auto_revise=data.get("auto_revise", bool(current.get("auto_revise"))),
         meetings=data.get("meetings", current.get("meetings")),
         break_spread=data.get("break_spread", current.get("break_spread")),
+        retention_days=data.get("retention_days", current.get("retention_days")),
         weights={name: current[f"weight_{name}"] for name in WEIGHT_FIELDS},
         taxonomy_lists={key: current.get(key) or "" for key in TAXONOMY_KEYS},
     )

@@ -21,6 +21,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from web.events.models import DEFAULT_RETENTION_DAYS
+
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 RESERVED_SLUGS = {"new", "static", "api", "console", "login", "logout", "me"}
 
@@ -105,6 +107,10 @@ class EventForm(FlaskForm):
     break_spread = IntegerField("Most idle runs one person may have beyond another", default=2,
                                 validators=[Optional(), NumberRange(min=0, max=20)],
                                 description="Requested meetings only: the fairness limit on breaks (default 2).")
+    retention_days = IntegerField(
+        "Keep attendees' personal data for (days after the event)", default=DEFAULT_RETENTION_DAYS,
+        validators=[Optional(), NumberRange(min=1, max=3650)],
+        description="Afterwards names, addresses and details are erased; the counts stay.")
     confirm = BooleanField("Yes, change the settings anyway")
     competencies = TextAreaField("Competencies", validators=[Optional(), Length(max=20000)],
                                  description="One per line. Leave all three lists empty to use the default vocabulary.")

@@ -68,6 +68,9 @@ class EventPatch(Schema):
                        "each person's day as compact as possible)."})
     break_spread = Integer(validate=Range(min=0, max=20), metadata={
         "description": "Requested meetings: the most one person's breaks may exceed another's (default 2)."})
+    retention_days = Integer(validate=Range(min=1, max=3650), metadata={
+        "description": "Days after the event's date that the attendees' personal data is kept "
+                       "(default 180); then it is erased."})
     confirm = Boolean(load_default=False, metadata={
         "description": "Apply a change that breaks the published schedule (fewer rounds or "
                        "tables, moved times); without it such a change answers 409 with the "
@@ -119,4 +122,7 @@ class EventFields(Schema):
     auto_revise = derived(Boolean, lambda e: bool(e.auto_revise))
     meetings = String()
     break_spread = Integer()
+    retention_days = Integer()
+    retention_date = derived(String, lambda e: e.retention_date.isoformat(), metadata={
+        "description": "The day after which the attendees' personal data is erased."})
     registration_url = derived(String, lambda e: public_url("public.register_page", slug=e.slug))

@@ -13,7 +13,7 @@ from badges.names import NAME_ORDERS
 from scheduler.domain import COMPANY_REPEAT_RULES
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
-from web.events.models import Event
+from web.events.models import DEFAULT_RETENTION_DAYS, Event
 from web.events.signals import (
     AttentionItem,
     ConsoleLink,
@@ -114,6 +114,7 @@ class EventInput:
     name_order: str | None = None      # None: keep the event's (callers that do not set it)
     meetings: str | None = None        # None: keep the event's
     break_spread: int | None = None    # None: keep the event's
+    retention_days: int | None = None  # None: keep the event's
     weights: dict[str, float | int] = field(default_factory=dict)
     company_repeats: str | None = None  # None: keep the event's (callers that do not set it)
     taxonomy_lists: dict[str, str] = field(default_factory=dict)
@@ -139,6 +140,7 @@ class EventInput:
             name_order=form.name_order.data,
             meetings=form.meetings.data,
             break_spread=form.break_spread.data,
+            retention_days=form.retention_days.data,
             weights={name: getattr(form, f"weight_{name}").data for name in WEIGHT_FIELDS},
             company_repeats=form.company_repeats.data,
             taxonomy_lists={key: getattr(form, key).data or "" for key in TAXONOMY_KEYS},
@@ -204,6 +206,8 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
         event.meetings = data.meetings
     if data.break_spread is not None:
         event.break_spread = data.break_spread
+    if data.retention_days is not None:
+        event.retention_days = data.retention_days
     event.weights = overrides
     event.taxonomy = taxonomy
     db.session.commit()
@@ -218,6 +222,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "date": dt.date.today(), "start_time": dt.time(14, 0), "timezone": "UTC",
             "rounds": 8, "round_minutes": 8, "changeover_minutes": 2, "tables": 0,
             "auto_revise": False, "name_order": "family", "meetings": "fill", "break_spread": 2,
+            "retention_days": DEFAULT_RETENTION_DAYS,
             "company_repeats": load_weights().company_repeats,
         }
     else:
@@ -233,6 +238,7 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "auto_revise": bool(event.auto_revise),
             "name_order": event.name_order or "family",
             "meetings": event.meetings or "fill", "break_spread": event.break_spread,
+            "retention_days": event.retention_days,
             "company_repeats": (event.weights or {}).get("company_repeats", load_weights().company_repeats),
         }
         for key in TAXONOMY_KEYS:

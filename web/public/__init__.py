@@ -5,7 +5,7 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
-from web.public import routes  # noqa: E402,F401
+from web.public import privacy, routes  # noqa: E402,F401
 from web.urls import public_url  # noqa: E402
 
 bp.add_app_template_global(public_url)

@@ -17,4 +17,4 @@ bp = Blueprint("schedules", __name__, template_folder="templates", url_prefix="/
 
 # guards answers the events' signals; event_settings and event_api add the routes they own to the
 # events feature's blueprints (imported here, before create_app registers those).
-from web.schedules import event_api, event_settings, guards, routes  # noqa: E402,F401
+from web.schedules import event_api, event_settings, guards, privacy, privacy_routes, routes  # noqa: E402,F401
