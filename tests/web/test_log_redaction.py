@@ -52,3 +52,12 @@ def test_our_own_lines_are_redacted_in_message_and_fields(caplog):
     logged = " ".join(record.getMessage() + str(getattr(record, "speednet_fields", ""))
                       for record in caplog.records)
     assert "s3cretT0ken" not in logged and logged.count(REDACTED) == 2
+
+
+def test_gunicorns_access_log_is_redacted(app, caplog):
+    """gunicorn writes its access line with a format and a dict of atoms (%(r)s: the request line)."""
+    with caplog.at_level(logging.INFO, logger="gunicorn.access"):
+        logging.getLogger("gunicorn.access").info('%(h)s "%(r)s" %(s)s', {
+            "h": "10.0.0.7", "r": "GET /me/s3cretT0ken/agenda.pdf HTTP/1.1", "s": "200"})
+    (record,) = [r for r in caplog.records if r.name == "gunicorn.access"]
+    assert record.getMessage() == f'10.0.0.7 "GET /me/{REDACTED}/agenda.pdf HTTP/1.1" 200'
