@@ -161,6 +161,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.results import bp as results_bp
     from web.schedules import bp as schedules_bp
     from web.schedules.api import bp as schedules_api_bp
+    from web.wishes import bp as wishes_bp
+    from web.wishes.api import bp as wishes_api_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
@@ -174,10 +176,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(liveday_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(liveday_api_bp)
+    app.register_blueprint(wishes_bp)
     # The API of each feature: /api/v1, one tag per feature in the OpenAPI document.
     app.register_blueprint(events_api_bp)
     app.register_blueprint(attendees_api_bp)
     app.register_blueprint(schedules_api_bp)
+    app.register_blueprint(wishes_api_bp)
     app.register_blueprint(mail_bp)
 
     @app.get("/")

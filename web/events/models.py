@@ -40,6 +40,7 @@ class Event(Model):
         CheckConstraint("name_order IN ('family', 'first')", name="name_order_known"),
         CheckConstraint("meetings IN ('fill', 'requested')", name="meetings_known"),
         CheckConstraint("break_spread >= 0", name="break_spread_not_negative"),
+        CheckConstraint("wish_must_limit >= 0 AND wish_want_limit >= 0", name="wish_limits_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +78,11 @@ class Event(Model):
     # by at most ``break_spread``).
     meetings: Mapped[str] = mapped_column(String(16), default="fill", server_default="fill")
     break_spread: Mapped[int] = mapped_column(default=2, server_default="2")
+    # Attendees' wishes (web.wishes): how many Must and Want each may give, and the instant
+    # after which nobody's wishes change (null = open until the organiser sets one).
+    wish_must_limit: Mapped[int] = mapped_column(default=3, server_default="3")
+    wish_want_limit: Mapped[int] = mapped_column(default=5, server_default="5")
+    wishes_close_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
