@@ -12,6 +12,7 @@ import pytest
 from tests.support.text import missing_facts, plain, text_of
 from tests.web.conftest import csrf_token, submit
 from tests.web.test_me import store_version
+from tests.web.test_printing import pdf_text
 from web.attendees.models import Attendee
 from web.attendees.wishes import Wish, WishLevel, wish_lists_of, wishes_given
 from web.events.models import Event
@@ -310,6 +311,11 @@ def test_a_mutual_wish_is_named_in_both_agendas_and_a_one_way_wish_in_neither(cl
     assert ana_page.count("You both asked to meet") == 1
     assert bo_page.count("You both asked to meet") == 1
     assert "You both asked to meet" not in cy_page
+    # the printed agendas too
+    ana_pdf = " ".join(pdf_text(client.get(f"/me/{p['ana'].token}/agenda.pdf").data).split())
+    cy_pdf = " ".join(pdf_text(client.get(f"/me/{p['cy'].token}/agenda.pdf").data).split())
+    assert ana_pdf.count("You both asked to meet") == 1
+    assert "You both asked to meet" not in cy_pdf
 
 
 # --------------------------------------------------------------------------- demand
@@ -353,3 +359,32 @@ def test_demand_api_is_for_organiser_tokens(client, api, people):
     body = answer.get_json()
     assert body["want"] == {"requested": 1, "granted": 0} and body["published_version"] is None
     assert body["most_wished"][0]["name"] == "Bo Chen"
+
+
+# --------------------------------------------------------------------------- organisers' pairs
+
+
+def test_organisers_force_and_forbid_pairs_by_name(organiser, people):
+    event, p = people
+    ana, bo = p["ana"], p["bo"]
+    edit = f"/console/{event.slug}/attendees/{ana.id}/edit"
+    page = organiser.get(edit + "?pair_q=chen").get_data(as_text=True)
+    assert not missing_facts(plain(text_of(page, id="pair-matches")), "Bo Chen, Chen Ops")
+    assert "Cy Diaz" not in text_of(page, id="pair-matches")
+
+    pairs_url = f"/console/{event.slug}/attendees/{ana.id}/pairs"
+    response = submit(organiser, pairs_url, {"partner": bo.id, "rule": "must_meet", "pair_q": "chen"},
+                      form_url=edit)
+    assert response.status_code == 302 and "pair_q=chen" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Attendee, ana.id).must_meet == "A0002"
+    page = organiser.get(edit).get_data(as_text=True)
+    assert "Bo Chen" in text_of(page, id="pairs-must")
+
+    # forbidding the same pair replaces the rule on both sides
+    submit(organiser, pairs_url, {"partner": bo.id, "rule": "avoid"}, form_url=edit)
+    db.session.expire_all()
+    assert (db.session.get(Attendee, ana.id).must_meet, db.session.get(Attendee, ana.id).avoid) == ("", "A0002")
+    submit(organiser, pairs_url, {"partner": bo.id, "rule": "remove"}, form_url=edit)
+    db.session.expire_all()
+    assert db.session.get(Attendee, ana.id).avoid == ""

@@ -92,6 +92,19 @@ def wish_lists_of(event_id: int) -> dict[int, WishLists]:
             for attendee_id, lists in found.items()}
 
 
+def mutual_pairs(event_id: int) -> set[frozenset[str]]:
+    """Every pair (ext ids) of the event who both asked to meet each other: what printed
+    agendas name, each to the two people concerned."""
+    asked = {(a, b) for a, b, level in event_wishes(event_id) if level in MEETING_LEVELS}
+    pairs = {frozenset((a, b)) for a, b in asked if (b, a) in asked}
+    if not pairs:
+        return set()
+    ids = {row_id for pair in pairs for row_id in pair}
+    ext = {row_id: ext_id for row_id, ext_id in db.session.execute(
+        select(Attendee.id, Attendee.ext_id).where(Attendee.id.in_(ids)))}
+    return {frozenset(ext[i] for i in pair) for pair in pairs}
+
+
 def mutual_partner_ids(attendee_id: int, among: Iterable[int] | None = None) -> set[int]:
     """Row ids of the people this attendee asked to meet (Must or Want) who asked to meet them
     too: the one fact about others' wishes an attendee may learn ("You both asked to meet").
