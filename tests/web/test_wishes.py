@@ -350,6 +350,17 @@ def test_demand_figures_against_the_published_plan(organiser, people, make_atten
     assert "Wishes and directory" in organiser.get(f"/console/{event.slug}/").get_data(as_text=True)
 
 
+def test_demand_page_shows_the_planners_figures_when_the_report_has_them(organiser, people):
+    event, p = people
+    version = store_version(event, [(1, 1, p["ana"], p["bo"])])
+    version.report = {**(version.report or {}), "wishes": {"must_mutual": {"requested": 3, "granted": 2},
+                                                           "no_pairs_met": 0}}
+    db.session.commit()
+    page = organiser.get(f"/console/{event.slug}/wishes/").get_data(as_text=True)
+    assert not missing_facts(plain(text_of(page, id="planner-figures")), "must mutual: 2 of 3 granted",
+                             "no pairs met: 0")
+
+
 def test_demand_api_is_for_organiser_tokens(client, api, people):
     event, p = people
     set_wish(p["ana"], "A0002", WishLevel.WANT, NOW)
