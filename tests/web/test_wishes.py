@@ -279,20 +279,25 @@ def test_no_is_stored_and_passed_to_the_planner_as_wish_no(people, monkeypatch):
 # --------------------------------------------------------------------------- privacy
 
 
-def test_nobody_learns_who_wished_for_them(client, organiser, people):
-    """Bo, Cy and Di each wish about Ana (Must, Want, No): nothing Ana can read changes, nor
-    the organisers' exports of the attendee file and personal links."""
+def test_nobody_learns_who_wished_for_them(app, client, organiser, people):
+    """Bo, Cy and Di each wish about Ana (Must, Want, No): nothing Ana can read changes (her
+    page, agenda, directory, API), nor the organisers' exports (attendee file, personal links,
+    schedule, results), which may be passed on."""
     event, p = people
     ana = p["ana"]
     pages = (f"/me/{ana.token}", f"/me/{ana.token}/directory", f"/api/v1/me/{ana.token}/directory",
-             f"/api/v1/me/{ana.token}/wishes")
-    exports = (f"/console/{event.slug}/schedule/attendees.csv", f"/console/{event.slug}/attendees/links.csv")
+             f"/api/v1/me/{ana.token}/wishes", f"/me/{ana.token}/agenda.ics")
+    store_version(event, [(1, 1, ana, p["bo"]), (2, 1, ana, p["cy"])])
+    exports = (f"/console/{event.slug}/schedule/attendees.csv", f"/console/{event.slug}/attendees/links.csv",
+               f"/console/{event.slug}/schedule/v1/schedule.csv", f"/console/{event.slug}/results/meetings.csv",
+               f"/console/{event.slug}/results/attendance.csv")
     before = [without_tokens(client.get(url).get_data(as_text=True)) for url in pages]
     exported = [organiser.get(url).get_data(as_text=True) for url in exports]
     suggested = [e.ext_id for e in directory_for(ana).suggested]
     set_wish(p["bo"], "A0001", WishLevel.MUST, NOW)
     set_wish(p["cy"], "A0001", WishLevel.WANT, NOW)
     set_wish(p["di"], "A0001", WishLevel.NO, NOW)
+    app.extensions.pop("speednet.public_pages", None)  # the agenda read again, not from the cache
     after = [without_tokens(client.get(url).get_data(as_text=True)) for url in pages]
     assert after == before
     assert [organiser.get(url).get_data(as_text=True) for url in exports] == exported
