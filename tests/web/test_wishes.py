@@ -276,6 +276,18 @@ def test_no_is_stored_and_passed_to_the_planner_as_wish_no(people, monkeypatch):
     assert cy.wish_want == ("A0004",)
 
 
+def test_a_plan_runs_with_the_stored_wishes(people):
+    """The whole path, solver included, with wishes stored (what the scheduler does with them
+    is its own tests' matter)."""
+    from web.schedules.planning import plan_event
+
+    event, p = people
+    set_wish(p["ana"], "A0002", WishLevel.NO, NOW)
+    set_wish(p["cy"], "A0004", WishLevel.MUST, NOW)
+    version = plan_event(event, time_limit=1)
+    assert version.meetings
+
+
 # --------------------------------------------------------------------------- privacy
 
 
