@@ -24,7 +24,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 
 FEATURE_ORDER = [  # highest first; "|" = siblings that must not import each other
     "liveday | results | printing | public",
-    "checkin",
+    "checkin | wishes",
     "schedules",
     "mail",
     "attendees",

@@ -168,6 +168,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.results import bp as results_bp
     from web.schedules import bp as schedules_bp
     from web.schedules.api import bp as schedules_api_bp
+    from web.wishes import bp as wishes_bp
+    from web.wishes.api import bp as wishes_api_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(events_bp)
@@ -181,10 +183,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(liveday_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(liveday_api_bp)
+    app.register_blueprint(wishes_bp)
     # The API of each feature: /api/v1, one tag per feature in the OpenAPI document.
     app.register_blueprint(events_api_bp)
     app.register_blueprint(attendees_api_bp)
     app.register_blueprint(schedules_api_bp)
+    app.register_blueprint(wishes_api_bp)
     app.register_blueprint(mail_bp)
 
     @app.get("/")
@@ -243,9 +247,9 @@ def _register_error_pages(app: APIFlask) -> None:
 
 
 # Pages behind a sign-in (the console, the door, accounts, the API) show personal data and
-# personal links: no browser or proxy cache may keep them. The attendee's own pages (/me/) say
-# so themselves (web.public.routes), as do the spreadsheet downloads.
-PRIVATE_PREFIXES = ("/console/", "/checkin/", "/account", "/api/")
+# personal links: no browser or proxy cache may keep them, nor the attendee's own pages (/me/,
+# which also say "private, no-store" themselves). A route that sets its own Cache-Control keeps it.
+PRIVATE_PREFIXES = ("/console/", "/checkin/", "/account", "/api/", "/me/")
 
 
 def _register_security_headers(app: Flask) -> None:

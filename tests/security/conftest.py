@@ -36,7 +36,7 @@ FORMULAS = ("=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0",
 
 # Paths anyone may open without signing in. Everything else must be protected: a new route is
 # refused to anonymous visitors unless it is added here on purpose.
-PUBLIC_PREFIXES = ("/static/", "/me/", "/display/", "/e/")
+PUBLIC_PREFIXES = ("/static/", "/me/", "/display/", "/e/", "/api/v1/me/")
 PUBLIC_PATHS = {"/", "/login", "/logout", "/healthz", "/api/v1/openapi.json", "/api/v1/docs",
                 "/docs/oauth2-redirect"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -28,6 +28,8 @@ FEATURE_TAGS = {
                  ("post", "/api/v1/events/{slug}/checkins")},
     "Event day": {("post", "/api/v1/events/{slug}/replan"), ("get", "/api/v1/events/{slug}/replan"),
                   ("get", "/api/v1/events/{slug}/clock"), ("post", "/api/v1/events/{slug}/clock")},
+    "Wishes": {("get", "/api/v1/me/{token}/directory"), ("get", "/api/v1/me/{token}/wishes"),
+               ("put", "/api/v1/me/{token}/wishes"), ("get", "/api/v1/events/{slug}/wishes")},
 }
 
 

@@ -14,6 +14,7 @@ from scheduler.solver import PlanReport, PlanResult
 from tests.web.conftest import submit
 from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee
+from web.attendees.wishes import Wish
 from web.events.models import Event
 from web.extensions import db
 from web.mail.models import OutboxMessage
@@ -62,6 +63,7 @@ def test_the_personal_page_shows_and_downloads_everything_stored(client, summit)
     event, people = summit
     ana = people["ana"]
     db.session.add(CheckIn(event_id=event.id, attendee_id=ana.id, nonce="n-1", device="door-2"))
+    db.session.add(Wish(event_id=event.id, attendee_id=ana.id, partner_id=people["di"].id, level="must"))
     db.session.add(OutboxMessage(event_id=event.id, attendee_id=ana.id, to_address=ana.email,
                                  subject="Your speed networking page", body="Hello", kind="personal-link",
                                  dedupe_key="k-1"))
@@ -86,6 +88,7 @@ def test_the_personal_page_shows_and_downloads_everything_stored(client, summit)
     assert [(m["round"], m["partner"]) for m in data["meetings"]] == [(1, "Bo Chen"), (2, "Cy Diaz"), (3, "Di Ek")]
     assert [c["device"] for c in data["check_ins"]] == ["door-2"]
     assert [m["subject"] for m in data["mails"]] == ["Your speed networking page"]
+    assert [(w["level"], w["partner"]) for w in data["wishes"]] == [("must", "Di Ek")]
     assert data["personal_page"].endswith(f"/me/{ana.token}")
 
 
@@ -93,6 +96,10 @@ def test_an_attendee_erases_their_data_after_a_confirmation(client, summit):
     event, people = summit
     ana, bo = people["ana"], people["bo"]
     token, code = ana.token, ana.checkin_code
+    ana.looking_for, ana.directory_listed_at = "Hosting partners in Brazil", at(-60 * 24)
+    db.session.add_all([Wish(event_id=event.id, attendee_id=ana.id, partner_id=bo.id, level="want"),
+                        Wish(event_id=event.id, attendee_id=bo.id, partner_id=ana.id, level="must")])
+    db.session.commit()
     before = published_version(event)
     confirm = client.get(f"/me/{token}/erase")
     assert confirm.status_code == 200 and "no-store" in confirm.headers["Cache-Control"]
@@ -107,6 +114,8 @@ def test_an_attendee_erases_their_data_after_a_confirmation(client, summit):
     assert row.erased_at is not None and row.withdrawn_at is not None
     assert row.token != token and row.checkin_code != code
     assert row.badge_number == ana.badge_number and row.region == "EMEA"  # what the counts need
+    assert (row.looking_for, row.directory_listed_at) == ("", None)  # out of the directory
+    assert db.session.scalars(select(Wish).where((Wish.attendee_id == ana.id) | (Wish.partner_id == ana.id))).all() == []
     assert client.get(f"/me/{token}").status_code == 404
     assert client.get(f"/me/{token}/data.json").status_code == 404
     # the id left the others' lists

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("attendees", __name__, template_folder="templates",
                url_prefix="/console/<slug>/attendees")
 
-from web.attendees import routes, services  # noqa: E402,F401  (services answers the events' signals)
+from web.attendees import pairs, routes, services  # noqa: E402,F401  (services answers the events' signals)

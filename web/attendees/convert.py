@@ -7,6 +7,7 @@ The database keeps availability and id lists as the short text an organiser type
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from scheduler.domain import Attendee as DomainAttendee
@@ -85,9 +86,21 @@ class AttendeeFields(Protocol):
     def avoid(self) -> str | None: ...
 
 
+@dataclass(frozen=True)
+class WishLists:
+    """One attendee's wishes as the domain attendee carries them (ext ids of other attendees):
+    stored apart from the row (``web.attendees.wishes``) and read once per plan."""
 
-def row_to_domain(row: AttendeeFields) -> DomainAttendee:
-    """Attendee row (or anything with the same attributes) -> domain attendee."""
+    must: tuple[str, ...] = ()
+    want: tuple[str, ...] = ()
+    no: tuple[str, ...] = ()
+
+
+def row_to_domain(row: AttendeeFields, wishes: WishLists | None = None) -> DomainAttendee:
+    """Attendee row (or anything with the same attributes) -> domain attendee. ``wishes``
+    (the planner passes them) fill ``wish_must``/``wish_want``/``wish_no``; every other reader
+    leaves them out, so no page, export or score shown to an attendee carries anyone's wishes."""
+    wishes = wishes or WishLists()
     return DomainAttendee(
         id=row.ext_id,
         name=row.name,
@@ -102,6 +115,9 @@ def row_to_domain(row: AttendeeFields) -> DomainAttendee:
         available_rounds=parse_rounds(row.available_rounds),
         must_meet=split_list(row.must_meet),
         avoid=split_list(row.avoid),
+        wish_must=wishes.must,
+        wish_want=wishes.want,
+        wish_no=wishes.no,
     )
 
 

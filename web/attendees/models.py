@@ -16,7 +16,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Select, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.domain import Attendee as DomainAttendee
-from web.attendees.convert import row_to_domain
+from web.attendees.convert import WishLists, row_to_domain
 from web.extensions import Model
 from web.types import UTCDateTime, utcnow
 
@@ -33,6 +33,9 @@ class AttendeeSource(StrEnum):
 
 
 SOURCES = tuple(AttendeeSource)
+
+#: Longest "what I am looking for" line an attendee may write for the directory.
+LOOKING_FOR_MAX = 140
 
 
 def new_token() -> str:
@@ -87,13 +90,18 @@ class Attendee(Model):
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # When a published version last changed this attendee's agenda (the personal page shows it).
     agenda_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The event's directory (web.wishes): listed only from when the attendee opted in on their
+    # personal page (null = not listed), with the one line they wrote about what they look for.
+    directory_listed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    looking_for: Mapped[str] = mapped_column(String(LOOKING_FOR_MAX), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship()
 
-    def to_domain(self) -> DomainAttendee:
-        return row_to_domain(self)
+    def to_domain(self, wishes: WishLists | None = None) -> DomainAttendee:
+        """The domain attendee; ``wishes`` only where a plan is made (see ``row_to_domain``)."""
+        return row_to_domain(self, wishes)
 
     def unlisted(self, taxonomy: Taxonomy) -> dict[str, list[str]]:
         """This row's values that are not in the event's vocabulary, by column (``offers``,

@@ -22,6 +22,7 @@ from web.attendees.lifecycle import (
 )
 from web.attendees.links import export_personal_links, personal_links
 from web.attendees.models import Attendee, AttendeeSource
+from web.attendees.pairs import pair_picker
 from web.attendees.presence import state_of
 from web.attendees.services import (
     AttendeeInUse,
@@ -153,7 +154,8 @@ def _edit(slug: str, row: Attendee | None) -> ResponseReturnValue:
     return render_template("attendees/form.html", event=event, form=form, attendee=row,
                            links=personal_links(row) if row else None,
                            state=state_of(row) if row else None, action_form=ConfirmForm(),
-                           general_errors=general), status
+                           general_errors=general,
+                           pairs=pair_picker(row, request.args.get("pair_q", "")) if row else None), status
 
 
 @bp.get("/links.<fmt>")

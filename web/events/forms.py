@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     FloatField,
     IntegerField,
     SelectField,
@@ -111,6 +112,13 @@ class EventForm(FlaskForm):
         "Keep attendees' personal data for (days after the event)", default=DEFAULT_RETENTION_DAYS,
         validators=[Optional(), NumberRange(min=1, max=3650)],
         description="Afterwards names, addresses and details are erased; the counts stay.")
+    wish_must_limit = IntegerField("“Must meet” wishes per attendee", default=3,
+                                   validators=[Optional(), NumberRange(min=0, max=50)])
+    wish_want_limit = IntegerField("“Want to meet” wishes per attendee", default=5,
+                                   validators=[Optional(), NumberRange(min=0, max=50)])
+    wishes_close = DateTimeLocalField("Wishes close at (local time)", validators=[Optional()],
+                                      format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                      description="After this, nobody's wishes change. Empty: open until you set it.")
     confirm = BooleanField("Yes, change the settings anyway")
     competencies = TextAreaField("Competencies", validators=[Optional(), Length(max=20000)],
                                  description="One per line. Leave all three lists empty to use the default vocabulary.")

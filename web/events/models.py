@@ -51,6 +51,7 @@ class Event(Model):
         CheckConstraint("meetings IN ('fill', 'requested')", name="meetings_known"),
         CheckConstraint("break_spread >= 0", name="break_spread_not_negative"),
         CheckConstraint("retention_days >= 1", name="retention_days_positive"),
+        CheckConstraint("wish_must_limit >= 0 AND wish_want_limit >= 0", name="wish_limits_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,9 +93,14 @@ class Event(Model):
     # live page and the old link answers 404 at once. Null: no display link until one is made.
     display_key: Mapped[str | None] = mapped_column(String(64), default=new_display_key)
     # The attendees' personal data is erased this many days after the event's date
-    # (web.attendees.erasure: retention_date, erase_past_retention).
+    # (retention_date; web.schedules.privacy.erase_past_retention).
     retention_days: Mapped[int] = mapped_column(default=DEFAULT_RETENTION_DAYS,
                                                 server_default=str(DEFAULT_RETENTION_DAYS))
+    # Attendees' wishes (web.wishes): how many Must and Want each may give, and the instant
+    # after which nobody's wishes change (null = open until the organiser sets one).
+    wish_must_limit: Mapped[int] = mapped_column(default=3, server_default="3")
+    wish_want_limit: Mapped[int] = mapped_column(default=5, server_default="5")
+    wishes_close_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from badges.names import NAME_ORDERS
 from scheduler.domain import COMPANY_REPEAT_RULES
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
+from web.events.clock import event_zone, in_event_zone
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import DEFAULT_RETENTION_DAYS, Event
 from web.events.signals import (
@@ -92,6 +93,16 @@ def parse_taxonomy(lists: dict[str, str]) -> dict[str, list[str]] | None:
     return parsed
 
 
+@dataclass(frozen=True)
+class WishSettings:
+    """How many Must and Want wishes each attendee may give, and when wishes close (local
+    wall-clock time in the event's zone; None = open)."""
+
+    must_limit: int
+    want_limit: int
+    close_local: dt.datetime | None = None
+
+
 @dataclass
 class EventInput:
     """Everything the event form edits, already typed."""
@@ -118,6 +129,7 @@ class EventInput:
     weights: dict[str, float | int] = field(default_factory=dict)
     company_repeats: str | None = None  # None: keep the event's (callers that do not set it)
     taxonomy_lists: dict[str, str] = field(default_factory=dict)
+    wishes: WishSettings | None = None  # None: keep the event's
 
     @classmethod
     def from_form(cls, form: EventForm) -> EventInput:
@@ -144,6 +156,10 @@ class EventInput:
             weights={name: getattr(form, f"weight_{name}").data for name in WEIGHT_FIELDS},
             company_repeats=form.company_repeats.data,
             taxonomy_lists={key: getattr(form, key).data or "" for key in TAXONOMY_KEYS},
+            wishes=WishSettings(
+                must_limit=form.wish_must_limit.data if form.wish_must_limit.data is not None else 3,
+                want_limit=form.wish_want_limit.data if form.wish_want_limit.data is not None else 5,
+                close_local=form.wishes_close.data),
         )
 
 
@@ -210,8 +226,19 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
         event.retention_days = data.retention_days
     event.weights = overrides
     event.taxonomy = taxonomy
+    if data.wishes is not None:
+        _apply_wish_settings(event, data.wishes)
     db.session.commit()
     return event
+
+
+def _apply_wish_settings(event: Event, wishes: WishSettings) -> None:
+    """The limits as given; the closing time from the venue's wall clock to an instant."""
+    event.wish_must_limit = wishes.must_limit
+    event.wish_want_limit = wishes.want_limit
+    close = wishes.close_local
+    event.wishes_close_at = (None if close is None else
+                             close.replace(tzinfo=event_zone(event.timezone)).astimezone(dt.UTC))
 
 
 def form_data_for(event: Event | None) -> dict[str, Any]:
@@ -243,6 +270,9 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
         }
         for key in TAXONOMY_KEYS:
             data[key] = "\n".join((event.taxonomy or {}).get(key, []))
+        data["wish_must_limit"], data["wish_want_limit"] = event.wish_must_limit, event.wish_want_limit
+        if event.wishes_close_at is not None:
+            data["wishes_close"] = in_event_zone(event.timezone, event.wishes_close_at).replace(tzinfo=None)
     for name, value in weights.items():
         if name in WEIGHT_FIELDS:
             data[f"weight_{name}"] = value

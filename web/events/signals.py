@@ -19,7 +19,7 @@ receiver lives in a feature this documentation names under *who may receive it*.
     *Arguments:* ``event`` (:class:`web.events.models.Event`).
     *Returns:* a list of :class:`ConsoleLink`.
     *Who may receive it:* any feature above events with a console page (attendees,
-    schedules, mail, checkin, liveday, printing, results).
+    schedules, mail, checkin, liveday, printing, results, wishes).
 
 ``collect_figures``
     *What:* an event's figures (attendees, check-ins, the schedule's state), shown on the
@@ -85,7 +85,7 @@ event_deleted = _signals.signal("event-deleted")
 RECEIVERS: dict[str, frozenset[str]] = {
     # signal name -> the features whose modules may connect a receiver (see above)
     console_links.name: frozenset({"attendees", "schedules", "mail", "checkin", "liveday",
-                                   "printing", "results"}),
+                                   "printing", "results", "wishes"}),
     collect_figures.name: frozenset({"attendees", "schedules"}),
     overview_parts.name: frozenset({"checkin"}),
     collect_attention.name: frozenset({"schedules", "checkin"}),

@@ -34,6 +34,7 @@ from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import EventInfo, Schedule
 from scheduler.scoring import explain_for
 from web.attendees.models import Attendee, attendees_of
+from web.attendees.wishes import mutual_pairs
 from web.events.clock import event_zone
 from web.events.models import Event
 from web.extensions import db
@@ -195,10 +196,19 @@ def published_schedule(event: Event) -> PublishedSchedule:
     return PublishedSchedule(schedule, attendees, info)
 
 
+#: What an agenda says of a partner both asked to meet (the one thing others' wishes show).
+MUTUAL_NOTE = "You both asked to meet."
+
+
 def reasons_for(event: Event) -> Callable[[DomainAttendee, DomainAttendee], str]:
     """Meeting reasons from the viewer's side, with the event's scoring weights."""
     weights = event.scoring_weights()
-    return lambda viewer, partner: explain_for(viewer, partner, weights)
+    mutual = mutual_pairs(event.id)
+
+    def reason(viewer: DomainAttendee, partner: DomainAttendee) -> str:
+        text = explain_for(viewer, partner, weights)
+        return f"{MUTUAL_NOTE} {text}" if frozenset((viewer.id, partner.id)) in mutual else text
+    return reason
 
 
 def _one_agenda(event: Event, row: Attendee, published: PublishedSchedule, buffer: io.BytesIO) -> int:

@@ -25,6 +25,7 @@ from web.public.services import (
 )
 from web.schedules.personal import cached_for_attendee, now_and_next
 from web.types import utcnow
+from web.wishes.routes import listing_form
 
 # Columns the importer reports -> registration form fields.
 _COLUMN_FIELDS = {"name": "name", "email": "email", "company": "company", "title": "title",
@@ -105,7 +106,8 @@ def me(token: str) -> ResponseReturnValue:
                                              event=attendee.event, agenda=agenda_for(attendee),
                                              now_next=now_next,
                                              agenda_changed=local_label(attendee.event, changed),
-                                             agenda_changed_at=changed.isoformat() if changed else "")))
+                                             agenda_changed_at=changed.isoformat() if changed else "",
+                                             listing_form=listing_form(attendee))))
 
 
 @bp.get("/me/<token>/now.json")

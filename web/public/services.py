@@ -17,6 +17,7 @@ from scheduler.scoring import explain_for
 from web.attendees.convert import format_rounds
 from web.attendees.models import Attendee, AttendeeSource, attendees_of
 from web.attendees.services import first_free_id, save_attendee, validate_row
+from web.attendees.wishes import mutual_partner_ids
 from web.events.clock import in_event_zone
 from web.events.models import Event
 from web.extensions import db
@@ -122,6 +123,7 @@ class AgendaRow:
     table: str | None = None      # table label; None = no meeting this round
     partner: DomainAttendee | None = None
     reason: str = ""
+    mutual: bool = False          # both asked to meet (the one thing others' wishes show)
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def _agenda(attendee: Attendee) -> Agenda:
     weights = event.scoring_weights()
     info = event.event_info()
     mine = {m.round: m for m in mine_all.schedule.for_attendee(viewer.id)}
+    mutual = _mutual_ext_ids(attendee, {p.id for p in mine_all.partners})
     rows = []
     for number, start, end in info.timetable.slots():
         meeting = mine.get(number)
@@ -164,8 +167,18 @@ def _agenda(attendee: Attendee) -> Agenda:
             rows.append(AgendaRow(number, start, end, viewer.is_available(number)))
             continue
         rows.append(AgendaRow(number, start, end, True, info.table_label(meeting.table), partner,
-                              explain_for(viewer, partner, weights)))
+                              explain_for(viewer, partner, weights), partner.id in mutual))
     return Agenda(mine_all.version_number, tuple(rows), info.timetable.start)
+
+
+def _mutual_ext_ids(attendee: Attendee, partner_ext_ids: set[str]) -> set[str]:
+    """The partners (ext ids) this attendee and they both asked to meet."""
+    if not partner_ext_ids:
+        return set()
+    rows = db.session.execute(attendees_of(attendee.event_id, Attendee.id, Attendee.ext_id)
+                              .where(Attendee.ext_id.in_(sorted(partner_ext_ids)))).all()
+    ids = {row_id: ext_id for row_id, ext_id in rows}
+    return {ids[i] for i in mutual_partner_ids(attendee.id, among=ids)}
 
 
 # --------------------------------------------------------------------------- QR codes

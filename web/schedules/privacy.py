@@ -1,7 +1,7 @@
 """What is stored about one attendee, and erasing it (data-protection rules).
 
 :func:`personal_data` gathers every field of the attendee's row, their meetings in the
-published schedule, their check-ins, consents and the mails sent to them: what the personal
+published schedule, their check-ins, the wishes they gave and the mails sent to them: what the personal
 page shows under "Your data" and offers as a JSON download. Each part is one entry of
 :data:`SECTIONS`, so a new table about attendees (consents, once the registration records
 them) is one line there.
@@ -15,8 +15,10 @@ organiser (the attendee's console page) or by the retention sweep
    nothing is withdrawn, so the attendance counts stay as they were);
 2. erase their personal data: the name becomes "Erased attendee", e-mail, company, title,
    country, wishes and interests are cleared, the id in the event becomes ``erased-<row id>``
-   (and leaves other people's must-meet and avoid lists), the personal token and the check-in
-   code are replaced by new random ones nobody knows, and the mails to them leave the outbox.
+   (and leaves other people's must-meet and avoid lists), the directory listing ends, the
+   wishes they gave and those others gave about them are deleted, the personal token and the
+   check-in code are replaced by new random ones nobody knows, and the mails to them leave the
+   outbox.
    What the counts need stays: the row itself (meetings held and check-ins refer to it), the
    region and partner type, the badge number, where the row came from, the check-ins;
 3. their meetings in the published schedule from the first round not started become
@@ -44,6 +46,7 @@ from scheduler.solver import PlanResult
 from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import withdraw_attendee
 from web.attendees.models import Attendee, attendees_of, new_checkin_code, new_token
+from web.attendees.wishes import Wish
 from web.events.clock import first_open_round, round_instants
 from web.events.models import Event
 from web.extensions import db
@@ -118,6 +121,15 @@ def _check_ins(attendee: Attendee) -> list[dict[str, Any]]:
              "undone_at": _json_value(row.annulled_at)} for row in rows]
 
 
+def _wishes(attendee: Attendee) -> list[dict[str, Any]]:
+    """The wishes they gave (Must, Want, No) about other attendees, by name."""
+    rows = db.session.execute(select(Wish.level, Attendee.name, Attendee.company, Wish.created_at)
+                              .join(Attendee, Attendee.id == Wish.partner_id)
+                              .where(Wish.attendee_id == attendee.id).order_by(Wish.id))
+    return [{"level": level, "partner": name, "partner_company": company,
+             "given_at": _json_value(given)} for level, name, company, given in rows]
+
+
 def _mails(attendee: Attendee) -> list[dict[str, Any]]:
     """The mails written to them (queued, sent, failed or held), with their text."""
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.attendee_id == attendee.id)
@@ -134,6 +146,7 @@ SECTIONS: list[tuple[str, Callable[[Attendee], Any]]] = [
     ("profile", _profile),
     ("meetings", _meetings),
     ("check_ins", _check_ins),
+    ("wishes", _wishes),
     ("mails", _mails),
 ]
 
@@ -199,6 +212,8 @@ def _anonymise(attendee: Attendee, now: dt.datetime) -> None:
     attendee.checkin_code = new_checkin_code()
     attendee.erased_at = now
     _forget_in_others(attendee.event_id, old_ext_id)
+    db.session.execute(Wish.__table__.delete().where(  # theirs, and the others' about them
+        or_(Wish.attendee_id == attendee.id, Wish.partner_id == attendee.id)))
     db.session.execute(OutboxMessage.__table__.delete().where(
         OutboxMessage.event_id == attendee.event_id,
         or_(OutboxMessage.attendee_id == attendee.id,

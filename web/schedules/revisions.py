@@ -42,6 +42,7 @@ from scheduler.solver import PlanRequest, PlanResult, Progress, plan
 from web.attendees.models import Attendee
 from web.attendees.presence import Presence, presence
 from web.attendees.states import AttendeeState
+from web.attendees.wishes import wish_lists_of
 from web.events.clock import first_open_round
 from web.events.models import Event
 from web.logs import log_action
@@ -229,8 +230,9 @@ def plan_for(event: Event, inputs: PlanningInputs, request: PlanningRequest,
         raise PlanningError("The published version this plan was to revise is gone; plan again.")
     meetings = MeetingsMode(event.meetings or MeetingsMode.FILL)
     expected_ids = {row.id for row in inputs.expected}
-    expected = [row.to_domain() for row in inputs.expected]
-    others = [row.to_domain() for row in inputs.everyone if row.id not in expected_ids]
+    wishes = wish_lists_of(event.id)  # the attendees' own wishes weigh in the plan
+    expected = [row.to_domain(wishes.get(row.id)) for row in inputs.expected]
+    others = [row.to_domain(wishes.get(row.id)) for row in inputs.everyone if row.id not in expected_ids]
     previous = version_schedule(inputs.published)[0] if inputs.published is not None else None
     tables = table_count(event, len(expected), previous.tables if previous is not None else 0)
     weights = event.scoring_weights()
