@@ -108,6 +108,20 @@ def test_a_renewed_display_link_kills_the_old_one_at_once(room, client, organise
     assert f"/display/{event.slug}/{new}" in organiser.get(f"/console/{event.slug}/live/").get_data(as_text=True)
 
 
+def test_an_event_without_a_display_key_gets_one_from_the_live_page(room, client, organiser):
+    event, _ = room
+    event.display_key = None
+    db.session.commit()
+    assert client.get(f"/display/{event.slug}/None").status_code == 404
+    live = organiser.get(f"/console/{event.slug}/live/").get_data(as_text=True)
+    assert "Make a room display link" in live and f"/display/{event.slug}/" not in live
+    organiser.post(f"/console/{event.slug}/live/display-link",
+                   data={"csrf_token": csrf_token(organiser, f"/console/{event.slug}/live/")})
+    db.session.expire_all()
+    key = db.session.get(Event, event.id).display_key
+    assert key and client.get(f"/display/{event.slug}/{key}/state.json").status_code == 200
+
+
 def test_names_show_only_once_a_round_is_announced(room, client):
     """Weeks (or an hour) before the event the display's address shows the clock and counts,
     never who is coming; from 15 minutes before round 1 it lists the tables."""

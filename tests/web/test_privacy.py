@@ -19,7 +19,7 @@ from web.events.models import Event
 from web.extensions import db
 from web.mail.models import OutboxMessage
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
-from web.schedules.privacy import ERASED_NAME, erase_attendee, erase_past_retention
+from web.schedules.privacy import ERASED_NAME, erase_attendee, erase_past_retention, retention_sweep
 from web.schedules.publishing import publish_version
 from web.schedules.versions import published_version, store_plan_result
 
@@ -193,6 +193,14 @@ def test_the_cli_erases_past_retention(app, make_event, make_attendee):
     assert "ancient: erased 1" in result.output
     db.session.expire_all()
     assert db.session.get(Attendee, person.id).name == ERASED_NAME
+
+
+def test_the_workers_daily_sweep_erases_past_retention(app, make_event, make_attendee):
+    event = make_event(slug="bygone", date=dt.date(2021, 5, 1), start=dt.datetime(2021, 5, 1, 14, 0))
+    person = make_attendee(event, name="Bea Gone", email="bea@example.com")
+    retention_sweep(app)
+    db.session.expire_all()
+    assert db.session.get(Attendee, person.id).email == ""
 
 
 def test_the_retention_date_is_shown_and_set_by_the_organiser(organiser, api, make_event):
