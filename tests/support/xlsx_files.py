@@ -177,7 +177,7 @@ def read_in_child(data: bytes, filename: str, folder: Path, root: Path) -> Readi
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     return Reading(
         attendees=answer.get("attendees"),
-        errors=[tuple(error) for error in answer.get("errors", [])],  # type: ignore[misc]
+        errors=[tuple(error) for error in answer.get("errors", [])],
         filename=answer.get("filename"),
         peak_mb=answer["rss_peak_kb"] / 1024,
         added_mb=(answer["rss_peak_kb"] - answer["rss_before_kb"]) / 1024,

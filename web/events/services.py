@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
 
 from badges.names import NAME_ORDERS
 from scheduler.domain import COMPANY_REPEAT_RULES
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
+from web.audit import AuditAction, record
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import Event
 from web.events.signals import (
@@ -206,6 +208,9 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
         event.break_spread = data.break_spread
     event.weights = overrides
     event.taxonomy = taxonomy
+    changed = [attr.key for attr in sa_inspect(event).attrs if attr.history.has_changes()]
+    db.session.flush()
+    record(AuditAction.EVENT_SETTINGS, event_id=event.id, target=event.slug, event=event.slug, changed=changed)
     db.session.commit()
     return event
 
