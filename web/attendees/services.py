@@ -46,6 +46,7 @@ from web.attendees.models import (
 from web.attendees.parsing import read_upload
 from web.attendees.presence import checked_in_count
 from web.audit import AuditAction, record
+from web.database import lock_row
 from web.events.models import Event
 from web.events.signals import EventFigure, collect_figures, event_deleted
 from web.extensions import db
@@ -421,10 +422,10 @@ def _move_staged(event: Event, key: str, inserts: list[dict[str, Any]], updates:
     long as Python takes to send them. Badge numbers continue from the highest one at that
     moment, so a walk-in registered while the rows were staged keeps its number."""
     staged = attendee_import_rows.c
+    lock_row(db.session, Event.__table__, event.id)  # SQLite: the write lock now, before the read below
     if inserts:
         names = [name for name in inserts[0] if name != "badge_number"]
-        first_free = (select(func.coalesce(func.max(Attendee.badge_number), 0) + 1)
-                      .where(Attendee.event_id == event.id).scalar_subquery())
+        first_free = next_badge_number(event)
         db.session.execute(insert(Attendee.__table__).from_select(
             [*names, "badge_number"],
             select(*(staged[name] for name in names), staged.position + first_free)
