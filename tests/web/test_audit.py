@@ -163,3 +163,10 @@ def test_the_trail_page_lists_newest_first_filters_and_pages(organiser, make_eve
 def test_the_trail_is_for_organisers(staff, make_event):
     make_event(slug="closed")
     assert staff.get("/console/closed/audit/").status_code in (302, 403)
+
+
+def test_an_api_token_names_its_account(api, make_event, organiser_user):
+    event = make_event(slug="by-api")
+    assert api("PATCH", "/api/v1/events/by-api", json={"name": "Renamed by API"}).status_code == 200
+    (edit,) = [e for e in entries(AuditAction.EVENT_SETTINGS, event.id) if e.actor_id is not None]
+    assert edit.actor_label == ORGANISER_EMAIL and "name" in edit.details["changed"]

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import func, insert, select
 
@@ -56,8 +56,15 @@ def record(action: AuditAction, *, event_id: int | None = None, actor: Actor | N
 
 
 def _signed_in() -> Actor | None:
-    """The request's signed-in user, if any (never during a job)."""
-    if has_request_context() and getattr(current_user, "is_authenticated", False):
+    """The request's user, if any (never during a job): an API token's account (Flask-HTTPAuth,
+    under apiflask, keeps it in ``g``; the API never reads the sign-in cookie), else the
+    signed-in user."""
+    if not has_request_context():
+        return None
+    token_user: Actor | None = g.get("flask_httpauth_user")
+    if token_user is not None and token_user is not True:
+        return token_user
+    if getattr(current_user, "is_authenticated", False):
         return current_user
     return None
 
