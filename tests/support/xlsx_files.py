@@ -10,9 +10,9 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'
