@@ -106,6 +106,20 @@ def test_personal_data_exports_are_recorded(organiser, make_event, make_attendee
     assert targets == [("personal links", "csv", organiser_user.id), ("attendee file", "xlsx", organiser_user.id)]
 
 
+def test_printed_agendas_with_personal_links_are_recorded(organiser, make_event, make_attendee, organiser_user):
+    from tests.web.test_printing import publish
+
+    event = make_event(slug="demo", rounds=3, tables=2)
+    people = [make_attendee(event, ext_id=ext_id) for ext_id in ("D4", "B2", "A1", "C3")]
+    assert organiser.get("/console/demo/print/agendas").status_code == 409      # nothing published: no PDF
+    publish(event, people)
+    assert organiser.get("/console/demo/print/agendas").status_code == 200
+    assert organiser.get("/console/demo/print/agendas?scope=one&attendee=A1").status_code == 200
+    printed = [(e.target, e.details.get("attendee"), e.actor_id) for e in entries(AuditAction.EXPORT, event.id)]
+    assert printed == [("agendas with personal links", None, organiser_user.id),
+                       ("agendas with personal links", "A1", organiser_user.id)]
+
+
 def test_account_changes_and_password_resets(app, organiser_user, caplog):
     other = create_user("helper@example.com", "a long enough password", "staff")
     set_role(organiser_user, other, "organiser")
