@@ -89,3 +89,21 @@ def test_a_walk_in_registered_while_rows_were_staged_keeps_its_badge(app, make_e
     after = stored(event.id)
     assert after["W2"].badge_number == 2
     assert sorted(after[f"P{i:05d}"].badge_number for i in range(3)) == [3, 4, 5]
+
+
+def test_rows_a_killed_import_left_are_deleted_by_the_next_one(app, make_event):
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from web.types import utcnow
+
+    event = make_event(slug="leftovers")
+    db.session.execute(insert(attendee_import_rows), [
+        {"import_key": "dead", "position": 0, "ext_id": "X1", "updated_at": utcnow() - dt.timedelta(days=2)},
+        {"import_key": "busy", "position": 0, "ext_id": "X2", "updated_at": utcnow()},  # another import, now
+    ])
+    db.session.commit()
+    commit_import(event, people(2), remove_missing=False)
+    assert db.session.scalars(select(attendee_import_rows.c.import_key)).all() == ["busy"]
+    assert "X1" not in stored(event.id)

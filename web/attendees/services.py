@@ -7,6 +7,7 @@ an uploaded file: taxonomy matching, round ranges, must-meet/avoid references.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -440,9 +441,12 @@ def _move_staged(event: Event, key: str, inserts: list[dict[str, Any]], updates:
 
 
 def _unstage(key: str) -> None:
-    """Delete an import's staged rows (after the move, or after a failure)."""
+    """Delete an import's staged rows (after the move, or after a failure), and any a killed
+    process left behind more than a day ago."""
+    staged = attendee_import_rows.c
+    stale = utcnow() - dt.timedelta(seconds=PENDING_MAX_AGE_S)
     try:
-        db.session.execute(delete(attendee_import_rows).where(attendee_import_rows.c.import_key == key))
+        db.session.execute(delete(attendee_import_rows).where(or_(staged.import_key == key, staged.updated_at < stale)))
         db.session.commit()
     except Exception:
         db.session.rollback()
