@@ -62,7 +62,7 @@ def test_a_check_in_and_its_undo_name_who_did_them(app, make_event, make_attende
     annul(db.session.get(CheckIn, result.checkin.id), organiser_user)
     annul(db.session.get(CheckIn, result.checkin.id), organiser_user)   # twice: undone once
     (undone,) = entries(AuditAction.CHECK_IN_UNDONE, event.id)
-    assert undone.actor_label == ORGANISER_EMAIL and recent(undone)
+    assert (undone.actor_label, undone.target) == (ORGANISER_EMAIL, "A7") and recent(undone)
     assert len(log_lines(caplog, "checkin-annulled")) == 1
 
 
@@ -87,13 +87,14 @@ def test_a_stored_plan_and_its_publish(app, organiser_user, caplog):
     assert len(log_lines(caplog, "publish")) == 1 and len(log_lines(caplog, "plan-stored")) == 1
 
 
-def test_an_event_edit_names_the_fields_it_changed(organiser, make_event, organiser_user):
-    event = make_event(slug="edit-me")
+def test_an_event_created_then_edited_names_the_fields_it_changed(organiser, organiser_user):
+    assert submit(organiser, "/console/new", event_form(slug="edit-me")).status_code == 302
     response = submit(organiser, "/console/edit-me/edit", event_form(slug="edit-me", name="Renamed"))
     assert response.status_code == 302
-    edits = [e for e in entries(AuditAction.EVENT_SETTINGS, event.id) if e.actor_id == organiser_user.id]
-    (edit,) = edits
-    assert "name" in edit.details["changed"] and edit.actor_label == ORGANISER_EMAIL
+    created, edit = entries(AuditAction.EVENT_SETTINGS)
+    assert created.details["created"] is True and created.event_id == edit.event_id is not None
+    assert edit.details["changed"] == ["name"] and "created" not in edit.details
+    assert (edit.actor_id, edit.actor_label, edit.target) == (organiser_user.id, ORGANISER_EMAIL, "edit-me")
 
 
 def test_personal_data_exports_are_recorded(organiser, make_event, make_attendee, organiser_user):

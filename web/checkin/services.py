@@ -566,7 +566,7 @@ def annul(checkin: CheckIn, by: User | None) -> CheckIn:
     if undone:
         db.session.execute(update(Attendee).where(Attendee.id == checkin.attendee_id)
                            .values(left_at=None).execution_options(synchronize_session=False))
-        record(AuditAction.CHECK_IN_UNDONE, event_id=checkin.event_id, actor=by, target=str(checkin.attendee_id),
+        record(AuditAction.CHECK_IN_UNDONE, event_id=checkin.event_id, actor=by, target=checkin.attendee.ext_id,
                event=checkin.event_id, checkin=checkin.id)
     db.session.commit()
     db.session.refresh(checkin)

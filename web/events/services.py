@@ -208,9 +208,11 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
         event.break_spread = data.break_spread
     event.weights = overrides
     event.taxonomy = taxonomy
-    changed = [attr.key for attr in sa_inspect(event).attrs if attr.history.has_changes()]
+    state = sa_inspect(event)
+    created, changed = state.pending, [attr.key for attr in state.attrs if attr.history.has_changes()]
     db.session.flush()
-    record(AuditAction.EVENT_SETTINGS, event_id=event.id, target=event.slug, event=event.slug, changed=changed)
+    record(AuditAction.EVENT_SETTINGS, event_id=event.id, target=event.slug, event=event.slug,
+           created=created or None, changed=changed)
     db.session.commit()
     return event
 
