@@ -261,7 +261,8 @@ def _scan_workbook(data: bytes, limits: TableLimits) -> int | None:
         return None
     with archive:
         first = _first_sheet_part(archive, limits)
-        last_row: int | None = 0 if first else None
+        scanned = bool(first) and _SHEET_PART.fullmatch(first) is not None and first in archive.namelist()
+        last_row: int | None = 0 if scanned else None   # None: openpyxl reads to the sheet's end
         for info in archive.infolist():
             name = info.filename
             if _SHEET_PART.fullmatch(name):

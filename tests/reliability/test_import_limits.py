@@ -276,3 +276,24 @@ def test_check_ins_go_on_while_a_large_import_is_written(app, make_event, make_a
     assert seen_counts <= {200, 20_200}    # the people from before, or everyone: never a part
     assert db.session.scalar(select(func.count()).select_from(Attendee)
                              .where(Attendee.event_id == event_id)) == 20_200
+
+
+def test_only_the_first_sheet_is_held_to_the_column_limit():
+    """The importer reads the first sheet; a wide lookup sheet beside it is no reason to refuse."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    people = book.active
+    people.append(["id", "name", "company", "region", "partner_type", "offers", "seeks"])
+    people.append(["a1", "Ana", "Acme", "EMEA", "ISV", "Hosting", ""])
+    book.create_sheet("Lookup").cell(row=1, column=100, value="wide")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert [a.name for a in read_attendee_file(buffer.getvalue(), filename="two.xlsx").attendees] == ["Ana"]
+
+    people.cell(row=2, column=100, value="stray")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    error, _peak = refused(buffer.getvalue(), "two.xlsx")
+    (problem,) = error.errors
+    assert problem.line == 2 and "column CV" in problem.message
