@@ -20,7 +20,6 @@ on their row (their page shows it) and the mail feature is given each one's chan
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +45,6 @@ from web.types import utcnow
 from web.wording import names_and_more, plural
 
 NAMES_LISTED = 5
-log = logging.getLogger(__name__)
 
 
 class StalePublish(ScheduleError):
