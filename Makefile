@@ -63,6 +63,7 @@ bench: $(DEV)
 	$(BIN)/python bench/bench_replan.py
 	$(BIN)/python bench/bench_badges.py
 	$(BIN)/python bench/bench_checkin_load.py
+	$(BIN)/python bench/bench_import_memory.py
 
 ## Rebuild web/migrations/versions/0001_initial.py from the models (see docs/architecture.md).
 migrations: $(STAMP)

@@ -23,10 +23,11 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import BinaryIO, TypeVar
+from xml.parsers import expat
 
 import openpyxl
 import pandas as pd
@@ -83,6 +84,12 @@ class TableLimits:
     max_columns: int = 64
     max_cell_chars: int = 2_000
     max_unpacked_bytes: int = 128 * 1024 * 1024   # an XLSX's declared uncompressed size
+    # What the XLSX's XML may hold, counted while streaming it before openpyxl builds anything:
+    # a row of millions of empty cells, or millions of shared strings, fits in a few MB zipped.
+    max_row_cells: int = 16_384       # cell elements in one row (Excel's own column count)
+    max_cells: int = 4_000_000        # cell and row elements in a sheet (50,000 x 64 is 3.2 M)
+    max_shared_strings: int = 1_000_000
+    max_part_bytes: int = 8 * 1024 * 1024   # any other XML part (styles, workbook), read whole
 
 
 DEFAULT_LIMITS = TableLimits()
@@ -212,6 +219,7 @@ def _check_unpacked_size(data: bytes, limits: TableLimits) -> None:
 
 def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[Sequence[object]]:
     _check_unpacked_size(data, limits)
+    last_row = _scan_workbook(data, limits)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types (zip, XML, KeyError) for damaged files
@@ -222,12 +230,161 @@ def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[Sequence[object]]:
     try:
         if not workbook.worksheets:
             raise SpreadsheetError("the workbook has no worksheet")
+        if last_row == 0:
+            return  # no row at all: "the file is empty"
         sheet = workbook.worksheets[0]
         # read_only streams the sheet's XML; max_col keeps a row claiming 16,384 columns small
-        # (one extra column shows that the limit was crossed).
-        yield from sheet.iter_rows(min_row=1, max_col=limits.max_columns + 1, values_only=True)
+        # (one extra column shows that the limit was crossed); max_row is the last row the scan
+        # saw, so a dimension claiming a million rows adds no empty ones.
+        yield from sheet.iter_rows(min_row=1, max_row=last_row, max_col=limits.max_columns + 1,
+                                   values_only=True)
     finally:
         workbook.close()
+
+
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_STRINGS_PART = "xl/sharedStrings.xml"
+_XLSX_MAX_COLUMNS = 16_384
+_XLSX_MAX_ROWS = 1_048_576
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d*)")
+
+
+def _scan_workbook(data: bytes, limits: TableLimits) -> int | None:
+    """Stream every worksheet and the shared strings through expat, counting, before openpyxl
+    reads anything: openpyxl builds each row's whole element tree (and, without a dimension,
+    every sheet's at load), so a 28 KB file with one row of 6,000,000 empty cells took 2 GB.
+    Counting keeps no tree: memory stays flat whatever the XML holds. Returns the first sheet's
+    last row number (0: no rows; ``None``: not a zip, which openpyxl then reports)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    with archive:
+        first = _first_sheet_part(archive, limits)
+        scanned = bool(first) and _SHEET_PART.fullmatch(first) is not None and first in archive.namelist()
+        last_row: int | None = 0 if scanned else None   # None: openpyxl reads to the sheet's end
+        for info in archive.infolist():
+            name = info.filename
+            if _SHEET_PART.fullmatch(name):
+                scan = _SheetScan(limits, check_values=name == first)
+                _stream(archive, name, scan.start)
+                if name == first:
+                    last_row = scan.line
+            elif name == _STRINGS_PART:
+                _stream(archive, name, _StringsScan(limits).start)
+            elif name.endswith((".xml", ".rels")) and info.file_size > limits.max_part_bytes:
+                raise SpreadsheetError(
+                    f"the workbook's part {name} unpacks to {info.file_size / 1_048_576:,.0f} MB, "
+                    f"more than the {limits.max_part_bytes / 1_048_576:,.0f} MB it may hold; "
+                    "save the list as a new workbook or export CSV UTF-8")
+    return last_row
+
+
+def _stream(archive: zipfile.ZipFile, name: str, start: Callable[[str, dict[str, str]], None]) -> None:
+    """Feed one part to expat in 64 KB pieces; ``start`` sees each element's opening tag and
+    raises :class:`SpreadsheetError` to stop. Broken XML is left for openpyxl to report."""
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        with archive.open(name) as part:
+            while chunk := part.read(65_536):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except SpreadsheetError:
+        raise
+    except (expat.ExpatError, zipfile.BadZipFile, OSError, ValueError):
+        return
+
+
+class _SheetScan:
+    """Counts one sheet's rows and cells as expat meets them (see :func:`_scan_workbook`)."""
+
+    def __init__(self, limits: TableLimits, *, check_values: bool) -> None:
+        self.limits = limits
+        self.check_values = check_values
+        self.line = 0
+        self.column = 0
+        self.in_row = 0
+        self.total = 0
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition(":")[2]
+        if tag == "c":
+            self._cell(attrs.get("r"))
+        elif tag in ("v", "is") and self.check_values and self.column > self.limits.max_columns:
+            raise SpreadsheetError(
+                f"this row has a value in column {column_letter(self.column - 1)} (column "
+                f"{self.column:,}); an attendee file has at most {self.limits.max_columns}", self.line)
+        elif tag == "row":
+            number = attrs.get("r", "")
+            self.line = int(number) if number.isdigit() else self.line + 1
+            self.column = self.in_row = 0
+            self._count()
+            if self.line > _XLSX_MAX_ROWS:
+                raise SpreadsheetError(f"this row's number is beyond Excel's {_XLSX_MAX_ROWS:,} rows", self.line)
+
+    def _cell(self, ref: str | None) -> None:
+        match = _CELL_REF.fullmatch(ref) if ref else None
+        self.column = _column_number(match.group(1)) if match else self.column + 1
+        self.in_row += 1
+        self._count()
+        if self.in_row > self.limits.max_row_cells or self.column > _XLSX_MAX_COLUMNS:
+            raise SpreadsheetError(
+                f"this row holds more than {self.limits.max_row_cells:,} cells (reading stopped "
+                "there); a spreadsheet row has at most 16,384", self.line)
+
+    def _count(self) -> None:
+        self.total += 1
+        if self.total > self.limits.max_cells:
+            raise SpreadsheetError(
+                f"the sheet holds more than {self.limits.max_cells:,} cells and rows (reading "
+                "stopped at this row); delete unused rows and columns or export CSV UTF-8", self.line)
+
+
+class _StringsScan:
+    """Counts the shared strings, which openpyxl keeps all in memory before the first row."""
+
+    def __init__(self, limits: TableLimits) -> None:
+        self.limit = limits.max_shared_strings
+        self.count = 0
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name.rpartition(":")[2] == "si":
+            self.count += 1
+            if self.count > self.limit:
+                raise SpreadsheetError(
+                    f"the workbook holds more than {self.limit:,} different texts (shared "
+                    "strings); save the list as a new workbook or export CSV UTF-8")
+
+
+def _first_sheet_part(archive: zipfile.ZipFile, limits: TableLimits) -> str:
+    """The part of the workbook's first sheet, as openpyxl picks it (workbook.xml's first
+    sheet through its relationship), or ``""`` when the workbook does not say."""
+    first_id: list[str] = []
+    targets: dict[str, str] = {}
+
+    def sheet(name: str, attrs: dict[str, str]) -> None:
+        if name.rpartition(":")[2] == "sheet" and not first_id:
+            first_id.extend(v for k, v in attrs.items() if k.rpartition(":")[2] == "id")
+
+    def relationship(name: str, attrs: dict[str, str]) -> None:
+        if name.rpartition(":")[2] == "Relationship":
+            targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    names = set(archive.namelist())
+    for part, handler in (("xl/workbook.xml", sheet), ("xl/_rels/workbook.xml.rels", relationship)):
+        if part in names and archive.getinfo(part).file_size <= limits.max_part_bytes:
+            _stream(archive, part, handler)
+    target = targets.get(first_id[0], "") if first_id else ""
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target if target else ""
+
+
+def _column_number(letters: str) -> int:
+    """1-based column number of spreadsheet letters ('A' -> 1, 'XFD' -> 16,384)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
 
 
 def cell_text(value: object) -> str:

@@ -31,6 +31,7 @@ FEATURE_ORDER = [  # highest first; "|" = siblings that must not import each oth
     "events",
     "api",
     "auth",
+    "audit",
     "jobs",
 ]
 FEATURES = sorted(name.strip() for layer in FEATURE_ORDER for name in layer.split("|"))

@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.printing import bp as printing_bp
     from web.public import bp as public_bp
     from web.results import bp as results_bp
+    from web.results.audit import audit_bp
     from web.schedules import bp as schedules_bp
     from web.schedules.api import bp as schedules_api_bp
     from web.wishes import bp as wishes_bp
@@ -178,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(checkin_api_bp)
     app.register_blueprint(printing_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(liveday_bp)

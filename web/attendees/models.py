@@ -12,7 +12,19 @@ import secrets
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Select, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.domain import Attendee as DomainAttendee
@@ -120,6 +132,23 @@ class Attendee(Model):
 
     def __repr__(self) -> str:
         return f"<Attendee {self.ext_id} {self.name!r}>"
+
+
+attendee_import_rows = Table(
+    "attendee_import_rows",
+    Model.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_key", String(32), nullable=False, index=True),
+    Column("position", Integer, nullable=False),       # order among the rows to add (badge numbers)
+    Column("attendee_id", Integer),                    # the row it updates; null = a row to add
+    *(Column(column.name, Integer() if column.foreign_keys else column.type)  # a key's type comes late
+      for column in Attendee.__table__.columns if column.name != "id"),
+)
+"""An import's rows on their way in: written in short batches (each its own commit, so a
+check-in waits for one batch at most), invisible to every query of ``attendees``, then moved
+into ``attendees`` by two set statements in one short transaction and deleted
+(``web.attendees.services.commit_import``). Its columns are the attendees' own, without their
+constraints, so a column added to ``Attendee`` is staged too."""
 
 
 REMOVAL_REFUSED = "removal_refused"

@@ -44,6 +44,7 @@ from web.attendees.services import (
     validate_row,
 )
 from web.attendees.states import AttendeeState
+from web.audit import AuditAction, record
 from web.auth.decorators import organiser_required
 from web.downloads import spreadsheet_download
 from web.events.models import Event
@@ -163,7 +164,10 @@ def _edit(slug: str, row: Attendee | None) -> ResponseReturnValue:
 def personal_links_export(slug: str, fmt: str) -> ResponseReturnValue:
     """Every attendee's personal links, for the organiser's mail merge."""
     event = get_event_or_404(slug)
-    return spreadsheet_download(fmt, f"{event.slug}-personal-links", lambda chosen: export_personal_links(event, chosen))
+    response = spreadsheet_download(fmt, f"{event.slug}-personal-links", lambda chosen: export_personal_links(event, chosen))
+    record(AuditAction.EXPORT, event_id=event.id, target="personal links", event=event.slug, fmt=fmt)
+    db.session.commit()
+    return response
 
 
 @bp.route("/new", methods=["GET", "POST"])

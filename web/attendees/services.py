@@ -7,6 +7,7 @@ an uploaded file: taxonomy matching, round ranges, must-meet/avoid references.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ from web.attendees.convert import apply_domain, domain_values, split_list
 from web.attendees.models import (
     Attendee,
     AttendeeSource,
+    attendee_import_rows,
     attendees_of,
     new_checkin_code,
     new_token,
@@ -44,10 +46,11 @@ from web.attendees.models import (
 )
 from web.attendees.parsing import read_upload
 from web.attendees.presence import checked_in_count
+from web.audit import AuditAction, record
+from web.database import lock_row
 from web.events.models import Event
 from web.events.signals import EventFigure, collect_figures, event_deleted
 from web.extensions import db
-from web.logs import log_action
 from web.types import utcnow
 from web.wording import plural
 
@@ -366,35 +369,88 @@ def plan_import(event: Event, filename: str, attendees: list[DomainAttendee],
     return plan
 
 
-def commit_import(event: Event, attendees: list[DomainAttendee], remove_missing: bool) -> ImportSummary:
-    """Apply a parsed file in one transaction: add new ids, update known ones in place (token,
-    check-in code, badge number and check-ins stay), optionally remove missing ones.
+IMPORT_BATCH_ROWS = 500
+"""Rows staged per commit: a kiosk's check-in waits for one such batch at most (SQLite has
+one writer at a time), a few milliseconds, never for the whole import."""
 
-    Either every change is committed or, on any error, none is. Every value is worked out
-    before the first write and then written with a few bulk statements, so the database's
-    write lock (which a kiosk's check-in waits for on SQLite) is held for a fraction of a
-    second even for tens of thousands of rows.
+
+def commit_import(event: Event, attendees: list[DomainAttendee], remove_missing: bool) -> ImportSummary:
+    """Apply a parsed file: add new ids, update known ones in place (token, check-in code, badge
+    number and check-ins stay), optionally remove missing ones.
+
+    All or nothing, and short for whoever waits: every value is worked out first, then staged
+    in ``attendee_import_rows`` in batches of :data:`IMPORT_BATCH_ROWS` (each committed, none
+    visible to any query of attendees), then one transaction moves them in with an INSERT ...
+    SELECT and an UPDATE ... FROM run inside the database, plus the removals. On any error
+    that transaction is rolled back and nothing of the file is visible; the staged rows are
+    deleted either way.
     """
     plan = plan_import(event, "", attendees, [], remove_missing)
     inserts, updates, removed_ids = _import_writes(event, plan)
+    summary = ImportSummary(len(plan.added), len(plan.updated), plan.unchanged,
+                            len(plan.removed), len(plan.kept))
+    key = secrets.token_hex(16)
     try:
-        if inserts:
-            db.session.execute(insert(Attendee), inserts)
-        if updates:
-            db.session.execute(update(Attendee), updates)
-        for start in range(0, len(removed_ids), 500):
-            db.session.execute(delete(Attendee).where(Attendee.id.in_(removed_ids[start:start + 500]))
-                               .execution_options(synchronize_session=False))
+        _stage(key, [{**row, "position": i} for i, row in enumerate(inserts)])
+        _stage(key, [{**{k: v for k, v in row.items() if k != "id"}, "attendee_id": row["id"], "position": 0}
+                     for row in updates])
+        _move_staged(event, key, inserts, updates, removed_ids)
+        record(AuditAction.IMPORT, event_id=event.id, event=event.slug, rows=len(attendees),
+               added=summary.added, updated=summary.updated, unchanged=summary.unchanged,
+               removed=summary.removed, kept=summary.kept, remove_missing=remove_missing)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    summary = ImportSummary(len(plan.added), len(plan.updated), plan.unchanged,
-                            len(plan.removed), len(plan.kept))
-    log_action(log, "import", event=event.slug, rows=len(attendees), added=summary.added,
-               updated=summary.updated, unchanged=summary.unchanged, removed=summary.removed,
-               kept=summary.kept, remove_missing=remove_missing)
+    finally:
+        _unstage(key)
     return summary
+
+
+def _stage(key: str, rows: list[dict[str, Any]]) -> None:
+    """Write the import's rows to the staging table, one commit per batch."""
+    for start in range(0, len(rows), IMPORT_BATCH_ROWS):
+        db.session.execute(insert(attendee_import_rows),
+                           [{**row, "import_key": key} for row in rows[start:start + IMPORT_BATCH_ROWS]])
+        db.session.commit()
+
+
+def _move_staged(event: Event, key: str, inserts: list[dict[str, Any]], updates: list[dict[str, Any]],
+                 removed_ids: list[int]) -> None:
+    """The statements that make the import visible, in one short transaction (the caller
+    commits it with the import's audit entry): set statements the database
+    runs itself, so the write lock is held for as long as it takes to copy rows, not for as
+    long as Python takes to send them. Badge numbers continue from the highest one at that
+    moment, so a walk-in registered while the rows were staged keeps its number."""
+    staged = attendee_import_rows.c
+    lock_row(db.session, Event.__table__, event.id)  # SQLite: the write lock now, before the read below
+    if inserts:
+        names = [name for name in inserts[0] if name != "badge_number"]
+        first_free = next_badge_number(event)
+        db.session.execute(insert(Attendee.__table__).from_select(
+            [*names, "badge_number"],
+            select(*(staged[name] for name in names), staged.position + first_free)
+            .where(staged.import_key == key, staged.attendee_id.is_(None))))
+    if updates:
+        db.session.execute(update(Attendee.__table__)
+                           .values({name: staged[name] for name in updates[0] if name != "id"})
+                           .where(Attendee.__table__.c.id == staged.attendee_id, staged.import_key == key))
+    for start in range(0, len(removed_ids), 500):
+        db.session.execute(delete(Attendee).where(Attendee.id.in_(removed_ids[start:start + 500]))
+                           .execution_options(synchronize_session=False))
+
+
+def _unstage(key: str) -> None:
+    """Delete an import's staged rows (after the move, or after a failure), and any a killed
+    process left behind more than a day ago."""
+    staged = attendee_import_rows.c
+    stale = utcnow() - dt.timedelta(seconds=PENDING_MAX_AGE_S)
+    try:
+        db.session.execute(delete(attendee_import_rows).where(or_(staged.import_key == key, staged.updated_at < stale)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("staged import rows %s were not deleted", key)
 
 
 def _import_writes(event: Event, plan: ImportPlan

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import bindparam, event, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from web.audit import AuditAction, record
 from web.auth.models import ROLE_ORGANISER, ROLES, ApiToken, User, hash_token
 from web.config import DEFAULT_PASSWORD_HASH_METHOD
 from web.extensions import db
@@ -88,6 +89,7 @@ def create_user(email: str, password: str, role: str = ROLE_ORGANISER) -> User:
     user = User(email=email, role=role)
     user.password_hash = hash_password(password)
     db.session.add(user)
+    record(AuditAction.ACCOUNT, target=email, change="created", role=role)
     db.session.commit()
     return user
 
@@ -125,6 +127,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if not active and user.id == actor.id:
         raise AccountError("You cannot deactivate your own account.")
     user.active = active
+    record(AuditAction.ACCOUNT, actor=actor, target=user.email, change="reactivated" if active else "deactivated")
     db.session.commit()
 
 
@@ -133,6 +136,7 @@ def set_role(actor: User, user: User, role: str) -> None:
     if user.id == actor.id and role != user.role:
         raise AccountError("You cannot change your own role.")
     user.role = role
+    record(AuditAction.ACCOUNT, actor=actor, target=user.email, change="role", role=role)
     db.session.commit()
 
 
@@ -149,6 +153,7 @@ def reset_password(actor: User, user: User) -> str:
     if user.id == actor.id:
         raise AccountError("Change your own password on the Password page.")
     password = generate_password()
+    record(AuditAction.PASSWORD_RESET, actor=actor, target=user.email)
     set_password(user, password)
     return password
 
@@ -159,6 +164,8 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError("Your current password is not correct.", "current_password")
     if new == current:
         raise AccountError("The new password must differ from the current one.", "password")
+    check_new_password(new)  # before the entry: a refused password records nothing
+    record(AuditAction.PASSWORD_CHANGE, actor=user, target=user.email)
     set_password(user, new)
 
 

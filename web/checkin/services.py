@@ -37,6 +37,7 @@ from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import restore_attendee
 from web.attendees.models import Attendee
 from web.attendees.presence import checked_in_count, not_withdrawn_count
+from web.audit import AuditAction, record
 from web.auth.models import User
 from web.auth.services import ApiUser
 from web.checkin.signals import arrived_unplaced
@@ -404,7 +405,7 @@ def check_in(event: Event | ScanEvent, code: str | None, *, nonce: str, device: 
             return _logged(event, unknown, device, staff_user, "badge")
         person = Person.of(db.session.get_one(Attendee, replay.attendee_id))
     return _logged(event, _record(event, person, nonce=nonce, device=clean_device(device),
-                                  staff_user=staff_user, now=now), device, staff_user, "badge")
+                                  staff_user=staff_user, now=now, via="badge"), device, staff_user, "badge")
 
 
 def check_in_attendee(event: Event | ScanEvent, attendee: Attendee, *, nonce: str, device: str = "",
@@ -416,14 +417,17 @@ def check_in_attendee(event: Event | ScanEvent, attendee: Attendee, *, nonce: st
         raise CheckInError("attendee belongs to another event")
     scan = ScanEvent.of(event)
     return _logged(scan, _record(scan, Person.of(attendee), nonce=valid_nonce(nonce),
-                                 device=clean_device(device), staff_user=staff_user, now=now),
+                                 device=clean_device(device), staff_user=staff_user, now=now, via="desk"),
                    device, staff_user, "desk")
 
 
 def _logged(event: ScanEvent, result: CheckInResult, device: str, staff_user: Staff | None,
             via: str) -> CheckInResult:
     """One line per scan: which door took whom, and what the kiosk was told (the answer a
-    person at the door may later ask about)."""
+    person at the door may later ask about). A new check-in's line was written with its audit
+    entry, in its transaction (:func:`_record`)."""
+    if result.status == "welcome" and not (result.replayed or result.back):
+        return result
     meeting = result.first_meeting
     log_action(log, "checkin", event=event.slug, result=result.status,
                attendee=result.attendee.ext_id if result.attendee else None,
@@ -436,7 +440,7 @@ def _logged(event: ScanEvent, result: CheckInResult, device: str, staff_user: St
 
 
 def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_user: Staff | None,
-            now: dt.datetime | None) -> CheckInResult:
+            now: dt.datetime | None, via: str) -> CheckInResult:
     """Insert the check-in, or answer with the one that exists.
 
     ``INSERT ... ON CONFLICT DO NOTHING`` lets the database decide: a row is made, or one of
@@ -458,6 +462,10 @@ def _record(event: ScanEvent, person: Person, *, nonce: str, device: str, staff_
             "event_id": event.id, "attendee_id": person.id, "nonce": nonce, "device": device,
             "staff_user_id": staff_id, "created_at": created_at,
         })
+        if new_id is not None:  # who checked whom in, committed with the check-in
+            record(AuditAction.CHECK_IN, event_id=event.id, actor=staff_user, target=person.ext_id,
+                   event=event.slug, result="welcome", attendee=person.ext_id, via=via, device=device or None,
+                   first_round=meeting.round if meeting is not None else None)
         _settle_insert()
         if new_id is not None:
             entry = Entry(new_id, person.id, person.name, created_at,
@@ -558,10 +566,10 @@ def annul(checkin: CheckIn, by: User | None) -> CheckIn:
     if undone:
         db.session.execute(update(Attendee).where(Attendee.id == checkin.attendee_id)
                            .values(left_at=None).execution_options(synchronize_session=False))
+        record(AuditAction.CHECK_IN_UNDONE, event_id=checkin.event_id, actor=by, target=checkin.attendee.ext_id,
+               event=checkin.event_id, checkin=checkin.id)
     db.session.commit()
     db.session.refresh(checkin)
-    log_action(log, "checkin-annulled", event=checkin.event_id, checkin=checkin.id,
-               by=by.id if by is not None else None)
     return checkin
 
 

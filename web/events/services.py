@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
 
 from badges.names import NAME_ORDERS
 from scheduler.domain import COMPANY_REPEAT_RULES
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
+from web.audit import AuditAction, record
 from web.events.clock import event_zone, in_event_zone
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
 from web.events.models import DEFAULT_RETENTION_DAYS, Event
@@ -228,6 +230,11 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     event.taxonomy = taxonomy
     if data.wishes is not None:
         _apply_wish_settings(event, data.wishes)
+    state = sa_inspect(event)
+    created, changed = state.pending, [attr.key for attr in state.attrs if attr.history.has_changes()]
+    db.session.flush()
+    record(AuditAction.EVENT_SETTINGS, event_id=event.id, target=event.slug, event=event.slug,
+           created=created or None, changed=changed)
     db.session.commit()
     return event
 

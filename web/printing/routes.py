@@ -13,12 +13,13 @@ from flask.typing import ResponseReturnValue
 
 from badges.layouts import LAYOUTS
 from web.attendees.services import attendee_for_token
+from web.audit import AuditAction, record
 from web.auth.decorators import organiser_required, role_required
 from web.auth.models import Role
 from web.events.models import Event
 from web.events.services import get_event_or_404
 from web.events.signals import ConsoleLink, console_links
-from web.extensions import public_page_limit
+from web.extensions import db, public_page_limit
 from web.printing import bp
 from web.printing.forms import AgendaForm, BadgeForm
 from web.printing.services import (
@@ -97,6 +98,9 @@ def agendas(slug: str) -> ResponseReturnValue:
         return _page(event, agenda_form=form, status=404)
     except NoPublishedSchedule as exc:
         return _page(event, agenda_form=form, error=str(exc), status=409)
+    record(AuditAction.EXPORT, event_id=event.id, target="agendas with personal links", event=event.slug,
+           attendee=form.attendee.data.strip() if form.scope.data == "one" else None)
+    db.session.commit()
     return _download(document)
 
 

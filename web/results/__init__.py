@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("results", __name__, template_folder="templates", url_prefix="/console/<slug>/results")
 
-from web.results import routes  # noqa: E402,F401
+from web.results import audit, routes  # noqa: E402,F401

@@ -20,7 +20,6 @@ on their row (their page shows it) and the mail feature is given each one's chan
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,11 +32,11 @@ from scheduler.domain import Schedule
 from web.attendees.checkins import CheckIn
 from web.attendees.models import Attendee, attendees_of
 from web.attendees.services import in_name_order
+from web.audit import AuditAction, record
 from web.database import changed_rows, lock_row
 from web.events.clock import clock_state
 from web.events.models import Event
 from web.extensions import db, signal_sender
-from web.logs import log_action
 from web.mail.messages import AgendaChange, tell_agenda_changes
 from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionStatus
 from web.schedules.signals import version_published
@@ -46,7 +45,6 @@ from web.types import utcnow
 from web.wording import names_and_more, plural
 
 NAMES_LISTED = 5
-log = logging.getLogger(__name__)
 
 
 class StalePublish(ScheduleError):
@@ -162,6 +160,11 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     changes = agenda_changes(previous, version) if previous is not None else {}
     try:
         published_at = _supersede(version, previous, user, changes)
+        if published_at is not None:
+            record(AuditAction.PUBLISH, event_id=version.event_id, actor=user, target=f"version {version.number}",
+                   event=version.event_id, version=version.number, kind=version.kind,
+                   previous=previous.number if previous is not None else None, agendas_changed=len(changes),
+                   forced=force or None)
         db.session.commit()
     except IntegrityError:  # the one-published-version index: another publish got there first
         db.session.rollback()
@@ -174,9 +177,6 @@ def publish_version(version: ScheduleVersion, user: Any = None, *, force: bool =
     if published_at is None:  # this very version was published meanwhile (a second click)
         db.session.expire(version)
         return version
-    log_action(log, "publish", event=version.event_id, version=version.number, kind=version.kind,
-               previous=previous.number if previous is not None else None, agendas_changed=len(changes),
-               forced=force or None, by=getattr(user, "id", None))
     tell_agenda_changes(version.event_id, version.id, changes)
     version_published.send(signal_sender(), version=version, previous=previous,
                            changes=changes)

@@ -26,7 +26,6 @@ checked. The job stores it as its params and the worker plans from it as it is.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -45,14 +44,10 @@ from web.attendees.states import AttendeeState
 from web.attendees.wishes import wish_lists_of
 from web.events.clock import first_open_round
 from web.events.models import Event
-from web.logs import log_action
 from web.schedules.models import ScheduleVersion, VersionKind
 from web.schedules.reports import DEFAULT_TIME_LIMIT, PlanParams
 from web.schedules.versions import published_version, store_plan_result, version_schedule
 from web.types import utcnow
-
-log = logging.getLogger(__name__)
-
 
 MIN_TIME_LIMIT = 0.1
 MAX_TIME_LIMIT = 600.0
@@ -284,11 +279,6 @@ def run_planning(event: Event, request: PlanningRequest, *, now: dt.datetime | N
         from_round=inputs.from_round if base is not None else None,
         params=PlanParams(time_limit=request.time_limit, seed=request.seed, mode=str(chosen)),
         base_version=base, inputs_at=inputs.inputs_at, revision=figures)
-    log_action(log, "plan-stored", event=event.slug, version=version.number, kind=version.kind,
-               mode=str(chosen), base=figures["base_version"], from_round=figures["from_round"],
-               expected=figures["expected"], meetings=result.report.meetings,
-               solver=result.report.status, agendas_changed=figures.get("agendas_changed"),
-               meetings_moved=figures.get("meetings_moved"))
     return version, figures
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from badges.names import sorted_people
 from web.attendees.models import Attendee
+from web.audit import AuditAction, record
 from web.auth.decorators import organiser_required
 from web.downloads import spreadsheet_download
 from web.events.models import Event
@@ -191,7 +192,10 @@ def export_version(slug: str, number: int, fmt: str) -> ResponseReturnValue:
 @organiser_required
 def export_attendee_file(slug: str, fmt: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
-    return spreadsheet_download(fmt, f"{event.slug}-attendees", lambda chosen: export_attendees(event, chosen))
+    response = spreadsheet_download(fmt, f"{event.slug}-attendees", lambda chosen: export_attendees(event, chosen))
+    record(AuditAction.EXPORT, event_id=event.id, target="attendee file", event=event.slug, fmt=fmt)
+    db.session.commit()
+    return response
 
 
 @console_links.connect

@@ -19,6 +19,7 @@ from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Meeting, Schedule
 from scheduler.solver import PlanResult
 from web.attendees.models import Attendee, attendees_of
+from web.audit import AuditAction, record
 from web.events.models import Event
 from web.extensions import db
 from web.schedules.models import ScheduleMeeting, ScheduleVersion, VersionKind, VersionStatus
@@ -64,6 +65,12 @@ def store_plan_result(event: Event, result: PlanResult, *, kind: VersionKind = V
         for m in sorted(result.schedule.meetings, key=lambda m: (m.round, m.table))
     ]
     db.session.add(version)
+    figures = dict(revision or {})
+    record(AuditAction.PLAN_STORED, event_id=event.id, target=f"version {number}", event=event.slug,
+           version=number, kind=kind, mode=params.mode if params is not None else None,
+           base=figures.get("base_version"), from_round=figures.get("from_round"), expected=figures.get("expected"),
+           meetings=result.report.meetings, solver=result.report.status,
+           agendas_changed=figures.get("agendas_changed"), meetings_moved=figures.get("meetings_moved"))
     db.session.commit()
     return version
 
