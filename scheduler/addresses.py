@@ -61,11 +61,13 @@ def parse_address(text: str) -> MailAddress:
         raise AddressError("enter an e-mail address such as ana@example.com")
     if len(value) > MAX_ADDRESS:
         raise AddressError(f"an e-mail address has at most {MAX_ADDRESS} characters")
-    if any(ch.isspace() or _is_control(ch) for ch in value):
-        raise AddressError("an e-mail address cannot contain spaces, line breaks or control characters")
+    if any(_is_control(ch) or (ch.isspace() and ch != " ") for ch in value):
+        raise AddressError("an e-mail address cannot contain line breaks or control characters")
     if any(ch in value for ch in '<>()[]",;:\\'):
         raise AddressError("enter the address alone (such as ana@example.com), without a name, "
                            "quotes, brackets or a second address")
+    if " " in value:
+        raise AddressError("an e-mail address cannot contain spaces")
     if value.count("@") != 1:
         raise AddressError("an e-mail address has exactly one @ (such as ana@example.com)")
     local, domain = value.split("@")
