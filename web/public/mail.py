@@ -64,7 +64,7 @@ def queue_confirmation_request(event: Event, email: str, token: str, pending_id:
     cannot be written (no ``SPEEDNET_PUBLIC_URL``, an address the outbox refuses)."""
     try:
         body = render_mail("confirm_registration.txt", event=event,
-                           confirm_url=mail_url("public.confirm_registration", slug=event.slug, token=token),
+                           confirm_url=mail_url("public.confirm_registration_page", slug=event.slug, token=token),
                            hours=max(1, round((expires - utcnow()).total_seconds() / 3600)))
         queued = enqueue(to=email, subject=f"Confirm your registration: {event.name}", body=body,
                          kind="registration", dedupe_key=f"confirm:{pending_id}:{token[:16]}",
