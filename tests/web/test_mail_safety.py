@@ -212,6 +212,17 @@ def test_an_event_name_with_encoded_words_and_line_breaks_reaches_no_one_else(ap
     assert_harmless(smtp, "p0@example.org", "p1@example.org", "p2@example.org")
 
 
+def test_a_hostile_address_stored_earlier_skips_that_person_only(app, smtp, make_event, make_attendee):
+    """Rows stored before addresses were checked where they enter: the others still get theirs."""
+    event = make_event()
+    make_attendee(event, email="p0@example.org")
+    make_attendee(event, email=FORM_HOSTILE[1])
+    make_attendee(event, email="p2@example.org")
+    assert send_personal_links(event, "all", "batch") == (2, 0)
+    assert deliver_due().sent == 2
+    assert_harmless(smtp, "p0@example.org", "p2@example.org")
+
+
 def test_a_message_stuck_in_sending_past_its_attempts_fails_instead_of_looping(app, smtp):
     store_raw("ana@example.org")
     message = outbox()[0]
