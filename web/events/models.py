@@ -61,7 +61,7 @@ class Event(Model):
     registration_open: Mapped[bool] = mapped_column(default=False)
     # Double opt-in: a registration counts only once its address has confirmed it (the link in
     # the confirmation mail); until then the person is nowhere in the event (web.public).
-    registration_confirm: Mapped[bool] = mapped_column(default=False, server_default="0")
+    registration_confirm: Mapped[bool] = mapped_column(default=False)
     # The privacy notice on the registration form, written by the organiser: how long they keep
     # the data and anything else they must say, and whom to ask (an address or a page).
     privacy_notice: Mapped[str] = mapped_column(Text, default="", server_default="")

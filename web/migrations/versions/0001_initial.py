@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 01:41:14.308230
+Create Date: 2026-12-08 02:04:52.362348
 
 """
 from alembic import op
@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('prefer_same_region', sa.Boolean(), nullable=False),
     sa.Column('taxonomy', sa.JSON(), nullable=True),
     sa.Column('registration_open', sa.Boolean(), nullable=False),
-    sa.Column('registration_confirm', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('registration_confirm', sa.Boolean(), nullable=False),
     sa.Column('privacy_notice', sa.Text(), server_default='', nullable=False),
     sa.Column('privacy_contact', sa.String(length=254), server_default='', nullable=False),
     sa.Column('clock_started_at', sa.DateTime(timezone=True), nullable=True),
