@@ -87,6 +87,17 @@ def test_the_organiser_writes_the_notice_and_turns_on_double_opt_in(organiser, m
     assert NOTICE in page and CONTACT in page
 
 
+def test_the_api_sets_and_answers_the_registration_settings(api, make_event):
+    make_event(slug="summit")
+    answer = api("PATCH", "/api/v1/events/summit", json={
+        "registration_confirm": True, "privacy_notice": NOTICE, "privacy_contact": CONTACT})
+    assert answer.status_code == 200, answer.json
+    assert (answer.json["registration_confirm"], answer.json["privacy_notice"],
+            answer.json["privacy_contact"]) == (True, NOTICE, CONTACT)
+    kept = api("PATCH", "/api/v1/events/summit", json={"venue": "Hall C"}).json
+    assert kept["registration_confirm"] is True and kept["privacy_notice"] == NOTICE
+
+
 # --------------------------------------------------------------------------- double opt-in
 
 
