@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,7 +26,7 @@ from sqlalchemy import delete, func, select
 
 from scheduler.addresses import normalise_address
 from web.attendees.models import Attendee, Consent, ConsentKind
-from web.attendees.services import validate_row
+from web.attendees.services import AttendeeRowInvalid, validate_row
 from web.events.models import Event
 from web.extensions import db
 from web.jobs.queue import periodic_task
@@ -36,6 +37,8 @@ from web.public.services import Registration, find_by_email, next_registration_i
 from web.types import utcnow
 
 PENDING_LIFETIME = dt.timedelta(hours=48)
+
+log = logging.getLogger(__name__)
 
 
 class Outcome(StrEnum):
@@ -174,7 +177,12 @@ def confirm_registration(app: Flask, event: Event, token: str,
     if existing is not None:
         db.session.commit()
         return existing
-    result = register(event, data)
+    try:
+        result = register(event, data)
+    except AttendeeRowInvalid as exc:  # the event's lists changed since the form was sent
+        db.session.rollback()
+        log.warning("pending registration %s no longer fits the event: %s", pending.id, exc)
+        return None
     attendee = result.attendee or find_by_email(event, data.email)
     if result.attendee is not None:
         record_consent(result.attendee, consent_text, given_at)
