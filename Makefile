@@ -23,7 +23,7 @@ $(DEV): $(STAMP) requirements-dev.txt
 ## Start the web app on http://127.0.0.1:5000 (PORT overrides) with the demo event, and one
 ## job worker beside it (plans, re-plans, e-mail); Ctrl-C stops both.
 run: $(STAMP)
-	$(BIN)/python -m web.devserver
+	SPEEDNET_PUBLIC_URL=$${SPEEDNET_PUBLIC_URL:-http://127.0.0.1:$${PORT:-5000}} $(BIN)/python -m web.devserver
 
 ## A job worker alone (production: one or more per host; SPEEDNET_QUEUE_URL=redis://... to
 ## share the queue between hosts). THREADS=N runs N jobs at once in it.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from scheduler.addresses import AddressError, normalise_address, single_line
 from scheduler.domain import Attendee, AttendeeFields, MeetingRequest, Taxonomy
 from scheduler.requests import session_rounds
 from scheduler.spreadsheet import (
@@ -45,7 +46,6 @@ _LIST_SPLIT = re.compile(r"\s*;\s*")
 _ROUND_SPLIT = re.compile(r"[;,]")
 _ROUND_RANGE = re.compile(r"^(\d+)\s*(?:-|–|—|\.\.|to)\s*(\d+)$", re.IGNORECASE)
 _LOOKS_LIKE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Problems listed one by one; beyond these only a count. A wrong file (a megabyte of stray
 # lines) would otherwise produce millions of messages and an answer of hundreds of MB.
 MAX_LISTED_ERRORS = 100
@@ -230,25 +230,30 @@ class RowValidator:
                 found.error(column, "required, but empty")
         if ";" in own:
             found.error("id", f"an id cannot contain ';' ('{own}'); use '-' or '_' instead")
-        email = cells.get("email", "")
-        if email and not _EMAIL.match(email):
-            found.warn("email", f"'{email}' does not look like an email address")
+        email = cells.get("email", "").strip()
+        if email:
+            try:
+                email = normalise_address(email)
+            except AddressError as exc:
+                found.error("email", f"'{single_line(email)[:80]}' is not one plain e-mail address: {exc}")
         fields: AttendeeFields = {
             "id": own,
-            "name": cells.get("name", ""),
-            "company": " ".join(cells.get("company", "").split()),
+            "name": single_line(cells.get("name", "")),
+            "company": single_line(cells.get("company", "")),
             "region": self._taxonomy_name(found, "region", "regions", cells.get("region", "")),
             "partner_type": self._taxonomy_name(found, "partner_type", "partner_types",
                                                 cells.get("partner_type", "")),
             "offers": self._competencies(found, "offers", cells.get("offers", "")),
             "seeks": self._competencies(found, "seeks", cells.get("seeks", "")),
             "email": email,
-            "title": cells.get("title", ""),
-            "country": cells.get("country", ""),
+            "title": single_line(cells.get("title", "")),
+            "country": single_line(cells.get("country", "")),
             "available_rounds": self._availability(found, cells.get("available_rounds", "")),
             "must_meet": _split_list(cells.get("must_meet", "")),
             "avoid": _split_list(cells.get("avoid", "")),
         }
+        if cells.get("name", "").strip() and not fields["name"]:
+            found.error("name", "holds only line breaks or control characters")
         found.errors += self.reference_errors(own, fields["must_meet"], fields["avoid"], line=line)
         too_long = [RowError(line, column, problem) for column, text in cells.items()
                     if (problem := cell_too_long(text, self.limits))]

@@ -152,6 +152,10 @@ def load_settings(env: Mapping[str, str]) -> dict[str, Any]:
         # per process.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A sliding window: every limit counts the requests of the last minute (hour), so no
+        # window boundary lets a burst of twice the limit through ("5/minute" at 10:00:59 and
+        # again at 10:01:00). Memory and Redis storage both support it.
+        "RATELIMIT_STRATEGY": "moving-window",
         # Per client, for the pages anyone with a link may open (personal pages, room display).
         "PUBLIC_RATE_LIMIT": env.get("SPEEDNET_PUBLIC_RATE_LIMIT", "").strip() or "300/minute",
         # How long a request waits for another's write (SQLite) before answering 503.

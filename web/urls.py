@@ -2,8 +2,8 @@
 
 An answer read later or elsewhere (an API client, an e-mail) cannot use the host name of the
 request that built it (behind a reverse proxy that is often ``127.0.0.1:8000``), so
-``SPEEDNET_PUBLIC_URL`` names the address attendees use. Without it the request's own address
-is used, which is right for a server that people reach directly. Imports no feature, so the
+``SPEEDNET_PUBLIC_URL`` names the address attendees use. Without it pages shown on screen use the
+request's own address; mail never does (:func:`mail_url`). Imports no feature, so the
 lowest feature may use it for a higher one's page (the endpoint is named by string).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 
 
 def public_url(endpoint: str, **values: Any) -> str:
@@ -22,14 +22,27 @@ def public_url(endpoint: str, **values: Any) -> str:
     return base + url_for(endpoint, **values)
 
 
-def public_url_anywhere(endpoint: str, **values: Any) -> str | None:
-    """:func:`public_url` where there may be no request (a mail written by a background job):
-    under ``PUBLIC_URL`` always; without it only in a request, else None (the address
-    attendees use is unknown)."""
+class PublicUrlMissing(RuntimeError):
+    """A link for a message was asked for without ``SPEEDNET_PUBLIC_URL``."""
+
+
+def mail_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL for a message (mail, anything read away from the site): always under
+    ``PUBLIC_URL``, never the request's Host header, which the client chooses (a forged
+    ``Host: evil.example`` would otherwise put the attacker's site in front of a victim's
+    personal token). Raises :class:`PublicUrlMissing` when it is unset."""
     base = current_app.config.get("PUBLIC_URL")
-    if has_request_context():
-        return public_url(endpoint, **values)
     if not base:
-        return None
+        raise PublicUrlMissing("SPEEDNET_PUBLIC_URL is not set: mail with links cannot be written "
+                               "(set it to the address attendees use, e.g. https://networking.example.com)")
     root = current_app.config.get("APPLICATION_ROOT") or "/"
     return base + current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
+
+
+def public_url_anywhere(endpoint: str, **values: Any) -> str | None:
+    """:func:`mail_url`, or None without ``PUBLIC_URL`` (the message then says to ask the
+    organisers for the link). Never built from a request's address."""
+    try:
+        return mail_url(endpoint, **values)
+    except PublicUrlMissing:
+        return None

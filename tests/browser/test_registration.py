@@ -1,4 +1,5 @@
-"""Self-registration in Chromium: the form, the confirmation with QR and link, the personal page."""
+"""Self-registration in Chromium: the form, "check your inbox", the confirmation with QR and link,
+the personal page."""
 
 from __future__ import annotations
 
@@ -46,7 +47,14 @@ def test_attendee_registers_and_reaches_their_personal_page(live, open_event, op
     # Round labels carry the local times of the event timetable (14:00 start, 10-minute cycle).
     rounds.get_by_label("Round 1, 14:00–14:08").check()
     rounds.get_by_label("Round 2, 14:10–14:18").check()
+    page.get_by_label("I have read the privacy notice").check()
     page.get_by_role("button", name="Register").click()
+
+    # The page says the same for every address: the link comes by mail.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    with live.context():
+        mailed = db.session.query(Attendee).filter_by(email="priya.raman@example.com").one().token
+    page.goto(live.url(f"/me/{mailed}/registered"))  # where the mailed link's welcome is
 
     # Confirmation: greeting, a QR image that actually loaded, and the personal link.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Priya Raman")

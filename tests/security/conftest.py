@@ -64,8 +64,8 @@ def is_public(rule: Rule) -> bool:
     path = rule.rule
     if path in PUBLIC_PATHS:
         return True
-    if path.startswith("/e/") and ("register" in path or path == "/e/<slug>/link"):
-        return True  # self-registration and "send me my link again"
+    if path.startswith("/e/") and ("register" in path or path in ("/e/<slug>/link", "/e/<slug>/confirm/<token>")):
+        return True  # self-registration, its confirmation and "send me my link again"
     return path.startswith(PUBLIC_PREFIXES) and not path.startswith("/e/")
 
 

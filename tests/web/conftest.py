@@ -76,6 +76,8 @@ def app(tmp_path, app_config: dict[str, Any], database_template: Path | None) ->
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": True,
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
+        # Mailed links start with this (never with the request's Host header).
+        "PUBLIC_URL": "http://localhost",
         **app_config,
     }
     application = create_app(config)

@@ -316,12 +316,15 @@ def test_a_queue_that_cannot_be_reached_fails_the_job_with_a_clear_message(tmp_p
 def test_the_queue_carries_the_tasks_the_features_registered(app):
     """The queue knows no feature: the runner and mail register their tasks on it, and each
     app's queue has them (jobs, mail on commit, mail retries and the sweep that seats waiting
-    arrivals in every worker each minute)."""
+    arrivals in every worker each minute, and the quarter-hourly purge of unconfirmed
+    registrations)."""
     huey = queue_of(app)
     assert {"run_job", "deliver_mail"} <= set(huey.speednet_tasks)
     for minute in (0, 17, 59):
         due = huey.read_periodic(dt.datetime(2026, 6, 1, 9, minute))
-        assert sorted(task.name for task in due) == ["deliver_mail_due", "seat_waiting_arrivals"]
+        expired_registrations = ["purge_pending_registrations"] if minute % 15 == 0 else []
+        assert sorted(task.name for task in due) == sorted(
+            ["deliver_mail_due", "seat_waiting_arrivals", *expired_registrations])
 
 
 def test_a_task_nobody_registered_is_refused_by_name(app):

@@ -330,7 +330,8 @@ def test_sent_once_and_queued_once_on_postgresql(tmp_path, smtp, smtp_port):
         app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
                           "SQLALCHEMY_DATABASE_URI": url, "SMTP_HOST": "127.0.0.1",
                           "SMTP_PORT": smtp_port, "SMTP_SECURITY": "none",
-                          "MAIL_FROM": "networking@example.com"})
+                          "MAIL_FROM": "networking@example.com",
+                          "PUBLIC_URL": "https://networking.example.com"})
         with app.app_context():
             try:
                 queue(30)

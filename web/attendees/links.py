@@ -16,7 +16,7 @@ from scheduler.spreadsheet import write_table
 from web.attendees.models import Attendee, attendees_of
 from web.events.models import Event
 from web.extensions import db
-from web.urls import public_url
+from web.urls import mail_url, public_url
 
 LINK_COLUMNS = ("id", "name", "email", "company", "badge_number", "personal_page", "agenda_pdf",
                 "calendar", "checkin_qr")
@@ -34,13 +34,17 @@ class PersonalLinks:
     checkin_qr: str
 
 
-def personal_links(attendee: Attendee) -> PersonalLinks:
+def personal_links(attendee: Attendee, *, for_mail: bool = False) -> PersonalLinks:
+    """The attendee's links. ``for_mail``: only under ``SPEEDNET_PUBLIC_URL``
+    (:func:`web.urls.mail_url`, raising :class:`web.urls.PublicUrlMissing` without it), never
+    from the request's Host header, which whoever sends the request chooses."""
     token = attendee.token
+    url = mail_url if for_mail else public_url
     return PersonalLinks(
-        page=public_url("public.me", token=token),
-        agenda_pdf=public_url("printing.personal_agenda", token=token),
-        calendar=public_url("public.calendar", token=token),
-        checkin_qr=public_url("public.qr_code", token=token, fmt="png"),
+        page=url("public.me", token=token),
+        agenda_pdf=url("printing.personal_agenda", token=token),
+        calendar=url("public.calendar", token=token),
+        checkin_qr=url("public.qr_code", token=token, fmt="png"),
     )
 
 

@@ -149,6 +149,30 @@ check-in waits for one batch at most), invisible to every query of ``attendees``
 into ``attendees`` by two set statements in one short transaction and deleted
 (``web.attendees.services.commit_import``). Its columns are the attendees' own, without their
 constraints, so a column added to ``Attendee`` is staged too."""
+class ConsentKind(StrEnum):
+    """What a person agreed to."""
+
+    REGISTRATION_PRIVACY = "registration-privacy"  # the privacy notice on the registration form
+
+
+class Consent(Model):
+    """One consent an attendee gave: the exact text they were shown and when they agreed
+    (and, once withdrawn, when). Kept with the attendee and erased with them."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({', '.join(repr(str(k)) for k in ConsentKind)})", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Consent {self.kind} attendee={self.attendee_id}>"
 
 
 REMOVAL_REFUSED = "removal_refused"

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from apiflask import abort
 
+from scheduler.addresses import single_line
 from scheduler.taxonomy import TAXONOMY_KEYS
 from web.api import feature_blueprint
 from web.api.auth import API_ORGANISER_ROLES, token_auth
@@ -71,6 +72,9 @@ def event_input(data: dict[str, Any], event: Event | None = None) -> EventInput:
         breaks_text=breaks,
         prefer_same_region=data.get("prefer_same_region", bool(current.get("prefer_same_region"))),
         registration_open=data.get("registration_open", bool(current.get("registration_open"))),
+        registration_confirm=data.get("registration_confirm"),
+        privacy_notice=data["privacy_notice"].strip() if "privacy_notice" in data else None,
+        privacy_contact=single_line(data["privacy_contact"]) if "privacy_contact" in data else None,
         auto_revise=data.get("auto_revise", bool(current.get("auto_revise"))),
         meetings=data.get("meetings", current.get("meetings")),
         break_spread=data.get("break_spread", current.get("break_spread")),

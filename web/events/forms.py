@@ -84,6 +84,16 @@ class EventForm(FlaskForm):
     prefer_same_region = BooleanField("Prefer meetings within the same region",
                                       description="Off: the region bonus goes to pairs from different regions.")
     registration_open = BooleanField("Registration is open")
+    registration_confirm = BooleanField(
+        "Registrations must be confirmed by e-mail",
+        description="Double opt-in: a registration counts once the link in its confirmation mail "
+                    "is followed; until then the person appears nowhere. Unconfirmed ones expire.")
+    privacy_notice = TextAreaField(
+        "Privacy notice on the registration form", validators=[Optional(), Length(max=4000)],
+        description="Who you are, how long you keep the registrations and anything else people must "
+                    "know. Registrants agree to it; the exact text is stored with their consent.")
+    privacy_contact = StringField("Privacy contact", validators=[Optional(), Length(max=254)],
+                                  description="An address or a page for questions about their data.")
     name_order = SelectField("Sort people by", choices=[SelectChoice("family", "Family name (last word of the name)"),
                                                          SelectChoice("first", "First name (the name as written)")],
                              default="family",

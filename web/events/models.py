@@ -71,6 +71,13 @@ class Event(Model):
     prefer_same_region: Mapped[bool] = mapped_column(default=False)
     taxonomy: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     registration_open: Mapped[bool] = mapped_column(default=False)
+    # Double opt-in: a registration counts only once its address has confirmed it (the link in
+    # the confirmation mail); until then the person is nowhere in the event (web.public).
+    registration_confirm: Mapped[bool] = mapped_column(default=False)
+    # The privacy notice on the registration form, written by the organiser: how long they keep
+    # the data and anything else they must say, and whom to ask (an address or a page).
+    privacy_notice: Mapped[str] = mapped_column(Text, default="", server_default="")
+    privacy_contact: Mapped[str] = mapped_column(String(254), default="", server_default="")
     clock_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     clock_paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delay_minutes: Mapped[int] = mapped_column(default=0)

@@ -59,6 +59,12 @@ class EventPatch(Schema):
                         metadata={"description": "Optional display labels, table 1 first."})
     breaks = List(Nested(BreakSchema), validate=Length(max=100))
     registration_open = Boolean()
+    registration_confirm = Boolean(metadata={
+        "description": "Double opt-in: a registration counts once its confirmation link is used."})
+    privacy_notice = String(validate=Length(max=4000), metadata={
+        "description": "The organiser's privacy text on the registration form (retention, who)."})
+    privacy_contact = String(validate=Length(max=254), metadata={
+        "description": "An address or page for questions about personal data."})
     prefer_same_region = Boolean()
     auto_revise = Boolean(metadata={
         "description": "Revise and publish by itself at each changeover for the people who "
@@ -118,6 +124,9 @@ class EventFields(Schema):
     table_labels = derived(List, lambda e: list(e.table_label_list()), String())
     breaks = derived(List, lambda e: list(e.breaks or []), Nested(BreakSchema))
     registration_open = derived(Boolean, lambda e: bool(e.registration_open))
+    registration_confirm = derived(Boolean, lambda e: bool(e.registration_confirm))
+    privacy_notice = derived(String, lambda e: e.privacy_notice or "")
+    privacy_contact = derived(String, lambda e: e.privacy_contact or "")
     prefer_same_region = derived(Boolean, lambda e: bool(e.prefer_same_region))
     auto_revise = derived(Boolean, lambda e: bool(e.auto_revise))
     meetings = String()

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
 
 from badges.names import NAME_ORDERS
+from scheduler.addresses import single_line
 from scheduler.domain import COMPANY_REPEAT_RULES
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
 from web.audit import AuditAction, record
@@ -123,6 +124,9 @@ class EventInput:
     breaks_text: str = ""
     prefer_same_region: bool = False
     registration_open: bool = False
+    registration_confirm: bool | None = None  # None: keep the event's (callers that do not set it)
+    privacy_notice: str | None = None          # None: keep the event's
+    privacy_contact: str | None = None         # None: keep the event's
     auto_revise: bool = False
     name_order: str | None = None      # None: keep the event's (callers that do not set it)
     meetings: str | None = None        # None: keep the event's
@@ -150,6 +154,9 @@ class EventInput:
             breaks_text=form.breaks.data or "",
             prefer_same_region=bool(form.prefer_same_region.data),
             registration_open=bool(form.registration_open.data),
+            registration_confirm=bool(form.registration_confirm.data),
+            privacy_notice=(form.privacy_notice.data or "").strip(),
+            privacy_contact=single_line(form.privacy_contact.data or ""),
             auto_revise=bool(form.auto_revise.data),
             name_order=form.name_order.data,
             meetings=form.meetings.data,
@@ -204,7 +211,7 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
         event = Event()
         db.session.add(event)
     event.slug = data.slug
-    event.name = data.name
+    event.name = single_line(data.name)  # it goes into mail subjects and one-line places
     event.venue = data.venue
     event.date = data.date
     event.start = dt.datetime.combine(data.date, data.start_time)
@@ -217,6 +224,12 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
     event.breaks = breaks
     event.prefer_same_region = data.prefer_same_region
     event.registration_open = data.registration_open
+    if data.registration_confirm is not None:
+        event.registration_confirm = data.registration_confirm
+    if data.privacy_notice is not None:
+        event.privacy_notice = data.privacy_notice
+    if data.privacy_contact is not None:
+        event.privacy_contact = data.privacy_contact
     event.auto_revise = data.auto_revise
     if data.name_order is not None:
         event.name_order = data.name_order
@@ -269,6 +282,9 @@ def form_data_for(event: Event | None) -> dict[str, Any]:
             "breaks": format_breaks(event.breaks),
             "prefer_same_region": event.prefer_same_region,
             "registration_open": event.registration_open,
+            "registration_confirm": bool(event.registration_confirm),
+            "privacy_notice": event.privacy_notice or "",
+            "privacy_contact": event.privacy_contact or "",
             "auto_revise": bool(event.auto_revise),
             "name_order": event.name_order or "family",
             "meetings": event.meetings or "fill", "break_spread": event.break_spread,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from web.extensions import db, signal_sender
 from web.jobs.queue import enqueue_task, periodic_task, queue_task
-from web.mail.services import deliver_due
+from web.mail.services import deliver_due, sender_address
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,32 @@ def _after_rollback(session: Session) -> None:
     session.info.pop("mail_wake", None)
 
 
-def install(app: Flask) -> None:  # noqa: ARG001 (one listener for every app)
-    """Queue a delivery after each commit that queued mail."""
+class MailSettingsError(RuntimeError):
+    """The mail settings cannot work together; raised at start-up, naming the variable."""
+
+
+def check_mail_settings(app: Flask) -> None:
+    """Refuse to start a web or worker process that would send mail with links it cannot
+    write safely: with ``SMTP_HOST`` set, ``SPEEDNET_PUBLIC_URL`` must be set too (mailed links
+    are never built from a request's Host header, which the client chooses), and ``MAIL_FROM``
+    must hold one plain sender address."""
+    if not app.config.get("SMTP_HOST"):
+        return
+    if not app.config.get("PUBLIC_URL"):
+        raise MailSettingsError(
+            "SPEEDNET_PUBLIC_URL must be set when SMTP_HOST is set: every link in a message "
+            "starts with it (e.g. SPEEDNET_PUBLIC_URL=https://networking.example.com)")
+    try:
+        sender_address(app.config.get("MAIL_FROM") or "")
+    except ValueError as exc:
+        raise MailSettingsError(f"MAIL_FROM must be one sender address such as "
+                                f"'Partner Summit <networking@example.com>': {exc}") from exc
+
+
+def install(app: Flask) -> None:
+    """Check the mail settings (:func:`check_mail_settings`); queue a delivery after each
+    commit that queued mail (one listener serves every app)."""
+    check_mail_settings(app)
     if not sa_event.contains(db.session, "after_commit", _after_commit):
         sa_event.listen(db.session, "after_commit", _after_commit)
         sa_event.listen(db.session, "after_soft_rollback", lambda s, _t: _after_rollback(s))

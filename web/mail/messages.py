@@ -12,6 +12,7 @@ import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ from web.events.clock import in_event_zone
 from web.events.models import Event
 from web.extensions import db
 from web.mail.models import MailState, OutboxMessage
-from web.mail.services import enqueue, personal_page_url, render_mail
+from web.mail.services import MailError, enqueue, personal_page_url, render_mail
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +81,10 @@ def send_personal_links(event: Event, scope: str, batch: str) -> tuple[int, int]
     for attendee in plan.recipients:
         body = render_mail("personal_link.txt", event=event, attendee=attendee,
                            page_url=personal_page_url(attendee.token))
-        queued += enqueue(to=attendee.email, subject=f"Your speed networking page: {event.name}",
-                          body=body, kind="personal-link",
-                          dedupe_key=f"personal-link:{attendee.id}:{batch[:40]}",
-                          event_id=event.id, attendee_id=attendee.id)
+        queued += _enqueue_one(to=attendee.email, subject=f"Your speed networking page: {event.name}",
+                               body=body, kind="personal-link",
+                               dedupe_key=f"personal-link:{attendee.id}:{batch[:40]}",
+                               event_id=event.id, attendee_id=attendee.id)
     db.session.commit()
     return queued, plan.without_address
 
@@ -139,10 +140,10 @@ def queue_agenda_changes(event_id: int, version_id: int,
         body = render_mail("agenda_change.txt", event=event, attendee=attendee,
                            changes=[str(c) for c in items],
                            page_url=personal_page_url(attendee.token))
-        queued += enqueue(to=attendee.email, subject=f"Your agenda changed: {event.name}",
-                          body=body, kind="agenda-change",
-                          dedupe_key=f"agenda-change:{version_id}:{attendee.id}",
-                          event_id=event.id, attendee_id=attendee.id)
+        queued += _enqueue_one(to=attendee.email, subject=f"Your agenda changed: {event.name}",
+                               body=body, kind="agenda-change",
+                               dedupe_key=f"agenda-change:{version_id}:{attendee.id}",
+                               event_id=event.id, attendee_id=attendee.id)
     db.session.commit()
     return queued
 
@@ -152,9 +153,20 @@ def _queue_no_show(event: Event, version_id: int, attendee: Attendee, from_round
     in (check in at the desk), instead of a list of rounds without a meeting."""
     body = render_mail("no_show.txt", event=event, attendee=attendee, from_round=from_round,
                        page_url=personal_page_url(attendee.token))
-    return enqueue(to=attendee.email, subject=f"Your meetings at {event.name}: please check in",
-                   body=body, kind="agenda-change", dedupe_key=f"agenda-change:{version_id}:{attendee.id}",
-                   event_id=event.id, attendee_id=attendee.id)
+    return _enqueue_one(to=attendee.email, subject=f"Your meetings at {event.name}: please check in",
+                        body=body, kind="agenda-change", dedupe_key=f"agenda-change:{version_id}:{attendee.id}",
+                        event_id=event.id, attendee_id=attendee.id)
+
+
+def _enqueue_one(*, attendee_id: int, **message: Any) -> bool:
+    """:func:`enqueue` for one recipient of many: an address the outbox refuses (stored
+    before addresses were checked where they enter) skips that person, logged, and the
+    others still get theirs."""
+    try:
+        return enqueue(attendee_id=attendee_id, **message)
+    except MailError as exc:
+        log.warning("no message for attendee %s: %s", attendee_id, exc)
+        return False
 
 
 def tell_agenda_changes(event_id: int, version_id: int,

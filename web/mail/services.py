@@ -21,14 +21,18 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from email import message_from_bytes
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses, parseaddr
 from typing import Any
 
 from flask import current_app, render_template
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from scheduler.addresses import AddressError, MailAddress, parse_address, single_line
 from web.database import changed_rows, insert_or_skip
 from web.extensions import db
 from web.mail.models import KINDS, MailState, OutboxMessage
@@ -92,14 +96,15 @@ def enqueue(*, to: str, subject: str, body: str, kind: str, dedupe_key: str,
     callers can ask again safely. Without an SMTP server the row is stored as 'held'. A
     delivery task goes on the job queue as soon as the transaction commits.
     """
-    to = (to or "").strip()
-    if not to or "@" not in to or len(to) > 254 or any(c in to for c in "\r\n,;<>"):
-        raise MailError(f"to: {to!r} is not a single e-mail address")
+    try:
+        to = str(parse_address(to or ""))
+    except AddressError as exc:
+        raise MailError(f"to: {single_line(to)[:80]!r} is not one plain e-mail address ({exc})") from exc
     if kind not in KINDS:
         raise MailError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
     if not dedupe_key or len(dedupe_key) > 200:
         raise MailError("dedupe_key: required, at most 200 characters")
-    subject = " ".join(subject.split())  # no header injection through line breaks
+    subject = header_text(subject)  # no header injection through line breaks or encoded words
     if not subject or len(subject) > MAX_SUBJECT:
         raise MailError(f"subject: required, at most {MAX_SUBJECT} characters")
     if len(body) > MAX_BODY:
@@ -199,36 +204,69 @@ def deliver_due(limit: int = 100, *, now: dt.datetime | None = None) -> Delivery
                 message = _claim(session, message_id, now)
                 if message is None:
                     continue  # another process took it
-                try:
-                    if connection is None:
-                        connection = _connect(settings)
-                    _send(connection, settings, message)
-                except _Permanent as exc:
-                    _record_delivery(session, message, MailState.FAILED, str(exc), now)
-                    report.failed += 1
-                except _Transient as exc:
-                    state = _retry_or_fail(session, message, str(exc), now)
-                    report.failed += state == MailState.FAILED
-                    report.retrying += state == MailState.QUEUED
-                    if exc.connection_lost:
-                        _close(connection)
-                        connection = None
-                        break
-                else:
-                    _record_delivery(session, message, MailState.SENT, None, now)
-                    report.sent += 1
+                connection, stop = _deliver_one(session, connection, settings, message, now, report)
+                if stop:
+                    break
         finally:
             _close(connection)
     return report
 
 
+def _deliver_one(session: Session, connection: smtplib.SMTP | None, settings: SmtpSettings,
+                 message: OutboxMessage, now: dt.datetime, report: DeliveryReport
+                 ) -> tuple[smtplib.SMTP | None, bool]:
+    """Build and send one claimed message in its own failure boundary: whatever goes wrong
+    with it (a message that cannot be written, a refusal, a bug) is recorded on its row, and
+    the rest of the batch goes on. Returns the connection to go on with and whether the batch
+    must stop (the server is unreachable: the others would fail the same way)."""
+    try:
+        envelope = build_envelope(message, settings.sender)
+    except (MailError, AddressError, ValueError, TypeError) as exc:
+        _record_delivery(session, message, MailState.FAILED, f"not sent: {exc}"[:500], now)
+        report.failed += 1
+        log.warning("outbox message %s cannot be written: %s", message.id, exc)
+        return connection, False
+    try:
+        if connection is None:
+            connection = _connect(settings)
+        _send(connection, envelope)
+    except _Permanent as exc:
+        _record_delivery(session, message, MailState.FAILED, str(exc), now)
+        report.failed += 1
+    except _Transient as exc:
+        state = _retry_or_fail(session, message, str(exc), now)
+        report.failed += state == MailState.FAILED
+        report.retrying += state == MailState.QUEUED
+        if exc.connection_lost:
+            _close(connection)
+            return None, True
+    except Exception as exc:  # a bug must not hold the queue: this message fails, alone
+        log.exception("outbox message %s failed", message.id)
+        _record_delivery(session, message, MailState.FAILED,
+                         f"not sent: {type(exc).__name__}: {exc}"[:500], now)
+        report.failed += 1
+        _close(connection)  # its state after an unknown error is unknown
+        return None, False
+    else:
+        _record_delivery(session, message, MailState.SENT, None, now)
+        report.sent += 1
+    return connection, False
+
+
 def _release_stale_claims(session: Session, now: dt.datetime) -> None:
-    """Messages claimed by a process that died are due again (their attempt counted)."""
+    """Messages claimed by a process that died are due again (their attempt counted), unless
+    they have had their :data:`MAX_ATTEMPTS`: then they fail, so a message that kills its
+    sender is not tried forever."""
+    stale = (OutboxMessage.state == MailState.SENDING,
+             OutboxMessage.claimed_at < now - SENDING_TIMEOUT)
     with session.begin():
-        session.execute(update(OutboxMessage).where(
-            OutboxMessage.state == MailState.SENDING, OutboxMessage.claimed_at < now - SENDING_TIMEOUT)
-            .values(state=MailState.QUEUED, next_attempt_at=now,
-                    last_error="delivery interrupted; sending again"))
+        session.execute(update(OutboxMessage).where(*stale, OutboxMessage.attempts >= MAX_ATTEMPTS)
+                        .values(state=MailState.FAILED, claimed_at=None,
+                                last_error=f"gave up after {MAX_ATTEMPTS} attempts: delivery "
+                                           "interrupted each time"))
+        session.execute(update(OutboxMessage).where(*stale)
+                        .values(state=MailState.QUEUED, next_attempt_at=now, claimed_at=None,
+                                last_error="delivery interrupted; sending again"))
 
 
 def _hold_queued(session: Session) -> int:
@@ -299,10 +337,12 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return connection
 
 
-def _send(connection: smtplib.SMTP, settings: SmtpSettings, message: OutboxMessage) -> None:
-    email = build_email(message, settings.sender)
+def _send(connection: smtplib.SMTP, envelope: Envelope) -> None:
+    """Hand one message to the server. The envelope's recipient is passed explicitly, never
+    read from the headers (smtplib would otherwise add any To/Cc/Bcc it finds there)."""
     try:
-        refused = connection.send_message(email)
+        refused = connection.send_message(envelope.email, from_addr=envelope.sender,
+                                          to_addrs=[envelope.recipient])
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         _raise_for_code(code, text)
@@ -339,20 +379,77 @@ def _close(connection: smtplib.SMTP | None) -> None:
         connection.close()
 
 
+def header_text(text: str | None) -> str:
+    """Free text for a header (a subject, a display name): one line without control
+    characters (:func:`scheduler.addresses.single_line`), and no RFC 2047 encoded word, which
+    the e-mail package would decode back into line breaks and new headers when it writes the
+    message (``=?utf-8?q?=0D=0ABcc:...?=``)."""
+    return single_line(text).replace("=?", "= ?")
+
+
+def sender_address(sender: str) -> tuple[str, MailAddress]:
+    """``MAIL_FROM`` (``Name <address>`` or a bare address) as (display name, address)."""
+    name, address = parseaddr(sender or "")
+    return header_text(name), parse_address(address)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A message as it goes to the server: the headers and body, and the SMTP envelope's
+    sender and single recipient (passed to the server as they are, never read from headers)."""
+
+    email: EmailMessage
+    sender: str
+    recipient: str
+
+
+def build_envelope(message: OutboxMessage, sender: str) -> Envelope:
+    """The message as sent: :func:`build_email` plus its envelope."""
+    to = parse_address(message.to_address)
+    _display, source = sender_address(sender)
+    return Envelope(build_email(message, sender), str(source), str(to))
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     """The message as sent. Its Message-ID is derived from the outbox row, so a message sent
-    again after an interrupted delivery carries the same id and mail clients show it once."""
-    email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
+    again after an interrupted delivery carries the same id and mail clients show it once.
+
+    Addresses are checked again (:func:`scheduler.addresses.parse_address`: one plain
+    ``local@domain``) and written as :class:`email.headerregistry.Address` parts, free text
+    through :func:`header_text`; the written message is read back and refused (ValueError)
+    unless it names exactly that one recipient and no other."""
+    to = parse_address(message.to_address)
+    display, source = sender_address(sender)
+    email = EmailMessage(policy=SMTP)
+    email["From"] = Address(display_name=display, username=source.local, domain=source.domain)
+    email["To"] = Address(username=to.local, domain=to.domain)
+    email["Subject"] = header_text(message.subject)
     email["Date"] = format_datetime(utcnow())
-    domain = sender.rpartition("@")[2].strip(" >") or "speednet.local"
     digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:16]
-    email["Message-ID"] = f"<{message.id}.{digest}@{domain}>"
+    email["Message-ID"] = f"<{message.id}.{digest}@{source.domain}>"
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
+    _check_written(email, str(to))
     return email
+
+
+_RECIPIENT_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
+
+
+def _check_written(email: EmailMessage, recipient: str) -> None:
+    """Read the message back as a server would: one To, naming ``recipient`` only, no other
+    recipient header, and no header the builder did not write."""
+    written = message_from_bytes(email.as_bytes(), policy=SMTP)
+    expected = {"from", "to", "subject", "date", "message-id", "auto-submitted",
+                "content-type", "content-transfer-encoding", "mime-version"}
+    names = [name.lower() for name in written]
+    unexpected = sorted(set(names) - expected)
+    if unexpected or len(names) != len(set(names)):
+        raise ValueError(f"the written message has unexpected headers: {', '.join(unexpected) or 'repeated'}")
+    found = [address for _name, address in
+             getaddresses([str(v) for h in _RECIPIENT_HEADERS for v in written.get_all(h, [])])]
+    if found != [recipient]:
+        raise ValueError("the written message does not name exactly its one recipient")
 
 
 # --------------------------------------------------------------------------- console

@@ -14,10 +14,15 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from scheduler.addresses import AddressError, normalise_address
 from scheduler.domain import Taxonomy, Timetable
+
+# The consent sentence under the privacy notice (stored with each consent, see
+# web.public.registration.PrivacyNotice).
+CONSENT_LABEL = "I have read the privacy notice above and agree to it."
 
 
 class CheckboxListField(SelectMultipleField):
@@ -31,6 +36,17 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def plain_address(form: Any, field: Any) -> None:
+    """One plain ``local@domain`` (:func:`scheduler.addresses.parse_address`): no name, no
+    second address, no encoded words; the field then holds the address as stored."""
+    if not field.data:
+        return
+    try:
+        field.data = normalise_address(field.data)
+    except AddressError as exc:
+        raise ValidationError(f"Enter one e-mail address such as ana@example.com ({exc}).") from exc
+
+
 class RegistrationForm(FlaskForm):
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
@@ -40,8 +56,7 @@ class RegistrationForm(FlaskForm):
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "name"})
-    email = EmailField("Email", validators=[DataRequired(), Email(message="Enter an email address such as ana@example.com."),
-                                            Length(max=254)],
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), plain_address],
                        render_kw={"autocomplete": "email"},
                        description="Only the organisers see it.")
     company = StringField("Company", validators=[DataRequired(), Length(max=200)],
@@ -56,6 +71,8 @@ class RegistrationForm(FlaskForm):
     seeks = CheckboxListField("What you are looking for")
     all_rounds = BooleanField("I can attend every round", default=True)
     rounds = CheckboxListField("Otherwise, the rounds I can attend", coerce=int)
+    consent = BooleanField(CONSENT_LABEL, validators=[
+        DataRequired(message="Tick to agree to the privacy notice; without it we cannot register you.")])
     submit = SubmitField("Register")
 
     def validate_offers(self, field: Any) -> None:
@@ -86,8 +103,13 @@ class LinkRecoveryForm(FlaskForm):
 
     email = EmailField("Your e-mail address", filters=[_strip],
                        validators=[DataRequired(message="Enter the address you registered with."),
-                                   Email(message="Enter an email address such as ana@example.com."),
-                                   Length(max=254)],
+                                   Length(max=254), plain_address],
                        render_kw={"autocomplete": "email"},
                        description="The one you registered with, or the one the organisers have.")
     submit = SubmitField("Send me my link")
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The double opt-in page's button (CSRF only)."""
+
+    submit = SubmitField("Confirm my registration")

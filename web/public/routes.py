@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Response, abort, jsonify, render_template, url_for
+from flask import Response, abort, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.attendees.services import AttendeeRowInvalid, get_attendee_for_token_or_404
 from web.events.services import get_event_or_404
-from web.extensions import limiter, public_page_limit
+from web.extensions import limiter, public_page_limit, signal_sender
 from web.public import bp
 from web.public.calendar import calendar_for
-from web.public.forms import LinkRecoveryForm, registration_form
-from web.public.mail import queue_link_recovery, queue_registration_confirmation
+from web.public.forms import ConfirmRegistrationForm, LinkRecoveryForm, registration_form
+from web.public.mail import request_link
+from web.public.registration import (
+    confirm_registration,
+    pending_for_token,
+    privacy_notice,
+    submit_registration,
+)
 from web.public.services import (
     agenda_for,
     agenda_last_changed,
     local_label,
     qr_png,
     qr_svg,
-    register,
     registration_from_form,
 )
 from web.schedules.personal import cached_for_attendee, now_and_next
@@ -40,6 +45,9 @@ NOINDEX = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "private, no-st
 @limiter.limit("10/minute;60/hour", methods=["POST"],
                error_message="Too many registrations from your network. Wait a minute and try again.")
 def register_page(slug: str) -> ResponseReturnValue:
+    """The registration form. Whatever a valid form did (registered, waiting for the
+    confirmation link, an address registered already) the answer is the same redirect to
+    "check your inbox": the page never tells who is registered."""
     event = get_event_or_404(slug)
     if not event.registration_open:
         return render_template("public/closed.html", event=event)
@@ -47,7 +55,7 @@ def register_page(slug: str) -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            result = register(event, registration_from_form(form))
+            submit_registration(signal_sender(), event, registration_from_form(form))
         except AttendeeRowInvalid as exc:
             general = list(exc.other_errors)
             for column, messages in exc.field_errors.items():
@@ -57,14 +65,36 @@ def register_page(slug: str) -> ResponseReturnValue:
                 else:
                     field.errors = [*field.errors, *messages]
         else:
-            if result.already_registered or result.attendee is None:
-                return render_template("public/already_registered.html", event=event)
-            queue_registration_confirmation(result.attendee)
             return Response(status=303, headers={
-                "Location": url_for("public.registered", token=result.attendee.token)})
+                "Location": url_for("public.registration_sent", slug=event.slug)})
     status = 422 if (form.errors or general) else 200
     return render_template("public/register.html", event=event, form=form,
-                           general_errors=general), status
+                           notice=privacy_notice(event), general_errors=general), status
+
+
+@bp.get("/e/<slug>/register/sent")
+def registration_sent(slug: str) -> ResponseReturnValue:
+    event = get_event_or_404(slug)
+    return _private(Response(render_template("public/registration_sent.html", event=event)))
+
+
+@bp.route("/e/<slug>/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"],
+               error_message="Too many requests from your network. Wait a minute and try again.")
+def confirm_registration_page(slug: str, token: str) -> ResponseReturnValue:
+    """The double opt-in link. Opening it (a mail scanner may) only shows a button; the
+    registration counts once the button is pressed."""
+    event = get_event_or_404(slug)
+    if request.method == "POST":
+        form = ConfirmRegistrationForm()
+        attendee = confirm_registration(signal_sender(), event, token) if form.validate_on_submit() else None
+        if attendee is not None:
+            return Response(status=303, headers={
+                "Location": url_for("public.registered", token=attendee.token)})
+    elif pending_for_token(event, token) is not None:
+        return _private(Response(render_template("public/confirm.html", event=event,
+                                                 form=ConfirmRegistrationForm(), token=token)))
+    return _private(Response(render_template("public/confirm_expired.html", event=event), status=404))
 
 
 def _private(response: Response) -> Response:
@@ -89,7 +119,7 @@ def link_recovery(slug: str) -> ResponseReturnValue:
     event = get_event_or_404(slug)
     form = LinkRecoveryForm()
     if form.validate_on_submit():
-        queue_link_recovery(event, form.email.data or "")
+        request_link(signal_sender(), event, form.email.data or "")
         return _private(Response(render_template("public/link_sent.html", event=event)))
     status = 422 if form.errors else 200
     return _private(Response(render_template("public/link_recovery.html", event=event,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 02:20:44.841711
+Create Date: 2026-12-08 02:22:34.003003
 
 """
 from alembic import op
@@ -73,6 +73,9 @@ def upgrade():
     sa.Column('prefer_same_region', sa.Boolean(), nullable=False),
     sa.Column('taxonomy', sa.JSON(), nullable=True),
     sa.Column('registration_open', sa.Boolean(), nullable=False),
+    sa.Column('registration_confirm', sa.Boolean(), nullable=False),
+    sa.Column('privacy_notice', sa.Text(), server_default='', nullable=False),
+    sa.Column('privacy_contact', sa.String(length=254), server_default='', nullable=False),
     sa.Column('clock_started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('clock_paused_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('delay_minutes', sa.Integer(), nullable=False),
@@ -208,6 +211,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_jobs_event_id'), ['event_id'], unique=False)
         batch_op.create_index('uq_jobs_one_active', ['event_id'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
 
+    op.create_table('pending_registrations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('cells', sa.JSON(), nullable=False),
+    sa.Column('consent_text', sa.Text(), nullable=False),
+    sa.Column('consent_given_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_pending_registrations_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_registrations')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_pending_registrations_token_hash'))
+    )
+    with op.batch_alter_table('pending_registrations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pending_registrations_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pending_registrations_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('schedule_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -254,6 +275,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_checkins_attendee_id'), ['attendee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_checkins_event_id'), ['event_id'], unique=False)
         batch_op.create_index('uq_checkins_one_active', ['event_id', 'attendee_id'], unique=True, sqlite_where=sa.text('annulled_at IS NULL'), postgresql_where=sa.text('annulled_at IS NULL'))
+
+    op.create_table('consents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('attendee_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('given_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("kind IN ('registration-privacy')", name=op.f('ck_consents_kind')),
+    sa.ForeignKeyConstraint(['attendee_id'], ['attendees.id'], name=op.f('fk_consents_attendee_id_attendees'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consents'))
+    )
+    with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consents_attendee_id'), ['attendee_id'], unique=False)
 
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -347,6 +382,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_messages_attendee_id'))
 
     op.drop_table('outbox_messages')
+    with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consents_attendee_id'))
+
+    op.drop_table('consents')
     with op.batch_alter_table('checkins', schema=None) as batch_op:
         batch_op.drop_index('uq_checkins_one_active', sqlite_where=sa.text('annulled_at IS NULL'), postgresql_where=sa.text('annulled_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_checkins_event_id'))
@@ -358,6 +397,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_schedule_versions_event_id'))
 
     op.drop_table('schedule_versions')
+    with op.batch_alter_table('pending_registrations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pending_registrations_expires_at'))
+        batch_op.drop_index(batch_op.f('ix_pending_registrations_event_id'))
+
+    op.drop_table('pending_registrations')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('uq_jobs_one_active', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
         batch_op.drop_index(batch_op.f('ix_jobs_event_id'))
