@@ -13,7 +13,7 @@ from scheduler.domain import Meeting, Schedule
 from scheduler.solver import PlanReport, PlanResult
 from tests.web.conftest import submit
 from web.attendees.checkins import CheckIn
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, Consent, ConsentKind
 from web.attendees.wishes import Wish
 from web.events.models import Event
 from web.extensions import db
@@ -67,6 +67,8 @@ def test_the_personal_page_shows_and_downloads_everything_stored(client, summit)
     db.session.add(OutboxMessage(event_id=event.id, attendee_id=ana.id, to_address=ana.email,
                                  subject="Your speed networking page", body="Hello", kind="personal-link",
                                  dedupe_key="k-1"))
+    db.session.add(Consent(attendee_id=ana.id, kind=ConsentKind.REGISTRATION_PRIVACY,
+                           text="Summit keeps your name for 180 days."))
     db.session.commit()
     assert f"/me/{ana.token}/data" in client.get(f"/me/{ana.token}").get_data(as_text=True)
 
@@ -75,6 +77,7 @@ def test_the_personal_page_shows_and_downloads_everything_stored(client, summit)
     assert page.status_code == 200 and "no-store" in page.headers["Cache-Control"]
     for fact in ("ana@private.example", "Lima Cloud", "CTO", "Brazil", "Hosting", "ana.lima",
                  "Bo Chen", "Cy Diaz", "Di Ek", "Oak", "door-2", "Your speed networking page",
+                 "Summit keeps your name for 180 days.",
                  event.retention_date.isoformat()):
         assert fact in html, fact
     assert f"/me/{ana.token}/data.json" in html and f"/me/{ana.token}/erase" in html
@@ -89,6 +92,8 @@ def test_the_personal_page_shows_and_downloads_everything_stored(client, summit)
     assert [c["device"] for c in data["check_ins"]] == ["door-2"]
     assert [m["subject"] for m in data["mails"]] == ["Your speed networking page"]
     assert [(w["level"], w["partner"]) for w in data["wishes"]] == [("must", "Di Ek")]
+    assert [(c["kind"], c["text"]) for c in data["consents"]] == [
+        ("registration-privacy", "Summit keeps your name for 180 days.")]
     assert data["personal_page"].endswith(f"/me/{ana.token}")
 
 

@@ -3,8 +3,8 @@
 :func:`personal_data` gathers every field of the attendee's row, their meetings in the
 published schedule, their check-ins, the wishes they gave and the mails sent to them: what the personal
 page shows under "Your data" and offers as a JSON download. Each part is one entry of
-:data:`SECTIONS`, so a new table about attendees (consents, once the registration records
-them) is one line there.
+:data:`SECTIONS` (consents included: the privacy notice's text as shown, and when), so a new
+table about attendees is one line there.
 
 :func:`erase_attendee` erases one person, asked for by themselves (/me/<token>/erase), by the
 organiser (the attendee's console page) or by the retention sweep
@@ -45,7 +45,7 @@ from scheduler.domain import Schedule
 from scheduler.solver import PlanResult
 from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import withdraw_attendee
-from web.attendees.models import Attendee, attendees_of, new_checkin_code, new_token
+from web.attendees.models import Attendee, Consent, attendees_of, new_checkin_code, new_token
 from web.attendees.wishes import Wish
 from web.events.clock import first_open_round, round_instants
 from web.events.models import Event
@@ -130,6 +130,14 @@ def _wishes(attendee: Attendee) -> list[dict[str, Any]]:
              "given_at": _json_value(given)} for level, name, company, given in rows]
 
 
+def _consents(attendee: Attendee) -> list[dict[str, Any]]:
+    """What they agreed to, with the exact text they were shown, and when (kept through an
+    erasure as the proof of consent: the row no longer names them)."""
+    rows = db.session.scalars(select(Consent).where(Consent.attendee_id == attendee.id).order_by(Consent.id))
+    return [{"kind": row.kind, "text": row.text, "given_at": _json_value(row.given_at),
+             "withdrawn_at": _json_value(row.withdrawn_at)} for row in rows]
+
+
 def _mails(attendee: Attendee) -> list[dict[str, Any]]:
     """The mails written to them (queued, sent, failed or held), with their text."""
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.attendee_id == attendee.id)
@@ -139,14 +147,13 @@ def _mails(attendee: Attendee) -> list[dict[str, Any]]:
              "body": row.body} for row in rows]
 
 
-# The parts of the export, in order. Consents (the registration's privacy notice) join as one
-# line once web.attendees has its Consent model: ("consents", consents_of), where consents_of
-# returns [{"kind", "text", "given_at", "withdrawn_at"}] for the attendee.
+# The parts of the export, in order.
 SECTIONS: list[tuple[str, Callable[[Attendee], Any]]] = [
     ("profile", _profile),
     ("meetings", _meetings),
     ("check_ins", _check_ins),
     ("wishes", _wishes),
+    ("consents", _consents),
     ("mails", _mails),
 ]
 
