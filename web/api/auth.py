@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from apiflask import HTTPError, HTTPTokenAuth
 from apiflask.types import ResponseReturnValueType
-from flask import current_app
+from flask import current_app, request
 
+from web.auth.decorators import in_event_route
 from web.auth.models import ROLE_ORGANISER, ROLE_STAFF
 from web.auth.services import ApiUser, user_for_api_token
 
@@ -60,7 +61,19 @@ AUTH_MESSAGES = {
 
 @token_auth.error_processor
 def auth_error(error: HTTPError) -> ResponseReturnValueType:
-    """JSON errors for API clients (the app keeps HTML errors elsewhere)."""
+    """JSON errors for API clients (the app keeps HTML errors elsewhere). A token without the
+    role for a route under an event reads 404, like an event it is not a member of."""
+    if error.status_code == 403 and in_event_route():
+        return current_app.error_callback(HTTPError(404, message=not_found_message()))  # type: ignore[attr-defined]
     return current_app.error_callback(  # type: ignore[attr-defined]
         HTTPError(error.status_code, message=AUTH_MESSAGES.get(error.status_code, error.message))
     )
+
+
+def not_found_message() -> str:
+    """The 404 message under an event: the same whether it does not exist or is not yours."""
+    args = request.view_args or {}
+    if "slug" in args:
+        return f"There is no event with the short name '{args['slug']}'."
+    return (f"There is no job '{str(args.get('job_id', ''))[:36]}'; use the job URL from the Location "
+            "header of the request that started it.")

@@ -20,7 +20,7 @@ from typing import Any
 from flask import Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from web.events.services import get_event_or_404
+from web.events.services import Access, get_event_or_404
 from web.extensions import public_page_limit
 from web.liveday import display_bp
 from web.liveday.services import DISPLAY_PAGE_SIZE, display_page, display_state, format_seconds
@@ -65,7 +65,7 @@ def _no_index(response: Response) -> Response:
 @display_bp.get("/<slug>")
 @public_page_limit
 def display(slug: str) -> ResponseReturnValue:
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     state = display_state(event, utcnow())
     page = request.args.get("page", default=1, type=int) or 1
     rows, page, pages = display_page(state["tables"], page)
@@ -83,4 +83,4 @@ def display(slug: str) -> ResponseReturnValue:
 @display_bp.get("/<slug>/state.json")
 @public_page_limit
 def state_json(slug: str) -> ResponseReturnValue:
-    return _no_index(jsonify(display_state(get_event_or_404(slug), utcnow())))
+    return _no_index(jsonify(display_state(get_event_or_404(slug, access=Access.PUBLIC), utcnow())))

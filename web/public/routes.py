@@ -8,7 +8,7 @@ from flask import Response, abort, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from web.attendees.services import AttendeeRowInvalid, get_attendee_for_token_or_404
-from web.events.services import get_event_or_404
+from web.events.services import Access, get_event_or_404
 from web.extensions import limiter, public_page_limit
 from web.public import bp
 from web.public.calendar import calendar_for
@@ -39,7 +39,7 @@ NOINDEX = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "private, no-st
 @limiter.limit("10/minute;60/hour", methods=["POST"],
                error_message="Too many registrations from your network. Wait a minute and try again.")
 def register_page(slug: str) -> ResponseReturnValue:
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     if not event.registration_open:
         return render_template("public/closed.html", event=event)
     form = registration_form(event.taxonomy_obj(), event.timetable())
@@ -85,7 +85,7 @@ def registered(token: str) -> ResponseReturnValue:
 def link_recovery(slug: str) -> ResponseReturnValue:
     """"Send me my link again". A valid address always gets the same page, whether or not it
     is registered: the page must not tell anyone who is coming."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     form = LinkRecoveryForm()
     if form.validate_on_submit():
         queue_link_recovery(event, form.email.data or "")
