@@ -18,6 +18,9 @@ Always pass ``roles``: without it any valid token (staff included) is accepted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from apiflask import HTTPError, HTTPTokenAuth
 from apiflask.types import ResponseReturnValueType
 from flask import current_app, request
@@ -26,7 +29,30 @@ from web.auth.decorators import in_event_route
 from web.auth.models import ROLE_ORGANISER, ROLE_STAFF
 from web.auth.services import ApiUser, user_for_api_token
 
-token_auth = HTTPTokenAuth(
+RoleCheck = Callable[[ApiUser, list[str]], None]
+_AUTHORIZED_CHECKS: list[RoleCheck] = []
+
+
+def after_authorization(check: RoleCheck) -> RoleCheck:
+    """Register ``check(user, roles)``, run once a token passed a route's role check and before
+    the view (and before its input is validated): a feature's refusal that must come first.
+    The events feature checks the event in the URL here, so an outsider's request answers 404
+    whatever its body. A check refuses by aborting."""
+    _AUTHORIZED_CHECKS.append(check)
+    return check
+
+
+class _TokenAuth(HTTPTokenAuth):
+    def authorize(self, role: Any, user: Any, auth: Any) -> Any:
+        allowed = super().authorize(role, user, auth)
+        if allowed:
+            roles = list(role) if isinstance(role, (list, tuple)) else [role] if role else []
+            for check in _AUTHORIZED_CHECKS:
+                check(user, roles)
+        return allowed
+
+
+token_auth = _TokenAuth(
     scheme="Bearer",
     description="An API token (sn_...) from `flask --app web api-token EMAIL` or the console's "
                 "API tokens page, sent as `Authorization: Bearer <token>`.",

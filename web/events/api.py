@@ -16,10 +16,13 @@ from typing import Any, NoReturn
 
 from apiflask import abort
 from flask import request
+from sqlalchemy import event as orm_event
+from sqlalchemy import select
 
 from scheduler.taxonomy import TAXONOMY_KEYS
 from web.api import feature_blueprint
-from web.api.auth import API_ORGANISER_ROLES, token_auth
+from web.api.auth import API_ORGANISER_ROLES, after_authorization, token_auth
+from web.auth.models import Role
 from web.auth.services import ApiUser
 from web.events.access import Access, allows, decided
 from web.events.forms import WEIGHT_FIELDS
@@ -31,6 +34,8 @@ from web.events.services import (
     form_data_for,
     format_breaks,
 )
+from web.extensions import db
+from web.lookup_cache import forget_after_commit, lookup_cache
 
 bp = feature_blueprint("events_api", __name__, tag="Events",
                        description="Create, read and change events.")
@@ -47,14 +52,14 @@ def event_or_404(slug: str, access: Access = Access.ORGANISE) -> Event:
     return event
 
 
-def token_may(event_id: int, access: Access) -> bool:
-    """Whether the request's token reaches the event with ``access``: its account is a member
-    with the role (asked on every request; a team change clears what this worker remembers),
-    and the token is not limited to another event. True also means a read-only token is
-    asking to read: for a change this answers 403 itself, after the event check, so that a
-    refusal never tells an outsider the event exists."""
+def token_may(event_id: int, access: Access, user: ApiUser | None = None) -> bool:
+    """Whether the request's token (``user``: its account, else the request's) reaches the
+    event with ``access``: its account is a member with the role (asked on every request; a
+    team change clears what this worker remembers), and the token is not limited to another
+    event. True also means a read-only token is asking to read: for a change this answers 403
+    itself, after the event check, so that a refusal never tells an outsider the event exists."""
     decided(event_id, access)
-    user = token_auth.current_user
+    user = user if user is not None else token_auth.current_user
     if user is None:
         return False
     if user.event_id is not None and user.event_id != event_id:
@@ -63,6 +68,41 @@ def token_may(event_id: int, access: Access) -> bool:
         return False
     refuse_read_only_change(user)
     return True
+
+
+@after_authorization
+def _event_in_the_url(user: ApiUser, roles: list[str]) -> None:
+    """Before the view and its input validation: a token outside the event named in the URL
+    gets the 404 of an unknown event, whatever its body. The route's roles say the access it
+    needs (check-in staff roles: the door; else organising); the view asks again with its
+    own ``event_or_404(slug, access=...)``, which is what :mod:`web.events.access` requires."""
+    slug = (request.view_args or {}).get("slug")
+    if slug is None:
+        return  # a job's routes find their event through the job, in the view
+    access = Access.CHECK_IN if Role.STAFF in roles else Access.ORGANISE
+    event_id = event_id_for_slug(str(slug))
+    if event_id is None or not token_may(event_id, access, user):
+        no_such_event(str(slug))
+
+
+EVENT_IDS = "event-ids"
+
+
+def event_id_for_slug(slug: str) -> int | None:
+    """The id of the event ``slug`` names, remembered for a couple of seconds per worker (every
+    kiosk scan asks)."""
+    return lookup_cache(EVENT_IDS).get(slug, _load_event_id)
+
+
+def _load_event_id(slug: str) -> int | None:
+    return db.session.scalar(select(Event.id).where(Event.slug == slug))
+
+
+@orm_event.listens_for(Event, "after_update")
+@orm_event.listens_for(Event, "after_delete")
+def _forget_event_ids(_mapper: object, _connection: object, row: object) -> None:
+    """An event's slug changed or it was deleted: read the ids afresh."""
+    forget_after_commit(EVENT_IDS, row)
 
 
 def api_user() -> ApiUser:
