@@ -131,8 +131,8 @@ class DeleteEventForm(FlaskForm):
     submit = SubmitField("Delete the event and its data")
 
 
-_MEMBER_ROLES = [("organiser", "Organiser: everything of this event"),
-                 ("staff", "Check-in staff: the kiosk and desk only")]
+_MEMBER_ROLES = [SelectChoice("organiser", "Organiser: everything of this event"),
+                 SelectChoice("staff", "Check-in staff: the kiosk and desk only")]
 
 
 class TeamAddForm(FlaskForm):
