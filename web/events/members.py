@@ -78,8 +78,12 @@ def remembered_member_role(user_id: int, event_id: int) -> MemberRole | None:
 @orm_event.listens_for(EventMember, "after_insert")
 @orm_event.listens_for(EventMember, "after_update")
 @orm_event.listens_for(EventMember, "after_delete")
+@orm_event.listens_for(Event, "after_delete")
+@orm_event.listens_for(User, "after_delete")
 def _forget_members(_mapper: object, _connection: object, row: object) -> None:
-    """A team changed: this worker stops trusting the roles it remembered."""
+    """A team changed (or an event or account went, taking its memberships by the database's
+    cascade, and its id may be given again): this worker stops trusting the roles it
+    remembered."""
     forget_after_commit(MEMBER_CACHE, row)
 
 
