@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.text import text_of
-from tests.web.test_events import event_form
 from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, csrf_token, login, submit
+from tests.web.test_events import event_form
 from web.auth.services import ApiUser, create_api_token, create_user, find_user
 from web.events.members import MemberRole, add_member, member_role, team_of
 from web.events.models import Event
