@@ -52,13 +52,15 @@ def event_or_404(slug: str, access: Access = Access.ORGANISE) -> Event:
     return event
 
 
-def token_may(event_id: int, access: Access, user: ApiUser | None = None) -> bool:
+def token_may(event_id: int, access: Access, user: ApiUser | None = None, *, asked: bool = True) -> bool:
     """Whether the request's token (``user``: its account, else the request's) reaches the
     event with ``access``: its account is a member with the role (asked on every request; a
     team change clears what this worker remembers), and the token is not limited to another
     event. True also means a read-only token is asking to read: for a change this answers 403
-    itself, after the event check, so that a refusal never tells an outsider the event exists."""
-    decided(event_id, access)
+    itself, after the event check, so that a refusal never tells an outsider the event exists.
+    ``asked=False``: an early check that is not the view's own decision."""
+    if asked:
+        decided(event_id, access)
     user = user if user is not None else token_auth.current_user
     if user is None:
         return False
@@ -75,13 +77,14 @@ def _event_in_the_url(user: ApiUser, roles: list[str]) -> None:
     """Before the view and its input validation: a token outside the event named in the URL
     gets the 404 of an unknown event, whatever its body. The route's roles say the access it
     needs (check-in staff roles: the door; else organising); the view asks again with its
-    own ``event_or_404(slug, access=...)``, which is what :mod:`web.events.access` requires."""
+    own ``event_or_404(slug, access=...)``, which is what :mod:`web.events.access` requires
+    (this early check does not count for it: a view that forgets still fails its tests)."""
     slug = (request.view_args or {}).get("slug")
     if slug is None:
         return  # a job's routes find their event through the job, in the view
     access = Access.CHECK_IN if Role.STAFF in roles else Access.ORGANISE
     event_id = event_id_for_slug(str(slug))
-    if event_id is None or not token_may(event_id, access, user):
+    if event_id is None or not token_may(event_id, access, user, asked=False):
         no_such_event(str(slug))
 
 
