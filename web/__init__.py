@@ -158,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.checkin import bp as checkin_bp
     from web.checkin.api import api_bp as checkin_api_bp
     from web.events import bp as events_bp
+    from web.events.access import require_decision
     from web.events.api import bp as events_api_bp
     from web.liveday import bp as liveday_bp
     from web.liveday import display_bp
@@ -192,6 +193,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedules_api_bp)
     app.register_blueprint(wishes_api_bp)
     app.register_blueprint(mail_bp)
+    # Every answer under an event must have asked who may see it (web.events.access).
+    app.after_request(require_decision)
 
     @app.get("/")
     def index() -> ResponseReturnValue:
@@ -268,11 +271,13 @@ def _register_security_headers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from web.auth.cli import register_auth_cli
+    from web.events.cli import register_events_cli
     from web.mail.cli import mail_cli
     from web.printing.cli import print_cli
     from web.schedules.privacy_cli import privacy_cli
 
     register_auth_cli(app)
+    register_events_cli(app)
     app.cli.add_command(print_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)

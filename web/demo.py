@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 
 from scheduler.importer import AttendeeFileError, read_attendee_file
 from web.attendees.models import Attendee, attendees_of
 from web.attendees.services import commit_import
+from web.auth.models import Role, User
+from web.auth.services import normalise_email
+from web.events.members import MemberRole, ensure_member
 from web.events.models import Event
 from web.events.services import find_event
 from web.extensions import db
@@ -39,9 +44,13 @@ class DemoResult:
     published_version: int | None = None
 
 
-def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO_PLAN_SECONDS) -> DemoResult:
+def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO_PLAN_SECONDS,
+              organisers: Sequence[str] | None = None) -> DemoResult:
     """Create the demo event with its attendees and a published schedule if they do not exist
-    yet (idempotent: an event that already has schedule versions is left as it is)."""
+    yet (idempotent: an event that already has schedule versions is left as it is).
+
+    ``organisers`` (e-mail addresses; default: every active organiser account) are made the
+    demo's organisers, so whoever signs in on a fresh machine finds the demo in the console."""
     with app.app_context():
         event = find_event(DEMO_SLUG)
         notes: list[str] = []
@@ -58,6 +67,7 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO
             )
             db.session.add(event)
             db.session.commit()
+        _join_demo(event, organisers)
         count = db.session.query(Attendee).filter_by(event_id=event.id).count()
         if count == 0:
             if not csv_path.exists():
@@ -79,6 +89,15 @@ def seed_demo(app: Flask, csv_path: Path = DEMO_FILE, plan_seconds: float = DEMO
         current = published_version(event)
         return DemoResult(DEMO_SLUG, created, count, notes,
                           current.number if current is not None else None)
+
+
+def _join_demo(event: Event, organisers: Sequence[str] | None) -> None:
+    """Make the demo's organisers members of its team (an event reaches only its members)."""
+    query = select(User).where(User.active.is_(True), User.role == Role.ORGANISER)
+    if organisers is not None:
+        query = query.where(User.email.in_([normalise_email(email) for email in organisers]))
+    for user in db.session.scalars(query).all():
+        ensure_member(event, user, MemberRole.ORGANISER)
 
 
 def sample_attendee_tokens(app: Flask, limit: int = 2) -> list[tuple[str, str]]:

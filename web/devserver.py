@@ -143,7 +143,7 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         admin = ensure_admin()
-    demo = seed_demo(app)
+    demo = seed_demo(app, organisers=[admin.email])
     base = f"http://127.0.0.1:{port}"
     print("\n  speednet is running")
     print(f"  Organiser sign-in: {base}/login")

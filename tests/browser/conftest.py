@@ -24,6 +24,7 @@ import pytest
 from flask import Flask
 
 from tests.support.browser import chromium_browser, serve_in_thread
+from tests.web.conftest import accounts_join_every_event
 from web import create_app
 from web.auth.services import create_user
 from web.extensions import db
@@ -66,7 +67,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
         create_user(ORGANISER_EMAIL, PASSWORD, "organiser")
         db.session.remove()
     try:
-        with serve_in_thread(app) as base:
+        with accounts_join_every_event(), serve_in_thread(app) as base:
             yield Live(app, base)
     finally:
         with app.app_context():

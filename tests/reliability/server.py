@@ -70,6 +70,7 @@ def seed(database_url: str, instance: Path, n: int) -> Seeded:
     from web import create_app
     from web.attendees.models import Attendee, new_checkin_code, new_token
     from web.auth.services import create_api_token, create_user
+    from web.events.members import MemberRole, ensure_member
     from web.events.models import Event
     from web.extensions import db
     from web.schedules.models import ScheduleMeeting, ScheduleVersion
@@ -103,6 +104,7 @@ def seed(database_url: str, instance: Path, n: int) -> Seeded:
             for t, (a, b) in enumerate(_round_pairs(ids, r))])
         db.session.commit()
         user = create_user(STAFF_EMAIL, "kiosk password 1", "staff")
+        ensure_member(event, user, MemberRole.STAFF)  # the door's team: the only event it reaches
         token = create_api_token(user, "load test")
         db.session.remove()
         db.engine.dispose()

@@ -25,6 +25,7 @@ from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, IsolatedC
 from web import create_app
 from web.attendees.models import Attendee
 from web.auth.services import create_api_token, create_user
+from web.events.members import MemberRole, add_member
 from web.events.models import Event
 from web.extensions import db
 
@@ -187,6 +188,9 @@ def world(world_app: Flask) -> World:
     ]
     organiser_user = create_user(ORGANISER_EMAIL, PASSWORD, "organiser")
     staff_user = create_user(STAFF_EMAIL, PASSWORD, "staff")
+    # The event's team: its organiser and its check-in staff (everyone else gets 404 there).
+    add_member(event, organiser_user, MemberRole.ORGANISER)
+    add_member(event, staff_user, MemberRole.STAFF)
     clients = []
     for email in (ORGANISER_EMAIL, STAFF_EMAIL):
         signed_in = app.test_client()

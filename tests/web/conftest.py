@@ -12,6 +12,12 @@
 * ``make_event(**fields)``, ``make_attendee(event, **fields)``: rows with sensible defaults.
 * ``attendee_file(rows, fmt="csv")``: bytes of an attendee file (rows are dicts keyed by the
   importer's columns; values are written as given, so tests can include bad data).
+* Teams: an account reaches only the events whose team it is in. So that the suites about
+  something else need not say so, every account a test makes joins every event of the test,
+  however either is made (``make_event``, a bare ``Event``, the console, the API, the demo)
+  and whichever comes first: an organiser account as organiser, a staff account as check-in
+  staff (:func:`accounts_join_every_event`). A module about teams and access overrides the
+  ``fixture_accounts_join_events`` fixture with ``False`` and builds its teams itself.
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import select
 
 from scheduler.importer import COLUMNS
 from tests.conftest import TEST_PASSWORD_HASH_METHOD, copy_database
@@ -35,9 +44,13 @@ from tests.support.smtp import smtp, smtp_port  # noqa: F401 (fixtures of the ma
 from web import create_app
 from web.attendees.models import Attendee
 from web.attendees.services import next_badge_number
+from web.auth.models import User
 from web.auth.services import create_user
+from web.database import insert_or_skip
+from web.events.members import EventMember, MemberRole
 from web.events.models import Event
 from web.extensions import db
+from web.types import utcnow
 
 PASSWORD = "correct horse battery"
 ORGANISER_EMAIL = "org@example.com"
@@ -58,6 +71,53 @@ class IsolatedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any):  # type: ignore[override]
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+MEMBER_ROLES = {str(role) for role in MemberRole}
+
+
+@contextmanager
+def accounts_join_every_event() -> Iterator[None]:
+    """While open, every new event gets every account as a member (its kind's role), and a new
+    account joins every existing event (in the transaction that inserts the row)."""
+    members = EventMember.__table__
+
+    def join(connection: Any, pairs: Any) -> None:
+        for event_id, user_id, role in pairs:
+            if role not in MEMBER_ROLES:
+                continue  # an account kind that is no team role (an administrator) joins nothing
+            insert_or_skip(connection, members, {"event_id": event_id, "user_id": user_id, "role": role,
+                                                 "created_at": utcnow()}, ("event_id", "user_id"))
+
+    def event_made(_mapper: Any, connection: Any, event: Event) -> None:
+        join(connection, [(event.id, uid, role) for uid, role in connection.execute(select(User.id, User.role))])
+
+    def account_made(_mapper: Any, connection: Any, user: User) -> None:
+        join(connection, [(eid, user.id, user.role) for eid in connection.execute(select(Event.id)).scalars()])
+
+    sqlalchemy_event.listen(Event, "after_insert", event_made)
+    sqlalchemy_event.listen(User, "after_insert", account_made)
+    try:
+        yield
+    finally:
+        sqlalchemy_event.remove(Event, "after_insert", event_made)
+        sqlalchemy_event.remove(User, "after_insert", account_made)
+
+
+@pytest.fixture
+def fixture_accounts_join_events() -> bool:
+    """Override with ``False`` in a module whose tests build their events' teams themselves."""
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _accounts_join_events(fixture_accounts_join_events: bool) -> Iterator[None]:
+    """Every app a test builds (the ``app`` fixture or its own): accounts join every event."""
+    if not fixture_accounts_join_events:
+        yield
+        return
+    with accounts_join_every_event():
+        yield
 
 
 @pytest.fixture

@@ -69,8 +69,8 @@ def test_outbox_is_linked_from_the_event_overview(organiser, make_event):
 def test_outbox_page_is_for_organisers_only(app, client, staff, make_event):
     event = make_event()
     add(event, 1)
-    assert staff.get(f"/console/{event.slug}/mail/").status_code == 403
-    assert staff.get(f"/console/{event.slug}/mail/send-links").status_code == 403
+    assert staff.get(f"/console/{event.slug}/mail/").status_code == 404
+    assert staff.get(f"/console/{event.slug}/mail/send-links").status_code == 404
     anonymous = client.get(f"/console/{event.slug}/mail/")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     assert "p0@example.com" not in anonymous.get_data(as_text=True)

@@ -121,7 +121,7 @@ def test_results_before_anything_is_published(organiser, make_event, make_attend
 
 def test_staff_cannot_download_results(staff, make_event):
     event = make_event()
-    assert staff.get(f"/console/{event.slug}/results/attendance.csv").status_code == 403
+    assert staff.get(f"/console/{event.slug}/results/attendance.csv").status_code == 404
 
 
 # --------------------------------------------------------------------------- held means held

@@ -183,7 +183,7 @@ def test_api_patch_that_breaks_nothing_needs_no_confirm(api, planned):
 
 def _value(arg: str, event: Event, person, fmt: str) -> Any:
     return {"slug": event.slug, "attendee_id": person.id, "ext_id": person.ext_id,
-            "token": person.token, "number": 1, "fmt": fmt, "key": event.display_key}.get(arg)
+            "token": person.token, "number": 1, "member_id": 1, "fmt": fmt, "key": event.display_key}.get(arg)
 
 
 def sweep_urls(app, event: Event, people) -> list[str]:

@@ -18,14 +18,41 @@ Always pass ``roles``: without it any valid token (staff included) is accepted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from apiflask import HTTPError, HTTPTokenAuth
 from apiflask.types import ResponseReturnValueType
-from flask import current_app
+from flask import current_app, request
 
+from web.auth.decorators import in_event_route
 from web.auth.models import ROLE_ORGANISER, ROLE_STAFF
 from web.auth.services import ApiUser, user_for_api_token
 
-token_auth = HTTPTokenAuth(
+RoleCheck = Callable[[ApiUser, list[str]], None]
+_AUTHORIZED_CHECKS: list[RoleCheck] = []
+
+
+def after_authorization(check: RoleCheck) -> RoleCheck:
+    """Register ``check(user, roles)``, run once a token passed a route's role check and before
+    the view (and before its input is validated): a feature's refusal that must come first.
+    The events feature checks the event in the URL here, so an outsider's request answers 404
+    whatever its body. A check refuses by aborting."""
+    _AUTHORIZED_CHECKS.append(check)
+    return check
+
+
+class _TokenAuth(HTTPTokenAuth):
+    def authorize(self, role: Any, user: Any, auth: Any) -> Any:
+        allowed = super().authorize(role, user, auth)
+        if allowed:
+            roles = list(role) if isinstance(role, (list, tuple)) else [role] if role else []
+            for check in _AUTHORIZED_CHECKS:
+                check(user, roles)
+        return allowed
+
+
+token_auth = _TokenAuth(
     scheme="Bearer",
     description="An API token (sn_...) from `flask --app web api-token EMAIL` or the console's "
                 "API tokens page, sent as `Authorization: Bearer <token>`.",
@@ -60,7 +87,19 @@ AUTH_MESSAGES = {
 
 @token_auth.error_processor
 def auth_error(error: HTTPError) -> ResponseReturnValueType:
-    """JSON errors for API clients (the app keeps HTML errors elsewhere)."""
+    """JSON errors for API clients (the app keeps HTML errors elsewhere). A token without the
+    role for a route under an event reads 404, like an event it is not a member of."""
+    if error.status_code == 403 and in_event_route():
+        return current_app.error_callback(HTTPError(404, message=not_found_message()))  # type: ignore[attr-defined]
     return current_app.error_callback(  # type: ignore[attr-defined]
         HTTPError(error.status_code, message=AUTH_MESSAGES.get(error.status_code, error.message))
     )
+
+
+def not_found_message() -> str:
+    """The 404 message under an event: the same whether it does not exist or is not yours."""
+    args = request.view_args or {}
+    if "slug" in args:
+        return f"There is no event with the short name '{args['slug']}'."
+    return (f"There is no job '{str(args.get('job_id', ''))[:36]}'; use the job URL from the Location "
+            "header of the request that started it.")

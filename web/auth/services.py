@@ -213,6 +213,8 @@ class ApiUser:
     id: int
     email: str
     role: str
+    event_id: int | None = None  # a token limited to one event reaches no other
+    read_only: bool = False      # a read-only token may only GET (and HEAD)
 
 
 TOKEN_CACHE = "api-token-users"

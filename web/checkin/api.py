@@ -15,7 +15,8 @@ from web.api import SchemaAnswer, feature_blueprint
 from web.api.auth import API_STAFF_ROLES, token_auth
 from web.checkin.schemas import CheckInList, CheckInListOut, CheckInRequest, CheckInResultOut
 from web.checkin.services import HTTP_STATUS, CheckInError, check_in, list_checkins, live_counts, scan_event
-from web.events.api import event_or_404, no_such_event
+from web.events.access import Access
+from web.events.api import event_or_404, no_such_event, token_may
 from web.extensions import db
 
 api_bp = feature_blueprint("checkin_api", __name__, tag="Check-in",
@@ -59,7 +60,7 @@ CHECKIN_RESPONSES: dict[int | str, Any] = {
 def create_checkin(slug: str, json_data: dict[str, Any]) -> SchemaAnswer:
     """Check in the attendee whose badge code was scanned"""
     event = scan_event(slug)
-    if event is None:
+    if event is None or not token_may(event.id, Access.CHECK_IN):
         no_such_event(slug)
     try:
         result = check_in(event, json_data["code"], nonce=json_data["nonce"],
@@ -74,5 +75,5 @@ def create_checkin(slug: str, json_data: dict[str, Any]) -> SchemaAnswer:
 @api_bp.output(CheckInListOut)
 def get_checkins(slug: str) -> SchemaAnswer:
     """List every check-in of the event, undone ones marked with annulled_at"""
-    event = event_or_404(slug)
+    event = event_or_404(slug, access=Access.CHECK_IN)
     return CheckInList(live_counts(event), list_checkins(event))

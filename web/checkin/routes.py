@@ -24,7 +24,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from web.api import schema_answer
 from web.attendees.lifecycle import StateChangeRefused, mark_left
@@ -80,9 +79,8 @@ from web.checkin.services import (
     restore_and_check_in,
 )
 from web.events.models import Event
-from web.events.services import get_event_or_404
+from web.events.services import Access, get_event_or_404, list_events
 from web.events.signals import ConsoleLink, OverviewPart, console_links, overview_parts
-from web.extensions import db
 from web.types import utcnow
 
 DEVICE_COOKIE = "speednet_kiosk"
@@ -110,8 +108,9 @@ def _print_badge_url(event: Event, attendee: Person | Attendee) -> str:
 @bp.get("/")
 @staff_required
 def index() -> ResponseReturnValue:
-    """Staff land here after sign-in: straight to the kiosk when there is one event."""
-    events = list(db.session.scalars(select(Event).order_by(Event.date.desc(), Event.name)))
+    """Staff land here after sign-in: straight to the kiosk when there is one event (of the
+    events whose door the account works)."""
+    events = list_events(current_user.id, access=Access.CHECK_IN)
     if len(events) == 1:
         return redirect(url_for("checkin.kiosk", slug=events[0].slug))
     return render_template("checkin/index.html", events=events)
@@ -148,7 +147,7 @@ def _render_kiosk(event: Event, result: CheckInResult | None = None, *, status: 
 @staff_required
 def kiosk(slug: str) -> ResponseReturnValue:
     """GET: the kiosk (and desk search with ?q=). POST: a scanned or typed code."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     if request.method == "GET":
         return _render_kiosk(event)
     if not _device():
@@ -173,7 +172,7 @@ def scan_json(slug: str) -> ResponseReturnValue:
     """The kiosk script's instant check-in: JSON ``{"code"|"attendee_id", "nonce"}`` with the
     CSRF token in the ``X-CSRFToken`` header, read through :class:`KioskScanRequest`. Answers
     like the API (201/200/404/409), with the undo link and the buttons for the person."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _scan_error("Send a JSON object.", 400)
@@ -247,7 +246,7 @@ def restore_person(slug: str, attendee_id: int) -> ResponseReturnValue:
 
 def _desk_check_in(slug: str, attendee_id: int, action: Any, expired: str) -> ResponseReturnValue:
     """Check one person in from a desk button (``action`` is the service that does it)."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     attendee = get_attendee_or_404(event, attendee_id)
     form = CheckInPersonForm()
     if not form.validate_on_submit():
@@ -265,7 +264,7 @@ def _desk_check_in(slug: str, attendee_id: int, action: Any, expired: str) -> Re
 @staff_required
 def leave_person(slug: str, attendee_id: int) -> ResponseReturnValue:
     """"Leaving": a checked-in person goes home; their later rounds are free."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     attendee = get_attendee_or_404(event, attendee_id)
     if not ConfirmForm().validate_on_submit():
         flash("The form expired; find the person again.", "error")
@@ -282,7 +281,7 @@ def leave_person(slug: str, attendee_id: int) -> ResponseReturnValue:
 @bp.post("/<slug>/checkins/<int:checkin_id>/annul")
 @staff_required
 def annul_checkin(slug: str, checkin_id: int) -> ResponseReturnValue:
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     checkin = get_checkin(event, checkin_id)
     if checkin is None:
         abort(404)
@@ -296,7 +295,7 @@ def annul_checkin(slug: str, checkin_id: int) -> ResponseReturnValue:
 @staff_required
 def device(slug: str) -> ResponseReturnValue:
     """Name this kiosk once; the name lives in a cookie on this device."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     form = DeviceForm(data={"device": _device()})
     if form.validate_on_submit():
         name = clean_device(form.device.data)[:40]
@@ -338,7 +337,7 @@ def _flash_warnings(warnings: list[Any]) -> None:
 @staff_required
 def walk_in(slug: str) -> ResponseReturnValue:
     """Register somebody who is not on the list, check them in, offer their badge."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     now = utcnow()
     form = _desk_form(WalkInForm, event, now, {"nonce": new_nonce()})
     general: list[str] = []
@@ -364,7 +363,7 @@ def walk_in(slug: str) -> ResponseReturnValue:
 def correct_walk_in_page(slug: str, attendee_id: int) -> ResponseReturnValue:
     """Correct a walk-in's details at the desk: the staff account that registered them, or an
     organiser (404 outside this event or for someone who did not walk in, 403 for others)."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     row = get_attendee_or_404(event, attendee_id)
     if row.source != AttendeeSource.WALK_IN:
         abort(404)
@@ -401,7 +400,7 @@ def correct_walk_in_page(slug: str, attendee_id: int) -> ResponseReturnValue:
 def counts(slug: str) -> ResponseReturnValue:
     """Live counts for the kiosk and the console overview; also hands the page a fresh CSRF
     token so a kiosk left open all day keeps working."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     response = schema_answer(_COUNTS, KioskCounts(live_counts(event), generate_csrf()), 200)
     response.headers["Cache-Control"] = "no-store"
     return response

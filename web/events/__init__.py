@@ -1,7 +1,7 @@
-"""Organiser console: events (list, create, edit, overview)."""
+"""Organiser console: events (list, create, edit, overview, team)."""
 
 from flask import Blueprint
 
 bp = Blueprint("events", __name__, template_folder="templates", url_prefix="/console")
 
-from web.events import routes  # noqa: E402,F401
+from web.events import routes, team  # noqa: E402,F401

@@ -153,3 +153,26 @@ class DeleteEventForm(FlaskForm):
     confirm = StringField("Type the event's short name to confirm", validators=[DataRequired()],
                           render_kw={"autocomplete": "off", "spellcheck": "false"})
     submit = SubmitField("Delete the event and its data")
+
+
+_MEMBER_ROLES = [SelectChoice("organiser", "Organiser: everything of this event"),
+                 SelectChoice("staff", "Check-in staff: the kiosk and desk only")]
+
+
+class TeamAddForm(FlaskForm):
+    """Add an existing account to an event's team (accounts are made by an administrator)."""
+
+    email = StringField("E-mail address of the account", validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "off", "spellcheck": "false"})
+    role = SelectField("Role in this event", choices=_MEMBER_ROLES, default="staff")
+    submit = SubmitField("Add to the team")
+
+
+class TeamRoleForm(FlaskForm):
+    """A member's role in the event (the team page has one per member)."""
+
+    role = SelectField("Role", choices=_MEMBER_ROLES)
+
+
+class ConfirmRemovalForm(FlaskForm):
+    """Only the CSRF token: removing a member is confirmed on its own page."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from scheduler.taxonomy import TAXONOMY_KEYS
 from web.auth.decorators import organiser_required
@@ -20,6 +21,7 @@ from web.events.deletion import EventInUse, delete_event
 from web.events.forms import WEIGHT_FIELDS, DeleteEventForm, EventForm
 from web.events.models import Event
 from web.events.services import (
+    Access,
     EventDataError,
     EventInput,
     attention_items,
@@ -38,7 +40,14 @@ from web.events.services import (
 @bp.get("/")
 @organiser_required
 def list_events() -> ResponseReturnValue:
-    return render_template("events/list.html", events=all_events())
+    """The events the account organises, and those where it only works the door (kiosk)."""
+    return render_template("events/list.html", events=all_events(current_user.id),
+                           door_only=_door_only(current_user.id))
+
+
+def _door_only(user_id: int) -> list[Event]:
+    organised = {event.id for event in all_events(user_id)}
+    return [event for event in all_events(user_id, Access.CHECK_IN) if event.id not in organised]
 
 
 def render_event_form(form: EventForm, event: Event | None = None,
@@ -50,12 +59,12 @@ def render_event_form(form: EventForm, event: Event | None = None,
 
 
 def save_event_form(form: EventForm, event: Event | None = None,
-                    conflicts_of: Callable[[Event, EventInput], Sequence[Any]] | None = None
-                    ) -> ResponseReturnValue:
+                    conflicts_of: Callable[[Event, EventInput], Sequence[Any]] | None = None,
+                    creator_id: int | None = None) -> ResponseReturnValue:
     """Save a valid form. ``conflicts_of`` is the check of the feature that edits an existing
     event (web.schedules.event_settings: what the change would break in the published
     schedule): its conflicts are shown and only saved on a second submit with the confirm box
-    ticked."""
+    ticked. A new event's ``creator_id`` becomes its first organiser."""
     if not form.validate_on_submit():
         return render_event_form(form, event)
     data = EventInput.from_form(form)
@@ -64,7 +73,7 @@ def save_event_form(form: EventForm, event: Event | None = None,
         if conflicts:
             return render_event_form(form, event, conflicts)
     try:
-        saved = save_event(data, event)
+        saved = save_event(data, event, creator_id=creator_id)
     except EventDataError as exc:
         getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, str(exc)]
         return render_event_form(form, event)
@@ -76,7 +85,7 @@ def save_event_form(form: EventForm, event: Event | None = None,
 @organiser_required
 def create_event() -> ResponseReturnValue:
     form = EventForm(data=form_data_for(None))
-    return save_event_form(form)
+    return save_event_form(form, creator_id=current_user.id)
 
 
 @bp.route("/<slug>/delete", methods=["GET", "POST"])

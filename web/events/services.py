@@ -15,8 +15,11 @@ from scheduler.addresses import single_line
 from scheduler.domain import COMPANY_REPEAT_RULES
 from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
 from web.audit import AuditAction, record
+from web.database import insert_or_skip
+from web.events.access import Access, roles_for, session_may
 from web.events.clock import event_zone, in_event_zone
 from web.events.forms import INT_WEIGHTS, WEIGHT_FIELDS, EventForm
+from web.events.members import EventMember, MemberRole, event_ids_of
 from web.events.models import DEFAULT_RETENTION_DAYS, Event
 from web.events.signals import (
     AttentionItem,
@@ -186,8 +189,10 @@ def weight_overrides(values: dict[str, float | int]) -> dict[str, float | int]:
     return overrides
 
 
-def save_event(data: EventInput, event: Event | None = None) -> Event:
-    """Create (``event is None``) or update an event and commit.
+def save_event(data: EventInput, event: Event | None = None, *, creator_id: int | None = None) -> Event:
+    """Create (``event is None``) or update an event and commit. A new event's ``creator_id``
+    (the account creating it) becomes its first organiser in the same transaction: an event
+    without one could be reached by nobody.
 
     Raises :class:`EventDataError` for a taken slug or bad breaks/taxonomy; nothing is written
     in that case.
@@ -207,6 +212,7 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
         (event.weights or {}).get("company_repeats") if event is not None else None)
     if rule is not None and rule != load_weights().company_repeats:
         overrides["company_repeats"] = rule  # type: ignore[assignment]
+    creating = event is None
     if event is None:
         event = Event()
         db.session.add(event)
@@ -241,6 +247,11 @@ def save_event(data: EventInput, event: Event | None = None) -> Event:
         event.retention_days = data.retention_days
     event.weights = overrides
     event.taxonomy = taxonomy
+    if creating and creator_id is not None:
+        db.session.flush()
+        insert_or_skip(db.session.connection(), EventMember.__table__,
+                       {"event_id": event.id, "user_id": creator_id, "role": str(MemberRole.ORGANISER),
+                        "created_at": utcnow()}, ("event_id", "user_id"))
     if data.wishes is not None:
         _apply_wish_settings(event, data.wishes)
     state = sa_inspect(event)
@@ -310,15 +321,28 @@ def find_event(slug: str) -> Event | None:
     return db.session.scalar(_EVENT_BY_SLUG, {"slug": slug})
 
 
-def get_event_or_404(slug: str) -> Event:
+def get_event_or_404(slug: str, access: Access = Access.ORGANISE) -> Event:
+    """The event ``slug`` names if the signed-in account has ``access`` to it, else 404 (the
+    same answer as for a slug that does not exist). Pages of an event's console leave
+    ``access`` out; the kiosk and desk pass ``Access.CHECK_IN``, public pages
+    ``Access.PUBLIC``."""
     event = find_event(slug)
-    if event is None:
+    if not session_may(event.id if event is not None else 0, access) or event is None:
         abort(404)
     return event
 
 
-def list_events() -> list[Event]:
-    return list(db.session.scalars(select(Event).order_by(Event.date.desc(), Event.name)))
+def list_events(user_id: int | None = None, access: Access = Access.ORGANISE,
+                only_event_id: int | None = None) -> list[Event]:
+    """Events newest first: those the account ``user_id`` has ``access`` to (as a member), or
+    every event when ``user_id`` is None (operator tools only); ``only_event_id`` narrows to
+    one event (an API token limited to it)."""
+    query = select(Event).order_by(Event.date.desc(), Event.name)
+    if user_id is not None:
+        query = query.where(Event.id.in_(event_ids_of(user_id, roles_for(access))))
+    if only_event_id is not None:
+        query = query.where(Event.id == only_event_id)
+    return list(db.session.scalars(query))
 
 
 def attention_items(event: Event, now: dt.datetime | None = None) -> list[AttentionItem]:

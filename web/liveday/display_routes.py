@@ -24,7 +24,7 @@ from flask import Response, abort, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.events.models import Event
-from web.events.services import get_event_or_404
+from web.events.services import Access, get_event_or_404
 from web.extensions import public_page_limit
 from web.liveday import display_bp
 from web.liveday.services import DISPLAY_PAGE_SIZE, display_page, display_state, format_seconds
@@ -76,7 +76,7 @@ def _no_index(response: Response) -> Response:
 @display_bp.get("/<slug>/<key>")
 @public_page_limit
 def display(slug: str, key: str) -> ResponseReturnValue:
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     _require_key(event, key)
     state = display_state(event, utcnow())
     page = request.args.get("page", default=1, type=int) or 1
@@ -95,6 +95,6 @@ def display(slug: str, key: str) -> ResponseReturnValue:
 @display_bp.get("/<slug>/<key>/state.json")
 @public_page_limit
 def state_json(slug: str, key: str) -> ResponseReturnValue:
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     _require_key(event, key)
     return _no_index(jsonify(display_state(event, utcnow())))

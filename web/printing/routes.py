@@ -17,7 +17,7 @@ from web.audit import AuditAction, record
 from web.auth.decorators import organiser_required, role_required
 from web.auth.models import Role
 from web.events.models import Event
-from web.events.services import get_event_or_404
+from web.events.services import Access, get_event_or_404
 from web.events.signals import ConsoleLink, console_links
 from web.extensions import db, public_page_limit
 from web.printing import bp
@@ -139,7 +139,7 @@ def desk_badge(slug: str, ext_id: str) -> ResponseReturnValue:
     Staff may print badges (the QR carries only the opaque check-in code) but nothing else
     from the print page, which stays organiser-only under /console.
     """
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.CHECK_IN)
     try:
         rows = badge_rows(event, "one", ext_id)
     except UnknownAttendee:

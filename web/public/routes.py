@@ -8,7 +8,7 @@ from flask import Response, abort, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.attendees.services import AttendeeRowInvalid, get_attendee_for_token_or_404
-from web.events.services import get_event_or_404
+from web.events.services import Access, get_event_or_404
 from web.extensions import limiter, public_page_limit, signal_sender
 from web.public import bp
 from web.public.calendar import calendar_for
@@ -48,7 +48,7 @@ def register_page(slug: str) -> ResponseReturnValue:
     """The registration form. Whatever a valid form did (registered, waiting for the
     confirmation link, an address registered already) the answer is the same redirect to
     "check your inbox": the page never tells who is registered."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     if not event.registration_open:
         return render_template("public/closed.html", event=event)
     form = registration_form(event.taxonomy_obj(), event.timetable())
@@ -74,7 +74,7 @@ def register_page(slug: str) -> ResponseReturnValue:
 
 @bp.get("/e/<slug>/register/sent")
 def registration_sent(slug: str) -> ResponseReturnValue:
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     return _private(Response(render_template("public/registration_sent.html", event=event)))
 
 
@@ -84,7 +84,7 @@ def registration_sent(slug: str) -> ResponseReturnValue:
 def confirm_registration_page(slug: str, token: str) -> ResponseReturnValue:
     """The double opt-in link. Opening it (a mail scanner may) only shows a button; the
     registration counts once the button is pressed."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     if request.method == "POST":
         form = ConfirmRegistrationForm()
         attendee = confirm_registration(signal_sender(), event, token) if form.validate_on_submit() else None
@@ -116,7 +116,7 @@ def registered(token: str) -> ResponseReturnValue:
 def link_recovery(slug: str) -> ResponseReturnValue:
     """"Send me my link again". A valid address always gets the same page, whether or not it
     is registered: the page must not tell anyone who is coming."""
-    event = get_event_or_404(slug)
+    event = get_event_or_404(slug, access=Access.PUBLIC)
     form = LinkRecoveryForm()
     if form.validate_on_submit():
         request_link(signal_sender(), event, form.email.data or "")

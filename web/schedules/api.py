@@ -19,7 +19,8 @@ from flask.typing import ResponseReturnValue
 from scheduler.schedule_io import write_schedule_csv
 from web.api import SchemaAnswer, feature_blueprint
 from web.api.auth import API_ORGANISER_ROLES, token_auth
-from web.events.api import event_or_404
+from web.events.access import Access
+from web.events.api import event_or_404, token_may
 from web.events.models import Event
 from web.jobs import FINISHED_STATUSES, JobBusy, current_job, request_cancel
 from web.jobs.models import Job
@@ -70,7 +71,7 @@ def _job_or_404(job_id: str) -> Job:
     """The job as it stands (the lost-worker rule applied first, so a job whose worker died
     never reads "running"), else a 404 that says where job URLs come from."""
     job = current_job(job_id[:36])
-    if job is None:
+    if job is None or not token_may(job.event_id, Access.ORGANISE):
         abort(404, f"There is no job '{job_id[:36]}'; use the job URL from the Location header "
                    "of the request that started it.")
     return job

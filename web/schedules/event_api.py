@@ -20,7 +20,7 @@ from marshmallow import pre_dump
 from sqlalchemy import func, select
 
 from web.api import SchemaAnswer, schema_answer
-from web.events.api import bp, event_input, event_or_404, organiser_only
+from web.events.api import api_user, bp, event_input, event_or_404, organiser_only, refuse_event_limited
 from web.events.models import Event
 from web.events.schemas import EventCreate, EventFields, EventPatch
 from web.events.services import EventDataError, find_event, list_events, save_event
@@ -85,10 +85,11 @@ class SettingsConflictOut(Schema):
     conflicts = List(Nested(ConflictOut))
 
 
-def _save(data: dict[str, Any], event: Event | None = None) -> Event:
-    """Create or update like the console; its refusal answers 422 naming the field."""
+def _save(data: dict[str, Any], event: Event | None = None, creator_id: int | None = None) -> Event:
+    """Create or update like the console (the creator becomes the new event's first
+    organiser); its refusal answers 422 naming the field."""
     try:
-        return save_event(event_input(data, event), event)
+        return save_event(event_input(data, event), event, creator_id=creator_id)
     except EventDataError as exc:
         db.session.rollback()
         abort(422, str(exc), detail={"json": {exc.field: [str(exc)]}})
@@ -99,7 +100,8 @@ def _save(data: dict[str, Any], event: Event | None = None) -> Event:
 @bp.output(EventOut(many=True))
 @bp.doc(summary="List events", description="Newest first.")
 def get_events() -> SchemaAnswer:
-    return list_events()
+    user = api_user()
+    return list_events(user.id, only_event_id=user.event_id)
 
 
 @bp.post("/events")
@@ -108,9 +110,10 @@ def get_events() -> SchemaAnswer:
 @bp.output(EventOut, status_code=201, description="The created event; Location is its URL.")
 @bp.doc(summary="Create an event", responses={409: "The short name is taken", 422: "Invalid fields"})
 def create_event(data: dict[str, Any]) -> SchemaAnswer:
+    refuse_event_limited(api_user())
     if find_event(data["slug"]) is not None:
         abort(409, f"Another event already uses '{data['slug']}'.")
-    event = _save(data)
+    event = _save(data, creator_id=api_user().id)
     return event, 201, {"Location": url_for("events_api.get_event", slug=event.slug)}
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 02:22:34.003003
+Create Date: 2026-12-08 02:30:16.016578
 
 """
 from alembic import op
@@ -186,6 +186,22 @@ def upgrade():
     )
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.create_index('ix_audit_entries_event_time', ['event_id', 'created_at'], unique=False)
+
+    op.create_table('event_members',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("role IN ('organiser', 'staff')", name=op.f('ck_event_members_member_role')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_members_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_event_members_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_members')),
+    sa.UniqueConstraint('event_id', 'user_id', name=op.f('uq_event_members_event_id_user_id'))
+    )
+    with op.batch_alter_table('event_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_members_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_members_user_id'), ['user_id'], unique=False)
 
     op.create_table('jobs',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -407,6 +423,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_jobs_event_id'))
 
     op.drop_table('jobs')
+    with op.batch_alter_table('event_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_members_user_id'))
+        batch_op.drop_index(batch_op.f('ix_event_members_event_id'))
+
+    op.drop_table('event_members')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entries_event_time')
 
