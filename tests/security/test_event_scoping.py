@@ -48,6 +48,7 @@ KIOSK_ENDPOINTS = frozenset({
 # Under an event, open to anyone on purpose (no account asked).
 PUBLIC_EVENT_ENDPOINTS = frozenset({
     "public.register_page", "public.link_recovery", "display.display", "display.state_json",
+    "public.registration_sent", "public.confirm_registration_page",
 })
 # Not under any event: the account's own pages, sign-in, lists of the account's events,
 # creating an event, an attendee's personal pages (their token names them), static files.
@@ -58,7 +59,9 @@ OUTSIDE_EVENT_ENDPOINTS = frozenset({
     "auth.revoke_api_token", "events.list_events", "events.create_event", "checkin.index",
     "events_api.get_events", "events_api.create_event",
     "public.me", "public.calendar", "public.now_json", "public.qr_code", "public.registered",
-    "printing.personal_agenda",
+    "printing.personal_agenda", "public.my_data", "public.my_data_json", "public.erase_me",
+    "wishes.directory", "wishes.wish", "wishes.listing",
+    "wishes_api.get_directory", "wishes_api.get_wishes", "wishes_api.put_wishes",
 })
 
 
