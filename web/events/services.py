@@ -247,11 +247,6 @@ def save_event(data: EventInput, event: Event | None = None, *, creator_id: int 
         event.retention_days = data.retention_days
     event.weights = overrides
     event.taxonomy = taxonomy
-    if creating and creator_id is not None:
-        db.session.flush()
-        insert_or_skip(db.session.connection(), EventMember.__table__,
-                       {"event_id": event.id, "user_id": creator_id, "role": str(MemberRole.ORGANISER),
-                        "created_at": utcnow()}, ("event_id", "user_id"))
     if data.wishes is not None:
         _apply_wish_settings(event, data.wishes)
     state = sa_inspect(event)
@@ -259,6 +254,10 @@ def save_event(data: EventInput, event: Event | None = None, *, creator_id: int 
     db.session.flush()
     record(AuditAction.EVENT_SETTINGS, event_id=event.id, target=event.slug, event=event.slug,
            created=created or None, changed=changed)
+    if creating and creator_id is not None:
+        insert_or_skip(db.session.connection(), EventMember.__table__,
+                       {"event_id": event.id, "user_id": creator_id, "role": str(MemberRole.ORGANISER),
+                        "created_at": utcnow()}, ("event_id", "user_id"))
     db.session.commit()
     return event
 
