@@ -5,10 +5,12 @@ in the browser and with an API token."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.text import text_of
 from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, csrf_token, login, submit
 from tests.web.test_events import event_form
+from web.audit.models import AuditAction, AuditEntry
 from web.auth.services import ApiUser, create_api_token, create_user, find_user
 from web.events.members import MemberRole, add_member, member_role, team_of
 from web.events.models import Event
@@ -92,6 +94,11 @@ def test_the_team_page_adds_changes_and_removes_members(app, organiser, event):
     assert removed.status_code == 302
     assert member_role(find_user("door@example.com").id, event.id) is None
     assert "door@example.com" not in text_of(organiser.get(team_url(event)).get_data(as_text=True), id="team")
+    trail = db.session.execute(select(AuditEntry.actor_label, AuditEntry.target, AuditEntry.details).where(
+        AuditEntry.event_id == event.id, AuditEntry.action == AuditAction.TEAM).order_by(AuditEntry.id)).all()
+    assert [(who, target, details["change"]) for who, target, details in trail][-4:] == [
+        (ORGANISER_EMAIL, "door@example.com", "added"), (ORGANISER_EMAIL, "partner@example.com", "added"),
+        (ORGANISER_EMAIL, "partner@example.com", "role"), (ORGANISER_EMAIL, "door@example.com", "removed")]
 
 
 def test_adding_refuses_unknown_deactivated_and_doubled_accounts(app, organiser, event):

@@ -18,6 +18,7 @@ from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from web.audit import AuditAction, record
 from web.auth.models import Role, User
 from web.database import lock_row
 from web.events.models import Event
@@ -138,6 +139,7 @@ def add_member(event: Event, user: User, role: MemberRole, *, commit: bool = Tru
         raise TeamError(f"{user.email} is already in the team; change their role instead.")
     row = EventMember(event_id=event.id, user_id=user.id, role=str(role))
     db.session.add(row)
+    record(AuditAction.TEAM, event_id=event.id, target=user.email, change="added", role=str(role))
     if commit:
         db.session.commit()
     return row
@@ -153,6 +155,7 @@ def ensure_member(event: Event, user: User, role: MemberRole) -> None:
         _check_role_fits_account(user, role)
         row = _member_row(event, user_id=user.id)
         row.role = str(role)
+        record(AuditAction.TEAM, event_id=event.id, target=user.email, change="role", role=str(role))
         db.session.commit()
 
 
@@ -188,6 +191,7 @@ def change_role(event: Event, member_id: int, role: MemberRole) -> EventMember:
         if role != row.role:
             _keep_an_organiser(event, row, "demoted")
             row.role = str(role)
+            record(AuditAction.TEAM, event_id=event.id, target=row.user.email, change="role", role=str(role))
     except TeamError:
         db.session.rollback()
         raise
@@ -207,5 +211,6 @@ def remove_member(event: Event, member_id: int) -> str:
         raise
     email = row.user.email
     db.session.delete(row)
+    record(AuditAction.TEAM, event_id=event.id, target=email, change="removed")
     db.session.commit()
     return email
