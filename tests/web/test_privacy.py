@@ -172,6 +172,9 @@ def test_the_organiser_erases_one_attendee_after_a_confirmation(organiser, summi
     assert row.name == ERASED_NAME and row.email == ""
     listing = organiser.get(f"/console/{event.slug}/attendees/").get_data(as_text=True)
     assert "Ana Lima" not in listing and ERASED_NAME in listing
+    trail = organiser.get(f"/console/{event.slug}/audit/").get_data(as_text=True)
+    assert "attendee-erased" in trail and f"erased-{ana.id}" in trail  # the trail keeps no name or id
+    assert "Ana Lima" not in trail and "ana.lima" not in trail
 
 
 def test_retention_erases_the_attendees_of_events_past_their_date(app, make_event, make_attendee):

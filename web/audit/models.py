@@ -29,6 +29,8 @@ class AuditAction(StrEnum):
     PASSWORD_RESET = "password-reset"
     PASSWORD_CHANGE = "password-change"
     TEAM = "team"                        # event membership changes
+    ERASURE = "attendee-erased"          # one attendee's personal data erased (reason: in details)
+    DISPLAY_LINK = "display-link-renewed"  # the room display's secret address replaced
 
 
 class AuditEntry(Model):

@@ -21,12 +21,12 @@ from badges.names import fold, name_sort_key
 from web.attendees.models import Attendee, attendees_of
 from web.attendees.presence import Presence, attends, checked_in_count, not_withdrawn_count, presence
 from web.attendees.states import AttendeeState
+from web.audit import AuditAction, record
 from web.events.clock import Phase
 from web.events.models import Event, new_display_key
 from web.extensions import db
 from web.jobs import Job, JobContext, job_handler, start_job
 from web.liveday.clock import ClockState, clock_state
-from web.logs import log_action
 from web.lookup_cache import LookupCache
 from web.schedules.models import ScheduleMeeting, ScheduleVersion
 from web.schedules.planning import plan_in_job, version_result
@@ -408,8 +408,8 @@ def renew_display_key(event: Event) -> str:
     """Give the event a new display key and commit: the old address answers 404 at once
     (every request compares against the stored key; nothing caches it)."""
     event.display_key = new_display_key()
+    record(AuditAction.DISPLAY_LINK, event_id=event.id, target=event.slug)
     db.session.commit()
-    log_action(log, "display-link-renewed", event=event.slug)
     return event.display_key
 
 

@@ -47,6 +47,7 @@ from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import withdraw_attendee
 from web.attendees.models import Attendee, Consent, attendees_of, new_checkin_code, new_token
 from web.attendees.wishes import Wish
+from web.audit import AuditAction, record
 from web.events.clock import first_open_round, round_instants
 from web.events.models import Event
 from web.extensions import db
@@ -200,9 +201,9 @@ def erase_attendee(attendee: Attendee, by: Any = None, now: dt.datetime | None =
         withdraw_attendee(attendee, by)  # rounds to come: not coming, as a cancellation
     _anonymise(attendee, now)
     erasure = _sit_outs_from(attendee, by, now)
-    log_action(log, "attendee-erased", event=attendee.event_id, attendee=attendee.ext_id,
-               reason=reason, by=getattr(by, "id", None), version=erasure.version_number,
-               meetings_removed=erasure.meetings_removed or None)
+    record(AuditAction.ERASURE, event_id=attendee.event_id, actor=by, target=attendee.ext_id,
+           reason=reason, version=erasure.version_number, meetings_removed=erasure.meetings_removed or None)
+    db.session.commit()
     return erasure
 
 

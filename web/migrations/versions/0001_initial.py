@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 02:30:16.016578
+Create Date: 2026-12-08 02:44:47.891725
 
 """
 from alembic import op
@@ -179,7 +179,7 @@ def upgrade():
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('target', sa.String(length=200), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
-    sa.CheckConstraint("action IN ('checkin', 'checkin-annulled', 'plan-stored', 'publish', 'import', 'event-settings', 'export', 'account', 'password-reset', 'password-change', 'team')", name=op.f('ck_audit_entries_action')),
+    sa.CheckConstraint("action IN ('checkin', 'checkin-annulled', 'plan-stored', 'publish', 'import', 'event-settings', 'export', 'account', 'password-reset', 'password-change', 'team', 'attendee-erased', 'display-link-renewed')", name=op.f('ck_audit_entries_action')),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_entries_actor_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_audit_entries_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
