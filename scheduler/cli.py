@@ -39,6 +39,7 @@ from scheduler.scoring import score_pairs
 from scheduler.solver import PlanRequest, Progress, plan
 from scheduler.spreadsheet import safe_cell
 from scheduler.taxonomy import ConfigError, load_taxonomy, load_weights
+from scheduler.wishes import describe as describe_wishes
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -160,6 +161,8 @@ def _plan(args: argparse.Namespace) -> int:
           f"spread {report.breaks_spread}" + ("" if report.meetings_mode == MeetingsMode.FILL else
                                              " (optimal)" if report.breaks_optimal else
                                              f" (at least {report.breaks_bound} possible)"))
+    if report.wishes.requested or report.wishes.no_pairs_met:
+        print(f"  {describe_wishes(report.wishes)}")
     if report.meetings_mode == MeetingsMode.REQUESTED:
         for a, b, _, why in report.requests_unscheduled:
             print(f"  request not scheduled: {a} + {b}: {why}")
