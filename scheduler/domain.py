@@ -117,7 +117,9 @@ class ScoringWeights:
     # exceeds the one below plus the highest competency score (80 with the default weights),
     # so a mutual Must outranks any one-sided Must, which outranks any mutual Want, which
     # outranks any one-sided Want, which outranks competencies alone (see
-    # scheduler.scoring.wish_tiers_dominate). All zero: wishes are ignored (No still forbids).
+    # scheduler.scoring.wish_tiers_dominate). Mutual Musts are also planned in the must-meet
+    # tier (above company repeats) while wish_must_mutual > 0. All zero: wishes are ignored in
+    # a filled event (No still forbids; a requested-only event still requests mutual Musts).
     wish_must_mutual: float = 400.0
     wish_must: float = 300.0
     wish_want_mutual: float = 200.0

@@ -808,7 +808,7 @@ def _must_meet_unkept(inst: Instance, outcome: _Outcome, pairs_met: set[frozense
     """Must-meet pairs without a meeting, each with why, sorted."""
     people = inst.people
     unkept = list(inst.must_static_unkept)
-    for i, j in sorted(inst.must):
+    for i, j in sorted(inst.must - inst.wish_must):      # mutual Musts are counted with the wishes
         if frozenset((people[i].id, people[j].id)) not in pairs_met:
             unkept.append((people[i].id, people[j].id, _unkept_reason(inst, outcome.rounds, i, j, outcome.ran_out)))
     unkept.sort()
