@@ -60,6 +60,7 @@ plan-demo: $(STAMP)
 bench: $(DEV)
 	$(BIN)/python bench/bench_scheduler.py
 	$(BIN)/python bench/bench_requests.py
+	$(BIN)/python bench/bench_wishes.py
 	$(BIN)/python bench/bench_replan.py
 	$(BIN)/python bench/bench_badges.py
 	$(BIN)/python bench/bench_checkin_load.py

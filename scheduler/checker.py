@@ -25,7 +25,7 @@ def check_schedule(schedule: Schedule, attendees: Sequence[Attendee],
 
     Rules: rounds in 1..rounds and tables in 1..tables; one meeting per table per round; an
     attendee at most once per round; no self-meeting; known attendees; nobody meets the same
-    person twice; no colleagues; no avoided pairs; both available in the round; at most
+    person twice; no colleagues; no avoided pairs (``avoid`` or a ``wish_no`` from either side); both available in the round; at most
     ``tables`` meetings per round; ``fixed`` meetings kept exactly and nothing added to the
     rounds they belong to.
     """
@@ -66,6 +66,8 @@ def check_schedule(schedule: Schedule, attendees: Sequence[Attendee],
             problems.append(f"{where}: colleagues from {a.company!r} may not meet")
         if b.id in a.avoid or a.id in b.avoid:
             problems.append(f"{where}: the pair asked not to meet")
+        elif b.id in a.wish_no or a.id in b.wish_no:
+            problems.append(f"{where}: one of the pair marked the other No")
         for person in (a, b):
             if person.available_rounds is not None and m.round not in person.available_rounds:
                 problems.append(f"{where}: {person.id} is not available in round {m.round}")

@@ -5,7 +5,7 @@
                              --out SCHEDULE.csv [--report REPORT.json]
     python -m scheduler scores ATTENDEES --out PAIRS.csv
     python -m scheduler generate N --rounds R --seed S --out FILE
-                             [--requests [--meetings M] [--requests-out REQUESTS.csv]]
+                             [--wishes] [--requests [--meetings M] [--requests-out REQUESTS.csv]]
 
 ``--meetings requested`` plans only the requested pairs (the file's must_meet pairs and those of
 ``--requests-file``, whose rows may give a session or a fixed round) with as few breaks as
@@ -22,6 +22,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ from scheduler.scoring import score_pairs
 from scheduler.solver import PlanRequest, Progress, plan
 from scheduler.spreadsheet import safe_cell
 from scheduler.taxonomy import ConfigError, load_taxonomy, load_weights
+from scheduler.wishes import describe as describe_wishes
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -109,6 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--taxonomy", type=Path)
+    generate.add_argument("--wishes", action="store_true",
+                          help="give attendees Must, Want and No wishes (popular people wished most; "
+                               "some mark no one)")
     generate.add_argument("--requests", action="store_true",
                           help="a requested-only event: must_meet holds the requests (B2B shapes)")
     generate.add_argument("--meetings", type=int, help="with --requests: how many requests (default 0.3 n rounds)")
@@ -160,6 +165,8 @@ def _plan(args: argparse.Namespace) -> int:
           f"spread {report.breaks_spread}" + ("" if report.meetings_mode == MeetingsMode.FILL else
                                              " (optimal)" if report.breaks_optimal else
                                              f" (at least {report.breaks_bound} possible)"))
+    if report.wishes.requested or report.wishes.no_pairs_met:
+        print(f"  {describe_wishes(report.wishes)}")
     if report.meetings_mode == MeetingsMode.REQUESTED:
         for a, b, _, why in report.requests_unscheduled:
             print(f"  request not scheduled: {a} + {b}: {why}")
@@ -183,7 +190,7 @@ def _scores(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from scheduler.generator import generate_event
+    from scheduler.generator import generate_event, generate_wishes
 
     taxonomy = load_taxonomy(args.taxonomy) if args.taxonomy else None
     if not args.requests:
@@ -191,6 +198,8 @@ def _generate(args: argparse.Namespace) -> int:
             print("--meetings and --requests-out need --requests", file=sys.stderr)
             return EXIT_BAD_INPUT
         attendees = generate_event(args.n, rounds=args.rounds, seed=args.seed, taxonomy=taxonomy)
+        if args.wishes:
+            attendees = generate_wishes(attendees, seed=args.seed)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         write_attendee_file(attendees, args.out)
         print(f"{len(attendees)} attendees written to {args.out}")
@@ -199,6 +208,8 @@ def _generate(args: argparse.Namespace) -> int:
 
     event = generate_requests_event(args.n, rounds=args.rounds, seed=args.seed, meetings=args.meetings,
                                     taxonomy=taxonomy)
+    if args.wishes:
+        event = replace(event, attendees=generate_wishes(event.attendees, seed=args.seed))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_attendee_file(event.attendees, args.out)
     print(f"{len(event.attendees)} attendees and {len(event.requests)} requests written to {args.out}")

@@ -113,6 +113,17 @@ class ScoringWeights:
     prefer_same_region: bool = False
     competitor_penalty: float = 12.0   # same partner type, overlapping offers, same region
     must_meet_bonus: float = 0.0       # must-meet is handled as its own objective tier
+    # Attendees' wishes, added to the pair score on top of the competency score. Each tier
+    # exceeds the one below plus the highest competency score (80 with the default weights),
+    # so a mutual Must outranks any one-sided Must, which outranks any mutual Want, which
+    # outranks any one-sided Want, which outranks competencies alone (see
+    # scheduler.scoring.wish_tiers_dominate). Mutual Musts are also planned in the must-meet
+    # tier (above company repeats) while wish_must_mutual > 0. All zero: wishes are ignored in
+    # a filled event (No still forbids; a requested-only event still requests mutual Musts).
+    wish_must_mutual: float = 400.0
+    wish_must: float = 300.0
+    wish_want_mutual: float = 200.0
+    wish_want: float = 100.0
     # One meeting per other company and attendee: "soft" whenever it costs no meeting and no
     # fairness, "hard" never more than one, "off" not considered. See COMPANY_REPEAT_RULES.
     company_repeats: str = "soft"

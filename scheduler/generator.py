@@ -4,7 +4,7 @@ The solver's behaviour depends on the shape of the room, so the generator reprod
 partner events look like rather than uniform noise: companies of one to three people, a few
 very popular competencies and a long tail (Zipf-like), more ISVs and integrators than
 distributors, about 15% of people arriving late or leaving early, and a handful of must-meet
-and avoid requests. Everything comes from one ``random.Random(seed)``, so a seed is a
+and avoid requests; :func:`generate_wishes` adds attendees' Must, Want and No wishes. Everything comes from one ``random.Random(seed)``, so a seed is a
 reproducible event.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from scheduler.domain import Attendee, AttendeeFields, MeetingRequest, Taxonomy, normalise_company
@@ -451,3 +451,83 @@ def _fields(attendee: Attendee) -> AttendeeFields:
             "partner_type": attendee.partner_type, "offers": attendee.offers, "seeks": attendee.seeks,
             "email": attendee.email, "title": attendee.title, "country": attendee.country,
             "available_rounds": attendee.available_rounds, "must_meet": (), "avoid": ()}
+
+
+# --------------------------------------------------------------------------- wishes
+
+WISH_QUOTAS = (3, 5, 1)          # at most this many Must, Want and No per attendee
+SILENT_SHARE = 0.3               # attendees who mark no one
+NO_SHARE = 0.25                  # of those who wish, the share who also mark someone No
+RECIPROCATE_SHARE = 0.3          # a Must answered with a Must (mutual), when the quota allows
+WISH_POPULARITY_EXPONENT = 1.1   # Zipf-like: a few people are wished by many
+
+
+def generate_wishes(attendees: Sequence[Attendee], *, seed: int, quotas: tuple[int, int, int] = WISH_QUOTAS,
+                    silent_share: float = SILENT_SHARE) -> list[Attendee]:
+    """``attendees`` with Must, Want and No wishes, as a wish form collects them.
+
+    Wishes lean towards popular people (popularity falls off Zipf-like, favouring who offers
+    what the wisher seeks), so a few are wished by many; each person marks at most ``quotas``
+    (Must, Want, No); ``silent_share`` of them mark no one; some Musts are answered with a Must
+    (mutual). Wishes name someone of another company who attends a round the wisher attends,
+    and never contradict the person's must_meet or avoid. Same arguments, same wishes."""
+    people = list(attendees)
+    n = len(people)
+    rng = random.Random(f"wishes-{seed}")
+    order = list(range(n))
+    rng.shuffle(order)
+    popularity = [0.0] * n
+    for rank, index in enumerate(order, start=1):
+        popularity[index] = 1.0 / rank ** WISH_POPULARITY_EXPONENT
+    silent = set(rng.sample(range(n), round(n * silent_share))) if n else set()
+    must: list[list[int]] = [[] for _ in range(n)]
+    want: list[list[int]] = [[] for _ in range(n)]
+    no: list[list[int]] = [[] for _ in range(n)]
+    quota_must, quota_want, quota_no = quotas
+    for i in range(n):
+        if i in silent:
+            continue
+        musts = rng.randint(0, quota_must)
+        chosen = _wish_targets(rng, people, i, popularity, musts + rng.randint(1, quota_want))
+        must[i], want[i] = chosen[:musts], chosen[musts:]
+    for i in range(n):                       # answers: a Must returned by someone who has room
+        for j in list(must[i]):
+            if (j not in silent and i not in must[j] and len(must[j]) < quota_must
+                    and rng.random() < RECIPROCATE_SHARE):
+                if i in want[j]:
+                    want[j].remove(i)
+                must[j].append(i)
+    for i in range(n):
+        if i in silent or rng.random() >= NO_SHARE:
+            continue
+        wished = {*must[i], *want[i]}
+        options = [j for j in _allowed_partners(people, i) if j not in wished
+                   and people[j].id not in people[i].must_meet]
+        no[i] = rng.sample(options, min(quota_no, len(options)))
+    return [replace(person, wish_must=tuple(people[j].id for j in must[i]),
+                    wish_want=tuple(people[j].id for j in want[i]),
+                    wish_no=tuple(people[j].id for j in no[i]))
+            for i, person in enumerate(people)]
+
+
+def _allowed_partners(people: Sequence[Attendee], i: int) -> list[int]:
+    """Others one may wish: another company, a round in common, not on one's avoid list."""
+    me = people[i]
+    return [j for j, other in enumerate(people)
+            if j != i and other.company_key != me.company_key and other.id not in me.avoid
+            and (me.available_rounds is None or other.available_rounds is None
+                 or bool(me.available_rounds & other.available_rounds))]
+
+
+def _wish_targets(rng: random.Random, people: Sequence[Attendee], i: int, popularity: Sequence[float],
+                  count: int) -> list[int]:
+    """``count`` distinct people for ``i`` to wish, by popularity, doubled for a competency fit."""
+    seeks = set(people[i].seeks)
+    options = _allowed_partners(people, i)
+    weights = [popularity[j] * (2.0 if seeks & set(people[j].offers) else 1.0) for j in options]
+    chosen: list[int] = []
+    while options and len(chosen) < count:
+        k = rng.choices(range(len(options)), weights=weights)[0]
+        chosen.append(options.pop(k))
+        weights.pop(k)
+    return chosen

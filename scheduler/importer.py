@@ -35,7 +35,17 @@ from scheduler.spreadsheet import (
 from scheduler.taxonomy import TaxonomyMatcher, load_taxonomy
 
 REQUIRED_COLUMNS = ("id", "name", "company", "region", "partner_type", "offers", "seeks")
-OPTIONAL_COLUMNS = ("email", "title", "country", "available_rounds", "must_meet", "avoid")
+OPTIONAL_COLUMNS = ("email", "title", "country", "available_rounds", "must_meet", "avoid",
+                    "wish_must", "wish_want", "wish_no")
+# Columns that name other attendees by id: the organiser's must_meet and avoid, and the
+# attendee's own wishes (Must and Want weigh in the plan, No forbids the pair as avoid does).
+REFERENCE_COLUMNS = ("must_meet", "avoid", "wish_must", "wish_want", "wish_no")
+# Pairs of those columns that may not name the same person: they contradict each other (or,
+# among the wishes, leave it unclear what the attendee wants). must_meet beside a Must or Want
+# wish agrees, and avoid beside No says the same thing twice; both are accepted.
+_CONFLICTING_COLUMNS = (("must_meet", "avoid"), ("must_meet", "wish_no"), ("wish_must", "avoid"),
+                        ("wish_want", "avoid"), ("wish_must", "wish_want"), ("wish_must", "wish_no"),
+                        ("wish_want", "wish_no"))
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Columns that must hold a value on every row (``seeks`` must exist but may be empty).
 _NON_EMPTY = ("id", "name", "company", "region", "partner_type", "offers")
@@ -251,10 +261,15 @@ class RowValidator:
             "available_rounds": self._availability(found, cells.get("available_rounds", "")),
             "must_meet": _split_list(cells.get("must_meet", "")),
             "avoid": _split_list(cells.get("avoid", "")),
+            "wish_must": _split_list(cells.get("wish_must", "")),
+            "wish_want": _split_list(cells.get("wish_want", "")),
+            "wish_no": _split_list(cells.get("wish_no", "")),
         }
         if cells.get("name", "").strip() and not fields["name"]:
             found.error("name", "holds only line breaks or control characters")
-        found.errors += self.reference_errors(own, fields["must_meet"], fields["avoid"], line=line)
+        found.errors += self.reference_errors(own, fields["must_meet"], fields["avoid"], line=line,
+                                              wish_must=fields["wish_must"], wish_want=fields["wish_want"],
+                                              wish_no=fields["wish_no"])
         too_long = [RowError(line, column, problem) for column, text in cells.items()
                     if (problem := cell_too_long(text, self.limits))]
         if too_long:  # a file stops reading at such a cell: nothing else about the row is said
@@ -262,12 +277,15 @@ class RowValidator:
         return RowCheck(fields, found.errors, found.warnings)
 
     def reference_errors(self, own: str, must_meet: Iterable[str], avoid: Iterable[str], *,
-                         line: int | None = None) -> list[RowError]:
-        """must_meet and avoid naming the row's own id, an id not known, or one person twice.
+                         line: int | None = None, wish_must: Iterable[str] = (),
+                         wish_want: Iterable[str] = (), wish_no: Iterable[str] = ()) -> list[RowError]:
+        """must_meet, avoid and the three wish lists naming the row's own id, an id not known,
+        or one person in two lists that contradict each other (:data:`_CONFLICTING_COLUMNS`).
         Also asked of stored rows when a form renames an id they name."""
         errors: list[RowError] = []
-        must_meet, avoid = tuple(must_meet), tuple(avoid)
-        for column, refs in (("must_meet", must_meet), ("avoid", avoid)):
+        lists = {"must_meet": tuple(must_meet), "avoid": tuple(avoid), "wish_must": tuple(wish_must),
+                 "wish_want": tuple(wish_want), "wish_no": tuple(wish_no)}
+        for column, refs in lists.items():
             for ref in refs:
                 if ref == own:
                     errors.append(RowError(line, column, f"lists the attendee's own id '{ref}'"))
@@ -275,8 +293,9 @@ class RowValidator:
                     close = self.folded_ids.get(ref.casefold())
                     hint = f" (did you mean '{close}'?)" if close else ""
                     errors.append(RowError(line, column, f"unknown id '{ref}'{hint}"))
-        for ref in sorted(set(must_meet) & set(avoid)):
-            errors.append(RowError(line, "avoid", f"'{ref}' is also listed in must_meet"))
+        for first, second in _CONFLICTING_COLUMNS:
+            for ref in sorted(set(lists[first]) & set(lists[second])):
+                errors.append(RowError(line, second, f"'{ref}' is also listed in {first}"))
         return errors
 
     def _taxonomy_name(self, found: _Found, column: str, kind: str, text: str) -> str:
@@ -471,7 +490,7 @@ class _Parser:
         """:func:`avoided_warnings` for each id's first row, naming the avoiding rows by line."""
         firsts = [check.fields for row, check in checks
                   if check.fields["id"] and first_line[check.fields["id"]] == row.line]
-        avoids_of = {fields["id"]: fields["avoid"] for fields in firsts}
+        avoids_of = {fields["id"]: (*fields["avoid"], *fields.get("wish_no", ())) for fields in firsts}
         holders = {ident: f"line {line}" for ident, line in first_line.items()}
         for fields in firsts:
             for problem in avoided_warnings(fields["id"], fields["must_meet"], avoids_of, holders,
@@ -528,6 +547,9 @@ def attendee_row(attendee: Attendee) -> list[str]:
         format_rounds(attendee.available_rounds),
         "; ".join(attendee.must_meet),
         "; ".join(attendee.avoid),
+        "; ".join(attendee.wish_must),
+        "; ".join(attendee.wish_want),
+        "; ".join(attendee.wish_no),
     ]
 
 

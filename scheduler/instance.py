@@ -2,7 +2,8 @@
 
 Everything the algorithms need is computed once here: who can be seated in which free round,
 which pairs may still meet (allowed by scoring, not met in a fixed round, sharing a free round),
-their scores, the must-meet requests and the previous plan used for stability.
+their scores, the must-meet requests (with the mutual Musts, planned in the same tier) and the
+previous plan used for stability.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
-from scheduler.scoring import score_matrix, why_not_allowed
+from scheduler.scoring import WishTier, score_matrix, why_not_allowed, wish_pairs
 
 # Extra objective weight per kept must-meet pair in the LP and the placement, as a multiple of
 # the largest pair score: enough to outweigh the two ordinary meetings it can displace.
@@ -33,7 +34,7 @@ class Instance:
     avail: np.ndarray            # bool (n, rounds + 1): can be seated in free round r
     allowed: np.ndarray          # bool (n, n): may still meet in a free round
     scores: np.ndarray           # int32 (n, n)
-    must: set[tuple[int, int]]   # must-meet pairs that can still be planned (i < j)
+    must: set[tuple[int, int]]   # must-meet and mutual-Must pairs that can still be planned (i < j)
     must_requested: list[tuple[str, str]]
     must_static_unkept: list[tuple[str, str, str]]
     previous: dict[tuple[int, int], tuple[int, int]]  # pair -> (round, table) in the old plan
@@ -41,6 +42,9 @@ class Instance:
     index: dict[str, int] = field(default_factory=dict)
     company: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # company code per attendee
     company_rule: str = "off"    # ScoringWeights.company_repeats: soft, hard or off
+    # Pairs in ``must`` only because both marked each other Must (no must_meet): planned in the
+    # must-meet tier, above company repeats, but reported with the wishes, not as must-meets.
+    wish_must: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def n(self) -> int:
@@ -167,6 +171,12 @@ def build_instance(attendees: Sequence[Attendee], rounds: int, tables: int, weig
         else:
             must.add((i, j))
 
+    wish_must: set[tuple[int, int]] = set()
+    if weights.wish_must_mutual > 0:     # zero: the organiser chose to ignore the wishes
+        wish_must = {pair for pair, tier in wish_pairs(people, index).items()
+                     if tier is WishTier.MUST_MUTUAL and pair not in must and allowed[pair]}
+    must |= wish_must
+
     prev: dict[tuple[int, int], tuple[int, int]] = {}
     if previous is not None:
         for m in previous.meetings:
@@ -179,7 +189,8 @@ def build_instance(attendees: Sequence[Attendee], rounds: int, tables: int, weig
                     must=must, must_requested=sorted(requested),
                     must_static_unkept=static_unkept, previous=prev,
                     stability_bonus=stability_bonus, index=index,
-                    company=_company_codes(people), company_rule=weights.company_repeats)
+                    company=_company_codes(people), company_rule=weights.company_repeats,
+                    wish_must=wish_must)
 
 
 def _company_codes(people: Sequence[Attendee]) -> np.ndarray:

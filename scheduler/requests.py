@@ -134,16 +134,29 @@ def session_rounds(text: str, rounds: int) -> frozenset[int] | None:
     return frozenset(range(first, last + 1))
 
 
-def collect_requests(attendees: Sequence[Attendee], extra: Sequence[MeetingRequest] = ()) -> list[MeetingRequest]:
-    """The event's requests: every ``must_meet`` pair (either side asking is enough) and every
-    one of ``extra``; an ``extra`` entry for a pair gives that request its session and round.
-    One request per pair, ids sorted, in id order."""
-    found: dict[tuple[str, str], MeetingRequest] = {}
+def requested_pairs(attendees: Sequence[Attendee]) -> set[tuple[str, str]]:
+    """Pairs (ids sorted) the attendee data itself requests: ``must_meet`` from either side,
+    and mutual Musts (a one-sided Must is a wish the plan weighs, not a request)."""
+    pairs: set[tuple[str, str]] = set()
+    musts = {(person.id, other) for person in attendees for other in person.wish_must}
     for person in attendees:
         for other in person.must_meet:
             if other != person.id:
-                a, b = sorted((person.id, other))
-                found.setdefault((a, b), MeetingRequest(a, b))
+                pairs.add((min(person.id, other), max(person.id, other)))
+        for other in person.wish_must:
+            if other != person.id and (other, person.id) in musts:
+                pairs.add((min(person.id, other), max(person.id, other)))
+    return pairs
+
+
+def collect_requests(attendees: Sequence[Attendee], extra: Sequence[MeetingRequest] = ()) -> list[MeetingRequest]:
+    """The event's requests: every ``must_meet`` pair (either side asking is enough), every
+    mutual Must wish (both named each other in ``wish_must``) and every one of ``extra``; an
+    ``extra`` entry for a pair gives that request its session and round. One request per pair,
+    ids sorted, in id order."""
+    found: dict[tuple[str, str], MeetingRequest] = {}
+    for a, b in sorted(requested_pairs(attendees)):
+        found[(a, b)] = MeetingRequest(a, b)
     for request in extra:
         a, b = sorted((request.a_id, request.b_id))
         if a != b:

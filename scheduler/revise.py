@@ -35,6 +35,7 @@ from scheduler.checker import company_repeats
 from scheduler.domain import Attendee, Meeting, Schedule, ScoringWeights
 from scheduler.scoring import reason_for, score_matrix, why_not_allowed
 from scheduler.solver import PlanReport, PlanResult, Progress, count_sit_outs
+from scheduler.wishes import count_wishes
 
 # Largest set of people without a meeting in one round matched exactly (blossom); larger sets
 # (a round added after publishing) are matched greedily by weight.
@@ -434,6 +435,7 @@ def revise(request: RevisionRequest, progress: Callable[[Progress], None] | None
     report = _report(work.people, schedule, work.rounds, work.index, work.target, started, cancel, stopped)
     report.company_rule = request.weights.company_repeats
     report.company_repeat_attendees, report.company_repeat_meetings = company_repeats(schedule, work.people)
+    report.wishes = count_wishes(schedule.meetings, work.people, work.rounds)
     changes = diff_schedules(previous, schedule, first, set(work.index))
     result = RevisionResult(
         result=PlanResult(schedule, report),

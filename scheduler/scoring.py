@@ -7,14 +7,23 @@ Every term of the score is visible in the reason text:
 * partner-type fit: ``partner_type_fit["A|B"]`` (alphabetical key), else ``partner_type_default``;
 * region: ``region_bonus`` for a cross-region pair (or a same-region pair when
   ``prefer_same_region`` is set);
-* likely competitors (same partner type, same region, overlapping offers): ``-competitor_penalty``.
+* likely competitors (same partner type, same region, overlapping offers): ``-competitor_penalty``;
+* wishes (:class:`WishTier`): the strongest tier the two attendees' ``wish_must`` and
+  ``wish_want`` reach, ``wish_must_mutual``, ``wish_must``, ``wish_want_mutual`` or
+  ``wish_want``, added after the competency terms are rounded and clipped, so a wished pair
+  always scores at least its tier's weight (see :func:`wish_tiers_dominate` for the ordering).
 
-The raw sum is rounded to an integer and clipped at zero. **A pair scoring 0 may still meet**:
+The raw competency sum is rounded to an integer and clipped at zero. **A pair scoring 0 may still meet**:
 the solver maximises the number of meetings before the total score, because a meeting beats
 sitting out, so such a pair simply ranks last.
 
-Colleagues (same ``company_key``), avoided pairs (either side's ``avoid``) and pairs whose
+Colleagues (same ``company_key``), avoided pairs (either side's ``avoid`` or ``wish_no``) and pairs whose
 availability never overlaps are not allowed to meet and get no score at all.
+
+Reasons come in three voices: :func:`explain_for` speaks to one attendee in plain sentences
+(no points, no jargon, never a one-sided wish of the partner), :func:`explain_points` gives the
+organiser every term with its points, and :func:`reason_for` is the short organiser line stored
+with each meeting.
 
 Two implementations share these rules: :func:`pair_terms` explains one pair in words (used for
 reasons and the attendee's view) and :func:`score_matrix` computes every pair at once with numpy
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -41,6 +51,71 @@ class PairScore:
     reason: str
 
 
+class WishTier(StrEnum):
+    """How strongly two attendees wished to meet, strongest first (REPORT.json's keys).
+
+    A pair takes the strongest tier it reaches: both marked the other Must (``must_mutual``);
+    one marked Must, whatever the other did (``must``); both marked Want (``want_mutual``);
+    one marked Want (``want``)."""
+
+    MUST_MUTUAL = "must_mutual"
+    MUST = "must"
+    WANT_MUTUAL = "want_mutual"
+    WANT = "want"
+
+
+WISH_TIERS = tuple(WishTier)   # strongest first
+
+
+def wish_tier(a: Attendee, b: Attendee) -> WishTier | None:
+    """The tier of ``a`` and ``b``'s wishes for each other, or ``None`` when neither asked."""
+    a_must, b_must = b.id in a.wish_must, a.id in b.wish_must
+    if a_must and b_must:
+        return WishTier.MUST_MUTUAL
+    if a_must or b_must:
+        return WishTier.MUST
+    a_want, b_want = b.id in a.wish_want, a.id in b.wish_want
+    if a_want and b_want:
+        return WishTier.WANT_MUTUAL
+    if a_want or b_want:
+        return WishTier.WANT
+    return None
+
+
+def wish_weight(tier: WishTier | None, weights: ScoringWeights) -> float:
+    """The weight of a tier (``ScoringWeights.wish_<tier>``); nothing for no wish."""
+    return 0.0 if tier is None else float(getattr(weights, f"wish_{tier.value}"))
+
+
+def declined(a: Attendee, b: Attendee) -> bool:
+    """Either side marked the other No: the pair never meets, as with ``avoid``."""
+    return b.id in a.wish_no or a.id in b.wish_no
+
+
+def max_competency_score(weights: ScoringWeights) -> int:
+    """The highest score competencies, partner types and regions alone can give a pair: the
+    spread the wish tiers must rise above."""
+    cap = max(0, weights.max_matches_counted)
+    fits = [weights.partner_type_default, *weights.partner_type_fit.values()]
+    best = (max(0.0, weights.offer_match) * 2 * cap + max(0.0, weights.mutual_bonus)
+            + max(0.0, *fits) + max(0.0, weights.region_bonus) + max(0.0, -weights.competitor_penalty))
+    return clip_score(best)
+
+
+def wish_tiers_dominate(weights: ScoringWeights) -> bool:
+    """Whether every pair of a stronger tier outscores every pair of a weaker one (and a
+    one-sided Want outscores any pair without a wish), whatever their competencies: each
+    tier's weight exceeds the next one's plus :func:`max_competency_score`."""
+    ceiling = max_competency_score(weights)
+    below = 0
+    for tier in reversed(WISH_TIERS):
+        bonus = clip_score(wish_weight(tier, weights))
+        if bonus <= below + ceiling:
+            return False
+        below = bonus
+    return True
+
+
 @dataclass(frozen=True)
 class PairTerms:
     """The score of one pair split into its visible terms."""
@@ -53,14 +128,21 @@ class PairTerms:
     region: float
     competitor: float
     shared_offers: tuple[str, ...]
+    wish_tier: WishTier | None = None
+    wish: float = 0.0
 
     @property
     def raw(self) -> float:
+        """The competency terms (wishes aside)."""
         return self.complementarity + self.mutual + self.type_fit + self.region + self.competitor
 
     @property
-    def score(self) -> int:
+    def competency_score(self) -> int:
         return clip_score(self.raw)
+
+    @property
+    def score(self) -> int:
+        return clip_score(self.raw) + clip_score(self.wish)
 
 
 def clip_score(raw: float) -> int:
@@ -87,7 +169,7 @@ def why_not_allowed(a: Attendee, b: Attendee) -> str | None:
         return "same person"
     if a.company_key == b.company_key:
         return "colleagues"
-    if b.id in a.avoid or a.id in b.avoid:
+    if b.id in a.avoid or a.id in b.avoid or declined(a, b):
         return "avoided"
     if (a.available_rounds is not None and b.available_rounds is not None
             and not (a.available_rounds & b.available_rounds)):
@@ -118,7 +200,9 @@ def pair_terms(a: Attendee, b: Attendee, weights: ScoringWeights) -> PairTerms:
     shared = _ordered_intersection(a.offers, b.offers)
     competitor = (-weights.competitor_penalty
                   if same_region and a.partner_type == b.partner_type and shared else 0.0)
-    return PairTerms(ab, ba, complementarity, mutual, type_fit, region, competitor, shared)
+    tier = wish_tier(a, b)
+    return PairTerms(ab, ba, complementarity, mutual, type_fit, region, competitor, shared,
+                     tier, wish_weight(tier, weights))
 
 
 def _names(items: Sequence[str]) -> str:
@@ -159,16 +243,147 @@ def _describe(a: Attendee, b: Attendee, terms: PairTerms, a_label: str, b_label:
     return "; ".join(parts)
 
 
+def _organiser_wish(a: Attendee, b: Attendee, tier: WishTier | None) -> str:
+    """What each of the two marked, for the organiser (who may see one-sided wishes)."""
+    if tier is None:
+        return ""
+    if tier is WishTier.MUST_MUTUAL:
+        return "both marked each other Must"
+    if tier is WishTier.WANT_MUTUAL:
+        return "both marked each other Want"
+    marks = []
+    for x, y in ((a, b), (b, a)):
+        mark = "Must" if y.id in x.wish_must else "Want" if y.id in x.wish_want else ""
+        if mark:
+            marks.append(f"{x.name} marked {y.name} {mark}")
+    return " and ".join(marks)
+
+
 def reason_for(a: Attendee, b: Attendee, weights: ScoringWeights) -> str:
-    """Neutral reason, e.g. "Contoso Hosting offers Hosting, which Fabrikam seeks; cross-region (EMEA-APAC)"."""
+    """The organiser's short reason stored with a meeting, e.g. "Contoso Hosting offers Hosting,
+    which Fabrikam seeks; cross-region (EMEA-APAC)", led by the pair's wishes when they have any.
+    It may name a one-sided wish: attendees read :func:`explain_for` instead."""
     terms = pair_terms(a, b, weights)
-    return _describe(a, b, terms, display_party(a), display_party(b), a_is_viewer=False)
+    text = _describe(a, b, terms, display_party(a), display_party(b), a_is_viewer=False)
+    wish = _organiser_wish(a, b, terms.wish_tier)
+    return f"{wish}; {text}" if wish else text
+
+
+def _points(value: float) -> str:
+    return f"{'+' if value >= 0 else '-'}{abs(value):g}"
+
+
+def explain_points(a: Attendee, b: Attendee, weights: ScoringWeights) -> str:
+    """Every term of the pair's score with its points, for the organiser: "both marked each
+    other Must +400; Contoso Hosting offers Hosting, which Fabrikam seeks +10; ...; score 418"."""
+    terms = pair_terms(a, b, weights)
+    a_label, b_label = display_party(a), display_party(b)
+    cap = max(0, weights.max_matches_counted)
+    parts: list[str] = []
+    if terms.wish_tier is not None:
+        parts.append(f"{_organiser_wish(a, b, terms.wish_tier)} {_points(clip_score(terms.wish))}")
+    if b.id in a.must_meet or a.id in b.must_meet:
+        parts.append("organisers' must-meet (planned before scores)")
+    if terms.a_offers_b_seeks:
+        points = weights.offer_match * min(len(terms.a_offers_b_seeks), cap)
+        parts.append(f"{a_label} offers {_names(terms.a_offers_b_seeks)}, which {b_label} seeks {_points(points)}")
+    if terms.b_offers_a_seeks:
+        points = weights.offer_match * min(len(terms.b_offers_a_seeks), cap)
+        parts.append(f"{b_label} offers {_names(terms.b_offers_a_seeks)}, which {a_label} seeks {_points(points)}")
+    if terms.mutual:
+        parts.append(f"a fit both ways {_points(terms.mutual)}")
+    if terms.type_fit:
+        parts.append(f"{a.partner_type}/{b.partner_type} fit {_points(terms.type_fit)}")
+    where = f"same region ({a.region})" if a.region == b.region else f"cross-region ({a.region}-{b.region})"
+    parts.append(f"{where} {_points(terms.region)}" if terms.region else where)
+    if terms.competitor:
+        parts.append(f"likely competitors {_points(terms.competitor)}")
+    parts.append(f"score {terms.score}")
+    return "; ".join(parts)
+
+
+# How a partner of each type is described to the viewer: a noun phrase, and what they do for
+# the viewer's kind of business (keyed by the viewer's partner type; "" = any other). Only fits
+# the weights count as positive are said: a person is never told why a partner fits badly.
+_TYPE_PHRASES: dict[str, tuple[str, dict[str, str]]] = {
+    "Systems Integrator": ("A systems integrator", {
+        "ISV": "who builds on ISV products like yours",
+        "Hosting Provider": "who deploys solutions on platforms like yours",
+        "": "who delivers projects with partners like you"}),
+    "Hosting Provider": ("A hosting provider", {
+        "ISV": "who can run and host software like yours",
+        "": "who can host what you deliver"}),
+    "Managed Services Provider": ("A managed services provider", {
+        "ISV": "who can run and support products like yours for customers",
+        "": "who can run and support what you offer"}),
+    "Reseller": ("A reseller", {"": "who can sell what you offer to customers"}),
+    "Distributor": ("A distributor", {
+        "Reseller": "who supplies resellers like you",
+        "": "who can take what you offer to many resellers"}),
+    "Consultancy": ("A consultancy", {"": "who advises customers on solutions like yours"}),
+    "ISV": ("A software vendor", {
+        "Systems Integrator": "whose products you can build on",
+        "Hosting Provider": "whose software you can host",
+        "Managed Services Provider": "whose products you can run for customers",
+        "Reseller": "whose products you can sell",
+        "Distributor": "whose products you can distribute",
+        "Consultancy": "whose products you can recommend",
+        "": "whose products can work with yours"}),
+}
+
+
+def _type_sentence(viewer: Attendee, partner: Attendee) -> str:
+    """The partner's type as a reason, from the viewer's side."""
+    known = _TYPE_PHRASES.get(partner.partner_type)
+    if known is None:
+        article = "An" if partner.partner_type[:1].casefold() in "aeiou" else "A"
+        return f"{article} {partner.partner_type}, a partner type that fits yours well"
+    noun, clauses = known
+    return f"{noun} {clauses.get(viewer.partner_type, clauses[''])}"
+
+
+def _topics(items: Sequence[str]) -> str:
+    """At most three competencies by name, then "and more" (no counts for attendees)."""
+    shown = list(items[:SHOWN_COMPETENCIES])
+    if len(items) > SHOWN_COMPETENCIES:
+        return ", ".join(shown) + " and more"
+    if len(shown) == 1:
+        return shown[0]
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def explain_sentences(viewer: Attendee, partner: Attendee, weights: ScoringWeights) -> list[str]:
+    """The reasons ``viewer`` meets ``partner``, as sentences a person would say: no points, no
+    jargon, no negative fit, and never a wish the partner made alone (a one-sided wish is told
+    only to whoever made it)."""
+    terms = pair_terms(viewer, partner, weights)
+    party = display_party(partner)
+    sentences: list[str] = []
+    asked = partner.id in viewer.wish_must or partner.id in viewer.wish_want
+    asked_back = viewer.id in partner.wish_must or viewer.id in partner.wish_want
+    if asked and asked_back:
+        sentences.append("You both asked to meet")
+    elif asked:
+        sentences.append(f"You asked to meet {partner.name}")
+    if partner.id in viewer.must_meet or viewer.id in partner.must_meet:
+        sentences.append("The organisers asked you two to meet")
+    if terms.b_offers_a_seeks:
+        sentences.append(f"{party} offers {_topics(terms.b_offers_a_seeks)}, which you seek")
+    if terms.a_offers_b_seeks:
+        sentences.append(f"You offer {_topics(terms.a_offers_b_seeks)}, which {party} seeks")
+    if terms.type_fit > 0:
+        sentences.append(_type_sentence(viewer, partner))
+    if terms.region > 0:
+        sentences.append(f"From another region: {partner.region}" if viewer.region != partner.region
+                         else f"From your region too: {partner.region}")
+    return sentences or ["A chance to meet someone new"]
 
 
 def explain_for(viewer: Attendee, partner: Attendee, weights: ScoringWeights) -> str:
-    """The reason from ``viewer``'s side: "Contoso Hosting offers Hosting, which you seek"."""
-    terms = pair_terms(viewer, partner, weights)
-    return _describe(viewer, partner, terms, "you", display_party(partner), a_is_viewer=True)
+    """The reason from ``viewer``'s side, for the attendee's own pages, calendar and printed
+    agenda: "You both asked to meet. Contoso Hosting offers Hosting, which you seek." The
+    organiser reads :func:`explain_points`."""
+    return "".join(f"{sentence}. " for sentence in explain_sentences(viewer, partner, weights)).strip()
 
 
 # --------------------------------------------------------------------------- vectorised path
@@ -270,11 +485,41 @@ def score_matrix(attendees: Sequence[Attendee], weights: ScoringWeights,
                          & ((avail[rows][:, None] & avail[None, :]) != 0))
     position = {a.id: k for k, a in enumerate(people)}
     for k, attendee in enumerate(people):
-        for other in attendee.avoid:
+        for other in (*attendee.avoid, *attendee.wish_no):
             if other in position:
                 allowed[k, position[other]] = allowed[position[other], k] = False
+    for (i, j), bonus in wish_bonuses(people, weights, position).items():
+        scores[i, j] += bonus
+        scores[j, i] += bonus
     np.fill_diagonal(allowed, False)
     return ScoreMatrix(people, scores, allowed)
+
+
+def wish_pairs(people: Sequence[Attendee], position: Mapping[str, int] | None = None
+               ) -> dict[tuple[int, int], WishTier]:
+    """Every pair (indices, ``i < j``) that one of them wished to meet, with its tier; wishes
+    naming someone not in ``people`` are left out. Only the few wished pairs are visited."""
+    where = position if position is not None else {a.id: k for k, a in enumerate(people)}
+    tiers: dict[tuple[int, int], WishTier] = {}
+    for k, person in enumerate(people):
+        for other in (*person.wish_must, *person.wish_want):
+            j = where.get(other)
+            if j is None or j == k:
+                continue
+            pair = (min(j, k), max(j, k))
+            if pair not in tiers:
+                tier = wish_tier(people[pair[0]], people[pair[1]])
+                if tier is not None:
+                    tiers[pair] = tier
+    return tiers
+
+
+def wish_bonuses(people: Sequence[Attendee], weights: ScoringWeights,
+                 position: Mapping[str, int] | None = None) -> dict[tuple[int, int], int]:
+    """What each wished pair adds to its score (its tier's weight, rounded)."""
+    bonuses = {pair: clip_score(wish_weight(tier, weights))
+               for pair, tier in wish_pairs(people, position).items()}
+    return {pair: bonus for pair, bonus in bonuses.items() if bonus}
 
 
 class PairScores(Mapping[tuple[str, str], PairScore]):

@@ -67,6 +67,7 @@ from scheduler.placement import Placement, fill_free_seats, place_rounds, polish
 from scheduler.requests import DEFAULT_BREAK_SPREAD, RequestsOutcome, collect_requests, schedule_requests
 from scheduler.rounding import round_selection
 from scheduler.scoring import pair_terms, reason_for
+from scheduler.wishes import WishSummary, count_wishes
 
 EXACT_LIMIT = 6_000          # booleans; about 35 attendees x 10 rounds
 DEFAULT_STABILITY_BONUS = 30
@@ -159,6 +160,7 @@ class PlanReport:
     requests_requested: int = 0         # requested-only mode
     requests_scheduled: int = 0
     requests_unscheduled: list[tuple[str, str, str, str]] = field(default_factory=list)  # a, b, cause, reason
+    wishes: WishSummary = field(default_factory=WishSummary)   # attendees' wishes asked and granted
 
     @property
     def ratio(self) -> float | None:
@@ -191,6 +193,7 @@ class PlanReport:
             "path": self.path,
             "breaks": {"total": self.breaks_total, "worst": self.breaks_worst, "spread": self.breaks_spread,
                        "bound": self.breaks_bound, "optimal": self.breaks_optimal},
+            "wishes": self.wishes.to_dict(),
         } | ({} if self.meetings_mode != MeetingsMode.REQUESTED else {
             "requests": {"requested": self.requests_requested, "scheduled": self.requests_scheduled,
                          "unscheduled": [{"a_id": a, "b_id": b, "cause": cause, "reason": why}
@@ -234,6 +237,7 @@ class PlanReport:
             company_repeat_meetings=int(repeats.get("meetings") or 0),
             meetings_mode=str(data.get("meetings_mode") or MeetingsMode.FILL.value),
             path=str(data.get("path") or ""),
+            wishes=WishSummary.from_dict(cls._part(data, "wishes")),
             breaks_total=int(breaks.get("total") or 0),
             breaks_worst=int(breaks.get("worst") or 0),
             breaks_spread=int(breaks.get("spread") or 0),
@@ -631,6 +635,7 @@ def _requested_report(request: PlanRequest, shape: _Shape, outcome: RequestsOutc
                                      if frozenset((u.a_id, u.b_id)) in must)
     report.must_meet_kept = report.must_meet_requested - len(report.must_meet_unkept)
     count_sit_outs(report, meetings, shape.attendees, shape.rounds)
+    report.wishes = count_wishes(meetings, shape.attendees, shape.rounds)
     proof = "optimal" if outcome.optimal else f"at least {outcome.bound} possible"
     report.message = (f"{'optimal' if outcome.optimal else status.lower().replace('_', ' ')}: "
                       f"{report.requests_scheduled} of {report.requests_requested} requested meetings in "
@@ -763,6 +768,7 @@ def _finish(inst: Instance, request: PlanRequest, outcome: _Outcome, budget: Bud
     report.meetings = len(meetings)
     report.total_score = float(sum(m.score for m in meetings))
     count_sit_outs(report, meetings, inst.people, inst.rounds)
+    report.wishes = count_wishes(meetings, inst.people, inst.rounds)
     breaks = schedule_breaks(meetings, inst.people)
     report.breaks_total, report.breaks_worst, report.breaks_spread = breaks.total, breaks.worst, breaks.spread
     report.breaks_optimal = breaks.total == 0   # fill mode: the plan's meetings come first, no bound beyond 0
@@ -802,7 +808,7 @@ def _must_meet_unkept(inst: Instance, outcome: _Outcome, pairs_met: set[frozense
     """Must-meet pairs without a meeting, each with why, sorted."""
     people = inst.people
     unkept = list(inst.must_static_unkept)
-    for i, j in sorted(inst.must):
+    for i, j in sorted(inst.must - inst.wish_must):      # mutual Musts are counted with the wishes
         if frozenset((people[i].id, people[j].id)) not in pairs_met:
             unkept.append((people[i].id, people[j].id, _unkept_reason(inst, outcome.rounds, i, j, outcome.ran_out)))
     unkept.sort()

@@ -223,7 +223,29 @@ def load_weights(path: str | Path | None = None, overrides: Mapping[str, Any] | 
     values = _weights_values(_read_yaml_mapping(file), file)
     if overrides:
         values.update(_weights_values(dict(overrides), None))
-    return ScoringWeights(**values)
+    weights = ScoringWeights(**values)
+    _check_wish_order(weights, file, overrides or {})
+    return weights
+
+
+# Wish weights from the lowest tier up: each must be at least the one before it, so a stronger
+# wish never weighs less than a weaker one (an organiser may still set them all to zero).
+WISH_WEIGHT_KEYS = ("wish_want", "wish_want_mutual", "wish_must", "wish_must_mutual")
+
+
+def _check_wish_order(weights: ScoringWeights, file: Path, overrides: Mapping[str, Any]) -> None:
+    """Wish weights are never negative and never out of order: a mutual Must that weighs less
+    than a one-sided Want would turn the organiser's promise upside down."""
+    previous: str | None = None
+    for key in WISH_WEIGHT_KEYS:
+        source = None if key in overrides else file
+        value = float(getattr(weights, key))
+        if value < 0:
+            raise ConfigError(source, key, f"expected a number of at least 0, got {value:g}")
+        if previous is not None and value < float(getattr(weights, previous)):
+            raise ConfigError(source, key, f"must be at least {previous} "
+                                           f"({float(getattr(weights, previous)):g}), got {value:g}")
+        previous = key
 
 
 def _weights_values(data: Mapping[str, Any], source: Path | None) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def test_reason_is_neutral_and_explain_for_speaks_to_the_viewer() -> None:
     assert reason.startswith("Contoso Hosting offers Hosting, which Fabrikam seeks")
     assert "cross-region (EMEA-APAC)" in reason
     assert explain_for(fabrikam, contoso, WEIGHTS).startswith("Contoso Hosting offers Hosting, which you seek")
-    assert "you offer Hosting, which Fabrikam seeks" in explain_for(contoso, fabrikam, WEIGHTS)
+    assert "You offer Hosting, which Fabrikam seeks" in explain_for(contoso, fabrikam, WEIGHTS)
 
 
 def test_vectorised_scores_equal_the_readable_terms() -> None:
