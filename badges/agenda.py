@@ -34,12 +34,14 @@ MARGIN = 16 * mm
 
 
 def reason_for(reasons: ReasonSource, viewer: Attendee, partner: Attendee, meeting: Meeting) -> str:
-    """The reason shown to ``viewer``; falls back to the meeting's stored (pair) reason."""
+    """The reason shown to ``viewer``, or none. Never the meeting's stored reason: that one is
+    the organiser's (:func:`scheduler.scoring.reason_for`) and may name a one-sided wish, which
+    an attendee must not learn from their agenda."""
     if reasons is None:
-        return meeting.reason
+        return ""
     if callable(reasons):
         return reasons(viewer, partner)
-    return reasons.get((viewer.id, partner.id), meeting.reason)
+    return reasons.get((viewer.id, partner.id), "")
 
 
 def format_time(moment: dt.datetime) -> str:
