@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 01:40:32.181454
+Create Date: 2026-12-08 01:51:14.232008
 
 """
 from alembic import op
@@ -104,8 +104,10 @@ def upgrade():
     sa.Column('available_rounds', sa.String(length=200), nullable=True),
     sa.Column('must_meet', sa.Text(), nullable=False),
     sa.Column('avoid', sa.Text(), nullable=False),
-    sa.Column('token', sa.String(length=64), nullable=False),
-    sa.Column('checkin_code', sa.String(length=64), nullable=False),
+    sa.Column('token_nonce', sa.String(length=32), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('checkin_nonce', sa.String(length=32), nullable=False),
+    sa.Column('checkin_code_hash', sa.String(length=64), nullable=False),
     sa.Column('badge_number', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('registered_by_id', sa.Integer(), nullable=True),
@@ -118,10 +120,10 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_attendees_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['registered_by_id'], ['users.id'], name=op.f('fk_attendees_registered_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attendees')),
-    sa.UniqueConstraint('checkin_code', name=op.f('uq_attendees_checkin_code')),
+    sa.UniqueConstraint('checkin_code_hash', name=op.f('uq_attendees_checkin_code_hash')),
     sa.UniqueConstraint('event_id', 'badge_number', name=op.f('uq_attendees_event_id_badge_number')),
     sa.UniqueConstraint('event_id', 'ext_id', name=op.f('uq_attendees_event_id_ext_id')),
-    sa.UniqueConstraint('token', name=op.f('uq_attendees_token'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_attendees_token_hash'))
     )
     with op.batch_alter_table('attendees', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendees_event_id'), ['event_id'], unique=False)
