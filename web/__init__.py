@@ -270,6 +270,7 @@ def _register_security_headers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from web.attendees.cli import attendee_codes_cli
     from web.auth.cli import register_auth_cli
     from web.events.cli import register_events_cli
     from web.mail.cli import mail_cli
@@ -278,6 +279,7 @@ def _register_cli(app: Flask) -> None:
 
     register_auth_cli(app)
     register_events_cli(app)
+    app.cli.add_command(attendee_codes_cli)
     app.cli.add_command(print_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)

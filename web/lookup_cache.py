@@ -11,12 +11,20 @@ reaches kiosk welcomes that late). A change made through this process is seen fr
 on: the modules that cache a lookup call :func:`forget_after_commit` from SQLAlchemy mapper
 events when such a row is written.
 
+A cache named in :func:`stamp_across_workers` (the API token users: a revoked token must stop
+at once) is also cleared in the *other* workers of the host: forgetting it writes a new stamp
+file in the instance folder, and each lookup reads that file (a few microseconds, no database
+round trip) and clears the cache when the stamp differs from the one it last saw. Workers on
+other hosts (another instance folder) still see the change within :data:`LOOKUP_SECONDS`.
+
 Only found rows are remembered: a token or event that does not exist (yet) is asked for again
 on every request, so a token created a moment ago works at once and guessing fills nothing.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -59,8 +67,17 @@ class LookupCache(Generic[K, V]):
             self._values.clear()
 
 
+_STAMPED: set[str] = set()
+
+
+def stamp_across_workers(name: str) -> None:
+    """Make forgetting cache ``name`` reach every worker of this host at once (see above)."""
+    _STAMPED.add(name)
+
+
 def lookup_cache(name: str) -> LookupCache:
-    """The current app's cache called ``name``.
+    """The current app's cache called ``name`` (cleared first when it is stamped across workers
+    and another worker forgot it since).
 
     One set per app, not per process: tests build many apps (each with its own database) in
     one process, and a value from one must never answer for another.
@@ -69,12 +86,44 @@ def lookup_cache(name: str) -> LookupCache:
     cache = caches.get(name)
     if cache is None:
         cache = caches.setdefault(name, LookupCache())
+    if name in _STAMPED:
+        seen: dict[str, bytes] = current_app.extensions.setdefault("speednet.lookup_stamps", {})
+        stamp = _read_stamp(name)
+        if seen.get(name) != stamp:
+            cache.clear()
+            seen[name] = stamp
     return cache
 
 
+def _stamp_path(name: str) -> str:
+    return os.path.join(current_app.instance_path, f"lookup-stamp-{name}")
+
+
+def _read_stamp(name: str) -> bytes:
+    try:
+        with open(_stamp_path(name), "rb") as stamp:
+            return stamp.read(64)
+    except OSError:
+        return b""
+
+
+def _write_stamp(name: str) -> None:
+    """A new random stamp, written whole (replace), so a reader never sees half of one."""
+    path = _stamp_path(name)
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}"
+    try:
+        with open(temporary, "wb") as stamp:
+            stamp.write(secrets.token_hex(16).encode())
+        os.replace(temporary, path)
+    except OSError:
+        current_app.logger.warning("could not write the lookup stamp %s", path)
+
+
 def forget(name: str) -> None:
-    """Clear the current app's cache ``name``."""
+    """Clear the current app's cache ``name`` (and, when stamped, the other workers' too)."""
     if has_app_context():
+        if name in _STAMPED:
+            _write_stamp(name)
         lookup_cache(name).clear()
 
 

@@ -7,7 +7,7 @@ from web.attendees.checkins import CheckIn  # noqa: F401
 from web.attendees.models import Attendee, Consent  # noqa: F401
 from web.attendees.wishes import Wish  # noqa: F401
 from web.audit.models import AuditEntry  # noqa: F401
-from web.auth.models import ApiToken, User  # noqa: F401
+from web.auth.models import ApiToken, PasswordReset, User  # noqa: F401
 from web.events.members import EventMember  # noqa: F401
 from web.events.models import Event  # noqa: F401
 from web.jobs.models import Job  # noqa: F401

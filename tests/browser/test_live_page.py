@@ -48,7 +48,7 @@ def _people(event: Event, names: list[str], first: int = 0, source: str = "impor
         row = Attendee(event_id=event.id, ext_id=f"P{i:02d}", name=name, company=f"Company {i}",
                        region=["EMEA", "APAC", "NA"][i % 3], partner_type=["ISV", "SI", "MSP"][i % 3],
                        offers=["Hosting"] if i % 2 else ["AI"], seeks=["AI"] if i % 2 else ["Hosting"],
-                       badge_number=i + 1, token=uuid.uuid4().hex, checkin_code=uuid.uuid4().hex,
+                       badge_number=i + 1,
                        source=source)
         db.session.add(row)
         rows.append(row)

@@ -68,7 +68,7 @@ def seed(database_url: str, instance: Path, n: int) -> Seeded:
     import datetime as dt
 
     from web import create_app
-    from web.attendees.models import Attendee, new_checkin_code, new_token
+    from web.attendees.models import Attendee, CodePurpose, code_hash, derive_code, new_nonce
     from web.auth.services import create_api_token, create_user
     from web.events.members import MemberRole, ensure_member
     from web.events.models import Event
@@ -86,12 +86,14 @@ def seed(database_url: str, instance: Path, n: int) -> Seeded:
                       start=start, rounds=ROUNDS)
         db.session.add(event)
         db.session.flush()
-        codes = [new_checkin_code() for _ in range(n)]
+        nonces = [new_nonce() for _ in range(n)]
+        codes = [derive_code(CodePurpose.CHECKIN, nonce) for nonce in nonces]
+        _PLAIN_CODES.update((code_hash(code), code) for code in codes)
         db.session.execute(db.insert(Attendee), [
             {"event_id": event.id, "ext_id": f"L{i:05d}", "name": f"Load Person {i}", "company": f"Co {i % 97}",
              "region": "EMEA", "partner_type": "ISV", "offers": ["Hosting"], "seeks": ["DevOps"],
-             "token": new_token(), "checkin_code": code, "badge_number": i + 1, "source": "import"}
-            for i, code in enumerate(codes)])
+             "checkin_nonce": nonce, "badge_number": i + 1, "source": "import"}
+            for i, nonce in enumerate(nonces)])
         version = ScheduleVersion(event_id=event.id, number=1, status="published", kind="plan",
                                   published_at=utcnow())
         db.session.add(version)
@@ -111,6 +113,11 @@ def seed(database_url: str, instance: Path, n: int) -> Seeded:
     return Seeded(database_url, instance, SLUG, token, codes)
 
 
+# Plain check-in codes of the seeded attendees by their stored hash (the database keeps only the
+# hash; the codes are derived under the app's SECRET_KEY, which this process knew when seeding).
+_PLAIN_CODES: dict[str, str] = {}
+
+
 def stored_checkins(database_url: str, slug: str = SLUG) -> tuple[int, int, set[str]]:
     """(rows, active rows, check-in codes of the attendees with an active check-in)."""
     from sqlalchemy import create_engine, text
@@ -119,11 +126,11 @@ def stored_checkins(database_url: str, slug: str = SLUG) -> tuple[int, int, set[
     try:
         with engine.connect() as conn:
             rows = conn.execute(text(
-                "SELECT c.annulled_at, a.checkin_code FROM checkins c JOIN attendees a ON a.id = c.attendee_id "
+                "SELECT c.annulled_at, a.checkin_code_hash FROM checkins c JOIN attendees a ON a.id = c.attendee_id "
                 "JOIN events e ON e.id = c.event_id WHERE e.slug = :slug"), {"slug": slug}).all()
     finally:
         engine.dispose()
-    active = [code for annulled, code in rows if annulled is None]
+    active = [_PLAIN_CODES.get(hashed, hashed) for annulled, hashed in rows if annulled is None]
     return len(rows), len(active), set(active)
 
 

@@ -67,6 +67,8 @@ def is_public(rule: Rule) -> bool:
         return True
     if path.startswith("/e/") and ("register" in path or path in ("/e/<slug>/link", "/e/<slug>/confirm/<token>")):
         return True  # self-registration, its confirmation and "send me my link again"
+    if path == "/account/reset/<token>":
+        return True  # the one-time link an admin hands over: the link is the credential
     return path.startswith(PUBLIC_PREFIXES) and not path.startswith("/e/")
 
 
@@ -221,6 +223,12 @@ API_ENDPOINTS = (
     "liveday_api.get_clock", "liveday_api.clock_action", "liveday_api.preview", "liveday_api.start",
     "schedules_api.start_schedule", "schedules_api.get_schedule_csv", "schedules_api.publish_schedule",
     "schedules_api.get_job", "schedules_api.cancel_job",
+)
+# Account administration answers 404 (not 403) to anyone signed in who is not an admin: it does
+# not reveal that the page exists.
+ACCOUNT_ADMIN_ENDPOINTS = (
+    "auth.accounts", "auth.reset_account_password", "auth.deactivate_account", "auth.reactivate_account",
+    "auth.change_account_role", "auth.change_account_admin",
 )
 STAFF_PAGE_ENDPOINTS = (
     "checkin.index", "checkin.kiosk", "checkin.device", "checkin.walk_in", "checkin.correct_walk_in_page",

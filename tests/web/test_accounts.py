@@ -1,6 +1,6 @@
 """Accounts in the console: adding staff, resetting passwords, deactivating, roles, and each
-user's own password change. What a desk volunteer or an organiser notices: who can sign in,
-who is signed out, and what the page shows once."""
+user's own password change. What a desk volunteer or an admin notices: who can sign in,
+who is signed out, and what the page shows once (a one-time link, never a password)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from web.auth.services import PASSWORD_ALPHABET, create_api_token, generate_pass
 from web.extensions import db
 
 ACCOUNTS = "/console/accounts"
-SHOWN_PASSWORD = re.compile(r'id="handed-over-password" type="text" readonly value="([^"]+)"')
+SHOWN_LINK = re.compile(r'id="reset-link" type="text" readonly value="http://localhost(/account/reset/[^"]+)"')
 
 
 def _account(email: str) -> User:
@@ -24,10 +24,21 @@ def _account(email: str) -> User:
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def _shown_password(response) -> str:
-    found = SHOWN_PASSWORD.search(response.get_data(as_text=True))
-    assert found, "the page shows no password to hand over"
+def _shown_link(response) -> str:
+    found = SHOWN_LINK.search(response.get_data(as_text=True))
+    assert found, "the page shows no one-time link to hand over"
     return found.group(1)
+
+
+def confirmed(client, url: str, data: dict | None = None, **kwargs):
+    """Send an account change, check that it is asked to be confirmed first, then confirm it."""
+    asked = submit(client, url, data, form_url=ACCOUNTS)
+    assert asked.status_code == 200 and "Confirm" in asked.get_data(as_text=True), asked.status_code
+    return submit(client, url, {**(data or {}), "confirmed": "yes"}, form_url=ACCOUNTS, **kwargs)
+
+
+def set_password_by_link(app, link: str, password: str):
+    return submit(app.test_client(), link, {"new": password, "confirm": password})
 
 
 def _signed_in(client) -> bool:
@@ -46,19 +57,20 @@ def test_generated_passwords_are_long_random_and_easy_to_read_out():
     assert not set("l1o0") & set(PASSWORD_ALPHABET)
 
 
-def test_organiser_adds_staff_with_a_generated_password_shown_once(organiser, app):
+def test_admin_adds_staff_who_set_their_own_password_through_a_link_shown_once(organiser, app):
     response = submit(organiser, ACCOUNTS, {"email": "Desk@Example.com", "role": "staff", "password": ""})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_data(as_text=True)
     assert not missing_facts(text_of(body, class_="flashes"), "desk@example.com", "Check-in staff")
-    password = _shown_password(response)
+    link = _shown_link(response)
 
     # Shown once: the list does not show it again.
-    assert password not in organiser.get(ACCOUNTS).get_data(as_text=True)
+    assert link not in organiser.get(ACCOUNTS).get_data(as_text=True)
 
+    assert set_password_by_link(app, link, "the volunteer's own").status_code == 302
     volunteer = app.test_client()
-    signed_in = login(volunteer, "desk@example.com", password)
+    signed_in = login(volunteer, "desk@example.com", "the volunteer's own")
     assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/checkin/")
     assert volunteer.get("/console/").status_code == 403  # staff: check-in pages only
 
@@ -68,7 +80,7 @@ def test_a_typed_password_is_used_and_not_echoed(organiser, app):
                                             "password": "typed password 42"})
     assert response.status_code == 200
     assert "typed password 42" not in response.get_data(as_text=True)
-    assert 'id="handed-over-password"' not in response.get_data(as_text=True)
+    assert 'id="reset-link"' not in response.get_data(as_text=True)
     assert login(app.test_client(), "second@example.com", "typed password 42").status_code == 302
     assert _account("second@example.com").role == "organiser"
 
@@ -81,7 +93,7 @@ def test_bad_new_accounts_are_refused_beside_the_field(organiser, organiser_user
     short = submit(organiser, ACCOUNTS, {"email": "x@example.com", "role": "staff", "password": "short"})
     assert short.status_code == 422
     assert not missing_facts(field_errors(short.get_data(as_text=True), "password"), "10 characters")
-    assert 'id="handed-over-password"' not in short.get_data(as_text=True)
+    assert 'id="reset-link"' not in short.get_data(as_text=True)
 
     bad_role = submit(organiser, ACCOUNTS, {"email": "y@example.com", "role": "admin", "password": ""})
     assert bad_role.status_code == 422
@@ -93,35 +105,39 @@ def test_deactivating_signs_staff_out_everywhere_and_stops_their_tokens(organise
     token = create_api_token(member, "door scanner")
     assert _signed_in(staff) and user_for_api_token(token) is not None
 
-    response = submit(organiser, f"{ACCOUNTS}/{member.id}/deactivate", form_url=ACCOUNTS,
-                      follow_redirects=True)
+    response = confirmed(organiser, f"{ACCOUNTS}/{member.id}/deactivate", follow_redirects=True)
     assert f"{STAFF_EMAIL} is deactivated" in response.get_data(as_text=True)
     assert not _signed_in(staff)  # the session open on the volunteer's phone ends
     assert login(app.test_client(), STAFF_EMAIL).status_code == 401
     assert user_for_api_token(token) is None
 
-    submit(organiser, f"{ACCOUNTS}/{member.id}/reactivate", form_url=ACCOUNTS)
+    confirmed(organiser, f"{ACCOUNTS}/{member.id}/reactivate")
     assert login(app.test_client(), STAFF_EMAIL).status_code == 302
+    assert user_for_api_token(token) is None  # revoked, not paused: reactivating brings none back
 
 
-def test_resetting_a_password_signs_out_the_old_sessions(organiser, staff, app):
+def test_resetting_a_password_signs_out_the_old_sessions_and_revokes_the_tokens(organiser, staff, app, client):
     member = _account(STAFF_EMAIL)
-    response = submit(organiser, f"{ACCOUNTS}/{member.id}/reset-password", form_url=ACCOUNTS)
+    token = create_api_token(member, "door scanner")
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"}).status_code == 403
+    response = confirmed(organiser, f"{ACCOUNTS}/{member.id}/reset-password")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    new_password = _shown_password(response)
+    link = _shown_link(response)
 
     assert not _signed_in(staff)
+    assert user_for_api_token(token) is None
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert login(app.test_client(), STAFF_EMAIL, PASSWORD).status_code == 401
-    assert login(app.test_client(), STAFF_EMAIL, new_password).status_code == 302
+    assert set_password_by_link(app, link, "chosen by the volunteer").status_code == 302
+    assert login(app.test_client(), STAFF_EMAIL, "chosen by the volunteer").status_code == 302
 
 
-def test_an_organiser_cannot_lock_themselves_out(organiser, organiser_user):
+def test_an_admin_cannot_lock_themselves_out(organiser, organiser_user):
     me = organiser_user.id
     for action in ("deactivate", "reset-password"):
-        response = submit(organiser, f"{ACCOUNTS}/{me}/{action}", form_url=ACCOUNTS, follow_redirects=True)
+        response = confirmed(organiser, f"{ACCOUNTS}/{me}/{action}", follow_redirects=True)
         assert response.status_code == 200
-    demote = submit(organiser, f"{ACCOUNTS}/{me}/role", {"role": "staff"}, form_url=ACCOUNTS,
-                    follow_redirects=True)
+    demote = confirmed(organiser, f"{ACCOUNTS}/{me}/role", {"role": "staff"}, follow_redirects=True)
     body = demote.get_data(as_text=True)
     assert "You cannot change your own role." in body
     account = _account(ORGANISER_EMAIL)
@@ -132,14 +148,15 @@ def test_an_organiser_cannot_lock_themselves_out(organiser, organiser_user):
 def test_changing_a_role_takes_effect_on_the_next_request(organiser, staff):
     member = _account(STAFF_EMAIL)
     assert staff.get("/console/").status_code == 403
-    submit(organiser, f"{ACCOUNTS}/{member.id}/role", {"role": "organiser"}, form_url=ACCOUNTS)
+    confirmed(organiser, f"{ACCOUNTS}/{member.id}/role", {"role": "organiser"})
     assert staff.get("/console/").status_code == 200
 
 
 def test_staff_cannot_manage_accounts(staff, organiser_user):
-    assert staff.get(ACCOUNTS).status_code == 403
-    response = submit(staff, f"{ACCOUNTS}/{organiser_user.id}/deactivate", form_url="/account/password")
-    assert response.status_code == 403
+    assert staff.get(ACCOUNTS).status_code == 404
+    response = submit(staff, f"{ACCOUNTS}/{organiser_user.id}/deactivate", {"confirmed": "yes"},
+                      form_url="/account/password")
+    assert response.status_code == 404
     assert _account(ORGANISER_EMAIL).active
 
 
@@ -195,7 +212,10 @@ def test_a_scanner_gets_a_token_of_a_staff_account_that_can_only_check_people_in
     page = organiser.get("/console/api-tokens").get_data(as_text=True)
     assert f'<option value="{member.id}">{STAFF_EMAIL} (staff)</option>' in page
 
-    response = submit(organiser, "/console/api-tokens", {"name": "Door scanner 2", "account": member.id})
+    asked = submit(organiser, "/console/api-tokens", {"name": "Door scanner 2", "account": member.id})
+    assert "Confirm" in asked.get_data(as_text=True) and 'id="new-token"' not in asked.get_data(as_text=True)
+    response = submit(organiser, "/console/api-tokens", {"name": "Door scanner 2", "account": member.id,
+                                                         "event": 0, "confirmed": "yes"})
     plain = re.search(r'id="new-token" type="text" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)
     bearer = {"Authorization": f"Bearer {plain}"}
     scan = client.post(f"/api/v1/events/{event.slug}/checkins", headers=bearer,
@@ -207,9 +227,10 @@ def test_a_scanner_gets_a_token_of_a_staff_account_that_can_only_check_people_in
     assert "Door scanner 2" in listing and STAFF_EMAIL in listing and plain not in listing
 
     # Deactivated accounts are not offered; a forged choice is refused.
-    submit(organiser, f"{ACCOUNTS}/{member.id}/deactivate", form_url=ACCOUNTS)
+    confirmed(organiser, f"{ACCOUNTS}/{member.id}/deactivate")
     assert f'<option value="{member.id}">' not in organiser.get("/console/api-tokens").get_data(as_text=True)
-    forged = submit(organiser, "/console/api-tokens", {"name": "Sneaky", "account": member.id})
+    forged = submit(organiser, "/console/api-tokens", {"name": "Sneaky", "account": member.id,
+                                                       "confirmed": "yes"})
     assert forged.status_code == 422
     assert db.session.scalar(select(ApiToken).where(ApiToken.name == "Sneaky")) is None
 
@@ -217,6 +238,8 @@ def test_a_scanner_gets_a_token_of_a_staff_account_that_can_only_check_people_in
 def test_an_organiser_revokes_a_token_of_another_account(organiser, staff, client):
     token = create_api_token(_account(STAFF_EMAIL), "old kiosk")
     row = db.session.scalar(select(ApiToken).where(ApiToken.name == "old kiosk"))
-    submit(organiser, f"/console/api-tokens/{row.id}/revoke", form_url="/console/api-tokens")
+    asked = submit(organiser, f"/console/api-tokens/{row.id}/revoke", form_url="/console/api-tokens")
+    assert "Confirm" in asked.get_data(as_text=True) and user_for_api_token(token) is not None
+    submit(organiser, f"/console/api-tokens/{row.id}/revoke", {"confirmed": "yes"}, form_url="/console/api-tokens")
     assert user_for_api_token(token) is None
     assert "old kiosk" not in organiser.get("/console/api-tokens").get_data(as_text=True)

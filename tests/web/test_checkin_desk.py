@@ -140,9 +140,9 @@ def test_a_welcome_reads_the_code_once_and_never_looks_at_other_events(make_even
         assert check_in(event, ana.checkin_code, nonce=nonce()).status == "welcome"
     finally:
         sqlalchemy_event.remove(engine, "before_cursor_execute", record)
-    other_event_lookups = [s for s in statements if "JOIN events" in s and "checkin_code" in s]
+    other_event_lookups = [s for s in statements if "JOIN events" in s and "checkin_code_hash" in s]
     assert not other_event_lookups, other_event_lookups
-    lookups = [s for s in statements if "attendees.checkin_code = " in s]
+    lookups = [s for s in statements if "attendees.checkin_code_hash = " in s]
     assert len(lookups) == 1, lookups
 
 

@@ -14,6 +14,10 @@ Usage in a view::
     @bp.auth_required(token_auth, roles=API_STAFF_ROLES)      # check-in staff and organisers
 
 Always pass ``roles``: without it any valid token (staff included) is accepted.
+
+A token's scope is enforced here for every endpoint: a read-only token gets 403 on anything
+but GET/HEAD/OPTIONS, whatever the endpoint. The event a token is limited to
+(:attr:`ApiUser.event_id`) is enforced where an endpoint looks its event up.
 """
 
 from __future__ import annotations
@@ -68,7 +72,13 @@ def verify_token(token: str) -> ApiUser | None:
     """The active account owning ``token`` (its ``last_used_at`` is updated), else ``None``."""
     if not token:
         return None
-    return user_for_api_token(token.strip())
+    user = user_for_api_token(token.strip())
+    if user is not None and user.read_only and request.method not in READ_METHODS:
+        raise HTTPError(403, message="This API token is read-only.")
+    return user
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @token_auth.get_user_roles

@@ -3,15 +3,28 @@
 A row keeps the attendee file's fields plus what only the web app knows: the personal-page
 token, the check-in code printed in the badge QR, the badge number and where the row came
 from. Re-importing a file updates rows by ``ext_id`` and never touches those four.
+
+The personal token and the check-in code are credentials (the /me/ link opens a person's
+page; the badge code checks them in), so the database holds neither in plain: a row keeps a
+random nonce per code and the SHA-256 of the code, and the code itself is derived when it is
+needed (a badge, a mail, a link export) as ``base64url(HMAC-SHA256(key, "<purpose>:<nonce>"))``,
+the key being derived from the app's ``SECRET_KEY`` (HMAC with a fixed label). A copy of the
+database alone gives no working link or badge; ``SECRET_KEY`` alone gives none either. Lookups
+go by the hash (a unique index, so the kiosk's scan stays one index probe). Changing
+``SECRET_KEY`` changes every personal link and badge code; a new nonce renews one person's.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -50,15 +63,63 @@ SOURCES = tuple(AttendeeSource)
 LOOKING_FOR_MAX = 140
 
 
-def new_token() -> str:
-    """Personal page token (256 bits): the attendee's only credential, in their /me/ link."""
-    return secrets.token_urlsafe(32)
+class CodePurpose(StrEnum):
+    """What a derived code opens: the personal page (its link) or the door (the badge QR).
+    Separate codes, so a photo of a badge does not open the attendee's page (and vice versa)."""
+
+    PERSONAL_LINK = "personal-link"
+    CHECKIN = "checkin"
 
 
-def new_checkin_code() -> str:
-    """Check-in code printed in the badge QR (192 bits). Separate from ``token`` so a photo of
-    a badge does not open the attendee's personal page (and vice versa)."""
-    return secrets.token_urlsafe(24)
+# Bytes of HMAC kept: 256 bits for the personal link (43 characters), 192 bits for the badge
+# code (32 characters; the QR stays small enough to scan from a phone screen).
+CODE_BYTES = {CodePurpose.PERSONAL_LINK: 32, CodePurpose.CHECKIN: 24}
+CODES_KEY_LABEL = b"speednet attendee codes v1"
+
+
+def _codes_key() -> bytes:
+    """The key the codes are derived under: HMAC of a fixed label under ``SECRET_KEY``, so the
+    secret key alone (from the environment or instance/secret_key) gives it."""
+    secret = current_app.secret_key
+    if not secret:
+        raise RuntimeError("SECRET_KEY is not set: attendee codes cannot be derived")
+    raw = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(raw, CODES_KEY_LABEL, hashlib.sha256).digest()
+
+
+def derive_code(purpose: CodePurpose, nonce: str) -> str:
+    """The plain code of ``purpose`` for a row's ``nonce`` (URL-safe base64, no padding)."""
+    digest = hmac.new(_codes_key(), f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:CODE_BYTES[purpose]]).rstrip(b"=").decode()
+
+
+def code_hash(plain: str) -> str:
+    """What is stored and looked up: SHA-256 of the plain code (long random codes need no
+    slow hash, and a fast one keeps lookups by index)."""
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def new_nonce() -> str:
+    """A fresh nonce (128 random bits): a new one renews the code derived from it."""
+    return secrets.token_urlsafe(16)
+
+
+def _hash_default(purpose: CodePurpose, nonce_column: str) -> Any:
+    """Column default: the hash of the code derived from the row's nonce (given or defaulted
+    just before: the nonce column comes first in the table), so every insert, ORM or bulk,
+    stores a matching pair without the caller knowing about codes."""
+    def default(context: Any) -> str:
+        return code_hash(derive_code(purpose, context.get_current_parameters()[nonce_column]))
+    return default
+
+
+def new_codes() -> dict[str, str]:
+    """Nonces and hashes for a new row, for an insert that wants to know them up front."""
+    token_nonce, checkin_nonce = new_nonce(), new_nonce()
+    return {"token_nonce": token_nonce,
+            "token_hash": code_hash(derive_code(CodePurpose.PERSONAL_LINK, token_nonce)),
+            "checkin_nonce": checkin_nonce,
+            "checkin_code_hash": code_hash(derive_code(CodePurpose.CHECKIN, checkin_nonce))}
 
 
 class Attendee(Model):
@@ -86,8 +147,14 @@ class Attendee(Model):
     available_rounds: Mapped[str | None] = mapped_column(String(200))  # "1-4;7-10"; null = all
     must_meet: Mapped[str] = mapped_column(Text, default="")  # ext ids separated by ";"
     avoid: Mapped[str] = mapped_column(Text, default="")
-    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
-    checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_checkin_code)
+    # The personal token and check-in code, stored as nonce + hash (see the module's doc):
+    # ``token`` and ``checkin_code`` below derive the plain values.
+    token_nonce: Mapped[str] = mapped_column(String(32), default=new_nonce)
+    token_hash: Mapped[str] = mapped_column(
+        String(64), unique=True, default=_hash_default(CodePurpose.PERSONAL_LINK, "token_nonce"))
+    checkin_nonce: Mapped[str] = mapped_column(String(32), default=new_nonce)
+    checkin_code_hash: Mapped[str] = mapped_column(
+        String(64), unique=True, default=_hash_default(CodePurpose.CHECKIN, "checkin_nonce"))
     badge_number: Mapped[int]
     source: Mapped[str] = mapped_column(String(16), default=AttendeeSource.IMPORT)
     # The account that registered a walk-in at the desk: staff may correct their own walk-ins.
@@ -110,6 +177,21 @@ class Attendee(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship()
+
+    @property
+    def token(self) -> str:
+        """The personal-page token (in the /me/ link), derived; never stored."""
+        return derive_code(CodePurpose.PERSONAL_LINK, self.token_nonce)
+
+    @property
+    def checkin_code(self) -> str:
+        """The check-in code printed in the badge QR, derived; never stored."""
+        return derive_code(CodePurpose.CHECKIN, self.checkin_nonce)
+
+    def renew_personal_link(self) -> None:
+        """A new personal token (the old link stops working); the badge code stays."""
+        self.token_nonce = new_nonce()
+        self.token_hash = code_hash(self.token)
 
     def to_domain(self, wishes: WishLists | None = None) -> DomainAttendee:
         """The domain attendee; ``wishes`` only where a plan is made (see ``row_to_domain``)."""

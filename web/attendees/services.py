@@ -40,8 +40,8 @@ from web.attendees.models import (
     AttendeeSource,
     attendee_import_rows,
     attendees_of,
-    new_checkin_code,
-    new_token,
+    code_hash,
+    new_codes,
     refusing_references,
 )
 from web.attendees.parsing import read_upload
@@ -110,7 +110,7 @@ def attendee_for_token(token: str) -> Attendee | None:
     """The attendee whose personal link carries ``token`` (the link is the credential)."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(Attendee).where(Attendee.token == token))
+    return db.session.scalar(select(Attendee).where(Attendee.token_hash == code_hash(token)))
 
 
 def get_attendee_for_token_or_404(token: str) -> Attendee:
@@ -459,7 +459,7 @@ def _import_writes(event: Event, plan: ImportPlan
     badge = next_badge_number(event)
     now = utcnow()
     inserts = [{"event_id": event.id, "ext_id": a.id, "badge_number": badge + i, "source": AttendeeSource.IMPORT,
-                "token": new_token(), "checkin_code": new_checkin_code(), "created_at": now,
+                **new_codes(), "created_at": now,
                 "updated_at": now, **domain_values(a)} for i, a in enumerate(plan.added)]
     stored: dict[str, int] = dict(db.session.execute(
         attendees_of(event.id, Attendee.ext_id, Attendee.id)).all())

@@ -58,3 +58,19 @@ def role_required(*roles: str) -> Callable[[F], F]:
 
 
 organiser_required = role_required(Role.ORGANISER)
+
+
+def admin_required(view: F) -> F:
+    """Only admins administer accounts. Anyone else signed in gets 404, as if the page did not
+    exist (an organiser without the flag learns nothing about other accounts); anonymous
+    visitors are sent to sign in like on every console page."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

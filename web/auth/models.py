@@ -32,16 +32,26 @@ ROLES = tuple(Role)
 
 
 class User(UserMixin, Model):
-    """A person who signs in. ``organiser`` runs events; ``staff`` may only check people in."""
+    """A person who signs in. ``organiser`` runs events; ``staff`` may only check people in.
+
+    ``is_admin`` (organisers only) administers accounts: adds them, resets passwords, changes
+    roles, deactivates, and makes or revokes other people's API tokens. The first account is an
+    admin; admins name others; the last active admin cannot be removed. Without the flag an
+    organiser can still run events but sees and changes only their own password and tokens.
+    """
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN ({', '.join(repr(str(r)) for r in Role)})", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN ({', '.join(repr(str(r)) for r in Role)})", name="role"),
+        CheckConstraint(f"NOT is_admin OR role = '{Role.ORGANISER}'", name="admin_is_organiser"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=ROLE_ORGANISER)
     active: Mapped[bool] = mapped_column(default=True)
+    is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     api_tokens: Mapped[list[ApiToken]] = relationship(
@@ -93,7 +103,33 @@ class ApiToken(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Scope: one event only (the auth layer names the table, it does not import Event; the
+    # token goes with its event) and/or reads only. NULL / False = everything the account may do.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    read_only: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="api_tokens")
+
+
+class PasswordReset(Model):
+    """A one-time link an admin makes so that a person sets a new password themselves.
+
+    The admin never sees a password: they hand over (or mail) the link, the person chooses the
+    password at ``/account/reset/<token>``. Only the SHA-256 of the link's token is stored; the
+    link works once and until ``expires_at``. Making it already ended the account's sessions and
+    revoked its API tokens (see :func:`web.auth.services.start_password_reset`).
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -35,7 +35,7 @@ from sqlalchemy.orm import joinedload
 from scheduler.domain import EventInfo
 from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import restore_attendee
-from web.attendees.models import Attendee
+from web.attendees.models import Attendee, code_hash
 from web.attendees.presence import checked_in_count, not_withdrawn_count
 from web.audit import AuditAction, record
 from web.auth.models import User
@@ -188,16 +188,16 @@ _annulled_by = User.__table__.alias("annulled_by")
 # compared after the read.
 _PERSON_BY_CODE = (
     select(_attendees.c.id, _attendees.c.event_id, _attendees.c.ext_id, _attendees.c.name,
-           _attendees.c.company, _attendees.c.badge_number, _attendees.c.checkin_code,
+           _attendees.c.company, _attendees.c.badge_number, _attendees.c.checkin_code_hash,
            _attendees.c.withdrawn_at, _attendees.c.left_at)
-    .where(_attendees.c.checkin_code == bindparam("code"))
+    .where(_attendees.c.checkin_code_hash == bindparam("code_hash"))
 )
 _events = Event.__table__
 # Only for a code this event does not know: whose event it is, by name only.
 _EVENT_OF_CODE = (
-    select(_events.c.id, _events.c.name, _attendees.c.checkin_code)
+    select(_events.c.id, _events.c.name, _attendees.c.checkin_code_hash)
     .select_from(_attendees.join(_events, _events.c.id == _attendees.c.event_id))
-    .where(_attendees.c.checkin_code == bindparam("code"))
+    .where(_attendees.c.checkin_code_hash == bindparam("code_hash"))
 )
 _ENTRIES = (
     select(_checkins.c.id, _checkins.c.attendee_id, _attendees.c.name, _checkins.c.created_at,
@@ -242,12 +242,13 @@ def person_for_code(event: Event | ScanEvent, raw: str | None) -> Person | None:
     code = normalise_code(raw)
     if not CODE_RE.match(code):
         return None
-    row = db.session.connection().execute(_PERSON_BY_CODE, {"code": code}).first()
+    hashed = code_hash(code)
+    row = db.session.connection().execute(_PERSON_BY_CODE, {"code_hash": hashed}).first()
     if row is None or row.event_id != event.id:
         return None
     # The index lookup already matched; compare again in constant time so a collation or
     # driver quirk (case folding, trailing spaces) can never let an altered code through.
-    if not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
+    if not hmac.compare_digest(row.checkin_code_hash.encode(), hashed.encode()):
         return None
     return Person(row.id, row.ext_id, row.name, row.company, row.badge_number,
                   row.withdrawn_at is not None, row.left_at is not None)
@@ -260,10 +261,11 @@ def other_event_for_code(event: Event | ScanEvent, raw: str | None) -> str | Non
     code = normalise_code(raw)
     if not CODE_RE.match(code):
         return None
-    row = db.session.connection().execute(_EVENT_OF_CODE, {"code": code}).first()
+    hashed = code_hash(code)
+    row = db.session.connection().execute(_EVENT_OF_CODE, {"code_hash": hashed}).first()
     if row is None or row.id == event.id:
         return None
-    if not hmac.compare_digest(row.checkin_code.encode(), code.encode()):
+    if not hmac.compare_digest(row.checkin_code_hash.encode(), hashed.encode()):
         return None
     return str(row.name)
 

@@ -33,7 +33,7 @@ from badges.names import name_sort_key, sorted_people
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import EventInfo, Schedule
 from scheduler.scoring import explain_for
-from web.attendees.models import Attendee, attendees_of
+from web.attendees.models import Attendee, CodePurpose, attendees_of, derive_code
 from web.attendees.wishes import mutual_pairs
 from web.events.clock import event_zone
 from web.events.models import Event
@@ -227,9 +227,8 @@ def print_agendas(event: Event, ext_id: str | None = None) -> PrintedDocument:
     else:
         # Each agenda's QR is its owner's check-in code (ext id -> code), read for everyone at
         # once here; a single agenda takes its owner's from the row.
-        codes: dict[str, str] = dict(db.session.execute(
-            attendees_of(event.id, Attendee.ext_id, Attendee.checkin_code)
-        ).all())
+        codes: dict[str, str] = {ext_id: derive_code(CodePurpose.CHECKIN, nonce) for ext_id, nonce in
+                                 db.session.execute(attendees_of(event.id, Attendee.ext_id, Attendee.checkin_nonce))}
         owners = {row.ext_id for row in attendee_rows(event)}   # withdrawn people get none
         people = [a for a in published.attendees if a.id in owners]
         pages = render_agendas(people, published.schedule, published.event_info, buffer,

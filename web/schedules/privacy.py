@@ -45,7 +45,7 @@ from scheduler.domain import Schedule
 from scheduler.solver import PlanResult
 from web.attendees.checkins import CheckIn
 from web.attendees.lifecycle import withdraw_attendee
-from web.attendees.models import Attendee, Consent, attendees_of, new_checkin_code, new_token
+from web.attendees.models import Attendee, Consent, attendees_of, new_codes
 from web.attendees.wishes import Wish
 from web.audit import AuditAction, record
 from web.events.clock import first_open_round, round_instants
@@ -66,7 +66,7 @@ ERASED_NAME = "Erased attendee"
 
 # Columns that are credentials, not data about the person: the export shows the personal page's
 # address instead, and never a hash or a code that opens something.
-SECRET_COLUMNS = frozenset({"token", "checkin_code", "token_hash", "checkin_code_hash"})
+SECRET_COLUMNS = frozenset({"token_nonce", "token_hash", "checkin_nonce", "checkin_code_hash"})
 # Internal keys with no meaning outside the database.
 INTERNAL_COLUMNS = frozenset({"id", "event_id", "registered_by_id"})
 # What erasure keeps: the counts (results, attendance) read these, and none names the person.
@@ -216,8 +216,8 @@ def _anonymise(attendee: Attendee, now: dt.datetime) -> None:
         if column.key in KEPT_COLUMNS | SECRET_COLUMNS | {"name", "ext_id"}:
             continue
         _clear(attendee, column)
-    attendee.token = new_token()
-    attendee.checkin_code = new_checkin_code()
+    for key, value in new_codes().items():  # new codes nobody knows: link and badge are dead
+        setattr(attendee, key, value)
     attendee.erased_at = now
     _forget_in_others(attendee.event_id, old_ext_id)
     db.session.execute(Wish.__table__.delete().where(  # theirs, and the others' about them

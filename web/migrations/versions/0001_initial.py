@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 02:44:47.891725
+Create Date: 2026-12-08 03:08:06.671702
 
 """
 from alembic import op
@@ -37,8 +37,10 @@ def upgrade():
     sa.Column('available_rounds', sa.String(length=200), nullable=True),
     sa.Column('must_meet', sa.Text(), nullable=True),
     sa.Column('avoid', sa.Text(), nullable=True),
-    sa.Column('token', sa.String(length=64), nullable=True),
-    sa.Column('checkin_code', sa.String(length=64), nullable=True),
+    sa.Column('token_nonce', sa.String(length=32), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=True),
+    sa.Column('checkin_nonce', sa.String(length=32), nullable=True),
+    sa.Column('checkin_code_hash', sa.String(length=64), nullable=True),
     sa.Column('badge_number', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=16), nullable=True),
     sa.Column('registered_by_id', sa.Integer(), nullable=True),
@@ -110,7 +112,9 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('is_admin', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("NOT is_admin OR role = 'organiser'", name=op.f('ck_users_admin_is_organiser')),
     sa.CheckConstraint("role IN ('organiser', 'staff')", name=op.f('ck_users_role')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
@@ -120,13 +124,17 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('read_only', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_api_tokens_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
     )
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('attendees',
@@ -145,8 +153,10 @@ def upgrade():
     sa.Column('available_rounds', sa.String(length=200), nullable=True),
     sa.Column('must_meet', sa.Text(), nullable=False),
     sa.Column('avoid', sa.Text(), nullable=False),
-    sa.Column('token', sa.String(length=64), nullable=False),
-    sa.Column('checkin_code', sa.String(length=64), nullable=False),
+    sa.Column('token_nonce', sa.String(length=32), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('checkin_nonce', sa.String(length=32), nullable=False),
+    sa.Column('checkin_code_hash', sa.String(length=64), nullable=False),
     sa.Column('badge_number', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('registered_by_id', sa.Integer(), nullable=True),
@@ -162,10 +172,10 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_attendees_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['registered_by_id'], ['users.id'], name=op.f('fk_attendees_registered_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attendees')),
-    sa.UniqueConstraint('checkin_code', name=op.f('uq_attendees_checkin_code')),
+    sa.UniqueConstraint('checkin_code_hash', name=op.f('uq_attendees_checkin_code_hash')),
     sa.UniqueConstraint('event_id', 'badge_number', name=op.f('uq_attendees_event_id_badge_number')),
     sa.UniqueConstraint('event_id', 'ext_id', name=op.f('uq_attendees_event_id_ext_id')),
-    sa.UniqueConstraint('token', name=op.f('uq_attendees_token'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_attendees_token_hash'))
     )
     with op.batch_alter_table('attendees', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendees_event_id'), ['event_id'], unique=False)
@@ -226,6 +236,22 @@ def upgrade():
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jobs_event_id'), ['event_id'], unique=False)
         batch_op.create_index('uq_jobs_one_active', ['event_id'], unique=True, sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
+
+    op.create_table('password_resets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_password_resets_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_resets_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_resets')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_resets_token_hash'))
+    )
+    with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_resets_user_id'), ['user_id'], unique=False)
 
     op.create_table('pending_registrations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -418,6 +444,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_pending_registrations_event_id'))
 
     op.drop_table('pending_registrations')
+    with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_resets_user_id'))
+
+    op.drop_table('password_resets')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('uq_jobs_one_active', sqlite_where=sa.text("status IN ('queued', 'running')"), postgresql_where=sa.text("status IN ('queued', 'running')"))
         batch_op.drop_index(batch_op.f('ix_jobs_event_id'))
@@ -438,6 +468,7 @@ def downgrade():
     op.drop_table('attendees')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+        batch_op.drop_index(batch_op.f('ix_api_tokens_event_id'))
 
     op.drop_table('api_tokens')
     op.drop_table('users')
