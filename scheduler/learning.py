@@ -205,7 +205,11 @@ class Proposal:
                 values[weight.field] = value
             else:
                 fits[weight.key] = value
-        return replace(current, partner_type_fit=fits, **values)
+        # Spelt out: only these fields can change, whatever a stored proposal says.
+        return replace(current, partner_type_fit=fits,
+                       mutual_bonus=values.get("mutual_bonus", current.mutual_bonus),
+                       region_bonus=values.get("region_bonus", current.region_bonus),
+                       competitor_penalty=values.get("competitor_penalty", current.competitor_penalty))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for the API and the side-by-side page."""
