@@ -120,7 +120,7 @@ def pair_features(a: Attendee, b: Attendee, current: ScoringWeights) -> PairFeat
     unit = replace(current, offer_match=1.0, mutual_bonus=1.0, region_bonus=1.0, competitor_penalty=1.0,
                    partner_type_fit={}, partner_type_default=0.0)
     terms = pair_terms(a, b, unit)
-    return PairFeatures(terms.complementarity, terms.mutual, terms.region, -terms.competitor,
+    return PairFeatures(terms.complementarity, terms.mutual, terms.region, abs(terms.competitor),
                         type_fit_key(a.partner_type, b.partner_type))
 
 
@@ -312,8 +312,9 @@ def _start(level: np.ndarray, cuts: int, follow: np.ndarray | None, p: int) -> n
     return np.concatenate(start)
 
 
-def _fit(x: np.ndarray, level: np.ndarray, cuts: int, follow: np.ndarray | None) -> _Fit:
-    """Newton's method with step halving on the joint log-likelihood; sandwich covariance."""
+def _fit(x: np.ndarray, level: np.ndarray, cuts: int, follow: np.ndarray | None, people: np.ndarray) -> _Fit:
+    """Newton's method with step halving on the joint log-likelihood; sandwich covariance
+    clustered by attendee (``people``: the two attendees of each meeting, as indices)."""
     params = _start(level, cuts, follow, x.shape[1])
     loglik, grads, hess = _derivatives(params, x, level, cuts, follow)
     for _ in range(100):
@@ -322,19 +323,22 @@ def _fit(x: np.ndarray, level: np.ndarray, cuts: int, follow: np.ndarray | None)
             step = np.linalg.solve(hess, -gradient)
         except np.linalg.LinAlgError as error:
             raise _FitFailed("the terms cannot be told apart in these meetings") from error
+        decrement = float(gradient @ step)      # twice the gain Newton expects; >= 0 at a maximum
+        if decrement < 1e-10:
+            break
         scale = 1.0
         while scale > 1e-6:
             trial = params + scale * step
             new = _derivatives(trial, x, level, cuts, follow)
-            if new[0] >= loglik - 1e-12:
+            if new[0] >= loglik:
                 break
             scale /= 2.0
         else:
+            if decrement < 1e-6:                # at the top within rounding: no step gains
+                break
             raise _FitFailed("the fit did not settle")
         params = trial
         loglik, grads, hess = new
-        if np.max(np.abs(scale * step)) < 1e-9:
-            break
     else:
         raise _FitFailed("the fit did not settle")
     extra = 1 if follow is not None else 0
@@ -344,11 +348,32 @@ def _fit(x: np.ndarray, level: np.ndarray, cuts: int, follow: np.ndarray | None)
         bread = np.linalg.inv(-hess)
     except np.linalg.LinAlgError as error:
         raise _FitFailed("the terms cannot be told apart in these meetings") from error
-    n, q = grads.shape
-    meat = grads.T @ grads * (n / max(1, n - q))   # small-sample correction of the sandwich
-    cov = bread @ meat @ bread
+    cov = bread @ _meat(grads, people) @ bread
     first = cuts + extra
     return _Fit(params[first:], cov[first:, first:])
+
+
+def _meat(grads: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """The sandwich's middle, clustered by attendee (dyadic clustering, Fafchamps & Gubert 2007).
+
+    Outcomes of meetings that share an attendee are not independent (someone keen rates every
+    meeting well), so the scores of every two meetings with a person in common are summed too:
+    ``sum_p s_p s_p^T - sum_m g_m g_m^T`` with ``s_p`` the sum over person ``p``'s meetings
+    (each meeting sits in two persons' sums, hence the subtraction). Where that is not positive
+    definite, which can happen with few people, the per-meeting sandwich is used instead.
+    """
+    n, q = grads.shape
+    own = grads.T @ grads
+    sums = np.zeros((int(people.max()) + 1 if people.size else 0, q))
+    np.add.at(sums, people[:, 0], grads)
+    np.add.at(sums, people[:, 1], grads)
+    clusters = int(np.count_nonzero(np.any(sums != 0.0, axis=1)))
+    dyadic = sums.T @ sums - own
+    if clusters > 1 and np.min(np.linalg.eigvalsh(dyadic)) > 0.0:
+        result: np.ndarray = dyadic * (clusters / (clusters - 1))
+        return result
+    corrected: np.ndarray = own * (n / max(1, n - q))
+    return corrected
 
 
 # --------------------------------------------------------------------------- the proposal
@@ -382,7 +407,7 @@ def _design(features: Sequence[PairFeatures], min_per_term: int) -> tuple[_Desig
     core = {name: np.array([getattr(f, name) for f in features], dtype=float) for _, name, _ in CORE_TERMS}
     nonzero = {name: int(np.count_nonzero(values)) for name, values in core.items()}
     names = [name for name, values in core.items()
-             if nonzero[name] >= min_per_term and n - nonzero[name] >= min_per_term]
+             if nonzero[name] >= min_per_term and _off_mode(values) >= min_per_term]
     types = Counter(f.type_key for f in features)
     common = sorted((k for k, c in types.items() if c >= min_per_term), key=lambda k: (-types[k], k))
     reference = common[0] if common else None
@@ -402,6 +427,16 @@ def _design(features: Sequence[PairFeatures], min_per_term: int) -> tuple[_Desig
     x = np.column_stack(columns) if columns else np.zeros((n, 0))
     kept_names, kept = _independent(names, x[rows])
     return _Design(tuple(kept_names), x[:, kept], np.flatnonzero(rows), reference), nonzero, types
+
+
+def _off_mode(values: np.ndarray) -> int:
+    """Meetings whose value differs from the most common one: what a term's effect is read
+    from (for an indicator, the rarer side; for the count of matches, the spread of counts,
+    since a planned event seats few pairs with no match at all)."""
+    if values.size == 0:
+        return 0
+    _, counts = np.unique(values, return_counts=True)
+    return int(values.size - counts.max())
 
 
 def _independent(names: list[str], x: np.ndarray) -> tuple[list[str], list[int]]:
@@ -461,8 +496,11 @@ def propose_weights(outcomes: Sequence[MeetingOutcome], current: ScoringWeights,
     levels = np.array([level_of[o.outcome] for o in outcomes])[design.rows]
     follow = np.array([o.follow_up for o in outcomes], dtype=float)[design.rows]
     follow_used = follow if 0.0 < follow.mean() < 1.0 else None
+    index: dict[str, int] = {}
+    people = np.array([[index.setdefault(o.a.id, len(index)), index.setdefault(o.b.id, len(index))]
+                       for o in outcomes], dtype=np.int64).reshape(-1, 2)[design.rows]
     try:
-        fit = _fit(design.x[design.rows], levels, len(present) - 1, follow_used)
+        fit = _fit(design.x[design.rows], levels, len(present) - 1, follow_used, people)
     except _FitFailed as failed:
         return _decline(f"{failed}; nothing proposed", outcomes)
     column = {name: j for j, name in enumerate(design.names)}
@@ -533,8 +571,8 @@ def propose_weights(outcomes: Sequence[MeetingOutcome], current: ScoringWeights,
 def _no_evidence(nonzero: int, total: int, needed: int) -> str:
     if nonzero == 0:
         return "no evidence: the term never applied in these meetings"
-    if total - nonzero < needed:
-        return f"no evidence: the term applied in {nonzero} of {total} meetings, nothing to compare with"
+    if nonzero >= needed:
+        return f"no evidence: the term applied in {nonzero} of {total} meetings, too few without it to compare"
     return f"no evidence: only {_plural(nonzero, 'meeting')} with the term; at least {needed} needed"
 
 
@@ -543,7 +581,8 @@ def _no_evidence(nonzero: int, total: int, needed: int) -> str:
 
 def simulate_outcomes(attendees: Iterable[Attendee], meetings: Iterable[Meeting], true_weights: ScoringWeights,
                       rng: np.random.Generator, *, noise: float = 4.0, cuts: tuple[float, float] | None = None,
-                      follow_up_cut: float | None = None, follow_up_link: float = 0.7) -> list[MeetingOutcome]:
+                      follow_up_cut: float | None = None, follow_up_link: float = 0.7,
+                      person_effect: float = 0.0) -> list[MeetingOutcome]:
     """Outcomes drawn from a known model, for tests and benchmarks.
 
     Each meeting's latent value is its raw score under ``true_weights`` plus logistic noise of
@@ -551,7 +590,9 @@ def simulate_outcomes(attendees: Iterable[Attendee], meetings: Iterable[Meeting]
     the 40% and 75% quantiles of the meetings' raw scores) and both follow up above
     ``follow_up_cut`` (default: the 80% quantile). The follow-up reuses the outcome's noise
     with probability ``follow_up_link``, else draws its own: correlated, as real answers are,
-    while each response alone follows the model :func:`propose_weights` fits.
+    while each response alone follows the model :func:`propose_weights` fits. ``person_effect``
+    (score points, a standard deviation) gives every attendee a lasting mood added to each of
+    their meetings: the dependence between meetings the attendee-clustered intervals allow for.
     """
     people = {a.id: a for a in attendees}
     pairs = [(people[m.a_id], people[m.b_id]) for m in meetings]
@@ -564,8 +605,11 @@ def simulate_outcomes(attendees: Iterable[Attendee], meetings: Iterable[Meeting]
     noise_outcome = np.log(uniform[0] / (1.0 - uniform[0]))
     own = np.log(uniform[1] / (1.0 - uniform[1]))
     noise_follow = np.where(uniform[2] < follow_up_link, noise_outcome, own)
-    latent = raw + noise * noise_outcome
+    ids = sorted(people)
+    mood = dict(zip(ids, rng.normal(0.0, person_effect, size=len(ids)).tolist())) if person_effect else {}
+    shared = np.array([mood.get(a.id, 0.0) + mood.get(b.id, 0.0) for a, b in pairs], dtype=float)
+    latent = raw + shared + noise * noise_outcome
     ranks = (latent > low).astype(int) + (latent > high).astype(int)
-    follows = raw + noise * noise_follow > follow_cut
+    follows = raw + shared + noise * noise_follow > follow_cut
     kinds = list(Outcome)
     return [MeetingOutcome(a, b, kinds[int(r)], bool(f)) for (a, b), r, f in zip(pairs, ranks, follows)]

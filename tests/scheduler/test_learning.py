@@ -45,10 +45,11 @@ def random_meetings(people: list[Attendee], count: int, rng: np.random.Generator
 
 
 def simulated(count: int, seed: int, truth: ScoringWeights = TRUTH,
-              people: list[Attendee] | None = None) -> list[MeetingOutcome]:
+              people: list[Attendee] | None = None, person_effect: float = 0.0) -> list[MeetingOutcome]:
     rng = np.random.default_rng(seed)
     people = people or generate_event(max(150, count // 8), rounds=12, seed=seed)
-    return simulate_outcomes(people, random_meetings(people, count, rng), truth, rng)
+    return simulate_outcomes(people, random_meetings(people, count, rng), truth, rng,
+                             person_effect=person_effect)
 
 
 def target(weight: WeightProposal, proposal: Proposal, truth: ScoringWeights) -> float:
@@ -76,6 +77,19 @@ def test_true_weights_lie_in_the_stated_intervals_at_about_the_stated_rate() -> 
                     total += 1
                     inside += weight.contains(target(weight, proposal, TRUTH))
     assert total > 200
+    assert inside / total >= 0.8, f"{inside} of {total}"
+
+
+def test_intervals_allow_for_attendees_who_rate_every_meeting_alike() -> None:
+    inside = total = 0
+    for count in (1_000, 3_000):
+        for seed in range(4):
+            proposal = propose_weights(simulated(count, seed, person_effect=4.0), WRONG)
+            assert not proposal.declined, proposal.reason
+            for weight in proposal.weights:
+                if weight.low is not None:
+                    total += 1
+                    inside += weight.contains(target(weight, proposal, TRUTH))
     assert inside / total >= 0.8, f"{inside} of {total}"
 
 
