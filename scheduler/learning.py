@@ -400,9 +400,11 @@ def _plural(n: int, word: str) -> str:
 
 
 def _design(features: Sequence[PairFeatures], min_per_term: int) -> tuple[_Design, dict[str, int], Counter[str]]:
-    """Core columns with enough meetings on both sides, then one indicator per pair of types
-    with enough meetings except the most common (the reference); rarer pairs share one pooled
-    column when together they have enough, else their meetings are left out of the fit."""
+    """Core columns with enough meetings with the term and enough that differ (see
+    :func:`_off_mode`), then one indicator per pair of types with enough meetings except the
+    most common (the reference); rarer pairs share one pooled column when together they have
+    enough, else their meetings are left out of the fit (kept apart, they would pull the
+    reference or separate the outcomes)."""
     n = len(features)
     core = {name: np.array([getattr(f, name) for f in features], dtype=float) for _, name, _ in CORE_TERMS}
     nonzero = {name: int(np.count_nonzero(values)) for name, values in core.items()}
@@ -413,16 +415,16 @@ def _design(features: Sequence[PairFeatures], min_per_term: int) -> tuple[_Desig
     reference = common[0] if common else None
     rare = {k for k in types if k not in common}
     pooled = sum(types[k] for k in rare)
-    keys = [np.array([f.type_key for f in features])]
+    keys = np.array([f.type_key for f in features])
     rows = np.ones(n, dtype=bool)
     if rare and pooled < min_per_term:
-        rows &= ~np.isin(keys[0], sorted(rare))
+        rows &= ~np.isin(keys, sorted(rare))
     columns = [core[name] for name in names]
     for key in common[1:]:
-        columns.append((keys[0] == key).astype(float))
+        columns.append((keys == key).astype(float))
         names.append(key)
     if rare and pooled >= min_per_term and reference is not None:
-        columns.append(np.isin(keys[0], sorted(rare)).astype(float))
+        columns.append(np.isin(keys, sorted(rare)).astype(float))
         names.append(_OTHER_TYPES)
     x = np.column_stack(columns) if columns else np.zeros((n, 0))
     kept_names, kept = _independent(names, x[rows])
@@ -482,6 +484,9 @@ def propose_weights(outcomes: Sequence[MeetingOutcome], current: ScoringWeights,
     """
     if len(outcomes) < min_outcomes:
         return _decline(f"only {_plural(len(outcomes), 'outcome')}; at least {min_outcomes} are needed",
+                        outcomes)
+    if current.offer_match <= 0:
+        return _decline("offer_match is not positive: there is no scale to propose the other weights on",
                         outcomes)
     kinds = {o.outcome for o in outcomes}
     if len(kinds) < 2:

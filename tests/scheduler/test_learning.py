@@ -139,6 +139,11 @@ def test_outcomes_all_of_one_kind_are_declined() -> None:
     assert proposal.counts["informative"] == 400
 
 
+def test_no_scale_without_a_positive_offer_match() -> None:
+    proposal = propose_weights(simulated(300, seed=2), replace(WRONG, offer_match=0.0))
+    assert proposal.declined and "offer_match" in proposal.reason
+
+
 def test_outcomes_unrelated_to_the_offers_are_declined() -> None:
     blind = replace(TRUTH, offer_match=0.0, mutual_bonus=0.0)
     proposal = propose_weights(simulated(1_000, seed=4, truth=blind), WRONG)
