@@ -501,8 +501,9 @@ def propose_weights(outcomes: Sequence[MeetingOutcome], current: ScoringWeights,
     levels = np.array([level_of[o.outcome] for o in outcomes])[design.rows]
     follow = np.array([o.follow_up for o in outcomes], dtype=float)[design.rows]
     follow_used = follow if 0.0 < follow.mean() < 1.0 else None
-    index: dict[str, int] = {}
-    people = np.array([[index.setdefault(o.a.id, len(index)), index.setdefault(o.b.id, len(index))]
+    # Clustered by the attendee as given (the whole value, not the id: ids repeat across events).
+    index: dict[Attendee, int] = {}
+    people = np.array([[index.setdefault(o.a, len(index)), index.setdefault(o.b, len(index))]
                        for o in outcomes], dtype=np.int64).reshape(-1, 2)[design.rows]
     try:
         fit = _fit(design.x[design.rows], levels, len(present) - 1, follow_used, people)

@@ -194,3 +194,11 @@ def test_same_seed_same_proposal_and_json_round_trip() -> None:
     stored = Proposal.from_dict(json.loads(json.dumps(first)))
     assert stored.to_dict() == first
     assert stored.apply(WRONG) == propose_weights(simulated(1_000, seed=9), WRONG).apply(WRONG)
+
+
+def test_outcomes_of_several_events_are_learned_together() -> None:
+    series = simulated(600, seed=12) + simulated(600, seed=13)   # the same ids in both events
+    proposal = propose_weights(series, WRONG)
+    assert proposal.outcomes == 1_200 and not proposal.declined
+    region = next(w for w in proposal.weights if w.name == "region_bonus")
+    assert region.contains(TRUTH.region_bonus)
