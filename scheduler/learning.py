@@ -444,11 +444,13 @@ def _off_mode(values: np.ndarray) -> int:
 def _independent(names: list[str], x: np.ndarray) -> tuple[list[str], list[int]]:
     """Columns in order, each kept only if it adds to the span of the ones before (and of the
     thresholds' constant): a term that moves in step with others cannot be told apart."""
+    gram = np.column_stack([np.ones(x.shape[0]), x])
+    gram = gram.T @ gram                    # ranks read from the small Gram matrix, not the rows
     kept: list[int] = []
-    base = np.ones((x.shape[0], 1))
     for j in range(x.shape[1]):
-        trial = np.column_stack([base, x[:, kept + [j]]])
-        if np.linalg.matrix_rank(trial) == trial.shape[1]:
+        columns = [0, *(k + 1 for k in kept), j + 1]
+        values = np.linalg.eigvalsh(gram[np.ix_(columns, columns)])
+        if values[0] > 1e-9 * values[-1]:
             kept.append(j)
     return [names[j] for j in kept], kept
 
