@@ -13,9 +13,11 @@ features of :func:`pair_features` (counts and indicators, not the weighted score
 is a cumulative logit (proportional odds) in ``eta``: ``P(outcome >= k) = sigmoid(eta -
 theta_k)``; the follow-up is a logit in the same ``eta`` with its own threshold. Both responses
 share ``beta`` because both rise with how good the pair is; they are not independent given the
-pair, so the fit maximises their summed log-likelihood by Newton's method and takes standard
-errors from the sandwich ``H^-1 (sum g_i g_i^T) H^-1`` over meetings (robust to that
-dependence), not from the plain Fisher information.
+pair, and meetings that share an attendee are not independent either (someone keen rates
+every meeting well). So the fit maximises the summed log-likelihood by Newton's method and
+takes standard errors from a sandwich clustered by attendee (:func:`_meat`), robust to both,
+not from the plain Fisher information. Simulated (``bench/bench_learning.py``), the 90%
+intervals hold the true weights 87-93% of the time, 83-88% with strong per-attendee moods.
 
 The scale. A logit coefficient is a weight divided by the noise of the outcomes, which nobody
 knows; only ratios of coefficients mean something. So the proposal is **anchored on
