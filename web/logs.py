@@ -42,6 +42,8 @@ _SECRETS = (
     (re.compile(rf"(/display/{_SEGMENT}/)(?!state\.json\b){_SEGMENT}"), rf"\g<1>{REDACTED}"),
     # A password-reset (or any other one-time) link: .../reset/<token>
     (re.compile(rf"(/reset/){_SEGMENT}"), rf"\g<1>{REDACTED}"),
+    # The registration's double opt-in link: /e/<slug>/confirm/<token>
+    (re.compile(rf"(/confirm/){_SEGMENT}"), rf"\g<1>{REDACTED}"),
     # Query values that are credentials: ?token=..., &key=..., &code=... (check-in codes)
     (re.compile(r"([?&;](?:token|key|code|display_key|reset)=)[^&;\s\"'#]+", re.IGNORECASE),
      rf"\g<1>{REDACTED}"),

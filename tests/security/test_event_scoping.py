@@ -56,7 +56,7 @@ OUTSIDE_EVENT_ENDPOINTS = frozenset({
     "index", "healthz", "static", "openapi.spec", "auth.login", "auth.logout", "auth.password",
     "auth.accounts", "auth.deactivate_account", "auth.reactivate_account",
     "auth.reset_account_password", "auth.change_account_role", "auth.api_tokens",
-    "auth.revoke_api_token", "events.list_events", "events.create_event", "checkin.index",
+    "auth.revoke_api_token", "auth.change_account_admin", "auth.reset_with_link", "events.list_events", "events.create_event", "checkin.index",
     "events_api.get_events", "events_api.create_event",
     "public.me", "public.calendar", "public.now_json", "public.qr_code", "public.registered",
     "printing.personal_agenda", "public.my_data", "public.my_data_json", "public.erase_me",

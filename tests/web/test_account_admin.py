@@ -129,7 +129,8 @@ def test_the_last_admin_cannot_be_removed(organiser, organiser_user):
     own = confirmed(organiser, f"{ACCOUNTS}/{organiser_user.id}/admin", {"admin": "no"}, follow_redirects=True)
     assert "own admin flag" in own.get_data(as_text=True)
     # An admin acting on a stale view (another admin removed meanwhile) is refused by the count.
-    stale_actor = SimpleNamespace(id=-1, is_admin=True)
+    former = create_user("former-admin@example.com", "a long enough password", "organiser", is_admin=False)
+    stale_actor = SimpleNamespace(id=former.id, email=former.email, is_admin=True)
     with pytest.raises(AccountError, match="last admin"):
         set_admin(stale_actor, organiser_user, False)
     assert _account(ORGANISER_EMAIL).is_admin

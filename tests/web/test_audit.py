@@ -15,7 +15,7 @@ from tests.web.conftest import ORGANISER_EMAIL, submit
 from tests.web.test_events import event_form
 from web.attendees.services import commit_import
 from web.audit import AuditAction, AuditEntry, record
-from web.auth.services import change_password, create_user, reset_password, set_active, set_role
+from web.auth.services import change_password, create_user, set_active, set_role, start_password_reset
 from web.checkin.services import annul, check_in, new_nonce
 from web.extensions import db
 from web.jobs import wait_for_job
@@ -125,7 +125,7 @@ def test_account_changes_and_password_resets(app, organiser_user, caplog):
     other = create_user("helper@example.com", "a long enough password", "staff")
     set_role(organiser_user, other, "organiser")
     set_active(organiser_user, other, False)
-    reset_password(organiser_user, other)
+    start_password_reset(organiser_user, other)
     change_password(organiser_user, "correct horse battery", "another long password")
     changes = [(e.target, e.details.get("change"), e.actor_label) for e in entries(AuditAction.ACCOUNT)]
     assert changes[-3:] == [("helper@example.com", "created", "system"),

@@ -30,6 +30,8 @@ def test_a_request_to_the_personal_page_is_logged_without_its_token(app, make_ev
     ('"GET /display/summit/k3yV4lue/state.json HTTP/1.1" 200', "k3yV4lue"),
     ('"GET /display/summit/k3yV4lue?bell=1 HTTP/1.1" 200', "k3yV4lue"),
     ('"GET /account/reset/r3setT0ken HTTP/1.1" 200', "r3setT0ken"),
+    ('"POST /e/summit/confirm/c0nf1rmT0ken HTTP/1.1" 303', "c0nf1rmT0ken"),
+    ('"GET /api/v1/me/Zm9vYmFyLXRva2Vu/wishes HTTP/1.1" 200', "Zm9vYmFyLXRva2Vu"),
     ('"POST /checkin/summit/scan?code=c0deC0de&x=1 HTTP/1.1" 200', "c0deC0de"),
 ])
 def test_every_kind_of_secret_in_a_path_or_query_is_redacted(line, secret):
