@@ -210,3 +210,10 @@ def test_an_operator_adds_a_member_from_the_command_line(app, make_event):
     assert member_role(find_user("rescuer@example.com").id, lost.id) == MemberRole.ORGANISER
     refused = app.test_cli_runner().invoke(args=["event-member", "nowhere", "rescuer@example.com"])
     assert refused.exit_code != 0 and "nowhere" in refused.output
+
+
+def test_the_token_page_offers_only_the_accounts_own_events(organiser, event, make_event):
+    make_event(slug="other-team-summit", name="Other Team Summit")
+    page = organiser.get("/console/api-tokens").get_data(as_text=True)
+    assert "team-summit" in page
+    assert "other-team-summit" not in page and "Other Team Summit" not in page

@@ -35,16 +35,21 @@ ANY_EVENT = 0  # the event choice meaning "not limited"
 
 
 def event_choices(user: User) -> list[tuple[int, str]]:
-    """The events a token of ``user`` may be limited to, as (id, name), by name.
+    """The events a token of ``user`` may be limited to, as (id, name), by name: the events
+    whose team ``user`` is in (a token reaches no other event anyway, and the list must not
+    show other teams' events to anyone, admins included).
 
-    The events table is read by name (auth sits below the events feature and imports none of
-    it). Until event membership exists every organiser sees every event, so this lists them all;
-    with membership it must list only the events ``user`` belongs to (admins: all).
+    The events and event_members tables are read by name: auth sits below the events feature
+    and imports none of it.
     """
     events = Model.metadata.tables.get("events")
-    if events is None:
+    members = Model.metadata.tables.get("event_members")
+    if events is None or members is None:
         return []
-    rows = db.session.execute(select(events.c.id, events.c.name, events.c.slug).order_by(events.c.name))
+    rows = db.session.execute(
+        select(events.c.id, events.c.name, events.c.slug)
+        .join(members, members.c.event_id == events.c.id)
+        .where(members.c.user_id == user.id).order_by(events.c.name))
     return [(row.id, f"{row.name} ({row.slug})") for row in rows]
 
 
