@@ -11,6 +11,7 @@ from tests.support.text import text_of
 from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, csrf_token, login, submit
 from tests.web.test_events import event_form
 from web.audit.models import AuditAction, AuditEntry
+from web import create_app
 from web.auth.services import ApiUser, create_api_token, create_user, find_user
 from web.events.members import MemberRole, add_member, member_role, team_of
 from web.events.models import Event
@@ -145,6 +146,26 @@ def test_removal_ends_the_members_session_and_token_at_once(app, organiser, even
     assert partner.get(f"/console/{event.slug}/attendees/").status_code == 404
     assert api.get(f"/api/v1/events/{event.slug}", headers=headers).status_code == 404
     assert api.get("/api/v1/events", headers=headers).json == []
+
+
+def test_removal_reaches_another_worker_at_once(app, organiser, event):
+    """Each worker remembers members' roles for 2 s (every kiosk scan asks); a removal made
+    through one worker must not be served from another's memory."""
+    signed_in(app, "partner@example.com")
+    add_member(event, find_user("partner@example.com"), MemberRole.ORGANISER)
+    headers = {"Authorization": f"Bearer {create_api_token(find_user('partner@example.com'), 'laptop')}"}
+    other_worker = create_app({key: app.config[key] for key in (
+        "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PASSWORD_HASH_METHOD", "PUBLIC_URL")} | {
+        "INSTANCE_PATH": app.instance_path})
+    with other_worker.app_context():
+        assert other_worker.test_client().get(f"/api/v1/events/{event.slug}", headers=headers).status_code == 200
+
+    submit(organiser, f"{team_url(event)}/{member_id(event, 'partner@example.com')}/remove")
+
+    with other_worker.app_context():
+        assert other_worker.test_client().get(f"/api/v1/events/{event.slug}", headers=headers).status_code == 404
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_demotion_to_check_in_staff_leaves_only_the_kiosk(app, organiser, event):

@@ -23,7 +23,7 @@ from web.auth.models import Role, User
 from web.database import lock_row
 from web.events.models import Event
 from web.extensions import Model, db
-from web.lookup_cache import forget_after_commit, lookup_cache
+from web.lookup_cache import forget_after_commit, lookup_cache, stamp_across_workers
 from web.types import UTCDateTime, utcnow
 
 
@@ -57,11 +57,13 @@ class EventMember(Model):
 
 # Every API request asks this (a kiosk scan too): built once, and remembered per worker for
 # LOOKUP_SECONDS with the token's account (web.lookup_cache). A team change made here clears
-# it at its commit, so a removed member's token stops working at once in this worker.
+# it at its commit, and the stamp reaches every other worker of the host on its next request,
+# so a removed member's token stops working at once everywhere on this host.
 _members = EventMember.__table__
 _ROLE_OF = select(_members.c.role).where(_members.c.event_id == bindparam("event_id"),
                                          _members.c.user_id == bindparam("user_id"))
 MEMBER_CACHE = "event-members"
+stamp_across_workers(MEMBER_CACHE)
 
 
 def member_role(user_id: int, event_id: int) -> MemberRole | None:
