@@ -10,8 +10,8 @@ from sqlalchemy import select
 from tests.support.text import text_of
 from tests.web.conftest import ORGANISER_EMAIL, PASSWORD, STAFF_EMAIL, csrf_token, login, submit
 from tests.web.test_events import event_form
-from web.audit.models import AuditAction, AuditEntry
 from web import create_app
+from web.audit.models import AuditAction, AuditEntry
 from web.auth.services import ApiUser, create_api_token, create_user, find_user
 from web.events.members import MemberRole, add_member, member_role, team_of
 from web.events.models import Event
