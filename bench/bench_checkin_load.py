@@ -177,13 +177,18 @@ def add_organiser(database_url: str, instance: Path) -> None:
     with app.app_context():
         import datetime as dt
 
+        from sqlalchemy import select
+
+        from web.events.members import MemberRole, ensure_member
         from web.events.models import Event
 
-        create_user(ORGANISER_EMAIL, ORGANISER_PASSWORD, "organiser")
+        organiser = create_user(ORGANISER_EMAIL, ORGANISER_PASSWORD, "organiser")
         db.session.add(Event(slug=IMPORT_SLUG, name="Import target", venue="Hall", timezone="UTC",
                              date=dt.date.today(), start=dt.datetime.combine(dt.date.today(), dt.time(9)),
                              rounds=8))
         db.session.commit()
+        for event in db.session.scalars(select(Event)):  # the organiser is in both events' teams
+            ensure_member(event, organiser, MemberRole.ORGANISER)
         db.session.remove()
         db.engine.dispose()
 
@@ -199,7 +204,7 @@ def start_plan(base_url: str, slug: str, seconds: float) -> str:
     return f"plan started: {response.status_code} {response.headers.get('Location', '')}"
 
 
-def public_clients(base_url: str, slug: str, tokens: list[str], stop: threading.Event,
+def public_clients(base_url: str, display: str, tokens: list[str], stop: threading.Event,
                    clients: int = 4, *, own_address: bool = True) -> list[LoadResult]:
     """``clients`` anonymous clients opening personal pages, agenda PDFs and the display state
     as fast as they are answered, until ``stop``. Each comes through the (trusted) proxy with
@@ -213,7 +218,7 @@ def public_clients(base_url: str, slug: str, tokens: list[str], stop: threading.
         local = results[number]
         while not stop.is_set():
             token = rng.choice(tokens)
-            path = rng.choice([f"/me/{token}", f"/me/{token}/agenda.pdf", f"/display/{slug}/state.json"])
+            path = rng.choice([f"/me/{token}", f"/me/{token}/agenda.pdf", f"/display/{display}/state.json"])
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
             address = f"198.51.100.{number + 1}" if own_address else f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
             started = time.perf_counter()
@@ -277,7 +282,7 @@ def import_loop(base_url: str, slug: str, stop: threading.Event, log: list[str])
     return thread
 
 
-def server_times(base_url: str, slug: str, tokens: list[str], requests_each: int = 30
+def server_times(base_url: str, display: str, tokens: list[str], requests_each: int = 30
                  ) -> dict[str, tuple[float, float]]:
     """Median answer time of each public page from one client on an idle server, first for
     ``requests_each`` different attendees (nothing cached yet), then on the fourth pass over
@@ -294,7 +299,7 @@ def server_times(base_url: str, slug: str, tokens: list[str], requests_each: int
         for _ in range(4):  # by the last pass most workers have rendered each page once
             times = []
             for i in range(requests_each):
-                path = pattern.format(t=tokens[i % len(tokens)], s=slug)
+                path = pattern.format(t=tokens[i % len(tokens)], s=display)
                 connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
                 started = time.perf_counter()
                 connection.request("GET", path, headers={"X-Forwarded-For": f"192.0.2.{i % 250 + 1}"})
@@ -312,7 +317,8 @@ def server_times(base_url: str, slug: str, tokens: list[str], requests_each: int
 def run(label: str, database_url: str, args: argparse.Namespace, folder: Path) -> bool:
     seeded = seed(database_url, folder / "instance", args.attendees)
     add_organiser(database_url, folder / "instance")
-    tokens = attendee_tokens(database_url)
+    tokens = attendee_tokens(database_url, folder / "instance")
+    display = f"{seeded.slug}/{display_key(database_url, seeded.slug)}"  # the room display's secret address
     share = len(seeded.codes) // 7
     groups = [seeded.codes[i * share:(i + 1) * share] for i in range(7)]
     os.environ["SPEEDNET_TRUSTED_PROXIES"] = "1"  # as behind the README's reverse proxy
@@ -322,7 +328,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, folder: Path) -
         meter = CpuMeter(server, database_url)
         saturated = drive_checkins(server.url, seeded, groups[0], threads=args.threads)
         notes = [meter.per_request(saturated.sent)]
-        times = server_times(server.url, seeded.slug, tokens[:200])
+        times = server_times(server.url, display, tokens[:200])
         pace = dict(threads=args.threads, rate=args.rate)
         results = [("baseline", baseline), ("back to back", saturated)]
         alone = drive_checkins(server.url, seeded, groups[1], **pace)
@@ -335,7 +341,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, folder: Path) -
         page_loads = []
         for load, own, codes in (("with 4 pages", True, groups[4]), ("with 4 pages*", False, groups[5])):
             stop = threading.Event()
-            pages = public_clients(server.url, seeded.slug, tokens, stop, own_address=own)
+            pages = public_clients(server.url, display, tokens, stop, own_address=own)
             time.sleep(0.5)
             paged = drive_checkins(server.url, seeded, codes, **pace)
             stop.set()
@@ -377,13 +383,34 @@ def run(label: str, database_url: str, args: argparse.Namespace, folder: Path) -
     return ok
 
 
-def attendee_tokens(database_url: str) -> list[str]:
+def attendee_tokens(database_url: str, instance: Path) -> list[str]:
+    """The personal tokens of the seeded attendees, and the event's display key. Only hashes
+    and nonces are stored: the tokens are derived under the server's SECRET_KEY, as the app
+    derives them."""
+    from sqlalchemy import select
+
+    from web import create_app
+    from web.attendees.models import Attendee
+    from web.extensions import db
+
+    app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SECRET_KEY": "load-test-secret"})
+    with app.app_context():
+        try:
+            return [row.token for row in db.session.scalars(select(Attendee).order_by(Attendee.id))]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def display_key(database_url: str, slug: str) -> str:
+    """The room display's secret key (the display answers 404 without it)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            return [t for (t,) in conn.execute(text("SELECT token FROM attendees ORDER BY id"))]
+            return conn.execute(text("SELECT display_key FROM events WHERE slug = :s"), {"s": slug}).scalar() or ""
     finally:
         engine.dispose()
 
