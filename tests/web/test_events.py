@@ -100,6 +100,21 @@ def test_edit_event_changes_weights_region_preference_and_taxonomy(organiser, ma
     assert 'value="12.5"' in page and "Renamed" in page
 
 
+def test_wish_weights_are_set_on_the_edit_page_and_kept_in_order(organiser, make_event):
+    event = make_event(slug="wishful")
+    page = organiser.get("/console/wishful/edit").get_data(as_text=True)
+    assert "weight_wish_must_mutual" in page and "weight_wish_want" in page
+    saved = submit(organiser, "/console/wishful/edit", event_form(slug="wishful", weight_wish_want="150"))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).scoring_weights().wish_want == 150
+    # a one-sided Want above a mutual Want would turn the tiers round: refused, nothing stored
+    refused = submit(organiser, "/console/wishful/edit", event_form(slug="wishful", weight_wish_want="250"))
+    assert refused.status_code == 422 and "wish_want" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).scoring_weights().wish_want == 150
+
+
 def test_taxonomy_needs_all_three_lists(organiser):
     response = submit(organiser, "/console/new", event_form(competencies="Hosting"))
     assert response.status_code == 422

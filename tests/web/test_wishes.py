@@ -277,16 +277,23 @@ def test_no_is_stored_and_passed_to_the_planner_as_wish_no(people, monkeypatch):
     assert cy.wish_want == ("A0004",)
 
 
-def test_a_plan_runs_with_the_stored_wishes(people):
-    """The whole path, solver included, with wishes stored (what the scheduler does with them
-    is its own tests' matter)."""
+def test_a_plan_weighs_the_stored_wishes_and_its_summary_says_so(people, organiser):
+    """The whole path, solver included: the No pair never meets, the mutual Must does, and the
+    version's quality summary counts both."""
     from web.schedules.planning import plan_event
 
     event, p = people
     set_wish(p["ana"], "A0002", WishLevel.NO, NOW)
     set_wish(p["cy"], "A0004", WishLevel.MUST, NOW)
+    set_wish(p["di"], "A0003", WishLevel.MUST, NOW)
     version = plan_event(event, time_limit=1)
-    assert version.meetings
+    pairs = {frozenset((m.a_id, m.b_id)) for m in version.meetings}
+    assert frozenset((p["ana"].id, p["bo"].id)) not in pairs
+    assert frozenset((p["cy"].id, p["di"].id)) in pairs
+    page = organiser.get(f"/console/{event.slug}/schedule/v{version.number}/").get_data(as_text=True)
+    summary = " ".join(plain(page).split())
+    assert "Mutual Musts granted 1 of 1" in summary
+    assert "Pairs with a No that meet 0" in summary
 
 
 # --------------------------------------------------------------------------- privacy

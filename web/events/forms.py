@@ -37,6 +37,10 @@ WEIGHT_FIELDS: dict[str, str] = {
     "competitor_penalty": "Penalty for likely competitors",
     "partner_type_default": "Partner-type fit not listed in the table",
     "must_meet_bonus": "Must-meet bonus",
+    "wish_must_mutual": "Both marked each other Must",
+    "wish_must": "One marked the other Must",
+    "wish_want_mutual": "Both marked each other Want",
+    "wish_want": "One marked the other Want",
 }
 INT_WEIGHTS = {"max_matches_counted"}
 

@@ -13,7 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 from badges.names import NAME_ORDERS
 from scheduler.addresses import single_line
 from scheduler.domain import COMPANY_REPEAT_RULES
-from scheduler.taxonomy import TAXONOMY_KEYS, load_weights
+from scheduler.taxonomy import TAXONOMY_KEYS, ConfigError, load_weights
 from web.audit import AuditAction, record
 from web.database import insert_or_skip
 from web.events.access import Access, roles_for, session_may
@@ -189,6 +189,16 @@ def weight_overrides(values: dict[str, float | int]) -> dict[str, float | int]:
     return overrides
 
 
+def _check_weights(overrides: dict[str, float | int]) -> None:
+    """The weights as a whole (the wish tiers must stay in order, strongest first): refused
+    here, on the field at fault, rather than when a plan is started."""
+    try:
+        load_weights(overrides=overrides)
+    except ConfigError as error:
+        field = f"weight_{error.key}" if error.key in WEIGHT_FIELDS else "weights"
+        raise EventDataError(field, error.detail) from None
+
+
 def save_event(data: EventInput, event: Event | None = None, *, creator_id: int | None = None) -> Event:
     """Create (``event is None``) or update an event and commit. A new event's ``creator_id``
     (the account creating it) becomes its first organiser in the same transaction: an event
@@ -212,6 +222,7 @@ def save_event(data: EventInput, event: Event | None = None, *, creator_id: int 
         (event.weights or {}).get("company_repeats") if event is not None else None)
     if rule is not None and rule != load_weights().company_repeats:
         overrides["company_repeats"] = rule  # type: ignore[assignment]
+    _check_weights(overrides)
     creating = event is None
     if event is None:
         event = Event()

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from scheduler.checker import company_repeats
 from scheduler.domain import Attendee as DomainAttendee
 from scheduler.domain import Meeting, MeetingsMode, Schedule
-from scheduler.scoring import explain_for
+from scheduler.scoring import WishTier, explain_for
 from scheduler.solver import PlanReport
+from scheduler.wishes import WishSummary
 from web.events.models import Event
 from web.schedules.models import ScheduleVersion
 from web.schedules.reports import StoredReport
@@ -101,6 +102,29 @@ class QualitySummary:
     company_repeat_meetings: int = 0     # such second (third, ...) meetings, summed per attendee
     breaks: Breaks | None = None         # idle runs between a person's meetings (None: an older report)
     requests: Requests | None = None     # requested-only mode: the requests scheduled and why not
+    wishes: list[WishLine] = field(default_factory=list)  # attendees' wishes granted, by tier
+    no_pairs_met: int = 0                # pairs with a No that meet (a valid plan: 0)
+
+
+# The quality summary's words for each tier of wished pairs (REPORT.json's keys).
+WISH_TIER_LABELS = {WishTier.MUST_MUTUAL: "Mutual Musts", WishTier.MUST: "One-sided Musts",
+                    WishTier.WANT_MUTUAL: "Mutual Wants", WishTier.WANT: "One-sided Wants"}
+
+
+@dataclass(frozen=True)
+class WishLine:
+    """One tier of wished pairs: how many were asked for, could meet at all, and meet."""
+
+    label: str
+    requested: int
+    possible: int
+    granted: int
+
+    @classmethod
+    def lines_of(cls, summary: WishSummary) -> list[WishLine]:
+        """The tiers somebody asked for, strongest first."""
+        return [cls(WISH_TIER_LABELS[tier], count.requested, count.possible, count.granted)
+                for tier, count in summary.tiers.items() if count.requested]
 
 
 @dataclass(frozen=True)
@@ -181,6 +205,8 @@ def quality_summary(version: ScheduleVersion, schedule: Schedule | None = None,
         messages=list(plan.messages),
         breaks=Breaks.of(report),
         requests=_requests(plan, label),
+        wishes=WishLine.lines_of(plan.wishes),
+        no_pairs_met=plan.wishes.no_pairs_met,
     )
 
 
