@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 03:26:13.013244
+Create Date: 2026-12-08 03:31:16.515368
 
 """
 from alembic import op
@@ -112,7 +112,7 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('is_admin', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('is_admin', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("NOT is_admin OR role = 'organiser'", name=op.f('ck_users_admin_is_organiser')),
     sa.CheckConstraint("role IN ('organiser', 'staff')", name=op.f('ck_users_role')),
