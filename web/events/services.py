@@ -189,6 +189,12 @@ def weight_overrides(values: dict[str, float | int]) -> dict[str, float | int]:
     return overrides
 
 
+# EventInput fields a caller may leave out (the API's PATCH, an older form): None keeps the
+# event's value, and a new event the model's default.
+OPTIONAL_SETTINGS = ("registration_confirm", "privacy_notice", "privacy_contact", "name_order", "meetings",
+                     "break_spread", "retention_days")
+
+
 def _check_weights(overrides: dict[str, float | int]) -> None:
     """The weights as a whole (the wish tiers must stay in order, strongest first): refused
     here, on the field at fault, rather than when a plan is started."""
@@ -241,21 +247,11 @@ def save_event(data: EventInput, event: Event | None = None, *, creator_id: int 
     event.breaks = breaks
     event.prefer_same_region = data.prefer_same_region
     event.registration_open = data.registration_open
-    if data.registration_confirm is not None:
-        event.registration_confirm = data.registration_confirm
-    if data.privacy_notice is not None:
-        event.privacy_notice = data.privacy_notice
-    if data.privacy_contact is not None:
-        event.privacy_contact = data.privacy_contact
     event.auto_revise = data.auto_revise
-    if data.name_order is not None:
-        event.name_order = data.name_order
-    if data.meetings is not None:
-        event.meetings = data.meetings
-    if data.break_spread is not None:
-        event.break_spread = data.break_spread
-    if data.retention_days is not None:
-        event.retention_days = data.retention_days
+    for name in OPTIONAL_SETTINGS:  # not sent (None): the event keeps its value
+        value = getattr(data, name)
+        if value is not None:
+            setattr(event, name, value)
     event.weights = overrides
     event.taxonomy = taxonomy
     if data.wishes is not None:
