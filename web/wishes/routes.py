@@ -7,6 +7,7 @@ the console. Every answer to an attendee is private (no-store, noindex).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -47,9 +48,10 @@ def _private(body: str, status: int = 200) -> Response:
     return Response(body, status=status, headers=PRIVATE)
 
 
-def filters_from(values: object) -> Filters:
-    """The directory's filters from query arguments or the wish form's hidden fields."""
-    get = getattr(values, "get")  # noqa: B009 (request.args and form data alike)
+def filters_from(values: Mapping[str, str]) -> Filters:
+    """The directory's filters from query arguments or the wish form's hidden fields (each
+    held to 100 characters)."""
+    get = values.get
     return Filters(competency=(get("competency") or "")[:100], partner_type=(get("partner_type") or "")[:100],
                    region=(get("region") or "")[:100], q=(get("q") or "")[:100])
 
